@@ -1,0 +1,53 @@
+package org.qimg.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/**
+ * Turns exceptions into qemu-img style one-line errors ({@code qimg: message}) and exit codes. The stack
+ * trace is printed only with {@code --debug}.
+ */
+final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
+    /** qemu-img exits 1 for errors of nearly every command. */
+    static final int EXIT_ERROR = 1;
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        err.println("qimg: " + message(ex));
+        if (debugRequested(parsed)) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        if (ex instanceof ExitCodeException e) {
+            return e.exitCode();
+        }
+        return EXIT_ERROR;
+    }
+
+    static int onParameterError(CommandLine.ParameterException ex, String[] args) {
+        PrintWriter err = ex.getCommandLine().getErr();
+        err.println("qimg: " + ex.getMessage());
+        err.println("Try 'qimg " + (ex.getCommandLine().getCommandName().equals("qimg") ? ""
+                : ex.getCommandLine().getCommandName() + " ") + "--help' for more information.");
+        err.flush();
+        return EXIT_ERROR;
+    }
+
+    static String message(Throwable ex) {
+        String m = ex.getMessage();
+        if (m == null || m.isBlank()) {
+            m = ex.getClass().getSimpleName();
+        }
+        return m.replace('\n', ' ');
+    }
+
+    private static boolean debugRequested(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--debug")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

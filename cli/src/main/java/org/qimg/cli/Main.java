@@ -1,0 +1,43 @@
+package org.qimg.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Entry point: {@code qimg COMMAND [options]}, spelled as qemu-img spells it. */
+@Command(name = "qimg", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Convert, compress and check virtual-machine disk images (qcow2, raw).",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @Option(names = "--debug", description = "Print stack traces for errors.", scope = CommandLine.ScopeType.INHERIT)
+    boolean debug;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "Missing command (try 'qimg --help')");
+    }
+
+    /** Builds the command line with the error handlers wired; tests drive it with setOut/setErr. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        cl.setParameterExceptionHandler(ErrorHandler::onParameterError);
+        return cl;
+    }
+
+    /** Runs qimg in-process and returns its exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = commandLine();
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args);
+    }
+
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        System.out.flush();
+        System.exit(code);
+    }
+}

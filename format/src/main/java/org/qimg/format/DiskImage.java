@@ -1,0 +1,61 @@
+package org.qimg.format;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A read view of one opened image (one layer; its backing chain hangs off {@link #backing()}).
+ * Implementations are safe to {@link #read} and {@link #extentAt} from many threads at once.
+ */
+public interface DiskImage extends Closeable {
+
+    /** The file this layer was opened from. */
+    Path path();
+
+    /** The format's name as qemu-img spells it: {@code raw}, {@code qcow2}. */
+    String formatName();
+
+    /** Guest-visible size in bytes. */
+    long virtualSize();
+
+    /**
+     * Reads guest bytes [offset, offset + dst.remaining()) into dst, advancing its position to its limit.
+     * Unallocated ranges read through the backing file, or as zeros without one. Reading past
+     * {@link #virtualSize()} is an error.
+     */
+    void read(long offset, ByteBuffer dst) throws IOException;
+
+    /**
+     * The longest run starting at {@code offset}, at most {@code maxLength} bytes, that has one status in
+     * this layer. Never reads guest data, only metadata (or the file system's hole map for raw files).
+     */
+    Extent extentAt(long offset, long maxLength) throws IOException;
+
+    /** The opened backing image, if this layer has one. */
+    default Optional<DiskImage> backing() {
+        return Optional.empty();
+    }
+
+    /** Header facts for {@code info}. */
+    ImageInfo info() throws IOException;
+
+    /** Internal snapshots, in table order. */
+    default List<SnapshotInfo> snapshots() {
+        return List.of();
+    }
+
+    /**
+     * A read-only view of an internal snapshot, chosen by id first and then by name, as {@code qemu-img
+     * convert -l} does. Closing the view does not close this image.
+     */
+    default DiskImage openSnapshot(String idOrName) throws IOException {
+        throw new ImageException(path() + ": format " + formatName() + " has no internal snapshots");
+    }
+
+    /** Bytes the file occupies on disk (allocated blocks), as {@code actual-size}. */
+    long actualSize() throws IOException;
+}

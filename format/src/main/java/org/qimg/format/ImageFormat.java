@@ -1,0 +1,17 @@
+package org.qimg.format;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** One image format: recognises its files by their first bytes and opens them for reading. */
+public interface ImageFormat {
+
+    /** The name as qemu-img's {@code -f} spells it. */
+    String name();
+
+    /** True when {@code header[0..length)} (the file's first bytes, up to 512) identify this format. */
+    boolean matches(byte[] header, int length);
+
+    /** Opens {@code path} for reading. */
+    DiskImage open(Path path, OpenOptions options) throws IOException;
+}

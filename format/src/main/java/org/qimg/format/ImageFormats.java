@@ -1,0 +1,66 @@
+package org.qimg.format;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.qimg.format.qcow2.Qcow2Format;
+import org.qimg.format.raw.RawFormat;
+
+/** The registry of formats qimg knows, and probing by signature like qemu-img (qcow2 magic, else raw). */
+public final class ImageFormats {
+    private static final List<ImageFormat> FORMATS = List.of(new Qcow2Format(), new RawFormat());
+
+    private ImageFormats() {
+    }
+
+    public static List<ImageFormat> all() {
+        return FORMATS;
+    }
+
+    /** The format named {@code name} (case-insensitive), or an error listing the known ones. */
+    public static ImageFormat byName(String name) throws ImageException {
+        for (ImageFormat f : FORMATS) {
+            if (f.name().equals(name.toLowerCase(Locale.ROOT))) {
+                return f;
+            }
+        }
+        throw new UnsupportedFeatureException("Unknown file format '" + name + "' (known: qcow2, raw)");
+    }
+
+    /** Detects the format of {@code path} from its first bytes; raw when nothing else matches. */
+    public static ImageFormat probe(Path path) throws IOException {
+        byte[] header = new byte[512];
+        int n = 0;
+        try (InputStream in = Files.newInputStream(path)) {
+            int r;
+            while (n < header.length && (r = in.read(header, n, header.length - n)) > 0) {
+                n += r;
+            }
+        } catch (NoSuchFileException e) {
+            throw new ImageException("Could not open '" + path + "': No such file or directory", e);
+        }
+        for (ImageFormat f : FORMATS) {
+            if (f.matches(header, n)) {
+                return f;
+            }
+        }
+        return FORMATS.get(FORMATS.size() - 1);
+    }
+
+    /** Opens {@code path} as {@code format}, or as the probed format when {@code format} is null. */
+    public static DiskImage open(Path path, String format, OpenOptions options) throws IOException {
+        if (!Files.exists(path)) {
+            throw new ImageException("Could not open '" + path + "': No such file or directory");
+        }
+        ImageFormat f = format == null ? probe(path) : byName(format);
+        return f.open(path, options);
+    }
+
+    public static DiskImage open(Path path, String format) throws IOException {
+        return open(path, format, OpenOptions.DEFAULT);
+    }
+}

@@ -1,0 +1,34 @@
+package org.qimg.format.io;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/** Positional I/O helpers: read or write a whole buffer at an offset, safe from many threads. */
+public final class Positional {
+    private Positional() {
+    }
+
+    /** Fills {@code dst} from {@code position}; a short file is an error naming the file and offset. */
+    public static void readFully(FileChannel ch, ByteBuffer dst, long position, Path file) throws IOException {
+        long pos = position;
+        while (dst.hasRemaining()) {
+            int n = ch.read(dst, pos);
+            if (n < 0) {
+                throw new EOFException(file + ": unexpected end of file at offset " + pos + " (needed "
+                        + dst.remaining() + " more bytes)");
+            }
+            pos += n;
+        }
+    }
+
+    /** Writes all of {@code src} at {@code position}. */
+    public static void writeFully(FileChannel ch, ByteBuffer src, long position) throws IOException {
+        long pos = position;
+        while (src.hasRemaining()) {
+            pos += ch.write(src, pos);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package org.qimg.format.raw;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.qimg.format.DiskImage;
+import org.qimg.format.ImageFormat;
+import org.qimg.format.OpenOptions;
+
+/** Raw images: the file is the disk. Matches nothing by signature; it is the probe's fallback. */
+public final class RawFormat implements ImageFormat {
+    @Override
+    public String name() {
+        return "raw";
+    }
+
+    @Override
+    public boolean matches(byte[] header, int length) {
+        return false;
+    }
+
+    @Override
+    public DiskImage open(Path path, OpenOptions options) throws IOException {
+        return RawImage.open(path);
+    }
+}
