@@ -1,0 +1,63 @@
+package org.qimg.tests.support;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Drives the real {@code qemu-img} and {@code qemu-io} (the oracle). Every call runs in {@code workDir}, so
+ * relative backing-file names resolve there; paths handed in are used as given.
+ */
+public final class Qemu {
+    public static final String QEMU_IMG = System.getProperty("qemu.img", "qemu-img");
+    public static final String QEMU_IO = System.getProperty("qemu.io", "qemu-io");
+
+    private final Path workDir;
+
+    public Qemu(Path workDir) {
+        this.workDir = workDir;
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** Runs {@code qemu-img ARGS} and returns the result whatever its exit code. */
+    public ProcResult imgResult(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(QEMU_IMG);
+        cmd.addAll(List.of(args));
+        return Proc.run(workDir, cmd);
+    }
+
+    /** Runs {@code qemu-img ARGS}, requires exit code 0 and returns stdout. */
+    public String img(String... args) {
+        return imgResult(args).requireSuccess().stdout();
+    }
+
+    /**
+     * Runs qemu-io on {@code image} (format given explicitly so raw files are not probed) with one
+     * {@code -c} per command; requires success and that qemu-io reported no failed request (qemu-io
+     * exits 0 even when a command fails, so its output is checked too).
+     */
+    public void io(Path image, String format, List<String> commands) {
+        if (commands.isEmpty()) {
+            return;
+        }
+        List<String> cmd = new ArrayList<>(List.of(QEMU_IO, "-f", format));
+        for (String c : commands) {
+            cmd.add("-c");
+            cmd.add(c);
+        }
+        cmd.add(image.toString());
+        ProcResult r = Proc.run(workDir, cmd).requireSuccess();
+        String all = r.stdout() + r.stderr();
+        if (all.contains("failed") || all.contains("error") || all.contains("Error")) {
+            throw new AssertionError("qemu-io reported a failure:\n" + r.describe());
+        }
+    }
+
+    public void io(Path image, String format, String... commands) {
+        io(image, format, List.of(commands));
+    }
+}
