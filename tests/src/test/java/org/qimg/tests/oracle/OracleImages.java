@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.qimg.tests.support.Content;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
 import org.qimg.tests.support.Qemu;
 
 /**
@@ -51,6 +53,36 @@ public final class OracleImages {
         // 16 KiB clusters with 16-byte entries: an L2 table spans 16 MiB, so 20 MiB crosses one.
         l.add(qcow2("v3-c16k-extl2", "extended_l2=on,cluster_size=16384", 16 * 1024, 20 * MiB, 16));
         l.add(qcow2("v3-c64k-lazyrefcounts", "lazy_refcounts=on", 64 * 1024, 4 * MiB, 8));
+        l.add(new OracleImage("v3-lazyrefcounts-dirty", "qcow2", List.of(), (q, d) -> {
+            // qemu-io's "abort" ends the process without closing the image: with lazy refcounts the
+            // dirty bit stays set (qemu-img info: "dirty-flag": true); read-only use needs no repair.
+            Path img = d.resolve("img.qcow2");
+            q.img("create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on,cluster_size=4096", img.toString(),
+                    Long.toString(2 * MiB));
+            ProcResult r = Proc.run(d, List.of(Qemu.QEMU_IO, "-f", "qcow2", "-c", Writes.w(0x3d, 5000, 100_000),
+                    "-c", Writes.z(MiB, 64 * 1024), "-c", Writes.w(0xee, 2 * MiB - 4096, 4096), "-c", "abort",
+                    img.toString()));
+            // (qemu-io's buffered stdout is lost in the abort, so check the result through qemu-img.)
+            if (r.exitCode() == 0 || !q.img("info", "--output=json", img.toString()).contains("\"dirty-flag\": true")
+                    || q.img("map", "--output=json", img.toString()).split("\"data\": true").length < 3) {
+                throw new AssertionError("expected a dirty image with data from qemu-io's writes\n" + r.describe());
+            }
+            return img;
+        }));
+        l.add(new OracleImage("v3-corrupt-flag", "qcow2", List.of(), (q, d) -> {
+            // Incompatible feature bit 1 ("corrupt"): qemu opens such an image read-only only, which is
+            // all convert, info and map need.
+            Path img = d.resolve("img.qcow2");
+            q.img("create", "-q", "-f", "qcow2", "-o", "cluster_size=16384", img.toString(), Long.toString(MiB));
+            q.io(img, "qcow2", Writes.standard(16384, MiB, 8));
+            try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+                f.seek(72);
+                long bits = f.readLong();
+                f.seek(72);
+                f.writeLong(bits | 2);
+            }
+            return img;
+        }));
         l.add(new OracleImage("v3-c4k-prealloc-metadata", "qcow2", List.of(), (q, d) -> {
             Path img = d.resolve("img.qcow2");
             q.img("create", "-q", "-f", "qcow2", "-o", "cluster_size=4096,preallocation=metadata",
