@@ -91,6 +91,22 @@ class QemuOracleTest {
                 .isEmpty();
     }
 
+    /** -f overrides probing (a qcow2 file read as raw) and -U (no locking) changes nothing visible. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("images")
+    void infoWithExplicitFormatAndNoLockAgreesWithQemuImg(OracleImage image) {
+        String path = image.path().toString();
+        for (String[] args : new String[][] {
+                {"info", "-f", "raw", "--output=json", path},
+                {"info", "-U", "-f", image.format(), "--output=json", path}}) {
+            JsonNode expected = JsonCompare.parse(new Qemu(image.dir()).img(args), "qemu-img");
+            ProcResult r = Qimg.inProcess(args).requireSuccess();
+            assertThat(JsonCompare.differences(expected, JsonCompare.parse(r.stdout(), "qimg info")))
+                    .as("qimg %s (printed:%n%s)", String.join(" ", args), r.stdout())
+                    .isEmpty();
+        }
+    }
+
     static List<String> lines(String s) {
         return new ProcResult(List.of(), 0, s, "").stdoutLines();
     }
