@@ -103,3 +103,5 @@ printf '\n'
 printf '%s\n' "${results[@]}"
 printf '(medians of %d runs each, alternating; %d cores; image %s MiB virtual, %s MiB allocated)\n' \
   "$RUNS" "$(nproc)" "$data_mib" "$used_mib"
+printf '(%s; %s; qimg %s)\n' "$("$QEMU_IMG" --version | head -1)" "$(java -version 2>&1 | head -1)" \
+  "$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
