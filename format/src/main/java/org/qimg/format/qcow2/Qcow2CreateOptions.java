@@ -165,14 +165,14 @@ public final class Qcow2CreateOptions {
         }
         parts.add("compression_type=" + compressionType.qemuName());
         parts.add("size=" + given.getOrDefault("size", Long.toString(virtualSize)));
+        if (given.containsKey("compat")) {
+            parts.add("compat=" + given.get("compat"));
+        }
         if (backingFile != null) {
             parts.add("backing_file=" + backingFile);
         }
         if (backingFormat != null) {
             parts.add("backing_fmt=" + backingFormat);
-        }
-        if (given.containsKey("compat")) {
-            parts.add("compat=" + given.get("compat"));
         }
         parts.add("lazy_refcounts=" + given.getOrDefault("lazy_refcounts", "off"));
         parts.add("refcount_bits=" + refcountBits);
@@ -385,6 +385,7 @@ public final class Qcow2CreateOptions {
                         throw new ImageException("Parameter 'size' expects a non-negative number below 2^64");
                     }
                     virtualSize = s;
+                    value = Long.toString(s);
                 }
                 case "cluster_size" -> {
                     long s = parseSize(value);

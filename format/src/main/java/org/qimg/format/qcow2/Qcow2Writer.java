@@ -315,7 +315,6 @@ public final class Qcow2Writer implements Closeable {
         long maxChunk = REQUEST_MAX_BYTES >> clusterBits;
         long lastHost = 0;
         long lastBytes = 0;
-        long size = options.virtualSize();
         for (int ti = 0; ti < l1.length; ti++) {
             long l2Off = refcounts.allocClusters(clusterSize);
             file.noteWrite(l2Off, clusterSize);
@@ -336,7 +335,8 @@ public final class Qcow2Writer implements Closeable {
                     setEntry(l2, first + done + i, (host + (i << clusterBits)) | COPIED, 0);
                 }
                 lastHost = host;
-                lastBytes = Math.min(chunk << clusterBits, size - ((first + done) << clusterBits));
+                // QEMU extends the file to the end of the last allocated cluster.
+                lastBytes = chunk << clusterBits;
                 done += chunk;
             }
             file.write(l2Off, l2);

@@ -157,6 +157,8 @@ final class WriterRefcounts {
             if (ti != oldTableIndex) {
                 block = allocRefcountBlock(ci);
                 if (block == null) {
+                    // QEMU retries with the same clusters first: they may still be free.
+                    freeClusterIndex = Math.min(freeClusterIndex, start >>> clusterBits);
                     updateRefcount(offset, co - offset, addend, !decrease);
                     return false;
                 }

@@ -68,6 +68,14 @@ class ConvertIdentityTest {
         assertThat(check.out()).contains("No errors were found");
         var cmp = WriterTestSupport.run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), ours.toString());
         assertThat(cmp.exitCode()).as(cmp.out()).isEqualTo(0);
+        String keep = System.getProperty("qimg.keep");
+        if (keep != null) {
+            java.nio.file.Files.createDirectories(Path.of(keep));
+            java.nio.file.Files.copy(ours, Path.of(keep, ours.getFileName().toString()),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.copy(theirs, Path.of(keep, theirs.getFileName().toString()),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         assertThat(WriterTestSupport.md5(ours)).as("md5 of %s vs %s", ours, theirs)
                 .isEqualTo(WriterTestSupport.md5(theirs));
     }
