@@ -116,14 +116,19 @@ class CompressorsTest {
     }
 
     /**
-     * Inflates the payload with a 4 KiB window (windowBits -12, as QEMU does) in Python's zlib, which
-     * rejects any back-reference farther than 4096 bytes; returns 0 on success.
+     * Inflates the payload with a 4 KiB window (windowBits -12, as QEMU does) in Python's zlib, 256 output
+     * bytes at a time so that back-references must come from the window: any distance beyond 4096 bytes is
+     * rejected ("invalid distance too far back"); returns 0 on success.
      */
     int maxDistance(byte[] p, int len) throws Exception {
         Path f = dir.resolve("payload" + System.nanoTime());
         Files.write(f, java.util.Arrays.copyOf(p, len));
         Process pr = new ProcessBuilder("python3", "-c",
-                "import zlib,sys; zlib.decompressobj(-12).decompress(open(sys.argv[1],'rb').read())", f.toString())
+                "import zlib,sys\n"
+                + "d=zlib.decompressobj(-12); buf=open(sys.argv[1],'rb').read()\n"
+                + "while buf:\n"
+                + "    o=d.decompress(buf,256); buf=d.unconsumed_tail\n"
+                + "    if not o and not buf: break\n", f.toString())
                 .redirectErrorStream(true).start();
         String out;
         try (InputStream in = pr.getInputStream()) {
