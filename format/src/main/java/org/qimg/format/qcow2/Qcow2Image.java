@@ -46,6 +46,7 @@ public final class Qcow2Image implements DiskImage {
     private final long dataLength;
     private final DiskImage backing;
     private final List<SnapshotTable.Entry> snapshots;
+    private final List<BitmapDirectory.Bitmap> bitmaps;
     private final L2Cache cache;
     private final ClusterMap map;
     private final long virtualSize;
@@ -69,7 +70,8 @@ public final class Qcow2Image implements DiskImage {
     }
 
     private Qcow2Image(Path path, Qcow2Header header, FileChannel channel, Path dataPath, FileChannel dataChannel,
-                       DiskImage backing, List<SnapshotTable.Entry> snapshots, L2Cache cache, long[] l1,
+                       DiskImage backing, List<SnapshotTable.Entry> snapshots, List<BitmapDirectory.Bitmap> bitmaps,
+                       L2Cache cache, long[] l1,
                        long l1Offset, boolean ownsResources) throws IOException {
         this.path = path;
         this.header = header;
@@ -79,6 +81,7 @@ public final class Qcow2Image implements DiskImage {
         this.dataLength = dataChannel.size();
         this.backing = backing;
         this.snapshots = List.copyOf(snapshots);
+        this.bitmaps = List.copyOf(bitmaps);
         this.cache = cache;
         this.virtualSize = header.virtualSize();
         this.map = new ClusterMap(header, channel, l1, l1Offset, cache, virtualSize);
@@ -96,6 +99,7 @@ public final class Qcow2Image implements DiskImage {
             long[] l1 = ClusterMap.readL1(ch, h, h.l1TableOffset(), Integer.toUnsignedLong(h.l1Size()),
                     "active L1 table");
             List<SnapshotTable.Entry> snaps = SnapshotTable.read(ch, h);
+            List<BitmapDirectory.Bitmap> bitmaps = BitmapDirectory.read(ch, h);
             Path dataPath = path;
             data = ch;
             if (h.hasExternalDataFile()) {
@@ -106,7 +110,7 @@ public final class Qcow2Image implements DiskImage {
                 backing = openBacking(path, h, options);
             }
             L2Cache cache = new L2Cache(options.cacheBytes(), h.clusterSize());
-            return new Qcow2Image(path, h, ch, dataPath, data, backing, snaps, cache, l1, h.l1TableOffset(), true);
+            return new Qcow2Image(path, h, ch, dataPath, data, backing, snaps, bitmaps, cache, l1, h.l1TableOffset(), true);
         } catch (IOException | RuntimeException e) {
             closeQuietly(backing);
             if (data != null && data != ch) {
@@ -318,6 +322,12 @@ public final class Qcow2Image implements DiskImage {
         return dataPath;
     }
 
+    /**
+     * The fields of {@code qemu-img info --output=json}. Format-specific keys come in the order qemu-img
+     * 7.2 prints them (the bucket order of its QDict hash table, not alphabetical): compat,
+     * compression-type, lazy-refcounts, bitmaps, refcount-bits, data-file, data-file-raw, corrupt,
+     * extended-l2; v2 images have only compat, compression-type and refcount-bits.
+     */
     @Override
     public ImageInfo info() {
         Map<String, Object> data = new LinkedHashMap<>();
@@ -326,6 +336,9 @@ public final class Qcow2Image implements DiskImage {
         data.put("compression-type", header.compressionType().qemuName());
         if (v3) {
             data.put("lazy-refcounts", header.lazyRefcounts());
+            if (!bitmaps.isEmpty()) {
+                data.put("bitmaps", bitmaps.stream().map(BitmapDirectory.Bitmap::toInfo).toList());
+            }
         }
         data.put("refcount-bits", header.refcountBits());
         if (header.hasExternalDataFile()) {
@@ -361,18 +374,17 @@ public final class Qcow2Image implements DiskImage {
         }
         long[] l1 = ClusterMap.readL1(channel, header, e.l1Offset(), e.l1Size(),
                 "L1 table of snapshot '" + e.info().name() + "' (entry at offset " + e.tableOffset() + ")");
-        return new Qcow2Image(path, header, channel, dataPath, dataChannel, backing, List.of(), cache, l1,
+        return new Qcow2Image(path, header, channel, dataPath, dataChannel, backing, List.of(), List.of(), cache, l1,
                 e.l1Offset(), false);
     }
 
-    /** Allocated bytes of the image file plus its external data file, as qemu-img's actual-size. */
+    /**
+     * Allocated bytes of the image file, as qemu-img 7.2's actual-size: an external data file is not
+     * counted (qemu-img counts only the file it opened the qcow2 metadata from).
+     */
     @Override
     public long actualSize() throws IOException {
-        long n = HostFiles.allocatedBytes(path);
-        if (dataPath != path) {
-            n += HostFiles.allocatedBytes(dataPath);
-        }
-        return n;
+        return HostFiles.allocatedBytes(path);
     }
 
     @Override
