@@ -3,13 +3,13 @@ package org.qimg.format.raw;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageInfo;
+import org.qimg.format.io.NativeFiles;
 import org.qimg.format.io.Positional;
 
 /**
@@ -21,12 +21,14 @@ public final class RawImage implements DiskImage {
     private final FileChannel channel;
     private final long fileLength;
     private final long virtualSize;
+    private final NativeFiles.HoleMap holes;
 
     private RawImage(Path path, FileChannel channel, long fileLength) {
         this.path = path;
         this.channel = channel;
         this.fileLength = fileLength;
         this.virtualSize = roundUpToSector(fileLength);
+        this.holes = NativeFiles.holeMap(path);
     }
 
     public static RawImage open(Path path) throws IOException {
@@ -88,7 +90,15 @@ public final class RawImage implements DiskImage {
             throw new ImageException(path + ": extent query at offset " + offset + " is outside the image");
         }
         long len = Math.min(maxLength, virtualSize - offset);
-        return new Extent(offset, len, Extent.Status.DATA, offset, false);
+        // Holes (SEEK_HOLE) read as zeros; like QEMU, a data run ending in a partial last sector covers
+        // that whole sector. Both kinds map 1:1 onto the file, so hostOffset is the guest offset.
+        long[] run = holes.runAt(offset, len, fileLength);
+        long runLength = run[0];
+        boolean data = run[1] != 0;
+        if (data && offset + runLength == fileLength) {
+            runLength = len;
+        }
+        return new Extent(offset, runLength, data ? Extent.Status.DATA : Extent.Status.ZERO, offset, false);
     }
 
     @Override
@@ -98,11 +108,12 @@ public final class RawImage implements DiskImage {
 
     @Override
     public long actualSize() throws IOException {
-        return Files.size(path);
+        return NativeFiles.allocatedBytes(path);
     }
 
     @Override
     public void close() throws IOException {
+        holes.close();
         channel.close();
     }
 }
