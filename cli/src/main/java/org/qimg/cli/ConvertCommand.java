@@ -10,7 +10,6 @@ import org.qimg.converters.convert.Converter;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
-import org.qimg.format.io.NativeFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -104,7 +103,7 @@ final class ConvertCommand implements Callable<Integer> {
         b.noCreate(noCreate).targetIsZero(targetIsZero);
         boolean showProgress = progress && !quiet;
         List<DiskImage> opened = new ArrayList<>();
-        try (ProgressRenderer renderer = new ProgressRenderer(Main.usesSystemStreams() && NativeFiles.isTerminal(2),
+        try (ProgressRenderer renderer = new ProgressRenderer(Main.usesSystemStreams() && Terminal.stderrIsTerminal(),
                 spec.commandLine().getErr())) {
             if (showProgress) {
                 b.progress(renderer);

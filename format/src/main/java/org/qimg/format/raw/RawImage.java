@@ -9,7 +9,6 @@ import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageInfo;
-import org.qimg.format.io.NativeFiles;
 import org.qimg.format.io.Positional;
 
 /**
@@ -21,20 +20,23 @@ public final class RawImage implements DiskImage {
     private final FileChannel channel;
     private final long fileLength;
     private final long virtualSize;
-    private final NativeFiles.HoleMap holes;
+    /** Separate O_RDONLY descriptor for SEEK_DATA/SEEK_HOLE; -1 when hole queries are unavailable. */
+    private final int seekFd;
+    private volatile boolean seekWorks;
 
-    private RawImage(Path path, FileChannel channel, long fileLength) {
+    private RawImage(Path path, FileChannel channel, long fileLength, int seekFd) {
         this.path = path;
         this.channel = channel;
         this.fileLength = fileLength;
         this.virtualSize = roundUpToSector(fileLength);
-        this.holes = NativeFiles.holeMap(path);
+        this.seekFd = seekFd;
+        this.seekWorks = seekFd >= 0;
     }
 
     public static RawImage open(Path path) throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         try {
-            return new RawImage(path, ch, ch.size());
+            return new RawImage(path, ch, ch.size(), HostFiles.openForSeek(path));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -84,21 +86,38 @@ public final class RawImage implements DiskImage {
         }
     }
 
+    /**
+     * Holes (found with SEEK_DATA/SEEK_HOLE) are ZERO, as qemu-img map shows them (zero, no data); the rest
+     * of the file is DATA with host offset = guest offset. The bytes between the end of the file and the
+     * next sector boundary belong to the run before them. Where the file system cannot report holes,
+     * everything is DATA.
+     */
     @Override
     public Extent extentAt(long offset, long maxLength) throws IOException {
         if (offset < 0 || offset >= virtualSize || maxLength <= 0) {
             throw new ImageException(path + ": extent query at offset " + offset + " is outside the image");
         }
-        long len = Math.min(maxLength, virtualSize - offset);
-        // Holes (SEEK_HOLE) read as zeros; like QEMU, a data run ending in a partial last sector covers
-        // that whole sector. Both kinds map 1:1 onto the file, so hostOffset is the guest offset.
-        long[] run = holes.runAt(offset, len, fileLength);
-        long runLength = run[0];
-        boolean data = run[1] != 0;
-        if (data && offset + runLength == fileLength) {
-            runLength = len;
+        long end = offset + Math.min(maxLength, virtualSize - offset);
+        if (offset >= fileLength) {
+            return new Extent(offset, end - offset, Extent.Status.ZERO, -1, false);
         }
-        return new Extent(offset, runLength, data ? Extent.Status.DATA : Extent.Status.ZERO, offset, false);
+        if (seekWorks) {
+            long data = HostFiles.seek(seekFd, offset, HostFiles.SEEK_DATA);
+            if (data > offset) {
+                // in a hole up to the next data, or to the end of the file (and its sector tail)
+                long holeEnd = data >= fileLength ? virtualSize : data;
+                return new Extent(offset, Math.min(end, holeEnd) - offset, Extent.Status.ZERO, -1, false);
+            }
+            if (data == offset) {
+                long hole = HostFiles.seek(seekFd, offset, HostFiles.SEEK_HOLE);
+                if (hole > offset) {
+                    long dataEnd = hole >= fileLength ? virtualSize : hole;
+                    return new Extent(offset, Math.min(end, dataEnd) - offset, Extent.Status.DATA, offset, false);
+                }
+            }
+            seekWorks = false; // the file system gave an answer that makes no sense: stop asking
+        }
+        return new Extent(offset, end - offset, Extent.Status.DATA, offset, false);
     }
 
     @Override
@@ -108,12 +127,12 @@ public final class RawImage implements DiskImage {
 
     @Override
     public long actualSize() throws IOException {
-        return NativeFiles.allocatedBytes(path);
+        return HostFiles.allocatedBytes(path);
     }
 
     @Override
     public void close() throws IOException {
-        holes.close();
+        HostFiles.close(seekFd);
         channel.close();
     }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.qimg.format.io.NativeFiles;
+import org.qimg.format.raw.HostFiles;
 
 /** A convert that dies mid-way never leaves a file at DST; SIGTERM also removes its temporary file. */
 class KillTest {
@@ -34,7 +34,7 @@ class KillTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             Optional<Path> t = tempFile();
-            if (t.isPresent() && NativeFiles.allocatedBytes(t.get()) > (4 << 20)) {
+            if (t.isPresent() && HostFiles.allocatedBytes(t.get()) > (4 << 20)) {
                 return p;
             }
             if (!p.isAlive()) {
