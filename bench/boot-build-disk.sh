@@ -35,7 +35,8 @@ rm -f "$work/root.ext4"
 mkfs.ext4 -q -L qimgroot -U "$uuid" -d "$root" "$work/root.ext4" "${part_mib}M"
 rm -f "$work/debian.raw.tmp"
 truncate -s "${disk_mib}M" "$work/debian.raw.tmp"
-sgdisk -q -n 1:2048:+${part_mib}M -t 1:8300 -c 1:root "$work/debian.raw.tmp"
+sgdisk -o -n 1:2048:+${part_mib}M -t 1:8300 -c 1:root "$work/debian.raw.tmp" >/dev/null
+sgdisk -p "$work/debian.raw.tmp" | grep -q "^ *1 *2048 " || { echo "sgdisk made no partition"; exit 1; }
 dd if="$work/root.ext4" of="$work/debian.raw.tmp" bs=1M seek=1 conv=notrunc,sparse status=none
 rm -f "$work/root.ext4"
 mv "$work/debian.raw.tmp" "$work/debian.raw"

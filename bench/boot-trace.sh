@@ -8,13 +8,13 @@ work=${WORK:-$here/work}
 timeout_s=${BOOT_TIMEOUT:-900}
 cd "$work"
 if [[ -s boot.trace && ${FORCE:-0} != 1 ]]; then echo "cached: $work/boot.trace"; exit 0; fi
-rm -f boot.trace boot.console mon.sock
+rm -f boot.trace boot.trace.part boot.console mon.sock
 start=$(date +%s.%N)
 qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -display none -no-reboot \
-  -kernel vmlinuz -initrd initrd.img -append 'root=LABEL=qimgroot ro console=ttyS0 quiet' \
+  -kernel vmlinuz -initrd initrd.img -append 'root=/dev/vda1 ro console=ttyS0 quiet modprobe.blacklist=floppy' \
   -drive file=debian.raw,format=raw,if=virtio,snapshot=on \
   -serial file:boot.console -monitor unix:mon.sock,server,nowait \
-  -trace enable=virtio_blk_handle_read,file=boot.trace &
+  -trace enable=virtio_blk_handle_read,file=boot.trace.part &
 qpid=$!
 trap 'kill $qpid 2>/dev/null || true' EXIT
 deadline=$(( $(date +%s) + timeout_s ))
@@ -31,4 +31,5 @@ s.sendall(b"quit\n"); time.sleep(0.5); s.close()
 PY
 wait $qpid || true
 trap - EXIT
+mv boot.trace.part boot.trace
 echo "boot to login: $(echo "$end - $start" | bc) s; $(grep -c virtio_blk_handle_read boot.trace) reads traced"
