@@ -33,11 +33,13 @@ public final class ChainWalker {
         while (true) {
             Extent e = layer.extentAt(offset, length);
             length = Math.min(length, e.length());
+            // QEMU's raw driver always reports a host offset (the guest offset), holes included.
+            long host = e.hostOffset() >= 0 ? e.hostOffset() : "raw".equals(layer.formatName()) ? offset : -1;
             switch (e.status()) {
                 case DATA:
-                    return new BlockStatus(offset, length, depth, true, false, true, e.hostOffset(), layer);
+                    return new BlockStatus(offset, length, depth, true, false, true, host, layer);
                 case ZERO:
-                    return new BlockStatus(offset, length, depth, true, true, false, e.hostOffset(), layer);
+                    return new BlockStatus(offset, length, depth, true, true, false, host, layer);
                 default:
                     break;
             }
