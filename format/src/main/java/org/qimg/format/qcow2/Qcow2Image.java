@@ -315,6 +315,23 @@ public final class Qcow2Image implements DiskImage {
         };
     }
 
+    /**
+     * The payload location of the compressed cluster holding guest byte {@code guestOffset}, or null when
+     * that cluster is not stored compressed in this layer. Reads only metadata.
+     */
+    public CompressedPayload compressedPayload(long guestOffset) throws IOException {
+        if (guestOffset < 0 || guestOffset >= virtualSize) {
+            throw new ImageException(path + ": offset " + guestOffset + " is outside the image (virtual size "
+                    + virtualSize + ")");
+        }
+        ClusterMap.Run run = map.map(guestOffset, 1, false);
+        if (run.kind() != ClusterMap.Kind.COMPRESSED) {
+            return null;
+        }
+        long clusterStart = guestOffset & ~((long) header.clusterSize() - 1);
+        return CompressedPayload.fromEntry(header, clusterStart, run.l2Entry(), run.entryOffset());
+    }
+
     /** Number of L2 tables currently cached (for tests of the memory bound). */
     int cachedTables() {
         return cache.size();
