@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /** Entry point: {@code qimg COMMAND [options]}, spelled as qemu-img spells it. */
 @Command(name = "qimg", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Convert, compress and check virtual-machine disk images (qcow2, raw).",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, CheckCommand.class, CompareCommand.class, ChecksumCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "--debug", description = "Print stack traces for errors.", scope = CommandLine.ScopeType.INHERIT)
