@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -171,5 +172,19 @@ class CheckDamageTest {
                         .isEqualTo(cmpTheirs.code());
             }
         }
+    }
+
+    @Test
+    void rawHasNoCheckAndQuietPrintsNothing() throws IOException {
+        Path raw = dir.resolve("disk.raw");
+        Files.write(raw, new byte[4096]);
+        Proc.Result q = Proc.run(dir, "qemu-img", "check", raw.toString());
+        Proc.Result m = Proc.qimg("check", raw.toString());
+        assertThat(m.code()).isEqualTo(q.code()).isEqualTo(63);
+        assertThat(m.err()).isEqualTo(q.err().replace("qemu-img:", "qimg:"));
+        Path leak = damaged(cases().filter(c -> c.name.startsWith("appended")).findFirst().orElseThrow(), "_quiet");
+        Proc.Result quiet = Proc.qimg("check", "-q", leak.toString());
+        assertThat(quiet.code()).isEqualTo(3);
+        assertThat(quiet.out()).isEmpty();
     }
 }
