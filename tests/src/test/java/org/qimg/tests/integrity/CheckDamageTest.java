@@ -47,6 +47,11 @@ class CheckDamageTest {
         make("rc1", "refcount_bits=1", false, false);
         make("rc64", "refcount_bits=64", true, false);
         make("v2", "compat=0.10", true, true);
+        String bm = dir.resolve("bitmaps.qcow2").toString();
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", bm, "64M");
+        Proc.ok(dir, "qemu-img", "bitmap", "--add", bm, "b0");
+        Proc.ok(dir, "qemu-img", "bitmap", "--add", "-g", "512", bm, "b1");
+        Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 1 0 1M", "-c", "write -P 2 8M 64k", bm);
     }
 
     private static void make(String name, String opts, boolean compressed, boolean snapshot) throws IOException {
@@ -75,6 +80,8 @@ class CheckDamageTest {
                 new Case("clean", "plain", e -> { }),
                 new Case("clean snapshot", "snap", e -> { }),
                 new Case("clean v2 snapshot", "v2", e -> { }),
+                new Case("clean with persistent bitmaps", "bitmaps", e -> { }),
+                new Case("bitmaps: leak", "bitmaps", e -> e.setRefcount(e.appendCluster(), 1)),
                 new Case("refcount raised: leak", "plain",
                         e -> e.setRefcount(dataCluster(e, 16), e.refcount(dataCluster(e, 16)) + 1)),
                 new Case("appended cluster with refcount 1: leak", "plain", e -> e.setRefcount(e.appendCluster(), 1)),
