@@ -168,7 +168,14 @@ class CheckDamageTest {
             }
             assertThat(mAfter.code()).as("qemu-img check after -r %s", mode).isEqualTo(qAfter.code());
             if (qAfter.code() != 1) {
-                assertThat(json(mAfter.out())).isEqualTo(json(qAfter.out()));
+                Map<String, Object> mj = json(mAfter.out());
+                Map<String, Object> qj = json(qAfter.out());
+                if (c.base.equals("bitmaps")) {
+                    // qemu-img opened read-write stores its bitmaps again on close, elsewhere in the file
+                    mj.remove("image-end-offset");
+                    qj.remove("image-end-offset");
+                }
+                assertThat(mj).isEqualTo(qj);
             }
             if (qAfter.code() == 0) {
                 Proc.Result cmp = Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base + ".qcow2").toString(),
