@@ -34,6 +34,9 @@ import org.qimg.format.raw.HostFiles;
  * data file); compressed runs are DATA with {@code compressed = true} and host offset -1; zero clusters,
  * including preallocated ones, are ZERO with host offset -1. With extended L2 entries, runs have
  * subcluster granularity.
+ *
+ * <p>Unallocated ranges read through the backing image; without one (or when opened with
+ * {@link OpenOptions#withoutBacking()}), and past the end of a shorter backing image, they read as zeros.
  */
 public final class Qcow2Image implements DiskImage {
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();

@@ -89,7 +89,7 @@ public final class RawImage implements DiskImage {
     /**
      * Holes (found with SEEK_DATA/SEEK_HOLE) are ZERO, as qemu-img map shows them (zero, no data); the rest
      * of the file is DATA with host offset = guest offset. The bytes between the end of the file and the
-     * next sector boundary belong to the run before them. Where the file system cannot report holes,
+     * next sector boundary are ZERO (qemu-img map shows them so). Where the file system cannot report holes,
      * everything is DATA.
      */
     @Override
@@ -111,7 +111,7 @@ public final class RawImage implements DiskImage {
             if (data == offset) {
                 long hole = HostFiles.seek(seekFd, offset, HostFiles.SEEK_HOLE);
                 if (hole > offset) {
-                    long dataEnd = hole >= fileLength ? virtualSize : hole;
+                    long dataEnd = Math.min(hole, fileLength);
                     return new Extent(offset, Math.min(end, dataEnd) - offset, Extent.Status.DATA, offset, false);
                 }
             }

@@ -235,6 +235,12 @@ class HostileImageTest {
             }
         }, CorruptImageException.class, TinyQcow2.COMPRESSED);
         assertThat(e).hasMessageContaining("does not expand");
+        // extents come from metadata only: the broken payload is never looked at
+        try (DiskImage d = ImageFormats.open(dir.resolve("compbad.qcow2"), null)) {
+            assertThat(d.extentAt(TinyQcow2.CLUSTER, TinyQcow2.CLUSTER))
+                    .isEqualTo(new org.qimg.format.Extent(TinyQcow2.CLUSTER, TinyQcow2.CLUSTER,
+                            org.qimg.format.Extent.Status.DATA, -1, true));
+        }
     }
 
     @Test

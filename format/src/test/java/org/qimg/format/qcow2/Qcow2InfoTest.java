@@ -106,6 +106,10 @@ class Qcow2InfoTest {
         Qemu.img(dir, "create", "-q", "-f", "qcow2", "-b", dir.resolve("base.qcow2").toString(), "-F", "qcow2",
                 "abs.qcow2");
         assertInfoMatchesQemu(dir.resolve("abs.qcow2"));
+        // version 2 header (72 bytes) followed by the backing format extension and the name
+        Qemu.img(dir, "create", "-q", "-f", "qcow2", "-o", "compat=0.10", "-b", "base.qcow2", "-F", "qcow2",
+                "v2ov.qcow2");
+        assertInfoMatchesQemu(dir.resolve("v2ov.qcow2"));
     }
 
     @Test

@@ -152,6 +152,26 @@ class Qcow2OracleTest {
     }
 
     @Test
+    void compressedWithExtendedL2AndOddSize() throws IOException {
+        rawSource(1);
+        Qemu.img(dir, "convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "extended_l2=on,cluster_size=32k",
+                "src.raw", "cx.qcow2");
+        Path img = dir.resolve("cx.qcow2");
+        // uncompressed writes on top: subcluster allocation next to compressed clusters
+        Qemu.io(img, "qcow2", "write -P 0x71 0 1k", "write -z 40k 2k", "write -P 0x72 100k 3k");
+        assertMatchesQemu(img);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"65536", "2M"})
+    void virtualSizeNotAMultipleOfTheCluster(String cluster) throws IOException {
+        // 1000448 = 1954 sectors: the last cluster is partial and the file ends inside it
+        Path img = create("odd" + cluster + ".qcow2", "1000448", "cluster_size=" + cluster);
+        Qemu.io(img, "qcow2", "write -P 0x0d 0 4k", "write -P 0x0e 999424 1024");
+        assertMatchesQemu(img);
+    }
+
+    @Test
     void backingChainOfThree() throws IOException {
         Path base = create("base.qcow2", "1M", "cluster_size=4096");
         Qemu.io(base, "qcow2", "write -P 0x01 0 1M");

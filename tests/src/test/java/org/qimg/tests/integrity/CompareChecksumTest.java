@@ -154,4 +154,11 @@ class CompareChecksumTest {
         assertThat(zstd).isEqualTo(raw).hasSize(64);
         assertThat(hole).isNotEqualTo(raw);
     }
+
+    @Test
+    void convertVerifyComparesTargetWithSource() throws IOException {
+        Proc.Result r = Proc.qimg("convert", "--verify", "-O", "raw", p("overlay.qcow2"), p("verified.raw"));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Proc.run(dir, "qemu-img", "compare", p("overlay.qcow2"), p("verified.raw")).code()).isZero();
+    }
 }
