@@ -66,6 +66,10 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = {"-U", "--force-share"}, description = "Accepted for compatibility (qimg never locks).")
     boolean forceShare;
 
+    @Option(names = "--verify", description = "After converting, compare the target's guest content with the "
+            + "source's (as qemu-img compare); exit 1 on a mismatch.")
+    boolean verify;
+
     @Parameters(arity = "2..*", paramLabel = "SRC... DST")
     List<String> files;
 
@@ -120,10 +124,28 @@ final class ConvertCommand implements Callable<Integer> {
                 sources.add(img);
             }
             Converter.convert(sources, Path.of(dst), options);
+            if (verify) {
+                verify(sources, Path.of(dst), target);
+            }
         } finally {
             closeAll(opened);
         }
         return 0;
+    }
+
+    /** {@code --verify}: the target must read exactly as the source (ImageComparator, qemu-img compare rules). */
+    private static void verify(List<DiskImage> sources, Path dst, String targetFormat) throws IOException {
+        if (sources.size() != 1) {
+            throw new ImageException("--verify supports a single source image, got " + sources.size());
+        }
+        try (DiskImage out = ImageFormats.open(dst, targetFormat)) {
+            org.qimg.converters.compare.CompareResult r = new org.qimg.converters.compare.ImageComparator()
+                    .compare(sources.get(0), out, false, org.qimg.converters.compare.ProgressCallback.NONE);
+            if (!r.identical()) {
+                throw new ExitCodeException(1, "verify failed: " + dst + ": Content mismatch at offset " + r.offset()
+                        + "!");
+            }
+        }
     }
 
     private static ConvertOptions build(ConvertOptions.Builder b) throws ImageException {

@@ -15,6 +15,9 @@ import picocli.CommandLine.Option;
                 ConvertCommand.class,
                 CreateCommand.class,
                 MeasureCommand.class,
+                CheckCommand.class,
+                CompareCommand.class,
+                ChecksumCommand.class,
                 AnalyzeCommand.class,
         })
 public final class Main implements Runnable {
