@@ -8,7 +8,18 @@ import picocli.CommandLine.Option;
 /** Entry point: {@code qimg COMMAND [options]}, spelled as qemu-img spells it. */
 @Command(name = "qimg", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Convert, compress and check virtual-machine disk images (qcow2, raw).",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {
+                CommandLine.HelpCommand.class,
+                InfoCommand.class,
+                MapCommand.class,
+                ConvertCommand.class,
+                CreateCommand.class,
+                MeasureCommand.class,
+                CheckCommand.class,
+                CompareCommand.class,
+                ChecksumCommand.class,
+                AnalyzeCommand.class,
+        })
 public final class Main implements Runnable {
 
     @Option(names = "--debug", description = "Print stack traces for errors.", scope = CommandLine.ScopeType.INHERIT)
@@ -35,7 +46,15 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
+    private static volatile boolean systemStreams;
+
+    /** True when running as the real program (stdout/stderr are the process's), false in-process. */
+    static boolean usesSystemStreams() {
+        return systemStreams;
+    }
+
     public static void main(String[] args) {
+        systemStreams = true;
         int code = commandLine().execute(args);
         System.out.flush();
         System.exit(code);

@@ -5,11 +5,10 @@ import java.nio.file.Path;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormat;
 import org.qimg.format.OpenOptions;
-import org.qimg.format.UnsupportedFeatureException;
 
 /** qcow2 (versions 2 and 3), recognised by its magic {@code QFI\xfb}. */
 public final class Qcow2Format implements ImageFormat {
-    static final int MAGIC = 0x514649fb;
+    static final int MAGIC = Qcow2Header.MAGIC;
 
     @Override
     public String name() {
@@ -24,6 +23,6 @@ public final class Qcow2Format implements ImageFormat {
 
     @Override
     public DiskImage open(Path path, OpenOptions options) throws IOException {
-        throw new UnsupportedFeatureException(path + ": qcow2 reading is not built yet");
+        return Qcow2Image.open(path, options);
     }
 }

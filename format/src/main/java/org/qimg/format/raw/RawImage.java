@@ -3,7 +3,6 @@ package org.qimg.format.raw;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.qimg.format.DiskImage;
@@ -21,18 +20,23 @@ public final class RawImage implements DiskImage {
     private final FileChannel channel;
     private final long fileLength;
     private final long virtualSize;
+    /** Separate O_RDONLY descriptor for SEEK_DATA/SEEK_HOLE; -1 when hole queries are unavailable. */
+    private final int seekFd;
+    private volatile boolean seekWorks;
 
-    private RawImage(Path path, FileChannel channel, long fileLength) {
+    private RawImage(Path path, FileChannel channel, long fileLength, int seekFd) {
         this.path = path;
         this.channel = channel;
         this.fileLength = fileLength;
         this.virtualSize = roundUpToSector(fileLength);
+        this.seekFd = seekFd;
+        this.seekWorks = seekFd >= 0;
     }
 
     public static RawImage open(Path path) throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         try {
-            return new RawImage(path, ch, ch.size());
+            return new RawImage(path, ch, ch.size(), HostFiles.openForSeek(path));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -82,13 +86,38 @@ public final class RawImage implements DiskImage {
         }
     }
 
+    /**
+     * Holes (found with SEEK_DATA/SEEK_HOLE) are ZERO, as qemu-img map shows them (zero, no data); the rest
+     * of the file is DATA with host offset = guest offset. The bytes between the end of the file and the
+     * next sector boundary are ZERO (qemu-img map shows them so). Where the file system cannot report holes,
+     * everything is DATA.
+     */
     @Override
     public Extent extentAt(long offset, long maxLength) throws IOException {
         if (offset < 0 || offset >= virtualSize || maxLength <= 0) {
             throw new ImageException(path + ": extent query at offset " + offset + " is outside the image");
         }
-        long len = Math.min(maxLength, virtualSize - offset);
-        return new Extent(offset, len, Extent.Status.DATA, offset, false);
+        long end = offset + Math.min(maxLength, virtualSize - offset);
+        if (offset >= fileLength) {
+            return new Extent(offset, end - offset, Extent.Status.ZERO, -1, false);
+        }
+        if (seekWorks) {
+            long data = HostFiles.seek(seekFd, offset, HostFiles.SEEK_DATA);
+            if (data > offset) {
+                // in a hole up to the next data, or to the end of the file (and its sector tail)
+                long holeEnd = data >= fileLength ? virtualSize : data;
+                return new Extent(offset, Math.min(end, holeEnd) - offset, Extent.Status.ZERO, -1, false);
+            }
+            if (data == offset) {
+                long hole = HostFiles.seek(seekFd, offset, HostFiles.SEEK_HOLE);
+                if (hole > offset) {
+                    long dataEnd = Math.min(hole, fileLength);
+                    return new Extent(offset, Math.min(end, dataEnd) - offset, Extent.Status.DATA, offset, false);
+                }
+            }
+            seekWorks = false; // the file system gave an answer that makes no sense: stop asking
+        }
+        return new Extent(offset, end - offset, Extent.Status.DATA, offset, false);
     }
 
     @Override
@@ -98,11 +127,12 @@ public final class RawImage implements DiskImage {
 
     @Override
     public long actualSize() throws IOException {
-        return Files.size(path);
+        return HostFiles.allocatedBytes(path);
     }
 
     @Override
     public void close() throws IOException {
+        HostFiles.close(seekFd);
         channel.close();
     }
 }

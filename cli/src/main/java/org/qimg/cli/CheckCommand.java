@@ -1,0 +1,173 @@
+package org.qimg.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.qimg.format.ImageFormat;
+import org.qimg.format.ImageFormats;
+import org.qimg.format.qcow2.check.CheckMode;
+import org.qimg.format.qcow2.check.CheckResult;
+import org.qimg.format.qcow2.check.Qcow2Check;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code qimg check}: qemu-img check's output, JSON keys and exit codes (0, 1, 2, 3, 63). */
+@Command(name = "check", description = "Check an image for consistency (and repair it with -r).")
+final class CheckCommand implements Callable<Integer> {
+    static final int EXIT_CORRUPT = 2;
+    static final int EXIT_LEAKS = 3;
+    static final int EXIT_NO_CHECK = 63;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "-f", paramLabel = "FMT", description = "Image format (probed when absent).")
+    String format;
+
+    @Option(names = "-q", description = "Quiet: print nothing on stdout.")
+    boolean quiet;
+
+    @Option(names = "--output", paramLabel = "human|json", defaultValue = "human", description = "Output format.")
+    String output;
+
+    @Option(names = "-r", paramLabel = "leaks|all", description = "Repair leaks, or all inconsistencies.")
+    String repair;
+
+    @Option(names = "-U", description = "Accepted for qemu-img compatibility (no locking is done).")
+    boolean forceShare;
+
+    @Option(names = "-T", paramLabel = "CACHE", description = "Accepted for qemu-img compatibility; ignored.")
+    String cache;
+
+    @Parameters(index = "0", paramLabel = "FILE")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        CheckMode mode = CheckMode.NONE;
+        if (repair != null) {
+            mode = switch (repair) {
+                case "leaks" -> CheckMode.LEAKS;
+                case "all" -> CheckMode.ALL;
+                default -> throw new ExitCodeException(1,
+                        "Unknown option value for -r (expecting 'leaks' or 'all'): " + repair);
+            };
+        }
+        boolean json = switch (output) {
+            case "json" -> true;
+            case "human" -> false;
+            default -> throw new ExitCodeException(1, "--output must be used with human or json as argument.");
+        };
+        if (!Files.exists(file)) {
+            throw new ExitCodeException(1, "Could not open '" + file + "': No such file or directory");
+        }
+        ImageFormat fmt = format == null ? ImageFormats.probe(file) : ImageFormats.byName(format);
+        if (!fmt.name().equals("qcow2")) {
+            throw new ExitCodeException(EXIT_NO_CHECK, "This image format does not support checks");
+        }
+        java.util.function.Consumer<String> log = line -> {
+            err.println(line);
+            err.flush();
+        };
+        CheckResult r = Qcow2Check.run(file, mode, log);
+        if (r.failure() == null && (r.corruptionsFixed() != 0 || r.leaksFixed() != 0)) {
+            if (!json && !quiet) {
+                out.printf("The following inconsistencies were found and repaired:%n%n    %d leaked clusters%n"
+                        + "    %d corruptions%n%nDouble checking the fixed image now...%n", r.leaksFixed(),
+                        r.corruptionsFixed());
+                out.flush();
+            }
+            CheckResult again = Qcow2Check.run(file, CheckMode.NONE, log);
+            again.carryFixedCounts(r);
+            r = again;
+        }
+        if (r.failure() != null) {
+            throw new ExitCodeException(1, "Check failed: " + r.failure());
+        }
+        if (!quiet) {
+            out.print(json ? json(r, file.toString(), fmt.name()) : human(r));
+            out.flush();
+        }
+        if (r.checkErrors() != 0) {
+            throw new ExitCodeException(1, "Check failed");
+        }
+        return r.corruptions() != 0 ? EXIT_CORRUPT : r.leaks() != 0 ? EXIT_LEAKS : 0;
+    }
+
+    /** dump_human_image_check's text. */
+    static String human(CheckResult r) {
+        StringBuilder s = new StringBuilder();
+        if (r.corruptions() == 0 && r.leaks() == 0 && r.checkErrors() == 0) {
+            s.append("No errors were found on the image.\n");
+        } else {
+            if (r.corruptions() != 0) {
+                s.append('\n').append(r.corruptions()).append(" errors were found on the image.\n"
+                        + "Data may be corrupted, or further writes to the image may corrupt it.\n");
+            }
+            if (r.leaks() != 0) {
+                s.append('\n').append(r.leaks()).append(" leaked clusters were found on the image.\n"
+                        + "This means waste of disk space, but no harm to data.\n");
+            }
+            if (r.checkErrors() != 0) {
+                s.append('\n').append(r.checkErrors()).append(" internal errors have occurred during the check.\n");
+            }
+        }
+        if (r.totalClusters() != 0 && r.allocatedClusters() != 0) {
+            s.append(String.format(java.util.Locale.ROOT,
+                    "%d/%d = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters\n",
+                    r.allocatedClusters(), r.totalClusters(), r.allocatedClusters() * 100.0 / r.totalClusters(),
+                    r.fragmentedClusters() * 100.0 / r.allocatedClusters(),
+                    r.compressedClusters() * 100.0 / r.allocatedClusters()));
+        }
+        if (r.imageEndOffset() != 0) {
+            s.append("Image end offset: ").append(r.imageEndOffset()).append('\n');
+        }
+        return s.toString();
+    }
+
+    /**
+     * qemu-img's JSON: optional counters only when non-zero, keys in the order QEMU's QDict hash puts them
+     * (the order is part of what scripts diff against).
+     */
+    static String json(CheckResult r, String filename, String format) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        putIf(m, "image-end-offset", r.imageEndOffset());
+        putIf(m, "compressed-clusters", r.compressedClusters());
+        putIf(m, "total-clusters", r.totalClusters());
+        putIf(m, "corruptions", r.corruptions());
+        putIf(m, "corruptions-fixed", r.corruptionsFixed());
+        m.put("check-errors", r.checkErrors());
+        putIf(m, "leaks", r.leaks());
+        putIf(m, "leaks-fixed", r.leaksFixed());
+        putIf(m, "allocated-clusters", r.allocatedClusters());
+        m.put("filename", filename);
+        m.put("format", format);
+        putIf(m, "fragmented-clusters", r.fragmentedClusters());
+        StringBuilder s = new StringBuilder("{\n");
+        int i = 0;
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            s.append("    \"").append(e.getKey()).append("\": ");
+            if (e.getValue() instanceof String str) {
+                s.append(JsonText.quote(str));
+            } else {
+                s.append(e.getValue());
+            }
+            s.append(++i < m.size() ? ",\n" : "\n");
+        }
+        return s.append("}\n").toString();
+    }
+
+    private static void putIf(Map<String, Object> m, String key, long v) {
+        if (v != 0) {
+            m.put(key, v);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package org.qimg.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.qimg.converters.compare.CompareResult;
+import org.qimg.converters.compare.ImageComparator;
+import org.qimg.format.DiskImage;
+import org.qimg.format.ImageFormats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code qimg compare}: qemu-img compare's messages and exit codes (0 same, 1 different, 2 open error, 4 read error). */
+@Command(name = "compare", description = "Compare the guest content of two images.")
+final class CompareCommand implements Callable<Integer> {
+    static final int EXIT_OPEN_ERROR = 2;
+    static final int EXIT_READ_ERROR = 4;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "-f", paramLabel = "FMT", description = "Format of the first image (probed when absent).")
+    String format1;
+
+    @Option(names = "-F", paramLabel = "FMT", description = "Format of the second image (probed when absent).")
+    String format2;
+
+    @Option(names = "-p", description = "Show progress on stderr.")
+    boolean progress;
+
+    @Option(names = "-q", description = "Quiet: print nothing on stdout.")
+    boolean quiet;
+
+    @Option(names = "-s", description = "Strict: images of different sizes or allocation differ.")
+    boolean strict;
+
+    @Option(names = "-U", description = "Accepted for qemu-img compatibility (no locking is done).")
+    boolean forceShare;
+
+    @Option(names = "-T", paramLabel = "CACHE", description = "Accepted for qemu-img compatibility; ignored.")
+    String cache;
+
+    @Parameters(index = "0", paramLabel = "FILE1")
+    Path file1;
+
+    @Parameters(index = "1", paramLabel = "FILE2")
+    Path file2;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        DiskImage a = open(file1, format1);
+        try (a; DiskImage b = open(file2, format2)) {
+            Progress p = new Progress(err, progress && !quiet);
+            CompareResult r;
+            try {
+                r = new ImageComparator().compare(a, b, strict, p);
+            } catch (IOException e) {
+                p.finish();
+                throw new ExitCodeException(EXIT_READ_ERROR, ErrorHandler.message(e));
+            }
+            p.finish();
+            StringBuilder s = new StringBuilder();
+            if (r.sizeMismatch() && r.kind() != CompareResult.Kind.STRICT_SIZE) {
+                // qemu-img prints the warning once the common part has matched
+                if (r.kind() != CompareResult.Kind.CONTENT || r.offset() >= Math.min(a.virtualSize(), b.virtualSize())) {
+                    s.append("Warning: Image size mismatch!\n");
+                }
+            }
+            switch (r.kind()) {
+                case IDENTICAL -> s.append("Images are identical.\n");
+                case CONTENT -> s.append("Content mismatch at offset ").append(r.offset()).append("!\n");
+                case STRICT_SIZE -> s.append("Strict mode: Image size mismatch!\n");
+                case STRICT_STATUS -> s.append("Strict mode: Offset ").append(r.offset())
+                        .append(" block status mismatch!\n");
+                default -> throw new IllegalStateException();
+            }
+            if (!quiet) {
+                out.print(s);
+                out.flush();
+            }
+            return r.identical() ? 0 : 1;
+        }
+    }
+
+    private static DiskImage open(Path file, String format) {
+        try {
+            return ImageFormats.open(file, format);
+        } catch (IOException | RuntimeException e) {
+            throw new ExitCodeException(EXIT_OPEN_ERROR, ErrorHandler.message(e));
+        }
+    }
+
+    /** qemu-img's plain progress line, "    (xx.xx/100%)" rewritten in place on stderr. */
+    static final class Progress implements org.qimg.converters.compare.ProgressCallback {
+        private final PrintWriter err;
+        private final boolean on;
+        private int lastHundredths = -1;
+
+        Progress(PrintWriter err, boolean on) {
+            this.err = err;
+            this.on = on;
+            if (on) {
+                print(0);
+            }
+        }
+
+        @Override
+        public void progress(long done, long total) {
+            if (!on || total <= 0) {
+                return;
+            }
+            int h = (int) Math.min(10000, done * 10000 / total);
+            if (h / 100 != lastHundredths / 100) {
+                print(h);
+            }
+        }
+
+        private void print(int hundredths) {
+            lastHundredths = hundredths;
+            err.printf(java.util.Locale.ROOT, "    (%.2f/100%%)\r", hundredths / 100.0);
+            err.flush();
+        }
+
+        void finish() {
+            if (on) {
+                print(10000);
+                err.println();
+                err.flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package org.qimg.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.qimg.converters.convert.ConvertOptions;
+import org.qimg.converters.convert.Converter;
+import org.qimg.format.DiskImage;
+import org.qimg.format.ImageException;
+import org.qimg.format.ImageFormats;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code qimg convert}: qemu-img convert's options; the work is {@link Converter}'s. */
+@Command(name = "convert", description = "Convert (and optionally compress) images (as qemu-img convert).")
+final class ConvertCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Source format (default: probe).")
+    String sourceFormat;
+
+    @Option(names = "-O", paramLabel = "raw|qcow2", description = "Target format (default: raw).")
+    String targetFormat = "raw";
+
+    @Option(names = "-c", description = "Compress the target's clusters (qcow2).")
+    boolean compress;
+
+    @Option(names = "-p", description = "Show progress on stderr.")
+    boolean progress;
+
+    @Option(names = "-q", description = "Quiet: no progress.")
+    boolean quiet;
+
+    @Option(names = "-S", paramLabel = "SIZE", description = "Zero runs at least this long become holes "
+            + "(multiple of 512, default 4k; 0 writes everything).")
+    String sparse;
+
+    @Option(names = "-m", paramLabel = "N", description = "Worker threads (default: number of cores).")
+    Integer threads;
+
+    @Option(names = "-l", paramLabel = "SNAPSHOT", description = "Convert this internal snapshot (id or name).")
+    String snapshot;
+
+    @Option(names = "-o", paramLabel = "OPTIONS", description = "Target format options (qcow2).")
+    List<String> createOptions = new ArrayList<>();
+
+    @Option(names = "-B", paramLabel = "BACKING", description = "Backing file of the target (qcow2).")
+    String backing;
+
+    @Option(names = "-F", paramLabel = "FMT", description = "Format of the -B backing file.")
+    String backingFormat;
+
+    @Option(names = "-n", description = "Do not create the target; write into the existing one.")
+    boolean noCreate;
+
+    @Option(names = "--target-is-zero", description = "With -n: the target reads as zeros already.")
+    boolean targetIsZero;
+
+    @Option(names = {"-U", "--force-share"}, description = "Accepted for compatibility (qimg never locks).")
+    boolean forceShare;
+
+    @Option(names = "--verify", description = "After converting, compare the target's guest content with the "
+            + "source's (as qemu-img compare); exit 1 on a mismatch.")
+    boolean verify;
+
+    @Parameters(arity = "2..*", paramLabel = "SRC... DST")
+    List<String> files;
+
+    @Override
+    public Integer call() throws Exception {
+        String dst = files.get(files.size() - 1);
+        List<String> srcs = files.subList(0, files.size() - 1);
+        ConvertOptions.Builder b = ConvertOptions.builder();
+        if (threads != null) {
+            b.threads(threads);
+        }
+        if (sparse != null) {
+            b.sparseSize(Sizes.parse("buffer size for sparse output", sparse));
+        }
+        String target = targetFormat.toLowerCase(java.util.Locale.ROOT);
+        switch (target) {
+            case "raw" -> {
+                if (compress) {
+                    throw new ImageException("Compression not supported for this file format");
+                }
+                if (backing != null) {
+                    throw new ImageException("Backing file not supported for file format 'raw'");
+                }
+                if (!createOptions.isEmpty()) {
+                    throw new ImageException("Invalid options for file format 'raw': " + String.join(",", createOptions));
+                }
+            }
+            case "qcow2" -> Qcow2Target.configure(b, String.join(",", createOptions), backing, backingFormat,
+                    compress);
+            default -> throw new ImageException("Unknown file format '" + targetFormat + "' (qimg writes raw, qcow2)");
+        }
+        if (snapshot != null && srcs.size() > 1) {
+            throw new ImageException("No support for concatenating multiple snapshot");
+        }
+        b.noCreate(noCreate).targetIsZero(targetIsZero);
+        boolean showProgress = progress && !quiet;
+        List<DiskImage> opened = new ArrayList<>();
+        try (ProgressRenderer renderer = new ProgressRenderer(Main.usesSystemStreams() && Terminal.stderrIsTerminal(),
+                spec.commandLine().getErr())) {
+            if (showProgress) {
+                b.progress(renderer);
+            }
+            ConvertOptions options = build(b);
+            List<DiskImage> sources = new ArrayList<>();
+            for (String s : srcs) {
+                DiskImage img = ImageFormats.open(Path.of(s), sourceFormat);
+                opened.add(img);
+                if (snapshot != null) {
+                    img = img.openSnapshot(snapshot);
+                    opened.add(img);
+                }
+                sources.add(img);
+            }
+            Converter.convert(sources, Path.of(dst), options);
+            if (verify) {
+                verify(sources, Path.of(dst), target);
+            }
+        } finally {
+            closeAll(opened);
+        }
+        return 0;
+    }
+
+    /** {@code --verify}: the target must read exactly as the source (ImageComparator, qemu-img compare rules). */
+    private static void verify(List<DiskImage> sources, Path dst, String targetFormat) throws IOException {
+        if (sources.size() != 1) {
+            throw new ImageException("--verify supports a single source image, got " + sources.size());
+        }
+        try (DiskImage out = ImageFormats.open(dst, targetFormat)) {
+            org.qimg.converters.compare.CompareResult r = new org.qimg.converters.compare.ImageComparator()
+                    .compare(sources.get(0), out, false, org.qimg.converters.compare.ProgressCallback.NONE);
+            if (!r.identical()) {
+                throw new ExitCodeException(1, "verify failed: " + dst + ": Content mismatch at offset " + r.offset()
+                        + "!");
+            }
+        }
+    }
+
+    private static ConvertOptions build(ConvertOptions.Builder b) throws ImageException {
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ImageException(e.getMessage());
+        }
+    }
+
+    private static void closeAll(List<DiskImage> images) throws IOException {
+        IOException first = null;
+        for (int i = images.size() - 1; i >= 0; i--) {
+            try {
+                images.get(i).close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    static CommandLine.ParameterException usage(CommandSpec spec, String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}

@@ -1,0 +1,98 @@
+package org.qimg.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.qimg.converters.measure.ImageMeasure;
+import org.qimg.converters.measure.MeasureResult;
+import org.qimg.format.DiskImage;
+import org.qimg.format.ImageFormats;
+import org.qimg.format.qcow2.Qcow2CreateOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code qimg measure [--output=human|json] [-O FMT] [-o OPTIONS] (--size N | [-f FMT] FILE)}. */
+@Command(name = "measure", description = "Calculate the file size needed for a new image, as qemu-img measure.")
+final class MeasureCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--output", description = "human (default) or json.")
+    String output = "human";
+
+    @Option(names = "-O", description = "Output format: raw (default) or qcow2.")
+    String outFormat = "raw";
+
+    @Option(names = "-o", description = "Output format options, k=v[,k=v...].")
+    java.util.List<String> options = new java.util.ArrayList<>();
+
+    @Option(names = "--size", description = "Virtual size instead of a source image.")
+    String size;
+
+    @Option(names = "-f", description = "Source image format (probed when absent).")
+    String format;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!output.equals("human") && !output.equals("json")) {
+            throw new ExitCodeException(1, "--output must be used with human or json as argument.");
+        }
+        if (size != null && file != null) {
+            throw new ExitCodeException(1, "--size N cannot be used together with a filename.");
+        }
+        if (size == null && file == null) {
+            throw new ExitCodeException(1, "Either --size N or one filename must be specified.");
+        }
+        String opts = String.join(",", options);
+        MeasureResult r;
+        if (size != null) {
+            long s = Qcow2CreateOptions.parseSize(size);
+            if (s < 0) {
+                throw new ExitCodeException(1, "Invalid image size specified. Must be between 0 and "
+                        + Long.MAX_VALUE + ".");
+            }
+            r = ImageMeasure.measure(outFormat, opts, s, null);
+        } else {
+            try (DiskImage img = ImageFormats.open(file, format)) {
+                r = ImageMeasure.measure(outFormat, opts, null, img);
+            }
+        }
+        var out = spec.commandLine().getOut();
+        if (output.equals("json")) {
+            ObjectMapper m = new ObjectMapper();
+            ObjectNode n = m.createObjectNode();
+            if (r.bitmaps() != null) {
+                n.put("bitmaps", r.bitmaps());
+            }
+            n.put("required", r.required());
+            n.put("fully-allocated", r.fullyAllocated());
+            out.println(m.writer(qemuStyle()).writeValueAsString(n));
+        } else {
+            out.println("required size: " + r.required());
+            out.println("fully allocated size: " + r.fullyAllocated());
+            if (r.bitmaps() != null) {
+                out.println("bitmaps size: " + r.bitmaps());
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** qemu-img's JSON layout: four-space indent, {@code "key": value}. */
+    static DefaultPrettyPrinter qemuStyle() {
+        DefaultIndenter indent = new DefaultIndenter("    ", "\n");
+        return new DefaultPrettyPrinter()
+                .withSeparators(Separators.createDefaultInstance()
+                        .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+                .withObjectIndenter(indent).withArrayIndenter(indent);
+    }
+}

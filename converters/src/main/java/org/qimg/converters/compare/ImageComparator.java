@@ -1,0 +1,199 @@
+package org.qimg.converters.compare;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.qimg.format.DiskImage;
+
+/**
+ * Compares the guest content of two images of any formats and sizes as {@code qemu-img compare} does:
+ * ranges both sides know to be zero (through their backing chains) are skipped without reading; the rest
+ * is read in pieces of at most 1 MiB on a small thread pool, with a bounded number of pieces in flight,
+ * and checked in guest order. The reported mismatch offset is the start of the first differing 512-byte
+ * sector, which is what qemu-img prints. Past the end of the shorter image, the longer must read as zeros
+ * (unless strict).
+ */
+public final class ImageComparator {
+    static final int CHUNK = 1 << 20;
+    private static final byte[] ZEROS = new byte[CHUNK];
+
+    private final int threads;
+
+    /** A comparator that reads with {@code threads} threads (1 reads on the caller's thread only). */
+    public ImageComparator(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1");
+        }
+        this.threads = threads;
+    }
+
+    public ImageComparator() {
+        this(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+    }
+
+    public CompareResult compare(DiskImage a, DiskImage b, boolean strict, ProgressCallback progress)
+            throws IOException {
+        long sizeA = a.virtualSize();
+        long sizeB = b.virtualSize();
+        boolean sizeMismatch = sizeA != sizeB;
+        if (strict && sizeMismatch) {
+            return new CompareResult(CompareResult.Kind.STRICT_SIZE, -1, true);
+        }
+        long common = Math.min(sizeA, sizeB);
+        long total = Math.max(sizeA, sizeB);
+        DiskImage longer = sizeA >= sizeB ? a : b;
+        ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "qimg-compare");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        int window = Math.max(2, threads * 2);
+        BlockingQueue<byte[][]> buffers = new ArrayBlockingQueue<>(window + 1);
+        for (int i = 0; i <= window; i++) {
+            buffers.add(new byte[2][]);
+        }
+        ArrayDeque<Future<Long>> inFlight = new ArrayDeque<>();
+        try {
+            long pos = 0;
+            while (pos < total) {
+                boolean readA;
+                boolean readB;
+                long chunk;
+                if (pos < common) {
+                    ChainStatus sa = ChainStatus.at(a, pos, common - pos);
+                    ChainStatus sb = ChainStatus.at(b, pos, common - pos);
+                    if (strict && (sa.allocated() != sb.allocated() || sa.zero() != sb.zero())) {
+                        Long m = drain(inFlight);
+                        if (m != null) {
+                            return new CompareResult(CompareResult.Kind.CONTENT, m, sizeMismatch);
+                        }
+                        return new CompareResult(CompareResult.Kind.STRICT_STATUS, pos, sizeMismatch);
+                    }
+                    chunk = Math.min(sa.length(), sb.length());
+                    readA = !sa.zero();
+                    readB = !sb.zero();
+                } else {
+                    ChainStatus s = ChainStatus.at(longer, pos, total - pos);
+                    chunk = s.length();
+                    readA = longer == a && !s.zero();
+                    readB = longer == b && !s.zero();
+                }
+                if (readA || readB) {
+                    for (long p = pos; p < pos + chunk; p += CHUNK) {
+                        int len = (int) Math.min(CHUNK, pos + chunk - p);
+                        long at = p;
+                        boolean ra = readA;
+                        boolean rb = readB;
+                        byte[][] buf = take(buffers);
+                        java.util.concurrent.Callable<Long> task = () -> {
+                            try {
+                                return firstDifference(a, b, at, len, ra, rb, buf);
+                            } finally {
+                                buffers.add(buf);
+                            }
+                        };
+                        inFlight.add(pool != null ? pool.submit(task) : done(task));
+                        while (inFlight.size() >= window || pool == null && !inFlight.isEmpty()) {
+                            Long m = await(inFlight.poll());
+                            if (m != null) {
+                                return new CompareResult(CompareResult.Kind.CONTENT, m, sizeMismatch);
+                            }
+                        }
+                        progress.progress(Math.max(0, p - (long) inFlight.size() * CHUNK), total);
+                    }
+                }
+                pos += chunk;
+                progress.progress(Math.min(pos, total), total);
+            }
+            Long m = drain(inFlight);
+            if (m != null) {
+                return new CompareResult(CompareResult.Kind.CONTENT, m, sizeMismatch);
+            }
+            progress.progress(total, total);
+            return new CompareResult(CompareResult.Kind.IDENTICAL, -1, sizeMismatch);
+        } finally {
+            for (Future<Long> f : inFlight) {
+                f.cancel(true);
+            }
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private static byte[][] take(BlockingQueue<byte[][]> q) throws IOException {
+        try {
+            return q.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("compare interrupted");
+        }
+    }
+
+    private static Future<Long> done(java.util.concurrent.Callable<Long> task) {
+        java.util.concurrent.FutureTask<Long> f = new java.util.concurrent.FutureTask<>(task);
+        f.run();
+        return f;
+    }
+
+    private static Long drain(ArrayDeque<Future<Long>> inFlight) throws IOException {
+        while (!inFlight.isEmpty()) {
+            Long m = await(inFlight.poll());
+            if (m != null) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** The mismatch offset a piece found, or null when it matched. */
+    private static Long await(Future<Long> f) throws IOException {
+        try {
+            long v = f.get();
+            return v < 0 ? null : v;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("compare interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    /**
+     * Reads [at, at + len) from the side(s) that are not known zero and returns the start of the first
+     * 512-byte sector where the two differ (a side not read counts as zeros), or -1.
+     */
+    static long firstDifference(DiskImage a, DiskImage b, long at, int len, boolean readA, boolean readB,
+                                byte[][] buf) throws IOException {
+        byte[] x = readA ? read(a, at, len, buf, 0) : ZEROS;
+        byte[] y = readB ? read(b, at, len, buf, 1) : ZEROS;
+        int i = Arrays.mismatch(x, 0, len, y, 0, len);
+        return i < 0 ? -1 : (at + i) & ~511L;
+    }
+
+    private static byte[] read(DiskImage img, long at, int len, byte[][] buf, int slot) throws IOException {
+        if (buf[slot] == null) {
+            buf[slot] = new byte[CHUNK];
+        }
+        img.read(at, ByteBuffer.wrap(buf[slot], 0, len));
+        return buf[slot];
+    }
+}

@@ -1,0 +1,24 @@
+package org.qimg.converters.convert;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A cluster-granular image writer (a qcow2 writer behind it). Called from one thread, in increasing cluster
+ * order; clusters never handed over stay unallocated.
+ */
+public interface ClusterSink extends Closeable {
+    int clusterSize();
+
+    /** {@code data} holds exactly one cluster (the last one zero-padded). */
+    void writePlain(long index, ByteBuffer data) throws IOException;
+
+    void writeCompressed(long index, ByteBuffer payload) throws IOException;
+
+    /** Marks the cluster as reading zeros even when the image has a backing file. */
+    void writeZero(long index) throws IOException;
+
+    /** Writes the remaining metadata and flushes. */
+    void finish() throws IOException;
+}

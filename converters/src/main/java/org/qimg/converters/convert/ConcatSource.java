@@ -1,0 +1,85 @@
+package org.qimg.converters.convert;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.qimg.converters.chain.BlockStatus;
+import org.qimg.converters.chain.ChainWalker;
+import org.qimg.format.DiskImage;
+
+/**
+ * Several source images seen as one guest disk, one after the other, as {@code qemu-img convert SRC1 SRC2 DST}
+ * concatenates them. Thread-safe for reads (the images are).
+ */
+final class ConcatSource {
+    /** What the planner needs to know of a run without reading it. */
+    enum Kind { DATA, ZERO, SKIP }
+
+    record Run(long length, Kind kind) {
+    }
+
+    private final List<DiskImage> images;
+    private final long[] starts;
+    private final long size;
+    private final int maxDepth;
+
+    /**
+     * @param topOnly look only at the top layer of each source (target has its own backing file): ranges it
+     *                does not allocate are {@link Kind#SKIP}
+     */
+    ConcatSource(List<DiskImage> images, boolean topOnly) {
+        this.images = List.copyOf(images);
+        this.starts = new long[images.size() + 1];
+        for (int i = 0; i < images.size(); i++) {
+            starts[i + 1] = Math.addExact(starts[i], images.get(i).virtualSize());
+        }
+        this.size = starts[images.size()];
+        this.maxDepth = topOnly ? 0 : Integer.MAX_VALUE;
+    }
+
+    long size() {
+        return size;
+    }
+
+    private int indexOf(long pos) {
+        for (int i = 0; i < images.size(); i++) {
+            if (pos < starts[i + 1]) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("offset " + pos + " is past the end (" + size + ")");
+    }
+
+    Run runAt(long pos, long max) throws IOException {
+        int i = indexOf(pos);
+        DiskImage img = images.get(i);
+        long local = pos - starts[i];
+        long len = Math.min(max, img.virtualSize() - local);
+        BlockStatus s = ChainWalker.statusAt(img, local, len, maxDepth);
+        Kind k;
+        if (s.data()) {
+            k = Kind.DATA;
+        } else if (s.zero()) {
+            k = Kind.ZERO;
+        } else {
+            k = Kind.SKIP;
+        }
+        return new Run(s.length(), k);
+    }
+
+    /** Reads guest bytes [pos, pos + dst.remaining()), crossing source boundaries as needed. */
+    void read(long pos, ByteBuffer dst) throws IOException {
+        long p = pos;
+        while (dst.hasRemaining()) {
+            int i = indexOf(p);
+            DiskImage img = images.get(i);
+            long local = p - starts[i];
+            int n = (int) Math.min(dst.remaining(), img.virtualSize() - local);
+            int lim = dst.limit();
+            dst.limit(dst.position() + n);
+            img.read(local, dst);
+            dst.limit(lim);
+            p += n;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package org.qimg.converters.convert;
+
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.qimg.converters.ProgressListener;
+import org.qimg.format.codec.ClusterCompressor;
+
+/**
+ * How to convert. Immutable; build with {@link #builder()}. Defaults follow qemu-img: raw target, sparse
+ * size 4 KiB, target created fresh; threads default to the number of cores.
+ */
+public final class ConvertOptions {
+    public static final int DEFAULT_SPARSE_SIZE = 4096;
+    public static final int DEFAULT_CHUNK_SIZE = 1 << 20;
+
+    final ClusterTargetFactory clusterTarget;
+    final Supplier<ClusterCompressor> compressors;
+    final CompressionPolicy policy;
+    final int threads;
+    final int sparseSize;
+    final boolean targetIsZero;
+    final boolean noCreate;
+    final boolean targetHasBacking;
+    final int chunkSize;
+    final ProgressListener progress;
+
+    private ConvertOptions(Builder b) {
+        this.clusterTarget = b.clusterTarget;
+        this.compressors = b.compressors;
+        this.policy = b.policy;
+        this.threads = b.threads;
+        this.sparseSize = b.sparseSize;
+        this.targetIsZero = b.targetIsZero;
+        this.noCreate = b.noCreate;
+        this.targetHasBacking = b.targetHasBacking;
+        this.chunkSize = b.chunkSize;
+        this.progress = b.progress;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public boolean compressed() {
+        return compressors != null;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    public static final class Builder {
+        private ClusterTargetFactory clusterTarget;
+        private Supplier<ClusterCompressor> compressors;
+        private CompressionPolicy policy = CompressionPolicy.QEMU;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private int sparseSize = DEFAULT_SPARSE_SIZE;
+        private boolean targetIsZero;
+        private boolean noCreate;
+        private boolean targetHasBacking;
+        private int chunkSize = DEFAULT_CHUNK_SIZE;
+        private ProgressListener progress = ProgressListener.NONE;
+
+        /** Write a cluster-granular image (qcow2) made by {@code factory}; without this the target is raw. */
+        public Builder clusterTarget(ClusterTargetFactory factory) {
+            this.clusterTarget = factory;
+            return this;
+        }
+
+        /** Compress clusters (cluster targets only) with compressors from {@code factory}, one per thread. */
+        public Builder compress(Supplier<ClusterCompressor> factory) {
+            this.compressors = factory;
+            return this;
+        }
+
+        public Builder policy(CompressionPolicy policy) {
+            this.policy = Objects.requireNonNull(policy);
+            return this;
+        }
+
+        public Builder threads(int threads) {
+            if (threads < 1 || threads > 1024) {
+                throw new IllegalArgumentException("threads must be between 1 and 1024, not " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** qemu-img's {@code -S}: a multiple of 512; 0 writes every byte (no holes). */
+        public Builder sparseSize(long bytes) {
+            if (bytes < 0 || bytes % 512 != 0 || bytes > Integer.MAX_VALUE - 511) {
+                throw new IllegalArgumentException("Invalid buffer size for sparse output specified. "
+                        + "Valid sizes are multiples of 512 up to 2147483136");
+            }
+            this.sparseSize = (int) bytes;
+            return this;
+        }
+
+        /** With {@link #noCreate}: the existing target already reads as zeros, so zero ranges are skipped. */
+        public Builder targetIsZero(boolean v) {
+            this.targetIsZero = v;
+            return this;
+        }
+
+        /** Write into the existing target in place (qemu-img -n); raw targets only. */
+        public Builder noCreate(boolean v) {
+            this.noCreate = v;
+            return this;
+        }
+
+        /**
+         * The target has its own backing file (qemu-img -B): only the ranges the top layer of each source
+         * allocates are copied, zero ranges are written as zero clusters.
+         */
+        public Builder targetHasBacking(boolean v) {
+            this.targetHasBacking = v;
+            return this;
+        }
+
+        /** Bytes per unit of work (rounded down to whole clusters, at least one). */
+        public Builder chunkSize(int bytes) {
+            if (bytes < 4096 || bytes > (64 << 20)) {
+                throw new IllegalArgumentException("chunk size must be between 4 KiB and 64 MiB: " + bytes);
+            }
+            this.chunkSize = bytes;
+            return this;
+        }
+
+        public Builder progress(ProgressListener listener) {
+            this.progress = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        public ConvertOptions build() {
+            if (compressors != null && clusterTarget == null) {
+                throw new IllegalArgumentException("Compression is not supported for this target format (raw)");
+            }
+            if (targetHasBacking && clusterTarget == null) {
+                throw new IllegalArgumentException("Backing file not supported for file format 'raw'");
+            }
+            if (noCreate && clusterTarget != null) {
+                throw new IllegalArgumentException("-n is only supported for raw targets");
+            }
+            if (targetIsZero && !noCreate) {
+                throw new IllegalArgumentException("--target-is-zero requires use of -n flag");
+            }
+            return new ConvertOptions(this);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package org.qimg.converters.convert;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.qimg.format.DiskImage;
+import org.qimg.format.ImageException;
+
+/**
+ * The convert pipeline. The calling thread plans chunks from metadata (known zeros are never read), hands
+ * data chunks to a pool that reads, zero-scans and compresses them, and writes finished chunks strictly in
+ * guest order, so the output does not depend on the number of threads. A fixed set of chunk buffers
+ * ({@code 2 x threads + 1}) bounds the memory in flight whatever the image size.
+ */
+public final class Converter {
+    private static final int MAX_QUEUED_CHUNKS = 4096;
+
+    private Converter() {
+    }
+
+    /**
+     * Converts {@code sources} (concatenated) into {@code destination}. Unless {@code -n}, the target is
+     * written to a hidden temporary file and renamed over the destination only on success.
+     */
+    public static ConvertResult convert(List<DiskImage> sources, Path destination, ConvertOptions options)
+            throws IOException {
+        if (sources.isEmpty()) {
+            throw new IllegalArgumentException("no source image");
+        }
+        SameFileGuard.check(sources, destination);
+        ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
+        if (options.noCreate) {
+            return convertInPlace(source, destination, options);
+        }
+        try (SafeOutput out = SafeOutput.create(destination)) {
+            ConvertResult r;
+            if (options.clusterTarget != null) {
+                try (ClusterSink sink = options.clusterTarget.create(out.channel(), destination, source.size())) {
+                    boolean zeroClusters = options.targetHasBacking || options.sparseSize == 0;
+                    r = run(source, new ClusterTargetWriter(sink, zeroClusters), options);
+                }
+            } else {
+                setLength(out.channel(), out.tempFile(), source.size());
+                r = run(source, new RawTargetWriter(out.channel(), destination, options.sparseSize > 0), options);
+            }
+            out.commit();
+            options.progress.finished();
+            return r;
+        }
+    }
+
+    private static ConvertResult convertInPlace(ConcatSource source, Path destination, ConvertOptions options)
+            throws IOException {
+        if (!Files.exists(destination)) {
+            throw new ImageException("Could not open '" + destination + "': No such file or directory");
+        }
+        try (FileChannel ch = FileChannel.open(destination, StandardOpenOption.WRITE)) {
+            long have = ch.size();
+            if (Files.isRegularFile(destination) && have < source.size()) {
+                throw new ImageException(destination + ": target is smaller than the source (" + have + " < "
+                        + source.size() + " bytes)");
+            }
+            ConvertResult r = run(source, new RawTargetWriter(ch, destination,
+                    options.targetIsZero && options.sparseSize > 0), options);
+            ch.force(true);
+            options.progress.finished();
+            return r;
+        }
+    }
+
+    private static void setLength(FileChannel ch, Path file, long size) throws IOException {
+        // FileChannel cannot grow a file without writing; RandomAccessFile.setLength extends sparsely.
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(size);
+        }
+        if (ch.size() != size) {
+            throw new ImageException(file + ": could not set length to " + size);
+        }
+    }
+
+    static ConvertResult run(ConcatSource source, TargetWriter target, ConvertOptions o) throws IOException {
+        int granule = target.granule();
+        int chunk = Math.max(granule, o.chunkSize / granule * granule);
+        int slotCount = 2 * o.threads + 1;
+        ChunkPlanner planner = new ChunkPlanner(source, granule, chunk);
+        Deque<Slot> free = new ArrayDeque<>();
+        for (int i = 0; i < slotCount; i++) {
+            free.add(new Slot(chunk, granule, o.compressed()));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(o.threads, new Workers());
+        long total = source.size();
+        long read = 0;
+        int maxUsed = 0;
+        o.progress.started(total);
+        try (ChunkProcessor processor = new ChunkProcessor(source, o.clusterTarget != null, granule,
+                o.sparseSize, o.compressors, o.policy)) {
+            try {
+                Deque<Pending> inflight = new ArrayDeque<>();
+                Chunk next = planner.next();
+                while (next != null || !inflight.isEmpty()) {
+                    while (next != null && inflight.size() < MAX_QUEUED_CHUNKS) {
+                        if (next.kind() == ConcatSource.Kind.DATA) {
+                            Slot slot = free.poll();
+                            if (slot == null) {
+                                break;
+                            }
+                            maxUsed = Math.max(maxUsed, slotCount - free.size());
+                            Chunk c = next;
+                            inflight.add(new Pending(c, pool.submit(() -> processor.process(c, slot))));
+                            read += c.length();
+                        } else {
+                            inflight.add(new Pending(next, null));
+                        }
+                        next = planner.next();
+                    }
+                    Pending head = inflight.poll();
+                    Slot done = head.result == null ? null : await(head.result);
+                    target.write(head.chunk, done);
+                    if (done != null) {
+                        free.add(done);
+                    }
+                    o.progress.progress(head.chunk.end(), total);
+                }
+                target.finish();
+            } finally {
+                pool.shutdownNow();
+                awaitQuietly(pool);
+            }
+        }
+        return new ConvertResult(total, read, slotCount, chunk, maxUsed);
+    }
+
+    private record Pending(Chunk chunk, Future<Slot> result) {
+    }
+
+    /** Waits for a worker's result; its exception is rethrown as thrown in the worker. */
+    private static Slot await(Future<Slot> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImageException("conversion interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new ImageException(String.valueOf(c), c);
+        }
+    }
+
+    private static void awaitQuietly(ExecutorService pool) {
+        try {
+            if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("convert workers did not stop within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final class Workers implements ThreadFactory {
+        private final AtomicInteger n = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "qimg-convert-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package org.qimg.converters.convert;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import org.qimg.format.ImageException;
+import org.qimg.format.io.Positional;
+
+/**
+ * Writes a raw target with positional I/O. Data runs are written; zero runs are left as holes when the
+ * target is known to read as zeros (fresh file of the right length, or --target-is-zero), else written.
+ */
+final class RawTargetWriter implements TargetWriter {
+    private final FileChannel channel;
+    private final Path path;
+    private final boolean targetZeroed;
+
+    RawTargetWriter(FileChannel channel, Path path, boolean targetZeroed) {
+        this.channel = channel;
+        this.path = path;
+        this.targetZeroed = targetZeroed;
+    }
+
+    @Override
+    public int granule() {
+        return SparseScan.SECTOR;
+    }
+
+    @Override
+    public void write(Chunk chunk, Slot slot) throws IOException {
+        if (slot == null) {
+            if (!targetZeroed) {
+                writeZeros(chunk.start(), chunk.length());
+            }
+            return;
+        }
+        int done = 0;
+        for (int i = 0; i < slot.runPairs; i++) {
+            int off = slot.runs[2 * i];
+            int len = slot.runs[2 * i + 1];
+            if (!targetZeroed && off > done) {
+                writeZeros(chunk.start() + done, off - done);
+            }
+            put(slot.in.slice(off, len), chunk.start() + off);
+            done = off + len;
+        }
+        if (!targetZeroed && done < chunk.length()) {
+            writeZeros(chunk.start() + done, chunk.length() - done);
+        }
+    }
+
+    private void writeZeros(long pos, long len) throws IOException {
+        long p = pos;
+        long left = len;
+        while (left > 0) {
+            ByteBuffer z = Zeros.slice((int) Math.min(left, Integer.MAX_VALUE));
+            put(z, p);
+            p += z.capacity();
+            left -= z.capacity();
+        }
+    }
+
+    private void put(ByteBuffer src, long pos) throws IOException {
+        int len = src.remaining();
+        try {
+            Positional.writeFully(channel, src, pos);
+        } catch (IOException e) {
+            throw new ImageException(path + ": write of " + len + " bytes at offset " + pos + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void finish() {
+    }
+
+    @Override
+    public void close() {
+    }
+}

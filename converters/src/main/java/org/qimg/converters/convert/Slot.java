@@ -1,0 +1,33 @@
+package org.qimg.converters.convert;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The memory one in-flight data chunk uses: the guest bytes, the compressed payloads and the per-cluster
+ * (or per-run) results. A fixed number of slots exists per conversion; that bounds memory in flight.
+ */
+final class Slot {
+    static final byte ZERO = 0;
+    static final byte PLAIN = 1;
+    static final byte COMPRESSED = 2;
+
+    final ByteBuffer in;
+    final ByteBuffer out;
+    final byte[] kinds;
+    final int[] payloadOffset;
+    final int[] payloadLength;
+    final int[] runs;
+    Chunk chunk;
+    int clusters;
+    int runPairs;
+
+    Slot(int chunkSize, int granule, boolean compressed) {
+        in = ByteBuffer.allocateDirect(chunkSize);
+        out = compressed ? ByteBuffer.allocateDirect(chunkSize) : null;
+        int units = chunkSize / granule + 1;
+        kinds = new byte[units];
+        payloadOffset = new int[units];
+        payloadLength = new int[units];
+        runs = new int[2 * (chunkSize / SparseScan.SECTOR + 2)];
+    }
+}

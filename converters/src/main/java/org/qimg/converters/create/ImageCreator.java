@@ -1,0 +1,134 @@
+package org.qimg.converters.create;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import org.qimg.format.DiskImage;
+import org.qimg.format.ImageException;
+import org.qimg.format.ImageFormats;
+import org.qimg.format.UnsupportedFeatureException;
+import org.qimg.format.qcow2.Qcow2CreateOptions;
+import org.qimg.format.qcow2.Qcow2Writer;
+
+/** {@code qemu-img create}: a new empty raw or qcow2 image, laid out byte for byte as qemu-img does. */
+public final class ImageCreator {
+    /**
+     * A parsed create request.
+     *
+     * @param description the options as qemu-img prints them after {@code Formatting 'FILE', fmt=FMT }
+     */
+    public record Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description) {
+    }
+
+    private ImageCreator() {
+    }
+
+    /**
+     * Parses and validates a request. {@code size} may be null when a backing file is given (its size is
+     * used, as qemu-img does); the backing file must exist and open.
+     */
+    public static Plan plan(Path file, String format, String optionString, String backingFile, String backingFormat,
+            Long size) throws IOException {
+        String opts = optionString == null ? "" : optionString;
+        switch (format) {
+            case "raw" -> {
+                Map<String, String> m = Qcow2CreateOptions.splitOptions(opts);
+                Long s = size;
+                for (Map.Entry<String, String> e : m.entrySet()) {
+                    if (!e.getKey().equals("size")) {
+                        throw new ImageException("Invalid parameter '" + e.getKey() + "'");
+                    }
+                    s = Qcow2CreateOptions.parseSize(e.getValue());
+                }
+                if (backingFile != null) {
+                    throw new UnsupportedFeatureException("Format driver 'raw' does not support backing files");
+                }
+                if (s == null || s < 0) {
+                    throw new ImageException("Image creation needs a size parameter");
+                }
+                return new Plan(file, "raw", s, null, "size=" + s);
+            }
+            case "qcow2" -> {
+                Qcow2CreateOptions.Builder b = Qcow2CreateOptions.builder(size == null ? 0 : size);
+                if (size != null) {
+                    b.set("size", Long.toString(size));
+                }
+                b.apply(opts);
+                Qcow2CreateOptions probe = b.build();
+                String back = backingFile != null ? backingFile : probe.backingFile();
+                String backFmt = backingFormat != null ? backingFormat : probe.backingFormat();
+                boolean sizeGiven = size != null || Qcow2CreateOptions.splitOptions(opts).containsKey("size");
+                if (back != null) {
+                    if (backFmt == null) {
+                        throw new ImageException(file + ": Backing file specified without backing format");
+                    }
+                    long backingSize = backingSize(file, back, backFmt);
+                    if (!sizeGiven) {
+                        b.set("size", Long.toString(backingSize));
+                    }
+                    b.backingFile(back, backFmt);
+                } else if (!sizeGiven) {
+                    throw new ImageException("Image creation needs a size parameter");
+                }
+                Qcow2CreateOptions o = b.build();
+                return new Plan(file, "qcow2", o.virtualSize(), o, o.describe());
+            }
+            default -> throw new UnsupportedFeatureException("Unknown file format '" + format + "' (qimg creates raw or qcow2)");
+        }
+    }
+
+    /** Writes the image the plan describes (replacing any existing file). */
+    public static void create(Plan plan) throws IOException {
+        try (FileChannel ch = FileChannel.open(plan.file(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING)) {
+            if (plan.format().equals("raw")) {
+                long len = (plan.size() + 511) / 512 * 512;
+                if (len > 0) {
+                    ch.truncate(0);
+                    ch.write(java.nio.ByteBuffer.allocate(1), len - 1);
+                    ch.truncate(len);
+                }
+                // A sparse file: write nothing but the length (the last byte written above is zero).
+                return;
+            }
+            Qcow2Writer w = Qcow2Writer.create(ch, plan.file(), plan.qcow2());
+            w.finish();
+        }
+    }
+
+    private static long backingSize(Path file, String backing, String format) throws IOException {
+        Path p = Path.of(backing);
+        if (!p.isAbsolute()) {
+            Path parent = file.toAbsolutePath().getParent();
+            p = parent == null ? p : parent.resolve(p);
+        }
+        try (DiskImage img = ImageFormats.open(p, format)) {
+            return img.virtualSize();
+        } catch (UnsupportedFeatureException e) {
+            Long s = qcow2HeaderSize(p);
+            if (s != null && format.equals("qcow2")) {
+                return s;
+            }
+            throw new ImageException(file + ": Could not open backing image: " + e.getMessage(), e);
+        } catch (ImageException e) {
+            throw new ImageException(file + ": Could not open backing image: " + e.getMessage(), e);
+        }
+    }
+
+    /** The virtual size from a qcow2 header, for qcow2 backing files while the qcow2 reader is not there. */
+    private static Long qcow2HeaderSize(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(32);
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // read fully
+            }
+            if (b.position() < 32 || b.getInt(0) != 0x514649fb) {
+                return null;
+            }
+            long s = b.getLong(24);
+            return s < 0 ? null : s;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package org.qimg.converters.info;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.qimg.format.DiskImage;
+import org.qimg.format.ImageException;
+import org.qimg.format.ImageFormats;
+import org.qimg.format.ImageInfo;
+import org.qimg.format.OpenOptions;
+
+/**
+ * Gathers {@code info} reports for one image or, with {@code chain}, for it and every backing file below,
+ * each opened on its own without its backing file (so a missing backing file still shows its overlay).
+ */
+public final class InfoCollector {
+    private InfoCollector() {
+    }
+
+    public static List<InfoReport> collect(String filename, String format, boolean chain) throws IOException {
+        List<InfoReport> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        String name = filename;
+        String fmt = format;
+        while (name != null) {
+            if (!seen.add(name)) {
+                throw new ImageException("Backing file '" + name + "' creates an infinite loop.");
+            }
+            if (out.size() > OpenOptions.MAX_CHAIN_DEPTH) {
+                throw new ImageException(filename + ": backing chain is deeper than "
+                        + OpenOptions.MAX_CHAIN_DEPTH + " images");
+            }
+            ImageInfo info;
+            try (DiskImage image = ImageFormats.open(Path.of(name), fmt, OpenOptions.DEFAULT.withoutBacking())) {
+                info = image.info();
+                out.add(new InfoReport(name, info, image.snapshots(), image.actualSize()));
+            }
+            if (!chain) {
+                break;
+            }
+            if (info.fullBackingFilename() != null) {
+                name = info.fullBackingFilename();
+            } else if (info.backingFilename() != null) {
+                throw new ImageException("Could not determine absolute backing filename, but backing filename '"
+                        + info.backingFilename() + "' present");
+            } else {
+                name = null;
+            }
+            fmt = info.backingFormat();
+        }
+        return out;
+    }
+}

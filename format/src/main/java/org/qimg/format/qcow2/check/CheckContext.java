@@ -1,0 +1,47 @@
+package org.qimg.format.qcow2.check;
+
+import java.util.function.Consumer;
+
+/** State shared by the passes of one check: the file, its header, stored and computed refcounts. */
+final class CheckContext {
+    final ImageFile file;
+    final CheckHeader header;
+    final StoredRefcounts stored;
+    final Consumer<String> log;
+    final CheckMode mode;
+    RefcountArray imrt;
+    CheckResult res = new CheckResult();
+    boolean corruptionSignalled;
+
+    CheckContext(ImageFile file, CheckHeader header, StoredRefcounts stored, Consumer<String> log, CheckMode mode) {
+        this.file = file;
+        this.header = header;
+        this.stored = stored;
+        this.log = log;
+        this.mode = mode;
+    }
+
+    int clusterBits() {
+        return header.clusterBits;
+    }
+
+    long clusterSize() {
+        return 1L << header.clusterBits;
+    }
+
+    long refcountMax() {
+        return RefcountCodec.max(header.refcountOrder);
+    }
+
+    void log(String format, Object... args) {
+        log.accept(String.format(format, args));
+    }
+
+    /** One line as QEMU's qcow2_signal_corruption prints it, once per check. */
+    void signalCorruption(String what) {
+        if (!corruptionSignalled) {
+            corruptionSignalled = true;
+            log.accept("qcow2: Image is corrupt: " + what + "; further non-fatal corruption events will be suppressed");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package org.qimg.format.qcow2.check;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The refcounts as the image stores them: the refcount table (held in memory, at most 8 MiB as QEMU
+ * allows) and refcount blocks read on demand through a small LRU cache. Writes go straight to the file.
+ */
+final class StoredRefcounts {
+    static final long REFT_OFFSET_MASK = 0xfffffffffffffe00L;
+    static final long REFT_RESERVED_MASK = 0x1ffL;
+    private static final long CACHE_BYTES = 8L << 20;
+
+    private final ImageFile file;
+    private final int clusterBits;
+    private final int order;
+    private final int blockBits;
+    private long[] table;
+    private long tableEntries;
+    private final Map<Long, byte[]> cache;
+
+    StoredRefcounts(ImageFile file, CheckHeader h) throws IOException {
+        this.file = file;
+        this.clusterBits = h.clusterBits;
+        this.order = h.refcountOrder;
+        this.blockBits = h.clusterBits + 3 - h.refcountOrder;
+        int maxBlocks = (int) Math.max(4, CACHE_BYTES >> clusterBits);
+        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, byte[]> e) {
+                return size() > maxBlocks;
+            }
+        };
+        load(h.reftableOffset, h.reftableClusters);
+    }
+
+    /** (Re)reads the refcount table at {@code offset}; entries past the end of the file read as zero. */
+    void load(long offset, long clusters) throws IOException {
+        tableEntries = clusters << (clusterBits - 3);
+        long inFile = offset >= file.length() ? 0 : Math.min(tableEntries, (file.length() - offset + 7) / 8);
+        table = new long[(int) inFile];
+        byte[] buf = file.read(offset, (int) (inFile * 8));
+        ByteBuffer b = ByteBuffer.wrap(buf);
+        for (int i = 0; i < table.length; i++) {
+            table[i] = b.getLong(i * 8);
+        }
+        cache.clear();
+    }
+
+    /** Number of entries the refcount table declares. */
+    long tableEntries() {
+        return tableEntries;
+    }
+
+    /** Raw refcount table entry {@code i} (0 past the end of the file). */
+    long tableEntry(long i) {
+        return i < table.length ? table[(int) i] : 0;
+    }
+
+    /** log2 of the clusters one refcount block describes. */
+    int blockBits() {
+        return blockBits;
+    }
+
+    /** Offset of the refcount block for {@code cluster}, 0 when none, or -1 when it is not cluster aligned. */
+    long blockOffset(long cluster) {
+        long ti = cluster >>> blockBits;
+        if (ti >= tableEntries) {
+            return 0;
+        }
+        long off = tableEntry(ti) & REFT_OFFSET_MASK;
+        if ((off & ((1L << clusterBits) - 1)) != 0) {
+            return -1;
+        }
+        return off;
+    }
+
+    /** The stored refcount of {@code cluster}; the caller has checked {@link #blockOffset} is not -1. */
+    long get(long cluster) throws IOException {
+        long off = blockOffset(cluster);
+        if (off <= 0) {
+            return 0;
+        }
+        return RefcountCodec.get(block(off), (int) (cluster & ((1L << blockBits) - 1)), order);
+    }
+
+    /** Writes {@code value} as the stored refcount of {@code cluster}, whose refcount block must exist. */
+    void set(long cluster, long value) throws IOException {
+        long off = blockOffset(cluster);
+        if (off <= 0) {
+            throw new IllegalStateException("no refcount block for cluster " + cluster);
+        }
+        byte[] b = block(off);
+        int index = (int) (cluster & ((1L << blockBits) - 1));
+        RefcountCodec.set(b, index, order, value);
+        int at = RefcountCodec.byteOffset(index, order);
+        file.write(off + at, b, at, RefcountCodec.byteLength(order));
+    }
+
+    private byte[] block(long off) throws IOException {
+        byte[] b = cache.get(off);
+        if (b == null) {
+            b = file.read(off, 1 << clusterBits);
+            cache.put(off, b);
+        }
+        return b;
+    }
+}

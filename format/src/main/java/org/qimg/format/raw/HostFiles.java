@@ -1,0 +1,103 @@
+package org.qimg.format.raw;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Host file facts Java's file API does not give: allocated blocks ({@code st_blocks}) and data/hole
+ * boundaries ({@code lseek} with SEEK_DATA / SEEK_HOLE), through libc via JNA. Every entry point has a
+ * fallback for platforms where the native call is unavailable, documented on the method.
+ */
+public final class HostFiles {
+    static final int O_RDONLY = 0;
+    static final int SEEK_DATA = 3;
+    static final int SEEK_HOLE = 4;
+    static final int ENXIO = 6;
+
+    interface LibC extends Library {
+        int open(String path, int flags) throws LastErrorException;
+
+        long lseek(int fd, long offset, int whence) throws LastErrorException;
+
+        int close(int fd) throws LastErrorException;
+
+        int stat(String path, Memory buf) throws LastErrorException;
+    }
+
+    private static final LibC LIBC = load();
+
+    private HostFiles() {
+    }
+
+    private static LibC load() {
+        try {
+            if (!Platform.isLinux()) {
+                return null;
+            }
+            return Native.load("c", LibC.class);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    /**
+     * Bytes allocated to {@code path} on disk ({@code st_blocks * 512}), as qemu-img's {@code actual-size}.
+     * Uses glibc's {@code stat} on x86-64 and AArch64 Linux, where {@code st_blocks} is at byte 64 of
+     * {@code struct stat} (checked against {@code st_size} at byte 48); elsewhere, or if the call fails, it
+     * falls back to the file length, which over-counts sparse files.
+     */
+    public static long allocatedBytes(Path path) throws IOException {
+        long size = Files.size(path);
+        if (LIBC != null && (Platform.isIntel() || Platform.isARM()) && Platform.is64Bit()) {
+            try (Memory st = new Memory(256)) {
+                st.clear();
+                if (LIBC.stat(path.toString(), st) == 0 && st.getLong(48) == size) {
+                    return st.getLong(64) * 512;
+                }
+            } catch (LastErrorException | UnsatisfiedLinkError e) {
+                // fall through
+            }
+        }
+        return size;
+    }
+
+    /** An O_RDONLY descriptor for hole queries, or -1 when they are unavailable here. */
+    static int openForSeek(Path path) {
+        if (LIBC == null) {
+            return -1;
+        }
+        try {
+            return LIBC.open(path.toString(), O_RDONLY);
+        } catch (LastErrorException | UnsatisfiedLinkError e) {
+            return -1;
+        }
+    }
+
+    static void close(int fd) {
+        if (fd >= 0) {
+            try {
+                LIBC.close(fd);
+            } catch (LastErrorException e) {
+                // nothing useful to do on close of a read-only descriptor
+            }
+        }
+    }
+
+    /**
+     * {@code lseek(fd, offset, whence)}: the next data (SEEK_DATA) or hole (SEEK_HOLE) at or after offset;
+     * {@code Long.MAX_VALUE} when there is no more data (ENXIO); -1 when the file system cannot answer.
+     */
+    static long seek(int fd, long offset, int whence) {
+        try {
+            return LIBC.lseek(fd, offset, whence);
+        } catch (LastErrorException e) {
+            return e.getErrorCode() == ENXIO ? Long.MAX_VALUE : -1;
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package org.qimg.tests.integrity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Damages real qemu-img images on purpose and checks that {@code qimg check} reports what
+ * {@code qemu-img check} reports (JSON counters, human text, problem lines, exit code), and that
+ * {@code qimg check -r leaks|all} leaves an image that qemu-img finds as clean as after its own repair.
+ */
+class CheckDamageTest {
+    @TempDir
+    static Path dir;
+
+    interface Damage {
+        void apply(Qcow2Edit e) throws IOException;
+    }
+
+    record Case(String name, String base, Damage damage) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void baseImages() throws IOException {
+        Proc.assumeQemu();
+        make("plain", "refcount_bits=16", true, false);
+        make("snap", "refcount_bits=16", true, true);
+        make("rc1", "refcount_bits=1", false, false);
+        make("rc64", "refcount_bits=64", true, false);
+        make("v2", "compat=0.10", true, true);
+        String bm = dir.resolve("bitmaps.qcow2").toString();
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", bm, "64M");
+        Proc.ok(dir, "qemu-img", "bitmap", "--add", bm, "b0");
+        Proc.ok(dir, "qemu-img", "bitmap", "--add", "-g", "512", bm, "b1");
+        Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 1 0 1M", "-c", "write -P 2 8M 64k", bm);
+    }
+
+    private static void make(String name, String opts, boolean compressed, boolean snapshot) throws IOException {
+        String f = dir.resolve(name + ".qcow2").toString();
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", opts, f, "4M");
+        Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 1 0 256k", "-c", "write -P 2 1M 64k", f);
+        if (compressed) {
+            Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -c -P 3 2M 64k", "-c", "write -c -P 4 2112k 64k", f);
+        }
+        if (!opts.contains("compat=0.10")) {
+            Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -z 3M 64k", f);
+        }
+        if (snapshot) {
+            Proc.ok(dir, "qemu-img", "snapshot", "-c", "s1", f);
+            Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 9 0 64k", f);
+        }
+    }
+
+    /** Host cluster index of guest cluster {@code i} (64 KiB clusters, first L2 table). */
+    private static long dataCluster(Qcow2Edit e, int i) throws IOException {
+        return (e.l2Entry(0, i) & Qcow2Edit.OFFSET_MASK) >>> e.clusterBits;
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case("clean", "plain", e -> { }),
+                new Case("clean snapshot", "snap", e -> { }),
+                new Case("clean v2 snapshot", "v2", e -> { }),
+                new Case("clean with persistent bitmaps", "bitmaps", e -> { }),
+                new Case("bitmaps: leak", "bitmaps", e -> e.setRefcount(e.appendCluster(), 1)),
+                new Case("refcount raised: leak", "plain",
+                        e -> e.setRefcount(dataCluster(e, 16), e.refcount(dataCluster(e, 16)) + 1)),
+                new Case("appended cluster with refcount 1: leak", "plain", e -> e.setRefcount(e.appendCluster(), 1)),
+                new Case("refcount of data cluster zeroed", "plain", e -> e.setRefcount(dataCluster(e, 1), 0)),
+                new Case("refcount of shared cluster lowered", "snap", e -> e.setRefcount(dataCluster(e, 1), 1)),
+                new Case("COPIED on compressed entry", "plain", e -> e.setL2Entry(0, 32, e.l2Entry(0, 32) | Qcow2Edit.COPIED)),
+                new Case("COPIED on snapshot-shared cluster", "snap",
+                        e -> e.setL2Entry(0, 2, e.l2Entry(0, 2) | Qcow2Edit.COPIED)),
+                new Case("COPIED cleared on L1 entry", "plain", e -> e.put64(e.l1Offset(), e.u64(e.l1Offset()) & ~Qcow2Edit.COPIED)),
+                new Case("L2 entry past EOF", "plain",
+                        e -> e.setL2Entry(0, 40, (e.fileLength() + 16 * e.clusterSize()) | Qcow2Edit.COPIED)),
+                new Case("L2 entry unaligned", "plain", e -> e.setL2Entry(0, 17, e.l2Entry(0, 17) + 512)),
+                new Case("L2 entry aliases the L1 table", "plain",
+                        e -> e.setL2Entry(0, 48, e.l1Offset() | Qcow2Edit.COPIED)),
+                new Case("refcount block pointer past EOF", "plain", e -> e.put64(e.reftableOffset(), 32L << 20)),
+                new Case("refcount block pointer with reserved bits", "plain",
+                        e -> e.put64(e.reftableOffset(), e.u64(e.reftableOffset()) | 1)),
+                new Case("refcount table past EOF", "plain", e -> e.put64(48, 16L << 20)),
+                new Case("refcount_bits=1: refcount zeroed", "rc1", e -> e.setRefcount(dataCluster(e, 2), 0)),
+                new Case("refcount_bits=1: appended leak", "rc1", e -> e.setRefcount(e.appendCluster(), 1)),
+                new Case("refcount_bits=64: huge refcount", "rc64", e -> e.setRefcount(dataCluster(e, 3), 1L << 40)),
+                new Case("refcount_bits=64: refcount zeroed", "rc64", e -> e.setRefcount(dataCluster(e, 3), 0)),
+                new Case("v2 with snapshot: leak and low refcount", "v2", e -> {
+                    e.setRefcount(dataCluster(e, 0), 2);
+                    e.setRefcount(dataCluster(e, 2), 1);
+                }));
+    }
+
+    private static Path damaged(Case c, String suffix) throws IOException {
+        Path p = dir.resolve(c.name.replaceAll("[^a-zA-Z0-9]+", "_") + suffix + ".qcow2");
+        Files.copy(dir.resolve(c.base + ".qcow2"), p, StandardCopyOption.REPLACE_EXISTING);
+        try (Qcow2Edit e = new Qcow2Edit(p)) {
+            c.damage.apply(e);
+        }
+        return p;
+    }
+
+    private static Map<String, Object> json(String text) throws IOException {
+        Map<String, Object> m = new TreeMap<>(JSON.readValue(text, Map.class));
+        m.remove("filename");
+        return m;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void checkReportsWhatQemuReports(Case c) throws IOException {
+        Path img = damaged(c, "");
+        Proc.Result q = Proc.run(dir, "qemu-img", "check", "--output=json", img.toString());
+        Proc.Result m = Proc.qimg("check", "--output=json", img.toString());
+        assertThat(q.code()).as("qemu-img sees the damage").isEqualTo(c.name.startsWith("clean") ? 0 : q.code() == 0 ? -1 : q.code());
+        assertThat(m.code()).as("exit code; qimg stderr: %s", m.err()).isEqualTo(q.code());
+        if (q.code() != 1) {
+            assertThat(m.out()).as("JSON text, key order included").isEqualTo(q.out());
+        }
+        Proc.Result qh = Proc.run(dir, "qemu-img", "check", img.toString());
+        Proc.Result mh = Proc.qimg("check", img.toString());
+        assertThat(mh.out()).isEqualTo(qh.out());
+        assertThat(lines(mh.err())).isEqualTo(lines(qh.err()));
+    }
+
+    private static List<String> lines(String err) {
+        return err.lines().map(l -> l.replace("qemu-img: ", "").replace("qimg: ", ""))
+                .filter(l -> !l.startsWith("qcow2: ")).toList();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void repairLeavesWhatQemuRepairLeaves(Case c) throws IOException {
+        for (String mode : List.of("leaks", "all")) {
+            Path ours = damaged(c, "_ours_" + mode);
+            Path theirs = damaged(c, "_theirs_" + mode);
+            Proc.Result q = Proc.run(dir, "qemu-img", "check", "-r", mode, "--output=json", theirs.toString());
+            Proc.Result m = Proc.qimg("check", "-r", mode, "--output=json", ours.toString());
+            Proc.Result qAfter = Proc.run(dir, "qemu-img", "check", "--output=json", theirs.toString());
+            Proc.Result mAfter = Proc.run(dir, "qemu-img", "check", "--output=json", ours.toString());
+            if (q.code() == 1 && m.code() != 1) {
+                // qemu's own repair gave up (e.g. its overlap check refused the rebuild); ours must then be clean
+                assertThat(mAfter.code()).as("qemu-img check after qimg check -r %s", mode).isZero();
+                continue;
+            }
+            assertThat(m.code()).as("-r %s exit code; qimg stderr: %s", mode, m.err()).isEqualTo(q.code());
+            if (q.code() != 1) {
+                assertThat(json(m.out())).as("-r %s JSON", mode).isEqualTo(json(q.out()));
+            }
+            assertThat(mAfter.code()).as("qemu-img check after -r %s", mode).isEqualTo(qAfter.code());
+            if (qAfter.code() != 1) {
+                Map<String, Object> mj = json(mAfter.out());
+                Map<String, Object> qj = json(qAfter.out());
+                if (c.base.equals("bitmaps")) {
+                    // qemu-img opened read-write stores its bitmaps again on close, elsewhere in the file
+                    mj.remove("image-end-offset");
+                    qj.remove("image-end-offset");
+                }
+                assertThat(mj).isEqualTo(qj);
+            }
+            if (qAfter.code() == 0) {
+                Proc.Result cmp = Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base + ".qcow2").toString(),
+                        ours.toString());
+                Proc.Result cmpTheirs = Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base + ".qcow2").toString(),
+                        theirs.toString());
+                assertThat(cmp.code()).as("qemu-img compare with the undamaged image after -r %s", mode)
+                        .isEqualTo(cmpTheirs.code());
+            }
+        }
+    }
+
+    @Test
+    void rawHasNoCheckAndQuietPrintsNothing() throws IOException {
+        Path raw = dir.resolve("disk.raw");
+        Files.write(raw, new byte[4096]);
+        Proc.Result q = Proc.run(dir, "qemu-img", "check", raw.toString());
+        Proc.Result m = Proc.qimg("check", raw.toString());
+        assertThat(m.code()).isEqualTo(q.code()).isEqualTo(63);
+        assertThat(m.err()).isEqualTo(q.err().replace("qemu-img:", "qimg:"));
+        Path leak = damaged(cases().filter(c -> c.name.startsWith("appended")).findFirst().orElseThrow(), "_quiet");
+        Proc.Result quiet = Proc.qimg("check", "-q", leak.toString());
+        assertThat(quiet.code()).isEqualTo(3);
+        assertThat(quiet.out()).isEmpty();
+    }
+}

@@ -1,0 +1,164 @@
+package org.qimg.tests.integrity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** {@code qimg compare} against {@code qemu-img compare}, {@code qimg checksum} against sha256sum of qemu's raw. */
+class CompareChecksumTest {
+    @TempDir
+    static Path dir;
+
+    record Pair(String name, String a, String b, String[] flags) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static String p(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    private static void img(String... args) throws IOException {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "qemu-img";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        Proc.ok(dir, cmd);
+    }
+
+    private static void io(String file, String... cmds) throws IOException {
+        String[] cmd = new String[cmds.length * 2 + 4];
+        cmd[0] = "qemu-io";
+        cmd[1] = "-f";
+        cmd[2] = file.endsWith(".raw") ? "raw" : "qcow2";
+        for (int i = 0; i < cmds.length; i++) {
+            cmd[3 + 2 * i] = "-c";
+            cmd[4 + 2 * i] = cmds[i];
+        }
+        cmd[cmd.length - 1] = p(file);
+        Proc.ok(dir, cmd);
+    }
+
+    private static void poke(String file, long offset, int value) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(p(file), "rw")) {
+            f.seek(offset);
+            f.write(value);
+        }
+    }
+
+    @BeforeAll
+    static void images() throws IOException {
+        Proc.assumeQemu();
+        img("create", "-q", "-f", "qcow2", p("a.qcow2"), "8M");
+        io("a.qcow2", "write -P 0x11 0 300k", "write -P 0x22 1M 64k", "write -z 2M 128k", "write -P 0x33 5M 1k");
+        img("convert", "-O", "raw", p("a.qcow2"), p("a.raw"));
+        img("convert", "-c", "-O", "qcow2", p("a.qcow2"), p("a-zlib.qcow2"));
+        img("convert", "-c", "-O", "qcow2", "-o", "compression_type=zstd,cluster_size=4096", p("a.qcow2"), p("a-zstd.qcow2"));
+        // a differs from a.raw in the middle of a sector inside data, and as a byte in a zero region
+        Files.copy(dir.resolve("a.raw"), dir.resolve("mid.raw"));
+        poke("mid.raw", 1048576 + 700, 0x99);
+        Files.copy(dir.resolve("a.raw"), dir.resolve("hole.raw"));
+        poke("hole.raw", 4 * 1048576 + 1234, 1);
+        img("convert", "-O", "qcow2", p("hole.raw"), p("hole.qcow2"));
+        // longer images: zero tail, and a tail with data
+        img("create", "-q", "-f", "qcow2", "-b", p("a.qcow2"), "-F", "qcow2", p("overlay.qcow2"), "12M");
+        io("overlay.qcow2", "write -P 0x11 300k 4k");
+        img("create", "-q", "-f", "qcow2", p("long.qcow2"), "12M");
+        io("long.qcow2", "write -P 0x11 0 300k", "write -P 0x22 1M 64k", "write -P 0x33 5M 1k", "write -z 9M 64k");
+        img("create", "-q", "-f", "qcow2", p("longdata.qcow2"), "12M");
+        io("longdata.qcow2", "write -P 0x11 0 300k", "write -P 0x22 1M 64k", "write -P 0x33 5M 1k",
+                "write -P 7 10M 4k");
+        Files.write(dir.resolve("odd.raw"), new byte[1000]); // 1000 bytes: qemu sees 1024
+        img("create", "-q", "-f", "qcow2", p("odd.qcow2"), "1024");
+    }
+
+    static Stream<Pair> pairs() {
+        String[] none = {};
+        return Stream.of(
+                new Pair("qcow2 vs its raw", "a.qcow2", "a.raw", none),
+                new Pair("zlib vs zstd", "a-zlib.qcow2", "a-zstd.qcow2", none),
+                new Pair("mid-sector difference", "a.raw", "mid.raw", none),
+                new Pair("difference where one side is unallocated", "a.qcow2", "hole.raw", none),
+                new Pair("qcow2 vs qcow2 with the difference", "a-zstd.qcow2", "hole.qcow2", none),
+                new Pair("overlay over backing, longer", "a.qcow2", "overlay.qcow2", none),
+                new Pair("longer with zero tail", "a.raw", "long.qcow2", none),
+                new Pair("longer with data in the tail", "longdata.qcow2", "a.qcow2", none),
+                new Pair("strict: sizes differ", "a.raw", "long.qcow2", new String[] {"-s"}),
+                new Pair("odd-sized raw", "odd.raw", "odd.qcow2", none),
+                new Pair("same file", "a.qcow2", "a.qcow2", none));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("pairs")
+    void compareSaysWhatQemuSays(Pair pair) throws IOException {
+        String[] q = new String[pair.flags.length + 4];
+        q[0] = "qemu-img";
+        q[1] = "compare";
+        System.arraycopy(pair.flags, 0, q, 2, pair.flags.length);
+        q[q.length - 2] = p(pair.a);
+        q[q.length - 1] = p(pair.b);
+        Proc.Result qr = Proc.run(dir, q);
+        String[] m = new String[q.length - 1];
+        System.arraycopy(q, 1, m, 0, m.length);
+        Proc.Result mr = Proc.qimg(m);
+        assertThat(mr.code()).as("exit code; qimg stderr %s", mr.err()).isEqualTo(qr.code());
+        assertThat(mr.out()).isEqualTo(qr.out());
+    }
+
+    @Test
+    void compareErrorsExitTwo() throws IOException {
+        Proc.Result qr = Proc.run(dir, "qemu-img", "compare", p("a.qcow2"), p("missing.qcow2"));
+        Proc.Result mr = Proc.qimg("compare", p("a.qcow2"), p("missing.qcow2"));
+        assertThat(mr.code()).isEqualTo(qr.code()).isEqualTo(2);
+        assertThat(mr.err()).contains("missing.qcow2");
+    }
+
+    @Test
+    void compareQuietPrintsNothing() {
+        Proc.Result mr = Proc.qimg("compare", "-q", p("a.raw"), p("mid.raw"));
+        assertThat(mr.code()).isEqualTo(1);
+        assertThat(mr.out()).isEmpty();
+    }
+
+    static Stream<String> checksumImages() {
+        return Stream.of("a.qcow2", "a.raw", "a-zlib.qcow2", "a-zstd.qcow2", "overlay.qcow2", "hole.qcow2", "odd.raw");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("checksumImages")
+    void checksumIsSha256OfQemuRawOutput(String name) throws IOException {
+        Path raw = dir.resolve(name + ".oracle.raw");
+        img("convert", "-O", "raw", p(name), raw.toString());
+        String expected = Proc.ok(dir, "sha256sum", raw.toString()).split(" ")[0];
+        Files.delete(raw);
+        Proc.Result mr = Proc.qimg("checksum", p(name));
+        assertThat(mr.code()).as(mr.err()).isZero();
+        assertThat(mr.out()).isEqualTo(expected + "  " + p(name) + "\n");
+    }
+
+    @Test
+    void sameContentSameChecksumAcrossFormats() {
+        String raw = Proc.qimg("checksum", p("a.raw")).out().split(" ")[0];
+        String zstd = Proc.qimg("checksum", p("a-zstd.qcow2")).out().split(" ")[0];
+        String hole = Proc.qimg("checksum", p("hole.qcow2")).out().split(" ")[0];
+        assertThat(zstd).isEqualTo(raw).hasSize(64);
+        assertThat(hole).isNotEqualTo(raw);
+    }
+
+    @Test
+    void convertVerifyComparesTargetWithSource() throws IOException {
+        Proc.Result r = Proc.qimg("convert", "--verify", "-O", "raw", p("overlay.qcow2"), p("verified.raw"));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Proc.run(dir, "qemu-img", "compare", p("overlay.qcow2"), p("verified.raw")).code()).isZero();
+    }
+}

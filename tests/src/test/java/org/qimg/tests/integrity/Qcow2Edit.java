@@ -1,0 +1,133 @@
+package org.qimg.tests.integrity;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Byte-level edits of a qcow2 file for damage tests, written from the spec (docs/interop/qcow2.txt):
+ * header fields are big-endian at fixed offsets, the refcount table holds 8-byte refblock offsets, a
+ * refblock holds refcount_bits-wide entries (sub-byte ones packed from the low bit), L1/L2 entries are
+ * 8 bytes with the host offset in bits 9..55.
+ */
+final class Qcow2Edit implements AutoCloseable {
+    static final long OFFSET_MASK = 0x00fffffffffffe00L;
+    static final long COPIED = 1L << 63;
+    static final long COMPRESSED = 1L << 62;
+
+    private final FileChannel ch;
+    final int clusterBits;
+    final int refcountOrder;
+
+    Qcow2Edit(Path file) throws IOException {
+        ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        clusterBits = u32(20);
+        refcountOrder = u32(4) >= 3 ? u32(96) : 4;
+    }
+
+    long clusterSize() {
+        return 1L << clusterBits;
+    }
+
+    long fileLength() throws IOException {
+        return ch.size();
+    }
+
+    int u32(long at) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4);
+        ch.read(b, at);
+        return b.getInt(0);
+    }
+
+    long u64(long at) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(8);
+        ch.read(b, at);
+        return b.getLong(0);
+    }
+
+    void put64(long at, long v) throws IOException {
+        ch.write(ByteBuffer.allocate(8).putLong(0, v), at);
+    }
+
+    long l1Offset() throws IOException {
+        return u64(40);
+    }
+
+    long reftableOffset() throws IOException {
+        return u64(48);
+    }
+
+    long l2Offset(int l1Index) throws IOException {
+        return u64(l1Offset() + 8L * l1Index) & OFFSET_MASK;
+    }
+
+    long l2Entry(int l1Index, int l2Index) throws IOException {
+        return u64(l2Offset(l1Index) + 8L * l2Index);
+    }
+
+    void setL2Entry(int l1Index, int l2Index, long v) throws IOException {
+        put64(l2Offset(l1Index) + 8L * l2Index, v);
+    }
+
+    /** Stored refcount of host cluster {@code c} (its refcount block must exist). */
+    long refcount(long c) throws IOException {
+        long[] where = locate(c);
+        int bits = 1 << refcountOrder;
+        if (bits < 8) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, where[0]);
+            return ((b.get(0) & 0xff) >>> where[1]) & ((1 << bits) - 1);
+        }
+        ByteBuffer b = ByteBuffer.allocate(bits / 8);
+        ch.read(b, where[0]);
+        long v = 0;
+        for (int i = 0; i < bits / 8; i++) {
+            v = (v << 8) | (b.get(i) & 0xff);
+        }
+        return v;
+    }
+
+    void setRefcount(long c, long value) throws IOException {
+        long[] where = locate(c);
+        int bits = 1 << refcountOrder;
+        if (bits < 8) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, where[0]);
+            int mask = ((1 << bits) - 1) << where[1];
+            b.put(0, (byte) ((b.get(0) & ~mask) | ((int) (value << where[1]) & mask)));
+            ch.write(b.rewind(), where[0]);
+            return;
+        }
+        ByteBuffer b = ByteBuffer.allocate(bits / 8);
+        for (int i = 0; i < bits / 8; i++) {
+            b.put(i, (byte) (value >>> (bits - 8 - 8 * i)));
+        }
+        ch.write(b, where[0]);
+    }
+
+    /** {byte offset of the entry, bit shift inside that byte} for cluster {@code c}. */
+    private long[] locate(long c) throws IOException {
+        int blockBits = clusterBits + 3 - refcountOrder;
+        long block = u64(reftableOffset() + 8 * (c >>> blockBits)) & OFFSET_MASK;
+        if (block == 0) {
+            throw new IllegalStateException("no refcount block for cluster " + c);
+        }
+        long bitPos = (c & ((1L << blockBits) - 1)) << refcountOrder;
+        return new long[] {block + bitPos / 8, bitPos % 8};
+    }
+
+    /** Appends one zero cluster to the file and returns its index. */
+    long appendCluster() throws IOException {
+        long len = ch.size();
+        long c = (len + clusterSize() - 1) >>> clusterBits;
+        ch.write(ByteBuffer.allocate(1), ((c + 1) << clusterBits) - 1);
+        return c;
+    }
+
+    @Override
+    public void close() throws IOException {
+        ch.close();
+    }
+}
