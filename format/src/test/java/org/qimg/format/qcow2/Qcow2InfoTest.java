@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageInfo;
-import org.qimg.format.testutil.MiniJson;
+import org.qimg.format.testutil.QemuJson;
 import org.qimg.format.testutil.Qemu;
 
 /** {@code info()} and {@code actualSize()} against {@code qemu-img info --output=json}, key order included. */
@@ -30,7 +30,7 @@ class Qcow2InfoTest {
 
     @SuppressWarnings("unchecked")
     private void assertInfoMatchesQemu(Path img) throws IOException {
-        Map<String, Object> q = (Map<String, Object>) MiniJson.parse(
+        Map<String, Object> q = (Map<String, Object>) QemuJson.parse(
                 Qemu.img(dir, "info", "--output=json", img.toAbsolutePath().toString()));
         try (DiskImage d = ImageFormats.open(img.toAbsolutePath(), null)) {
             ImageInfo i = d.info();

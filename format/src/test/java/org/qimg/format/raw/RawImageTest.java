@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageFormats;
-import org.qimg.format.testutil.MiniJson;
+import org.qimg.format.testutil.QemuJson;
 import org.qimg.format.testutil.Qemu;
 
 class RawImageTest {
@@ -61,7 +61,7 @@ class RawImageTest {
         try (DiskImage d = ImageFormats.open(p, "raw")) {
             assertReadsAs(d, oracle);
             @SuppressWarnings("unchecked")
-            Map<String, Object> info = (Map<String, Object>) MiniJson.parse(
+            Map<String, Object> info = (Map<String, Object>) QemuJson.parse(
                     Qemu.img(dir, "info", "-f", "raw", "--output=json", p.toString()));
             assertThat(d.actualSize()).isEqualTo(info.get("actual-size"));
             assertThat(d.virtualSize()).isEqualTo(info.get("virtual-size"));

@@ -67,7 +67,7 @@ public final class ImageAssertions {
     public static List<MapEntry> qemuMap(java.nio.file.Path image, String fmt) throws IOException {
         String json = Qemu.img(image.getParent(), "map", "-f", fmt, "--output=json", image.getFileName().toString());
         List<MapEntry> raw = new ArrayList<>();
-        for (Object o : (List<Object>) MiniJson.parse(json)) {
+        for (Object o : (List<Object>) QemuJson.parse(json)) {
             Map<String, Object> m = (Map<String, Object>) o;
             boolean data = (Boolean) m.get("data");
             long off = data && m.containsKey("offset") ? (Long) m.get("offset") : -1;
