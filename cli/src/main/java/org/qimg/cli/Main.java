@@ -33,6 +33,10 @@ public final class Main implements Runnable {
     /** Builds the command line with the error handlers wired; tests drive it with setOut/setErr. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // Every command answers -h/--help and -V/--version, whether or not its annotation asks for them.
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sub.getCommandSpec().mixinStandardHelpOptions(true);
+        }
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler(ErrorHandler::onParameterError);
         return cl;
