@@ -69,6 +69,7 @@ final class CheckCommand implements Callable<Integer> {
         if (!Files.exists(file)) {
             throw new ExitCodeException(1, "Could not open '" + file + "': No such file or directory");
         }
+        ImageFormats.requireReadableFile(file);
         ImageFormat fmt = format == null ? ImageFormats.probe(file) : ImageFormats.byName(format);
         if (!fmt.name().equals("qcow2")) {
             throw new ExitCodeException(EXIT_NO_CHECK, "This image format does not support checks");

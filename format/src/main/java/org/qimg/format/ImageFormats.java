@@ -33,6 +33,7 @@ public final class ImageFormats {
 
     /** Detects the format of {@code path} from its first bytes; raw when nothing else matches. */
     public static ImageFormat probe(Path path) throws IOException {
+        requireReadableFile(path);
         byte[] header = new byte[512];
         int n = 0;
         try (InputStream in = Files.newInputStream(path)) {
@@ -51,11 +52,25 @@ public final class ImageFormats {
         return FORMATS.get(FORMATS.size() - 1);
     }
 
-    /** Opens {@code path} as {@code format}, or as the probed format when {@code format} is null. */
-    public static DiskImage open(Path path, String format, OpenOptions options) throws IOException {
+    /**
+     * Fails with qemu-img's wording ("Could not open 'F': ...") unless {@code path} names an existing file
+     * that is not a directory, so that the error names the file instead of echoing a bare OS message.
+     */
+    public static void requireReadableFile(Path path) throws ImageException {
         if (!Files.exists(path)) {
             throw new ImageException("Could not open '" + path + "': No such file or directory");
         }
+        if (Files.isDirectory(path)) {
+            throw new ImageException("Could not open '" + path + "': Is a directory");
+        }
+        if (!Files.isReadable(path)) {
+            throw new ImageException("Could not open '" + path + "': Permission denied");
+        }
+    }
+
+    /** Opens {@code path} as {@code format}, or as the probed format when {@code format} is null. */
+    public static DiskImage open(Path path, String format, OpenOptions options) throws IOException {
+        requireReadableFile(path);
         ImageFormat f = format == null ? probe(path) : byName(format);
         return f.open(path, options);
     }
