@@ -1,9 +1,7 @@
 package org.qimg.cli;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import org.qimg.converters.convert.ClusterSink;
 import org.qimg.converters.convert.ConvertOptions;
+import org.qimg.converters.convert.Qcow2WriterSink;
 import org.qimg.format.ImageException;
 import org.qimg.format.codec.Compressors;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
@@ -29,7 +27,7 @@ final class Qcow2Target {
             if (compress) {
                 w.compressedMode();
             }
-            return new Sink(w);
+            return new Qcow2WriterSink(w);
         });
         if (compress) {
             Compressors.setFallbackNotice(m -> System.err.println("qimg: " + m));
@@ -37,37 +35,5 @@ final class Qcow2Target {
                     parsed.clusterSize()));
         }
         b.targetHasBacking(backing != null || parsed.backingFile() != null);
-    }
-
-    private record Sink(Qcow2Writer w) implements ClusterSink {
-        @Override
-        public int clusterSize() {
-            return w.clusterSize();
-        }
-
-        @Override
-        public void writePlain(long index, ByteBuffer data) throws IOException {
-            w.writePlain(index, data);
-        }
-
-        @Override
-        public void writeCompressed(long index, ByteBuffer payload) throws IOException {
-            w.writeCompressed(index, payload);
-        }
-
-        @Override
-        public void writeZero(long index) throws IOException {
-            w.writeZero(index);
-        }
-
-        @Override
-        public void finish() throws IOException {
-            w.finish();
-        }
-
-        @Override
-        public void close() throws IOException {
-            w.close();
-        }
     }
 }

@@ -56,7 +56,10 @@ public final class Qcow2Writer implements Closeable {
     private long lastIndex = -1;
 
     private final int runMaxClusters;
+    /** Clusters one allocation run may hold: a 2 MiB request that starts inside a cluster touches one more. */
+    private final int runCapacity;
     private ByteBuffer runBuf;
+    private long[] runBitmaps;
     private long runStart = -1;
     private int runCount;
 
@@ -79,6 +82,7 @@ public final class Qcow2Writer implements Closeable {
                     + clusterSize + ")");
         }
         this.runMaxClusters = Math.max(1, CONVERT_BUFFER / clusterSize);
+        this.runCapacity = runMaxClusters + 1;
         // qemu-img create: header cluster, then refcount table and block written as two zeroed clusters.
         file.noteWrite(0, 3L * clusterSize);
         this.refcounts = new WriterRefcounts(file, clusterBits, options.refcountOrder());
@@ -118,33 +122,63 @@ public final class Qcow2Writer implements Closeable {
         return options;
     }
 
-    /** Stores guest cluster {@code index} uncompressed; {@code data} holds exactly one cluster. */
+    /**
+     * Stores guest cluster {@code index} uncompressed; {@code data} holds exactly one cluster. Allocation runs
+     * follow qemu-img convert's default requests (consecutive clusters within one 2 MiB buffer window).
+     */
     public void writePlain(long index, ByteBuffer data) throws IOException {
+        boolean startsWrite = runCount == 0 || index / runMaxClusters != runStart / runMaxClusters;
+        writePlain(index, data, ALL_SUBCLUSTERS, startsWrite);
+    }
+
+    /** Every subcluster of a cluster: the mask {@link #writePlain(long, ByteBuffer, int, boolean)} takes. */
+    public static final int ALL_SUBCLUSTERS = -1;
+
+    /**
+     * Stores guest cluster {@code index} uncompressed, as the end result of qemu write requests into a fresh
+     * image.
+     *
+     * @param data           exactly one cluster: the cluster's final content (zeros where nothing was written)
+     * @param subclusterMask bit i set = subcluster i (of 32) was written; with extended L2 only those are
+     *                       marked allocated, the others stay unallocated (read as zero / through the backing
+     *                       file). Must not be 0. Without extended L2 the whole cluster is allocated.
+     * @param startsWrite    true when the cluster is the first one a write request newly allocates; false
+     *                       when it continues the allocation of the previous cluster (index - 1, same L2
+     *                       table). Host placement of refcount blocks depends on how clusters are grouped.
+     */
+    public void writePlain(long index, ByteBuffer data, int subclusterMask, boolean startsWrite)
+            throws IOException {
         checkIndex(index);
         if (data.remaining() != clusterSize) {
             throw new IllegalArgumentException("writePlain needs exactly one cluster (" + clusterSize
                     + " bytes), got " + data.remaining());
         }
+        if (subclusterMask == 0) {
+            throw new IllegalArgumentException("writePlain of cluster " + index + " with no subcluster written");
+        }
+        long bitmap = options.extendedL2() ? subclusterMask & ALL_ALLOCATED : 0;
         if (preallocData != null) {
             long host = preallocHost(index);
             file.write(host, data);
             if (options.extendedL2()) {
-                patchBitmap(index, ALL_ALLOCATED);
+                patchBitmap(index, bitmap);
             }
             return;
         }
-        if (runCount > 0 && (index != runStart + runCount || index / l2Entries != runStart / l2Entries
-                || index / runMaxClusters != runStart / runMaxClusters)) {
+        if (runCount > 0 && (startsWrite || index != runStart + runCount
+                || index / l2Entries != runStart / l2Entries || runCount == runCapacity)) {
             flushRun();
         }
         if (runBuf == null) {
-            runBuf = ByteBuffer.allocateDirect(runMaxClusters * clusterSize);
+            runBuf = ByteBuffer.allocateDirect(runCapacity * clusterSize);
+            runBitmaps = new long[runCapacity];
         }
         if (runCount == 0) {
             runStart = index;
             runBuf.clear();
         }
         runBuf.put(data);
+        runBitmaps[runCount] = bitmap;
         runCount++;
         if (compressedMode) {
             flushRun();
@@ -266,10 +300,17 @@ public final class Qcow2Writer implements Closeable {
         ByteBuffer l2 = l2For(runStart);
         long host = refcounts.allocClusters((long) runCount * clusterSize);
         runBuf.flip();
+        long last = runBitmaps[runCount - 1];
+        if (options.extendedL2() && last != ALL_ALLOCATED) {
+            // QEMU writes (data plus copy-on-write padding) only the subclusters a request touched: the
+            // file ends after the last allocated subcluster when this run is the last thing in it.
+            int subcluster = clusterSize / 32;
+            int used = 64 - Long.numberOfLeadingZeros(last);
+            runBuf.limit((runCount - 1) * clusterSize + used * subcluster);
+        }
         file.write(host, runBuf);
         for (int i = 0; i < runCount; i++) {
-            setEntry(l2, runStart + i, (host + ((long) i << clusterBits)) | COPIED,
-                    options.extendedL2() ? ALL_ALLOCATED : 0);
+            setEntry(l2, runStart + i, (host + ((long) i << clusterBits)) | COPIED, runBitmaps[i]);
         }
         runCount = 0;
     }
