@@ -15,7 +15,8 @@ final class Qcow2Target {
     private Qcow2Target() {
     }
 
-    static void configure(ConvertOptions.Builder b, String options, String backing, String backingFormat,
+    /** Sets up {@code b} for a qcow2 target; returns the parsed creation options (size still 0). */
+    static Qcow2CreateOptions configure(ConvertOptions.Builder b, String options, String backing, String backingFormat,
                           boolean compress) throws ImageException {
         Qcow2CreateOptions.Builder ob = Qcow2CreateOptions.builder(0).apply(options == null ? "" : options);
         if (backing != null) {
@@ -35,5 +36,6 @@ final class Qcow2Target {
                     parsed.clusterSize()));
         }
         b.targetHasBacking(backing != null || parsed.backingFile() != null);
+        return parsed;
     }
 }
