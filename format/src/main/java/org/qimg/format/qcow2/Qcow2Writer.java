@@ -17,7 +17,8 @@ import org.qimg.format.UnsupportedFeatureException;
  * <p>The layout follows QEMU 7.2 decision by decision: header at cluster 0, refcount table at 1, refcount
  * block 0 at 2, the L1 table next; L2 tables allocated just before the first data that needs them;
  * plain data allocated in runs the way qemu-img convert's write requests allocate them (consecutive
- * clusters of one L2 table within one 2 MiB convert buffer); compressed payloads packed byte by byte;
+ * clusters of one L2 table within one 2 MiB convert buffer, or where the caller says a request starts, with
+ * only the subclusters it wrote allocated under extended L2); compressed payloads packed byte by byte;
  * refcount blocks and table growth as {@link WriterRefcounts} describes. With the same input clusters,
  * the file is byte-identical to qemu-img's.
  *
@@ -31,6 +32,8 @@ public final class Qcow2Writer implements Closeable {
     /** Extended L2 bitmap: all 32 subclusters allocated / all read as zero. */
     static final long ALL_ALLOCATED = 0xffffffffL;
     static final long ALL_ZERO = 0xffffffffL << 32;
+    /** Every subcluster of a cluster, as a mask for {@link #writePlain(long, ByteBuffer, int, boolean)}. */
+    public static final int ALL_SUBCLUSTERS = -1;
     /** qemu-img convert's IO_BUF_SIZE: one write request never spans more guest bytes than this. */
     static final int CONVERT_BUFFER = 2 << 20;
     /** QEMU's QCOW_MAX_L1_SIZE. */
@@ -130,9 +133,6 @@ public final class Qcow2Writer implements Closeable {
         boolean startsWrite = runCount == 0 || index / runMaxClusters != runStart / runMaxClusters;
         writePlain(index, data, ALL_SUBCLUSTERS, startsWrite);
     }
-
-    /** Every subcluster of a cluster: the mask {@link #writePlain(long, ByteBuffer, int, boolean)} takes. */
-    public static final int ALL_SUBCLUSTERS = -1;
 
     /**
      * Stores guest cluster {@code index} uncompressed, as the end result of qemu write requests into a fresh
