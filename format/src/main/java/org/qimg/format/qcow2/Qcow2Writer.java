@@ -148,7 +148,6 @@ public final class Qcow2Writer implements Closeable {
      */
     public void writePlain(long index, ByteBuffer data, int subclusterMask, boolean startsWrite)
             throws IOException {
-        checkIndex(index);
         if (data.remaining() != clusterSize) {
             throw new IllegalArgumentException("writePlain needs exactly one cluster (" + clusterSize
                     + " bytes), got " + data.remaining());
@@ -156,6 +155,7 @@ public final class Qcow2Writer implements Closeable {
         if (subclusterMask == 0) {
             throw new IllegalArgumentException("writePlain of cluster " + index + " with no subcluster written");
         }
+        checkIndex(index);
         long bitmap = options.extendedL2() ? subclusterMask & ALL_ALLOCATED : 0;
         if (preallocData != null) {
             long host = preallocHost(index);
