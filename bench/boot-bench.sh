@@ -17,15 +17,15 @@ jar=$root/cli/target/qimg.jar
 "$here/boot-trace.sh"
 cd "$work"
 [[ -f $jar ]] || { echo "build qimg first: (cd $root && mvn -q -DskipTests package)"; exit 1; }
-qimg_convert() { java -cp "$jar" "$here/boot-convert.java" "$@"; }
+qimg() { java -jar "$jar" "$@"; }
 
 [[ -s plain.qcow2 ]] || qemu-img convert -O qcow2 debian.raw plain.qcow2
 [[ -s zlib.qcow2 ]] || qemu-img convert -c -O qcow2 debian.raw zlib.qcow2
 [[ -s zstd.qcow2 ]] || qemu-img convert -c -O qcow2 -o compression_type=zstd debian.raw zstd.qcow2
 rm -f qimg-zlib.qcow2 pgo-zlib.qcow2 pgo-zstd.qcow2
-qimg_convert debian.raw qimg-zlib.qcow2 zlib
-qimg_convert debian.raw pgo-zlib.qcow2 zlib --keep-plain-trace boot.trace
-qimg_convert debian.raw pgo-zstd.qcow2 zstd --keep-plain-trace boot.trace
+qimg convert -c -O qcow2 debian.raw qimg-zlib.qcow2
+qimg convert -c -O qcow2 --keep-plain-trace boot.trace debian.raw pgo-zlib.qcow2
+qimg convert -c -O qcow2 -o compression_type=zstd --keep-plain-trace boot.trace debian.raw pgo-zstd.qcow2
 for img in qimg-zlib pgo-zlib pgo-zstd; do
   qemu-img check -q "$img.qcow2"
   qemu-img compare -q debian.raw "$img.qcow2"

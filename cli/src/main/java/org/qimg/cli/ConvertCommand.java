@@ -5,8 +5,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.qimg.converters.compare.CompareResult;
 import org.qimg.converters.convert.ConvertOptions;
 import org.qimg.converters.convert.Converter;
+import org.qimg.converters.convert.TargetVerifier;
+import org.qimg.converters.policy.PlainPolicies;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
@@ -67,8 +70,20 @@ final class ConvertCommand implements Callable<Integer> {
     boolean forceShare;
 
     @Option(names = "--verify", description = "After converting, compare the target's guest content with the "
-            + "source's (as qemu-img compare); exit 1 on a mismatch.")
+            + "sources' (concatenated; as qemu-img compare); on a mismatch remove the target and exit 1.")
     boolean verify;
+
+    @Option(names = "--keep-plain-trace", paramLabel = "FILE", description = "With -c: store uncompressed every "
+            + "cluster a read in this trace touches (repeatable; see qimg analyze).")
+    List<Path> keepPlainTraces = new ArrayList<>();
+
+    @Option(names = "--keep-plain", paramLabel = "RANGES", description = "With -c: store uncompressed the clusters "
+            + "of these guest byte ranges, START-END[,START-END...] with END exclusive, e.g. 0-1G (repeatable).")
+    List<String> keepPlainRanges = new ArrayList<>();
+
+    @Option(names = "--min-savings", paramLabel = "PCT", description = "With -c: keep a cluster compressed only "
+            + "when that saves at least PCT percent of it.")
+    Double minSavings;
 
     @Parameters(arity = "2..*", paramLabel = "SRC... DST")
     List<String> files;
@@ -85,6 +100,17 @@ final class ConvertCommand implements Callable<Integer> {
             b.sparseSize(Sizes.parse("buffer size for sparse output", sparse));
         }
         String target = targetFormat.toLowerCase(java.util.Locale.ROOT);
+        PlainPolicies policies;
+        try {
+            policies = new PlainPolicies(keepPlainTraces, keepPlainRanges, minSavings);
+        } catch (IllegalArgumentException e) {
+            throw new ImageException(e.getMessage());
+        }
+        if (!policies.isEmpty() && !compress) {
+            throw new ImageException("--keep-plain-trace, --keep-plain and --min-savings choose which clusters of a"
+                    + " compressed target stay uncompressed: they need -c");
+        }
+        int clusterSize = 0;
         switch (target) {
             case "raw" -> {
                 if (compress) {
@@ -97,8 +123,14 @@ final class ConvertCommand implements Callable<Integer> {
                     throw new ImageException("Invalid options for file format 'raw': " + String.join(",", createOptions));
                 }
             }
-            case "qcow2" -> Qcow2Target.configure(b, String.join(",", createOptions), backing, backingFormat,
-                    compress);
+            case "qcow2" -> {
+                if (noCreate) {
+                    throw new ImageException("-n (write into an existing image) is supported for raw targets only;"
+                            + " qimg does not write into existing qcow2 images: convert to a new file instead");
+                }
+                clusterSize = Qcow2Target.configure(b, String.join(",", createOptions), backing, backingFormat,
+                        compress).clusterSize();
+            }
             default -> throw new ImageException("Unknown file format '" + targetFormat + "' (qimg writes raw, qcow2)");
         }
         if (snapshot != null && srcs.size() > 1) {
@@ -112,7 +144,6 @@ final class ConvertCommand implements Callable<Integer> {
             if (showProgress) {
                 b.progress(renderer);
             }
-            ConvertOptions options = build(b);
             List<DiskImage> sources = new ArrayList<>();
             for (String s : srcs) {
                 DiskImage img = ImageFormats.open(Path.of(s), sourceFormat);
@@ -123,9 +154,17 @@ final class ConvertCommand implements Callable<Integer> {
                 }
                 sources.add(img);
             }
+            if (!policies.isEmpty()) {
+                long total = 0;
+                for (DiskImage s : sources) {
+                    total = Math.addExact(total, s.virtualSize());
+                }
+                b.policy(policies.build(clusterSize, total));
+            }
+            ConvertOptions options = build(b);
             Converter.convert(sources, Path.of(dst), options);
             if (verify) {
-                verify(sources, Path.of(dst), target);
+                verify(sources, Path.of(dst), target, !noCreate);
             }
         } finally {
             closeAll(opened);
@@ -133,18 +172,16 @@ final class ConvertCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code --verify}: the target must read exactly as the source (ImageComparator, qemu-img compare rules). */
-    private static void verify(List<DiskImage> sources, Path dst, String targetFormat) throws IOException {
-        if (sources.size() != 1) {
-            throw new ImageException("--verify supports a single source image, got " + sources.size());
-        }
-        try (DiskImage out = ImageFormats.open(dst, targetFormat)) {
-            org.qimg.converters.compare.CompareResult r = new org.qimg.converters.compare.ImageComparator()
-                    .compare(sources.get(0), out, false, org.qimg.converters.compare.ProgressCallback.NONE);
-            if (!r.identical()) {
-                throw new ExitCodeException(1, "verify failed: " + dst + ": Content mismatch at offset " + r.offset()
-                        + "!");
-            }
+    /**
+     * {@code --verify}: the target must read exactly as the concatenated sources (ImageComparator, qemu-img
+     * compare rules). A mismatching target is removed, unless it existed before ({@code -n}).
+     */
+    private static void verify(List<DiskImage> sources, Path dst, String targetFormat, boolean remove)
+            throws IOException {
+        CompareResult r = TargetVerifier.verify(sources, dst, targetFormat, remove);
+        if (!r.identical()) {
+            throw new ExitCodeException(1, "verify failed: " + dst + ": Content mismatch at offset " + r.offset()
+                    + "!" + (remove ? " (the target was removed)" : ""));
         }
     }
 

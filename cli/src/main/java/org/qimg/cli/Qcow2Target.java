@@ -1,9 +1,7 @@
 package org.qimg.cli;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import org.qimg.converters.convert.ClusterSink;
 import org.qimg.converters.convert.ConvertOptions;
+import org.qimg.converters.convert.Qcow2WriterSink;
 import org.qimg.format.ImageException;
 import org.qimg.format.codec.Compressors;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
@@ -17,7 +15,8 @@ final class Qcow2Target {
     private Qcow2Target() {
     }
 
-    static void configure(ConvertOptions.Builder b, String options, String backing, String backingFormat,
+    /** Sets up {@code b} for a qcow2 target; returns the parsed creation options (size still 0). */
+    static Qcow2CreateOptions configure(ConvertOptions.Builder b, String options, String backing, String backingFormat,
                           boolean compress) throws ImageException {
         Qcow2CreateOptions.Builder ob = Qcow2CreateOptions.builder(0).apply(options == null ? "" : options);
         if (backing != null) {
@@ -29,7 +28,7 @@ final class Qcow2Target {
             if (compress) {
                 w.compressedMode();
             }
-            return new Sink(w);
+            return new Qcow2WriterSink(w);
         });
         if (compress) {
             Compressors.setFallbackNotice(m -> System.err.println("qimg: " + m));
@@ -37,37 +36,6 @@ final class Qcow2Target {
                     parsed.clusterSize()));
         }
         b.targetHasBacking(backing != null || parsed.backingFile() != null);
-    }
-
-    private record Sink(Qcow2Writer w) implements ClusterSink {
-        @Override
-        public int clusterSize() {
-            return w.clusterSize();
-        }
-
-        @Override
-        public void writePlain(long index, ByteBuffer data) throws IOException {
-            w.writePlain(index, data);
-        }
-
-        @Override
-        public void writeCompressed(long index, ByteBuffer payload) throws IOException {
-            w.writeCompressed(index, payload);
-        }
-
-        @Override
-        public void writeZero(long index) throws IOException {
-            w.writeZero(index);
-        }
-
-        @Override
-        public void finish() throws IOException {
-            w.finish();
-        }
-
-        @Override
-        public void close() throws IOException {
-            w.close();
-        }
+        return parsed;
     }
 }

@@ -18,11 +18,19 @@ final class ChunkProcessor implements AutoCloseable {
     private final int sparseSize;
     private final Supplier<ClusterCompressor> compressors;
     private final CompressionPolicy policy;
+    private final boolean requests;
     private final ThreadLocal<ClusterCompressor> local = new ThreadLocal<>();
     private final List<ClusterCompressor> created = new ArrayList<>();
 
     ChunkProcessor(ConcatSource source, boolean clusterTarget, int granule, int sparseSize,
                    Supplier<ClusterCompressor> compressors, CompressionPolicy policy) {
+        this(source, clusterTarget, granule, sparseSize, compressors, policy, false);
+    }
+
+    /** @param requests chunks are {@link QemuRequestPlanner} requests (plain cluster target, no backing) */
+    ChunkProcessor(ConcatSource source, boolean clusterTarget, int granule, int sparseSize,
+                   Supplier<ClusterCompressor> compressors, CompressionPolicy policy, boolean requests) {
+        this.requests = requests;
         this.source = source;
         this.clusterTarget = clusterTarget;
         this.granule = granule;
@@ -33,6 +41,10 @@ final class ChunkProcessor implements AutoCloseable {
 
     Slot process(Chunk chunk, Slot slot) throws IOException {
         slot.chunk = chunk;
+        if (requests) {
+            processRequest(chunk, slot);
+            return slot;
+        }
         int len = (int) chunk.length();
         ByteBuffer in = slot.in;
         in.clear().limit(len);
@@ -84,6 +96,63 @@ final class ChunkProcessor implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * A qemu-img write request: reads the whole clusters it touches, finds the pieces qemu-img writes
+     * ({@code is_allocated_sectors_min} with -S, everything with -S 0) and records per cluster which
+     * subclusters those pieces touch and where a piece starts allocating.
+     */
+    private void processRequest(Chunk chunk, Slot slot) throws IOException {
+        long from = chunk.start() / granule * granule;
+        long to = Math.min(source.size(), (chunk.end() + granule - 1) / granule * granule);
+        int len = (int) (to - from);
+        ByteBuffer in = slot.in;
+        in.clear().limit(len);
+        source.read(from, in);
+        int clusters = (len + granule - 1) / granule;
+        int padded = clusters * granule;
+        in.limit(padded);
+        for (int i = len; i < padded; i++) {
+            in.put(i, (byte) 0);
+        }
+        slot.clusters = clusters;
+        java.util.Arrays.fill(slot.kinds, 0, clusters, Slot.ZERO);
+        java.util.Arrays.fill(slot.masks, 0, clusters, 0);
+        java.util.Arrays.fill(slot.startsWrite, 0, clusters, false);
+        int off = (int) (chunk.start() - from);
+        int reqLen = (int) chunk.length();
+        int pairs;
+        if (sparseSize > 0) {
+            pairs = SparseScan.dataRuns(in.slice(off, reqLen), reqLen, chunk.start() / SparseScan.SECTOR,
+                    sparseSize, slot.runs);
+        } else {
+            slot.runs[0] = 0;
+            slot.runs[1] = reqLen;
+            pairs = 1;
+        }
+        int sub = granule / 32;
+        int lastTouched = -1;
+        for (int p = 0; p < pairs; p++) {
+            int a = off + slot.runs[2 * p];
+            int b = a + slot.runs[2 * p + 1];
+            int c0 = a / granule;
+            int c1 = (b - 1) / granule;
+            for (int c = c0; c <= c1; c++) {
+                int cs = c * granule;
+                int s0 = (Math.max(a, cs) - cs) / sub;
+                int s1 = (Math.min(b, cs + granule) - 1 - cs) / sub;
+                slot.masks[c] |= (int) ((1L << (s1 + 1)) - (1L << s0));
+                slot.kinds[c] = Slot.PLAIN;
+            }
+            // A cluster an earlier piece already allocated is written in place; allocation starts after it.
+            int startAt = c0 == lastTouched ? c0 + 1 : c0;
+            if (startAt <= c1) {
+                slot.startsWrite[startAt] = true;
+            }
+            lastTouched = c1;
+        }
+        slot.runPairs = 0;
     }
 
     private ClusterCompressor compressor() {

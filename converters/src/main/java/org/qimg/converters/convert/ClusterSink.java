@@ -14,6 +14,17 @@ public interface ClusterSink extends Closeable {
     /** {@code data} holds exactly one cluster (the last one zero-padded). */
     void writePlain(long index, ByteBuffer data) throws IOException;
 
+    /**
+     * Stores the final content of a cluster that qemu write requests touched: with extended L2 only the
+     * subclusters in {@code subclusterMask} (bit i = subcluster i of 32) are allocated; {@code startsWrite}
+     * says whether the cluster begins a new allocation or continues the previous cluster's. Sinks without
+     * subclusters may ignore both.
+     */
+    default void writePlain(long index, ByteBuffer data, int subclusterMask, boolean startsWrite)
+            throws IOException {
+        writePlain(index, data);
+    }
+
     void writeCompressed(long index, ByteBuffer payload) throws IOException;
 
     /** Marks the cluster as reading zeros even when the image has a backing file. */

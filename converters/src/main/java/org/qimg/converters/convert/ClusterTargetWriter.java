@@ -1,6 +1,7 @@
 package org.qimg.converters.convert;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
  * Hands processed clusters to a {@link ClusterSink} in guest order. All-zero clusters are not written when
@@ -11,11 +12,28 @@ final class ClusterTargetWriter implements TargetWriter {
     private final ClusterSink sink;
     private final int clusterSize;
     private final boolean writeZeroClusters;
+    private final boolean requests;
+    private final long totalSize;
+    /** Request mode: the last cluster of the previous request, when a later request may still touch it. */
+    private ByteBuffer held;
+    private long heldIndex = -1;
+    private int heldMask;
+    private boolean heldStarts;
 
     ClusterTargetWriter(ClusterSink sink, boolean writeZeroClusters) {
+        this(sink, writeZeroClusters, false, 0);
+    }
+
+    /**
+     * @param requests chunks are qemu-img write requests ({@link QemuRequestPlanner}); two requests can share
+     *                 a cluster, whose subcluster masks are merged here before the cluster is written
+     */
+    ClusterTargetWriter(ClusterSink sink, boolean writeZeroClusters, boolean requests, long totalSize) {
         this.sink = sink;
         this.clusterSize = sink.clusterSize();
         this.writeZeroClusters = writeZeroClusters;
+        this.requests = requests;
+        this.totalSize = totalSize;
     }
 
     @Override
@@ -25,6 +43,12 @@ final class ClusterTargetWriter implements TargetWriter {
 
     @Override
     public void write(Chunk chunk, Slot slot) throws IOException {
+        if (requests) {
+            if (slot != null) {
+                writeRequest(chunk, slot);
+            }
+            return;
+        }
         long first = chunk.start() / clusterSize;
         if (slot == null) {
             if (chunk.kind() == ConcatSource.Kind.ZERO && writeZeroClusters) {
@@ -49,8 +73,54 @@ final class ClusterTargetWriter implements TargetWriter {
         }
     }
 
+    private void writeRequest(Chunk chunk, Slot slot) throws IOException {
+        long first = chunk.start() / clusterSize;
+        boolean openEnd = chunk.end() % clusterSize != 0 && chunk.end() < totalSize;
+        for (int c = 0; c < slot.clusters; c++) {
+            if (slot.kinds[c] != Slot.PLAIN) {
+                continue;
+            }
+            long index = first + c;
+            int mask = slot.masks[c];
+            boolean starts = slot.startsWrite[c];
+            if (heldIndex == index) {
+                // An earlier request allocated this cluster: written in place, and whatever this request
+                // goes on to write is a new allocation.
+                mask |= heldMask;
+                starts = heldStarts;
+                heldIndex = -1;
+                if (c + 1 < slot.clusters) {
+                    slot.startsWrite[c + 1] = true;
+                }
+            } else {
+                flushHeld();
+            }
+            ByteBuffer data = slot.in.slice(c * clusterSize, clusterSize);
+            if (openEnd && c == slot.clusters - 1) {
+                if (held == null) {
+                    held = ByteBuffer.allocateDirect(clusterSize);
+                }
+                held.clear();
+                held.put(data).flip();
+                heldIndex = index;
+                heldMask = mask;
+                heldStarts = starts;
+            } else {
+                sink.writePlain(index, data, mask, starts);
+            }
+        }
+    }
+
+    private void flushHeld() throws IOException {
+        if (heldIndex >= 0) {
+            sink.writePlain(heldIndex, held.duplicate(), heldMask, heldStarts);
+            heldIndex = -1;
+        }
+    }
+
     @Override
     public void finish() throws IOException {
+        flushHeld();
         sink.finish();
     }
 

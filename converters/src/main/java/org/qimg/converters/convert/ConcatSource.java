@@ -22,6 +22,7 @@ final class ConcatSource {
     private final long[] starts;
     private final long size;
     private final int maxDepth;
+    private final long[] alignments;
 
     /**
      * @param topOnly look only at the top layer of each source (target has its own backing file): ranges it
@@ -35,6 +36,7 @@ final class ConcatSource {
         }
         this.size = starts[images.size()];
         this.maxDepth = topOnly ? 0 : Integer.MAX_VALUE;
+        this.alignments = new long[images.size()];
     }
 
     long size() {
@@ -65,6 +67,24 @@ final class ConcatSource {
             k = Kind.SKIP;
         }
         return new Run(s.length(), k);
+    }
+
+    /** Where the source image holding guest offset {@code pos} starts in the concatenation. */
+    long partStart(long pos) {
+        return starts[indexOf(pos)];
+    }
+
+    /**
+     * The request alignment qemu-img keeps block-status runs of the image at {@code pos} to: its cluster
+     * size, or one sector for images without clusters (raw).
+     */
+    long alignmentAt(long pos) throws IOException {
+        int i = indexOf(pos);
+        if (alignments[i] == 0) {
+            Integer cs = images.get(i).info().clusterSize();
+            alignments[i] = cs == null || cs < 512 ? 512 : cs;
+        }
+        return alignments[i];
     }
 
     /** Reads guest bytes [pos, pos + dst.remaining()), crossing source boundaries as needed. */

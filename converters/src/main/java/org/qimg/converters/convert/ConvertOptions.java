@@ -117,7 +117,11 @@ public final class ConvertOptions {
             return this;
         }
 
-        /** Bytes per unit of work (rounded down to whole clusters, at least one). */
+        /**
+         * Bytes per unit of work (rounded down to whole clusters, at least one). Not used for uncompressed
+         * cluster targets without backing file: those follow qemu-img's own write requests (up to 2 MiB each),
+         * which decide what gets allocated.
+         */
         public Builder chunkSize(int bytes) {
             if (bytes < 4096 || bytes > (64 << 20)) {
                 throw new IllegalArgumentException("chunk size must be between 4 KiB and 64 MiB: " + bytes);

@@ -51,7 +51,9 @@ public final class Converter {
             if (options.clusterTarget != null) {
                 try (ClusterSink sink = options.clusterTarget.create(out.channel(), destination, source.size())) {
                     boolean zeroClusters = options.targetHasBacking || options.sparseSize == 0;
-                    r = run(source, new ClusterTargetWriter(sink, zeroClusters), options);
+                    r = run(source, requestMode(options)
+                            ? new ClusterTargetWriter(sink, false, true, source.size())
+                            : new ClusterTargetWriter(sink, zeroClusters), options);
                 }
             } else {
                 setLength(out.channel(), out.tempFile(), source.size());
@@ -94,9 +96,11 @@ public final class Converter {
 
     static ConvertResult run(ConcatSource source, TargetWriter target, ConvertOptions o) throws IOException {
         int granule = target.granule();
-        int chunk = Math.max(granule, o.chunkSize / granule * granule);
+        boolean requests = requestMode(o);
+        int chunk = requests ? QemuRequestPlanner.slotBytes(granule) : Math.max(granule, o.chunkSize / granule * granule);
         int slotCount = 2 * o.threads + 1;
-        ChunkPlanner planner = new ChunkPlanner(source, granule, chunk);
+        Planner planner = requests ? new QemuRequestPlanner(source, o.sparseSize > 0)::next
+                : new ChunkPlanner(source, granule, chunk)::next;
         Deque<Slot> free = new ArrayDeque<>();
         for (int i = 0; i < slotCount; i++) {
             free.add(new Slot(chunk, granule, o.compressed()));
@@ -107,7 +111,7 @@ public final class Converter {
         int maxUsed = 0;
         o.progress.started(total);
         try (ChunkProcessor processor = new ChunkProcessor(source, o.clusterTarget != null, granule,
-                o.sparseSize, o.compressors, o.policy)) {
+                o.sparseSize, o.compressors, o.policy, requests)) {
             try {
                 Deque<Pending> inflight = new ArrayDeque<>();
                 Chunk next = planner.next();
@@ -142,6 +146,19 @@ public final class Converter {
             }
         }
         return new ConvertResult(total, read, slotCount, chunk, maxUsed);
+    }
+
+    /**
+     * Plain (uncompressed) cluster targets without a backing file follow qemu-img's write requests exactly,
+     * so that which clusters and subclusters get allocated matches qemu-img byte for byte.
+     */
+    private static boolean requestMode(ConvertOptions o) {
+        return o.clusterTarget != null && !o.compressed() && !o.targetHasBacking;
+    }
+
+    @FunctionalInterface
+    private interface Planner {
+        Chunk next() throws IOException;
     }
 
     private record Pending(Chunk chunk, Future<Slot> result) {

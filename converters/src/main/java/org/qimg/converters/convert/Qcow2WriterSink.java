@@ -23,6 +23,12 @@ public final class Qcow2WriterSink implements ClusterSink {
     }
 
     @Override
+    public void writePlain(long index, ByteBuffer data, int subclusterMask, boolean startsWrite)
+            throws IOException {
+        writer.writePlain(index, data, subclusterMask, startsWrite);
+    }
+
+    @Override
     public void writeCompressed(long index, ByteBuffer payload) throws IOException {
         writer.writeCompressed(index, payload);
     }

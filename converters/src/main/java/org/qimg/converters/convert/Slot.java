@@ -17,6 +17,9 @@ final class Slot {
     final int[] payloadOffset;
     final int[] payloadLength;
     final int[] runs;
+    /** Request mode: per cluster, the subclusters (of 32) written, and whether a new allocation starts. */
+    final int[] masks;
+    final boolean[] startsWrite;
     Chunk chunk;
     int clusters;
     int runPairs;
@@ -28,6 +31,8 @@ final class Slot {
         kinds = new byte[units];
         payloadOffset = new int[units];
         payloadLength = new int[units];
+        masks = new int[units];
+        startsWrite = new boolean[units];
         runs = new int[2 * (chunkSize / SparseScan.SECTOR + 2)];
     }
 }

@@ -16,7 +16,7 @@ import org.qimg.format.qcow2.Qcow2Writer;
 
 /**
  * {@code convert -c -O qcow2} with plain-keeping policies, wired end to end: the reference for how the
- * CLI's convert command applies {@link PlainPolicies}, and the entry point the boot bench uses.
+ * CLI's convert command applies {@link PlainPolicies} (a library entry point; qimg convert -c --keep-plain... is the CLI one).
  */
 public final class PolicyConvert {
     private PolicyConvert() {

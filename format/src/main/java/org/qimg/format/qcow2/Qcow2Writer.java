@@ -17,7 +17,8 @@ import org.qimg.format.UnsupportedFeatureException;
  * <p>The layout follows QEMU 7.2 decision by decision: header at cluster 0, refcount table at 1, refcount
  * block 0 at 2, the L1 table next; L2 tables allocated just before the first data that needs them;
  * plain data allocated in runs the way qemu-img convert's write requests allocate them (consecutive
- * clusters of one L2 table within one 2 MiB convert buffer); compressed payloads packed byte by byte;
+ * clusters of one L2 table within one 2 MiB convert buffer, or where the caller says a request starts, with
+ * only the subclusters it wrote allocated under extended L2); compressed payloads packed byte by byte;
  * refcount blocks and table growth as {@link WriterRefcounts} describes. With the same input clusters,
  * the file is byte-identical to qemu-img's.
  *
@@ -31,6 +32,8 @@ public final class Qcow2Writer implements Closeable {
     /** Extended L2 bitmap: all 32 subclusters allocated / all read as zero. */
     static final long ALL_ALLOCATED = 0xffffffffL;
     static final long ALL_ZERO = 0xffffffffL << 32;
+    /** Every subcluster of a cluster, as a mask for {@link #writePlain(long, ByteBuffer, int, boolean)}. */
+    public static final int ALL_SUBCLUSTERS = -1;
     /** qemu-img convert's IO_BUF_SIZE: one write request never spans more guest bytes than this. */
     static final int CONVERT_BUFFER = 2 << 20;
     /** QEMU's QCOW_MAX_L1_SIZE. */
@@ -56,7 +59,10 @@ public final class Qcow2Writer implements Closeable {
     private long lastIndex = -1;
 
     private final int runMaxClusters;
+    /** Clusters one allocation run may hold: a 2 MiB request that starts inside a cluster touches one more. */
+    private final int runCapacity;
     private ByteBuffer runBuf;
+    private long[] runBitmaps;
     private long runStart = -1;
     private int runCount;
 
@@ -79,6 +85,7 @@ public final class Qcow2Writer implements Closeable {
                     + clusterSize + ")");
         }
         this.runMaxClusters = Math.max(1, CONVERT_BUFFER / clusterSize);
+        this.runCapacity = runMaxClusters + 1;
         // qemu-img create: header cluster, then refcount table and block written as two zeroed clusters.
         file.noteWrite(0, 3L * clusterSize);
         this.refcounts = new WriterRefcounts(file, clusterBits, options.refcountOrder());
@@ -118,33 +125,60 @@ public final class Qcow2Writer implements Closeable {
         return options;
     }
 
-    /** Stores guest cluster {@code index} uncompressed; {@code data} holds exactly one cluster. */
+    /**
+     * Stores guest cluster {@code index} uncompressed; {@code data} holds exactly one cluster. Allocation runs
+     * follow qemu-img convert's default requests (consecutive clusters within one 2 MiB buffer window).
+     */
     public void writePlain(long index, ByteBuffer data) throws IOException {
-        checkIndex(index);
+        boolean startsWrite = runCount == 0 || index / runMaxClusters != runStart / runMaxClusters;
+        writePlain(index, data, ALL_SUBCLUSTERS, startsWrite);
+    }
+
+    /**
+     * Stores guest cluster {@code index} uncompressed, as the end result of qemu write requests into a fresh
+     * image.
+     *
+     * @param data           exactly one cluster: the cluster's final content (zeros where nothing was written)
+     * @param subclusterMask bit i set = subcluster i (of 32) was written; with extended L2 only those are
+     *                       marked allocated, the others stay unallocated (read as zero / through the backing
+     *                       file). Must not be 0. Without extended L2 the whole cluster is allocated.
+     * @param startsWrite    true when the cluster is the first one a write request newly allocates; false
+     *                       when it continues the allocation of the previous cluster (index - 1, same L2
+     *                       table). Host placement of refcount blocks depends on how clusters are grouped.
+     */
+    public void writePlain(long index, ByteBuffer data, int subclusterMask, boolean startsWrite)
+            throws IOException {
         if (data.remaining() != clusterSize) {
             throw new IllegalArgumentException("writePlain needs exactly one cluster (" + clusterSize
                     + " bytes), got " + data.remaining());
         }
+        if (subclusterMask == 0) {
+            throw new IllegalArgumentException("writePlain of cluster " + index + " with no subcluster written");
+        }
+        checkIndex(index);
+        long bitmap = options.extendedL2() ? subclusterMask & ALL_ALLOCATED : 0;
         if (preallocData != null) {
             long host = preallocHost(index);
             file.write(host, data);
             if (options.extendedL2()) {
-                patchBitmap(index, ALL_ALLOCATED);
+                patchBitmap(index, bitmap);
             }
             return;
         }
-        if (runCount > 0 && (index != runStart + runCount || index / l2Entries != runStart / l2Entries
-                || index / runMaxClusters != runStart / runMaxClusters)) {
+        if (runCount > 0 && (startsWrite || index != runStart + runCount
+                || index / l2Entries != runStart / l2Entries || runCount == runCapacity)) {
             flushRun();
         }
         if (runBuf == null) {
-            runBuf = ByteBuffer.allocateDirect(runMaxClusters * clusterSize);
+            runBuf = ByteBuffer.allocateDirect(runCapacity * clusterSize);
+            runBitmaps = new long[runCapacity];
         }
         if (runCount == 0) {
             runStart = index;
             runBuf.clear();
         }
         runBuf.put(data);
+        runBitmaps[runCount] = bitmap;
         runCount++;
         if (compressedMode) {
             flushRun();
@@ -266,10 +300,17 @@ public final class Qcow2Writer implements Closeable {
         ByteBuffer l2 = l2For(runStart);
         long host = refcounts.allocClusters((long) runCount * clusterSize);
         runBuf.flip();
+        long last = runBitmaps[runCount - 1];
+        if (options.extendedL2() && last != ALL_ALLOCATED) {
+            // QEMU writes (data plus copy-on-write padding) only the subclusters a request touched: the
+            // file ends after the last allocated subcluster when this run is the last thing in it.
+            int subcluster = clusterSize / 32;
+            int used = 64 - Long.numberOfLeadingZeros(last);
+            runBuf.limit((runCount - 1) * clusterSize + used * subcluster);
+        }
         file.write(host, runBuf);
         for (int i = 0; i < runCount; i++) {
-            setEntry(l2, runStart + i, (host + ((long) i << clusterBits)) | COPIED,
-                    options.extendedL2() ? ALL_ALLOCATED : 0);
+            setEntry(l2, runStart + i, (host + ((long) i << clusterBits)) | COPIED, runBitmaps[i]);
         }
         runCount = 0;
     }

@@ -26,6 +26,49 @@ class WriterFeaturesTest {
     }
 
     @Test
+    void subclusterMaskAllocatesOnlyTheWrittenSubclustersOverTheBackingFile() throws Exception {
+        Path base = dir.resolve("sbase.qcow2");
+        assertThat(WriterTestSupport.run("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "256k")
+                .exitCode()).isZero();
+        assertThat(WriterTestSupport.run("qemu-io", "-c", "write -P 0x55 0 256k", base.toString()).exitCode())
+                .isZero();
+        Path top = dir.resolve("stop.qcow2");
+        Qcow2CreateOptions o = Qcow2CreateOptions.builder(256 << 10).apply("extended_l2=on")
+                .backingFile("sbase.qcow2", "qcow2").build();
+        ByteBuffer c0 = ByteBuffer.allocate(65536);
+        for (int i = 0; i < 2048; i++) {
+            c0.put(i, (byte) 0x11); // subcluster 0 (2 KiB) written
+        }
+        ByteBuffer c2 = ByteBuffer.allocate(65536);
+        for (int i = 8192; i < 12288; i++) {
+            c2.put(i, (byte) 0x22); // subclusters 4 and 5
+        }
+        try (FileChannel ch = FileChannel.open(top, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.READ)) {
+            Qcow2Writer w = Qcow2Writer.create(ch, top, o);
+            assertThatThrownBy(() -> w.writePlain(0, c0.duplicate(), 0, true))
+                    .isInstanceOf(IllegalArgumentException.class);
+            w.writePlain(0, c0, 0b1, true);
+            w.writePlain(2, c2, 0b11 << 4, true);
+            w.finish();
+            // the file ends after the last allocated subcluster of the last data cluster
+            assertThat(w.fileLength() % 65536).isEqualTo(12288);
+        }
+        var check = WriterTestSupport.run("qemu-img", "check", top.toString());
+        assertThat(check.exitCode()).as(check.out()).isZero();
+        // unallocated subclusters read through to the backing file's 0x55
+        byte[] all = new byte[256 << 10];
+        Arrays.fill(all, (byte) 0x55);
+        Arrays.fill(all, 0, 2048, (byte) 0x11);
+        Arrays.fill(all, 2 * 65536 + 8192, 2 * 65536 + 12288, (byte) 0x22);
+        Path expect = dir.resolve("sexpect.raw");
+        Files.write(expect, all);
+        var cmp = WriterTestSupport.run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", expect.toString(),
+                top.toString());
+        assertThat(cmp.exitCode()).as(cmp.out()).isZero();
+    }
+
+    @Test
     void zeroFlagHidesTheBackingFile() throws Exception {
         Path base = dir.resolve("base.qcow2");
         assertThat(WriterTestSupport.run("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "1M").exitCode())

@@ -1,0 +1,37 @@
+package org.qimg.converters.convert;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.qimg.converters.compare.CompareResult;
+import org.qimg.converters.compare.ImageComparator;
+import org.qimg.converters.compare.ProgressCallback;
+import org.qimg.format.DiskImage;
+import org.qimg.format.ImageFormats;
+
+/**
+ * {@code convert --verify}: reads the written target back and compares its guest content with the
+ * sources' (concatenated), with qemu-img compare's rules (a size difference is fine when the longer image
+ * reads as zeros there). A target that does not match must not be left behind looking like a good copy.
+ */
+public final class TargetVerifier {
+    private TargetVerifier() {
+    }
+
+    /**
+     * Compares {@code target} (opened as {@code targetFormat}) with {@code sources}; on a mismatch, deletes the
+     * target when {@code removeOnMismatch}.
+     */
+    public static CompareResult verify(List<DiskImage> sources, Path target, String targetFormat,
+                                       boolean removeOnMismatch) throws IOException {
+        CompareResult r;
+        try (DiskImage out = ImageFormats.open(target, targetFormat)) {
+            r = new ImageComparator().compare(ConcatImage.of(sources), out, false, ProgressCallback.NONE);
+        }
+        if (!r.identical() && removeOnMismatch) {
+            Files.deleteIfExists(target);
+        }
+        return r;
+    }
+}
