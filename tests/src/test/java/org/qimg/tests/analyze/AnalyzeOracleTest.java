@@ -14,11 +14,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.qimg.converters.trace.GuestRange;
 import org.qimg.converters.trace.Trace;
 import org.qimg.converters.trace.TraceParser;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qimg;
 
 /** {@code qimg analyze} numbers against qemu-img check/map, and the trace parser against real qemu-io traces. */
 class AnalyzeOracleTest {
-    static final int N = 40;
-    static final int C = Images.CLUSTER;
+    static final int N = MixedClusters.N;
+    static final int C = MixedClusters.CLUSTER;
     static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     static Path dir;
@@ -26,16 +29,16 @@ class AnalyzeOracleTest {
 
     @BeforeAll
     static void makeSource() throws Exception {
-        raw = Images.mixedRaw(dir, N);
+        raw = MixedClusters.mixedRaw(dir);
     }
 
     private static JsonNode analyze(Path img, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("analyze", "--output=json", "--sample", "16"));
         args.addAll(List.of(extra));
         args.add(img.toString());
-        Proc.Result r = Proc.qimg(args.toArray(String[]::new));
-        assertThat(r.code()).as(r.err()).isZero();
-        return JSON.readTree(r.out());
+        ProcResult r = Qimg.inProcess(args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        return JSON.readTree(r.stdout());
     }
 
     @Test
@@ -47,7 +50,7 @@ class AnalyzeOracleTest {
                     raw.toString(), img.toString());
             Proc.ok(dir, "qemu-img", "resize", "-f", "qcow2", img.toString(), "+64k");
             Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -z " + (5 * C) + " " + C, img.toString());
-            JsonNode check = JSON.readTree(Proc.run(dir, "qemu-img", "check", "--output=json", img.toString()).out());
+            JsonNode check = JSON.readTree(Proc.run(dir, "qemu-img", "check", "--output=json", img.toString()).stdout());
             JsonNode map = JSON.readTree(Proc.ok(dir, "qemu-img", "map", "--output=json", img.toString()));
             long plain = 0;
             long compressed = 0;
@@ -117,9 +120,9 @@ class AnalyzeOracleTest {
         Proc.ok(dir, "qemu-img", "create", "-f", "qcow2", img.toString(), "1M");
         Path trace = dir.resolve("far.txt");
         Files.writeString(trace, "0 512\n2M 4k\n");
-        Proc.Result r = Proc.qimg("analyze", "--trace", trace.toString(), img.toString());
-        assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).startsWith("qimg: " + trace + ":2: read of 4096 bytes at offset 2097152 ends past");
+        ProcResult r = Qimg.inProcess("analyze", "--trace", trace.toString(), img.toString());
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderr()).startsWith("qimg: " + trace + ":2: read of 4096 bytes at offset 2097152 ends past");
     }
 
     @Test

@@ -1,16 +1,21 @@
 package org.qimg.tests.analyze;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.qimg.tests.analyze.MixedClusters.kindOf;
+import static org.qimg.tests.analyze.MixedClusters.qemuDefault;
+import static org.qimg.tests.analyze.MixedClusters.storedByQemu;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.qimg.tests.analyze.PolicyOracleTest.Stored;
+import org.qimg.tests.analyze.MixedClusters.Kind;
+import org.qimg.tests.analyze.MixedClusters.Stored;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qimg;
 
 /**
  * {@code qimg convert -c --keep-plain-trace/--keep-plain/--min-savings} through the command line, with
@@ -18,30 +23,15 @@ import org.qimg.tests.analyze.PolicyOracleTest.Stored;
  * {@code compare} as the oracle.
  */
 class ConvertPolicyCliTest {
-    static final int N = PolicyOracleTest.N;
-    static final int C = Images.CLUSTER;
+    static final int N = MixedClusters.N;
+    static final int C = MixedClusters.CLUSTER;
     @TempDir
     static Path dir;
     static Path raw;
 
     @BeforeAll
     static void makeSource() throws Exception {
-        raw = Images.mixedRaw(dir, N);
-    }
-
-    /** Per guest cluster, how qemu-img map says the image stores it. */
-    static List<Stored> storedByQemu(Path img) throws Exception {
-        JsonNode map = new ObjectMapper().readTree(Proc.ok(dir, "qemu-img", "map", "--output=json", img.toString()));
-        Stored[] out = new Stored[N];
-        for (JsonNode e : map) {
-            long start = e.get("start").asLong();
-            long len = e.get("length").asLong();
-            Stored s = !e.get("data").asBoolean() ? Stored.ZERO : e.has("offset") ? Stored.PLAIN : Stored.COMPRESSED;
-            for (long o = start; o < start + len; o += C) {
-                out[(int) (o / C)] = s;
-            }
-        }
-        return List.of(out);
+        raw = MixedClusters.mixedRaw(dir);
     }
 
     private static Path convert(String name, String... options) throws Exception {
@@ -57,8 +47,8 @@ class ConvertPolicyCliTest {
         args[args.length - 1] = raw.toString();
         String[] full = java.util.Arrays.copyOf(args, args.length + 1);
         full[full.length - 1] = out.toString();
-        Proc.Result r = Proc.qimg(full);
-        assertThat(r.code()).as(r.err()).isZero();
+        ProcResult r = Qimg.inProcess(full);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
         Proc.ok(dir, "qemu-img", "check", out.toString());
         Proc.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), out.toString());
         return out;
@@ -72,12 +62,12 @@ class ConvertPolicyCliTest {
                 + "virtio_blk_handle_read vdev 0x1 req 0x2 sector " + (8 * C / 512 - 1) + " nsectors 2\n");
         Path out = convert("kept.qcow2", "--keep-plain-trace", trace.toString(), "--keep-plain", "64k-192k",
                 "--keep-plain", "0x230000-");
-        List<Stored> s = storedByQemu(out);
+        List<Stored> s = storedByQemu(dir, out);
         int plain = 0;
         int compressed = 0;
         for (int i = 0; i < N; i++) {
             boolean kept = i <= 2 || i == 7 || i == 8 || i >= 35;
-            Stored def = PolicyOracleTest.qemuDefault(i);
+            Stored def = qemuDefault(i);
             Stored want = kept && def != Stored.ZERO ? Stored.PLAIN : def;
             assertThat(s.get(i)).as("cluster %d", i).isEqualTo(want);
             plain += s.get(i) == Stored.PLAIN ? 1 : 0;
@@ -90,9 +80,9 @@ class ConvertPolicyCliTest {
     @Test
     void minSavingsWithZstd() throws Exception {
         Path out = convert("min60.qcow2", "-o", "compression_type=zstd", "--min-savings", "60");
-        List<Stored> s = storedByQemu(out);
+        List<Stored> s = storedByQemu(dir, out);
         for (int i = 0; i < N; i++) {
-            Stored want = Images.kindOf(i) == Images.Kind.HALF_RANDOM ? Stored.PLAIN : PolicyOracleTest.qemuDefault(i);
+            Stored want = kindOf(i) == Kind.HALF_RANDOM ? Stored.PLAIN : qemuDefault(i);
             assertThat(s.get(i)).as("cluster %d", i).isEqualTo(want);
         }
         assertThat(Proc.ok(dir, "qemu-img", "info", out.toString())).contains("compression type: zstd");
@@ -103,15 +93,15 @@ class ConvertPolicyCliTest {
         for (String[] opt : new String[][] {{"--keep-plain", "0-64k"}, {"--min-savings", "10"},
                 {"--keep-plain-trace", "missing.trace"}}) {
             Path out = dir.resolve("nope.qcow2");
-            Proc.Result r = Proc.qimg("convert", "-O", "qcow2", opt[0], opt[1], raw.toString(), out.toString());
-            assertThat(r.code()).isEqualTo(1);
-            assertThat(r.err()).contains("need -c").doesNotContain("Exception");
+            ProcResult r = Qimg.inProcess("convert", "-O", "qcow2", opt[0], opt[1], raw.toString(), out.toString());
+            assertThat(r.exitCode()).isEqualTo(1);
+            assertThat(r.stderr()).contains("need -c").doesNotContain("Exception");
             assertThat(out).doesNotExist();
         }
-        Proc.Result bad = Proc.qimg("convert", "-c", "-O", "qcow2", "--keep-plain", "64k-32k", raw.toString(),
+        ProcResult bad = Qimg.inProcess("convert", "-c", "-O", "qcow2", "--keep-plain", "64k-32k", raw.toString(),
                 dir.resolve("bad.qcow2").toString());
-        assertThat(bad.code()).isEqualTo(1);
-        assertThat(bad.err()).contains("--keep-plain").contains("empty");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.stderr()).contains("--keep-plain").contains("empty");
         assertThat(dir.resolve("bad.qcow2")).doesNotExist();
     }
 }

@@ -1,12 +1,12 @@
 package org.qimg.tests.analyze;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.qimg.tests.analyze.MixedClusters.kindOf;
+import static org.qimg.tests.analyze.MixedClusters.qemuDefault;
+import static org.qimg.tests.analyze.MixedClusters.storedByQemu;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,6 +16,9 @@ import org.qimg.converters.policy.PolicyConvert;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.codec.CompressionType;
+import org.qimg.tests.analyze.MixedClusters.Kind;
+import org.qimg.tests.analyze.MixedClusters.Stored;
+import org.qimg.tests.support.Proc;
 
 /**
  * Each plain-keeping policy, checked cluster by cluster in the output with {@code qemu-img map} as the
@@ -23,35 +26,15 @@ import org.qimg.format.codec.CompressionType;
  * {@code qemu-img compare}.
  */
 class PolicyOracleTest {
-    static final int N = 40;
-    static final int C = Images.CLUSTER;
+    static final int N = MixedClusters.N;
+    static final int C = MixedClusters.CLUSTER;
     @TempDir
     static Path dir;
     static Path raw;
 
     @BeforeAll
     static void makeSource() throws Exception {
-        raw = Images.mixedRaw(dir, N);
-    }
-
-    enum Stored { COMPRESSED, PLAIN, ZERO }
-
-    /** Per guest cluster, how qemu-img map says the image stores it. */
-    static List<Stored> storedByQemu(Path img) throws Exception {
-        JsonNode map = new ObjectMapper().readTree(Proc.ok(dir, "qemu-img", "map", "--output=json", img.toString()));
-        List<Stored> out = new ArrayList<>();
-        for (int i = 0; i < N; i++) {
-            out.add(null);
-        }
-        for (JsonNode e : map) {
-            long start = e.get("start").asLong();
-            long len = e.get("length").asLong();
-            Stored s = !e.get("data").asBoolean() ? Stored.ZERO : e.has("offset") ? Stored.PLAIN : Stored.COMPRESSED;
-            for (long o = start; o < start + len; o += C) {
-                out.set((int) (o / C), s);
-            }
-        }
-        return out;
+        raw = MixedClusters.mixedRaw(dir);
     }
 
     static Path convert(String name, CompressionType t, PlainPolicies p) throws Exception {
@@ -64,22 +47,13 @@ class PolicyOracleTest {
         return out;
     }
 
-    /** What qemu-img -c would do with cluster i: text and half-random compress, random does not. */
-    static Stored qemuDefault(int i) {
-        return switch (Images.kindOf(i)) {
-            case TEXT, HALF_RANDOM -> Stored.COMPRESSED;
-            case RANDOM -> Stored.PLAIN;
-            case ZERO -> Stored.ZERO;
-        };
-    }
-
     @Test
     void defaultPolicyMatchesQemuImgCluster() throws Exception {
         Path ours = convert("default.qcow2", CompressionType.ZLIB, new PlainPolicies(null, null, null));
         Path theirs = dir.resolve("qemu.qcow2");
         Proc.ok(dir, "qemu-img", "convert", "-c", "-f", "raw", "-O", "qcow2", raw.toString(), theirs.toString());
-        List<Stored> q = storedByQemu(theirs);
-        assertThat(storedByQemu(ours)).isEqualTo(q);
+        List<Stored> q = storedByQemu(dir, theirs);
+        assertThat(storedByQemu(dir, ours)).isEqualTo(q);
         for (int i = 0; i < N; i++) {
             assertThat(q.get(i)).as("cluster %d", i).isEqualTo(qemuDefault(i));
         }
@@ -98,7 +72,7 @@ class PolicyOracleTest {
                 + "7@1.000005:virtio_blk_handle_read vdev 0x1 req 0x2 sector " + (21L * C / 512 + 5) + " nsectors 1\n");
         for (CompressionType t : CompressionType.values()) {
             Path out = convert("trace-" + t.qemuName() + ".qcow2", t, new PlainPolicies(List.of(trace), null, null));
-            List<Stored> s = storedByQemu(out);
+            List<Stored> s = storedByQemu(dir, out);
             for (int i = 0; i < N; i++) {
                 boolean kept = i == 0 || i == 7 || i == 8 || i == 14 || i == 21;
                 Stored want = kept && qemuDefault(i) != Stored.ZERO ? Stored.PLAIN : qemuDefault(i);
@@ -112,7 +86,7 @@ class PolicyOracleTest {
         // [64k, 3*64k) -> clusters 1, 2; [10*64k + 1, 10*64k + 2) -> cluster 10; 0x230000- -> 35..39
         Path out = convert("ranges.qcow2", CompressionType.ZLIB,
                 new PlainPolicies(null, List.of("64k-192k,655361-655362", "0x230000-"), null));
-        List<Stored> s = storedByQemu(out);
+        List<Stored> s = storedByQemu(dir, out);
         for (int i = 0; i < N; i++) {
             boolean kept = i == 1 || i == 2 || i == 10 || i >= 35;
             Stored want = kept && qemuDefault(i) != Stored.ZERO ? Stored.PLAIN : qemuDefault(i);
@@ -125,11 +99,11 @@ class PolicyOracleTest {
         // half-random clusters save about 45-50 %: kept compressed at 30 %, stored plain at 60 %
         Path low = convert("min30.qcow2", CompressionType.ZLIB, new PlainPolicies(null, null, 30.0));
         Path high = convert("min60.qcow2", CompressionType.ZLIB, new PlainPolicies(null, null, 60.0));
-        List<Stored> a = storedByQemu(low);
-        List<Stored> b = storedByQemu(high);
+        List<Stored> a = storedByQemu(dir, low);
+        List<Stored> b = storedByQemu(dir, high);
         for (int i = 0; i < N; i++) {
             assertThat(a.get(i)).as("30%% cluster %d", i).isEqualTo(qemuDefault(i));
-            Stored want = Images.kindOf(i) == Images.Kind.HALF_RANDOM ? Stored.PLAIN : qemuDefault(i);
+            Stored want = kindOf(i) == Kind.HALF_RANDOM ? Stored.PLAIN : qemuDefault(i);
             assertThat(b.get(i)).as("60%% cluster %d", i).isEqualTo(want);
         }
     }
@@ -140,10 +114,10 @@ class PolicyOracleTest {
         Path one = convert("comb1.qcow2", CompressionType.ZSTD, p);
         Path two = convert("comb2.qcow2", CompressionType.ZSTD, p);
         assertThat(Files.readAllBytes(one)).isEqualTo(Files.readAllBytes(two));
-        List<Stored> s = storedByQemu(one);
+        List<Stored> s = storedByQemu(dir, one);
         for (int i = 0; i < N; i++) {
             Stored want = qemuDefault(i);
-            if (want == Stored.COMPRESSED && (i < 2 || Images.kindOf(i) == Images.Kind.HALF_RANDOM)) {
+            if (want == Stored.COMPRESSED && (i < 2 || kindOf(i) == Kind.HALF_RANDOM)) {
                 want = Stored.PLAIN;
             }
             assertThat(s.get(i)).as("cluster %d", i).isEqualTo(want);

@@ -19,6 +19,9 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qimg;
 
 /**
  * Random sparse guest layouts round-trip raw -> {@code qimg convert -c} (zlib, zstd) -> {@code qimg convert -O
@@ -76,12 +79,12 @@ class CompressedRoundTripProperties {
         Path back = dir.resolve("back-" + n + ".raw");
         byte[] expected = write(layout, src);
 
-        Tools.Result c = Tools.qimg("convert", "-c", "-f", "raw", "-O", "qcow2", "-o",
+        ProcResult c = Qimg.inProcess("convert", "-c", "-f", "raw", "-O", "qcow2", "-o",
                 "cluster_size=" + layout.clusterSize() + ",compression_type=" + layout.codec(), "-m", "2",
                 src.toString(), qcow.toString());
-        assertThat(c.exit()).as(c.err()).isZero();
-        Tools.Result r = Tools.qimg("convert", "-f", "qcow2", "-O", "raw", qcow.toString(), back.toString());
-        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(c.exitCode()).as(c.stderr()).isZero();
+        ProcResult r = Qimg.inProcess("convert", "-f", "qcow2", "-O", "raw", qcow.toString(), back.toString());
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
 
         byte[] padded = Arrays.copyOf(expected, (expected.length + 511) / 512 * 512);
         byte[] actual = Files.readAllBytes(back);
@@ -89,8 +92,8 @@ class CompressedRoundTripProperties {
         assertThat(Arrays.mismatch(actual, padded)).as("first differing byte").isEqualTo(-1);
 
         if (n % 6 == 1) {
-            Tools.ok(dir, "qemu-img", "check", qcow.toString());
-            Tools.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", "qcow2", src.toString(), qcow.toString());
+            Proc.ok(dir, "qemu-img", "check", qcow.toString());
+            Proc.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", "qcow2", src.toString(), qcow.toString());
         }
         Files.delete(src);
         Files.delete(qcow);

@@ -8,6 +8,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qimg;
 
 /** qimg convert against qemu-img convert, through the command line. */
 class ConvertCliTest {
@@ -18,8 +21,8 @@ class ConvertCliTest {
     void sourceWithHoles() throws Exception {
         // 4 MiB sparse raw: data at 64k (128k), real zero bytes at 1M (64k), data at 3M (4k), and a tail that
         // is not cluster aligned (length 4 MiB + 1536 bytes).
-        Tools.ok(dir, "truncate", "-s", "4195840", "holes.raw");
-        Tools.ok(dir, "qemu-io", "-f", "raw", "-c", "write -P 0x11 64k 128k", "-c", "write -P 0 1M 64k",
+        Proc.ok(dir, "truncate", "-s", "4195840", "holes.raw");
+        Proc.ok(dir, "qemu-io", "-f", "raw", "-c", "write -P 0x11 64k 128k", "-c", "write -P 0 1M 64k",
                 "-c", "write -P 0x22 3M 4k", "-c", "write -P 0x33 4194816 512", "holes.raw");
     }
 
@@ -30,11 +33,11 @@ class ConvertCliTest {
 
     @Test
     void rawToRawIsByteIdenticalToQemuImg() throws Exception {
-        Tools.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "raw", "holes.raw", "qemu.raw");
+        Proc.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "raw", "holes.raw", "qemu.raw");
         for (String threads : new String[] {"1", "3"}) {
-            Tools.Result r = Tools.qimg("convert", "-f", "raw", "-O", "raw", "-m", threads,
+            ProcResult r = Qimg.inProcess("convert", "-f", "raw", "-O", "raw", "-m", threads,
                     dir.resolve("holes.raw").toString(), dir.resolve("qimg.raw").toString());
-            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
             assertSameBytes(dir.resolve("qimg.raw"), dir.resolve("qemu.raw"));
         }
         // holes stay holes: the allocation map equals that of qemu-img's output, except that qemu-img
@@ -43,7 +46,7 @@ class ConvertCliTest {
     }
 
     private java.util.List<String> mapAfter(long start, String file) throws Exception {
-        String map = Tools.ok(dir, "qemu-img", "map", "--output=json", "-f", "raw", file);
+        String map = Proc.ok(dir, "qemu-img", "map", "--output=json", "-f", "raw", file);
         return map.lines().filter(l -> !l.matches("\\[?\\{ \"start\": (\\d+),.*") || Long.parseLong(
                 l.replaceAll("^\\[?\\{ \"start\": (\\d+),.*", "$1")) >= start)
                 .map(l -> l.replaceFirst("^\\[", "")).toList();
@@ -51,10 +54,10 @@ class ConvertCliTest {
 
     @Test
     void sparseZeroAndConcatenationMatchQemuImg() throws Exception {
-        Tools.ok(dir, "qemu-img", "convert", "-S", "0", "-O", "raw", "holes.raw", "holes.raw", "qemu2.raw");
-        Tools.Result r = Tools.qimg("convert", "-S", "0", "-O", "raw", dir.resolve("holes.raw").toString(),
+        Proc.ok(dir, "qemu-img", "convert", "-S", "0", "-O", "raw", "holes.raw", "holes.raw", "qemu2.raw");
+        ProcResult r = Qimg.inProcess("convert", "-S", "0", "-O", "raw", dir.resolve("holes.raw").toString(),
                 dir.resolve("holes.raw").toString(), dir.resolve("qimg2.raw").toString());
-        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertSameBytes(dir.resolve("qimg2.raw"), dir.resolve("qemu2.raw"));
     }
 
@@ -66,9 +69,9 @@ class ConvertCliTest {
             // garbage that zero ranges of the source must overwrite
             Files.write(target, new byte[] {(byte) 0xEE}, java.nio.file.StandardOpenOption.WRITE);
         }
-        Tools.Result r = Tools.qimg("convert", "-n", "-O", "raw", dir.resolve("holes.raw").toString(),
+        ProcResult r = Qimg.inProcess("convert", "-n", "-O", "raw", dir.resolve("holes.raw").toString(),
                 target.toString());
-        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
         byte[] got = Files.readAllBytes(target);
         byte[] src = Files.readAllBytes(dir.resolve("holes.raw"));
         assertThat(java.util.Arrays.copyOf(got, src.length)).isEqualTo(src);
@@ -76,23 +79,23 @@ class ConvertCliTest {
 
     @Test
     void errorsAreOneLineWithExitOneAndNoTrace() throws Exception {
-        Tools.Result missing = Tools.qimg("convert", dir.resolve("nope.raw").toString(),
+        ProcResult missing = Qimg.inProcess("convert", dir.resolve("nope.raw").toString(),
                 dir.resolve("x.raw").toString());
-        assertThat(missing.exit()).isEqualTo(1);
-        assertThat(missing.err()).startsWith("qimg: Could not open '").contains("nope.raw")
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.stderr()).startsWith("qimg: Could not open '").contains("nope.raw")
                 .doesNotContain("\tat ");
         assertThat(dir.resolve("x.raw")).doesNotExist();
 
         Path link = dir.resolve("alias.raw");
         Files.createSymbolicLink(link, dir.resolve("holes.raw"));
         byte[] before = Files.readAllBytes(dir.resolve("holes.raw"));
-        Tools.Result same = Tools.qimg("convert", dir.resolve("holes.raw").toString(), link.toString());
-        assertThat(same.exit()).isEqualTo(1);
-        assertThat(same.err()).contains("same file").hasLineCount(1);
+        ProcResult same = Qimg.inProcess("convert", dir.resolve("holes.raw").toString(), link.toString());
+        assertThat(same.exitCode()).isEqualTo(1);
+        assertThat(same.stderr()).contains("same file").hasLineCount(1);
         assertThat(Files.readAllBytes(dir.resolve("holes.raw"))).isEqualTo(before);
 
-        Tools.Result debug = Tools.qimg("convert", "--debug", dir.resolve("holes.raw").toString(), link.toString());
-        assertThat(debug.err()).contains("\tat ");
+        ProcResult debug = Qimg.inProcess("convert", "--debug", dir.resolve("holes.raw").toString(), link.toString());
+        assertThat(debug.stderr()).contains("\tat ");
         try (Stream<Path> s = Files.list(dir)) {
             assertThat(s.filter(p -> p.getFileName().toString().endsWith(".tmp"))).isEmpty();
         }
@@ -100,13 +103,13 @@ class ConvertCliTest {
 
     @Test
     void plainProgressLinesWhenStderrIsNotATerminal() throws Exception {
-        Tools.Result r = Tools.qimg("convert", "-p", dir.resolve("holes.raw").toString(),
+        ProcResult r = Qimg.inProcess("convert", "-p", dir.resolve("holes.raw").toString(),
                 dir.resolve("p.raw").toString());
-        assertThat(r.exit()).isZero();
-        assertThat(r.err()).startsWith("    (0.00/100%)\n").endsWith("    (100.00/100%)\n")
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.stderr()).startsWith("    (0.00/100%)\n").endsWith("    (100.00/100%)\n")
                 .doesNotContain("\u001b");
-        Tools.Result quiet = Tools.qimg("convert", "-p", "-q", dir.resolve("holes.raw").toString(),
+        ProcResult quiet = Qimg.inProcess("convert", "-p", "-q", dir.resolve("holes.raw").toString(),
                 dir.resolve("q.raw").toString());
-        assertThat(quiet.err()).isEmpty();
+        assertThat(quiet.stderr()).isEmpty();
     }
 }

@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qimg;
 
 /** {@code convert --verify} with several sources, and {@code -n} into a qcow2 target (refused). */
 class ConvertVerifyCliTest {
@@ -15,32 +18,32 @@ class ConvertVerifyCliTest {
 
     @BeforeEach
     void sources() throws Exception {
-        Tools.ok(dir, "truncate", "-s", "1049088", "a.raw"); // 1 MiB + 512
-        Tools.ok(dir, "qemu-io", "-f", "raw", "-c", "write -P 0x41 4k 100k", "-c", "write -P 0x42 1M 512", "a.raw");
-        Tools.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "b.qcow2", "640k");
-        Tools.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 0x43 0 64k", "-c", "write -z 64k 64k",
+        Proc.ok(dir, "truncate", "-s", "1049088", "a.raw"); // 1 MiB + 512
+        Proc.ok(dir, "qemu-io", "-f", "raw", "-c", "write -P 0x41 4k 100k", "-c", "write -P 0x42 1M 512", "a.raw");
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "b.qcow2", "640k");
+        Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 0x43 0 64k", "-c", "write -z 64k 64k",
                 "-c", "write -P 0x44 300k 5k", "b.qcow2");
     }
 
     @Test
     void verifyComparesAgainstTheConcatenation() throws Exception {
         for (String[] target : new String[][] {{"qcow2", "out.qcow2"}, {"raw", "out.raw"}}) {
-            Tools.Result r = Tools.qimg("convert", "--verify", "-O", target[0], dir.resolve("a.raw").toString(),
+            ProcResult r = Qimg.inProcess("convert", "--verify", "-O", target[0], dir.resolve("a.raw").toString(),
                     dir.resolve("b.qcow2").toString(), dir.resolve(target[1]).toString());
-            assertThat(r.exit()).as(r.err()).isZero();
-            Tools.ok(dir, "qemu-img", "convert", "-O", "raw", "a.raw", "b.qcow2", "joined.raw");
-            Tools.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", target[0], "joined.raw", target[1]);
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            Proc.ok(dir, "qemu-img", "convert", "-O", "raw", "a.raw", "b.qcow2", "joined.raw");
+            Proc.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", target[0], "joined.raw", target[1]);
         }
     }
 
     @Test
     void noCreateIntoQcow2IsRefusedAndLeavesTheTargetAlone() throws Exception {
-        Tools.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "existing.qcow2", "4M");
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "existing.qcow2", "4M");
         byte[] before = Files.readAllBytes(dir.resolve("existing.qcow2"));
-        Tools.Result r = Tools.qimg("convert", "-n", "-O", "qcow2", dir.resolve("a.raw").toString(),
+        ProcResult r = Qimg.inProcess("convert", "-n", "-O", "qcow2", dir.resolve("a.raw").toString(),
                 dir.resolve("existing.qcow2").toString());
-        assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("-n").contains("raw targets only").doesNotContain("Exception");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderr()).contains("-n").contains("raw targets only").doesNotContain("Exception");
         assertThat(Files.readAllBytes(dir.resolve("existing.qcow2"))).isEqualTo(before);
     }
 }

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qimg.format.ImageFormats;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qimg;
 
 /** qimg map / info output against qemu-img's, field by field (and key order where qemu-img fixes it). */
 class MapInfoCliTest {
@@ -23,8 +26,8 @@ class MapInfoCliTest {
 
     @BeforeEach
     void images() throws Exception {
-        Tools.ok(dir, "truncate", "-s", "4M", "r.raw");
-        Tools.ok(dir, "qemu-io", "-f", "raw", "-c", "write -P 0x11 64k 128k", "-c", "write -P 0 1M 64k",
+        Proc.ok(dir, "truncate", "-s", "4M", "r.raw");
+        Proc.ok(dir, "qemu-io", "-f", "raw", "-c", "write -P 0x11 64k 128k", "-c", "write -P 0 1M 64k",
                 "-c", "write -P 0x22 3M 4k", "r.raw");
     }
 
@@ -50,18 +53,18 @@ class MapInfoCliTest {
         List<String> q = new ArrayList<>(List.of("qemu-img"));
         q.addAll(mapArgs);
         q.add(abs);
-        String qemuMap = Tools.ok(dir, q.toArray(String[]::new));
+        String qemuMap = Proc.ok(dir, q.toArray(String[]::new));
         List<String> m = new ArrayList<>(mapArgs);
         m.add(abs);
-        Tools.Result ours = Tools.qimg(m.toArray(String[]::new));
-        assertThat(ours.exit()).as(ours.err()).isZero();
-        assertThat(JSON.readTree(ours.out())).isEqualTo(JSON.readTree(qemuMap));
-        assertThat(ours.out()).isEqualTo(qemuMap);
+        ProcResult ours = Qimg.inProcess(m.toArray(String[]::new));
+        assertThat(ours.exitCode()).as(ours.stderr()).isZero();
+        assertThat(JSON.readTree(ours.stdout())).isEqualTo(JSON.readTree(qemuMap));
+        assertThat(ours.stdout()).isEqualTo(qemuMap);
 
-        Tools.Result humanOurs = Tools.qimg("map", abs);
-        Tools.Result humanQemu = Tools.run(dir, "qemu-img", "map", abs);
-        assertThat(humanOurs.out()).isEqualTo(humanQemu.out());
-        assertThat(humanOurs.exit()).isEqualTo(humanQemu.exit());
+        ProcResult humanOurs = Qimg.inProcess("map", abs);
+        ProcResult humanQemu = Proc.run(dir, "qemu-img", "map", abs);
+        assertThat(humanOurs.stdout()).isEqualTo(humanQemu.stdout());
+        assertThat(humanOurs.exitCode()).isEqualTo(humanQemu.exitCode());
     }
 
     private void assertInfoSameAsQemu(String file) throws Exception {
@@ -74,17 +77,17 @@ class MapInfoCliTest {
             args.add(abs);
             List<String> qa = new ArrayList<>(List.of("qemu-img"));
             qa.addAll(args);
-            JsonNode qemu = JSON.readTree(Tools.ok(dir, qa.toArray(String[]::new)));
-            Tools.Result r = Tools.qimg(args.toArray(String[]::new));
-            assertThat(r.exit()).as(r.err()).isZero();
-            JsonNode mine = JSON.readTree(r.out());
+            JsonNode qemu = JSON.readTree(Proc.ok(dir, qa.toArray(String[]::new)));
+            ProcResult r = Qimg.inProcess(args.toArray(String[]::new));
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            JsonNode mine = JSON.readTree(r.stdout());
             assertThat(mine).isEqualTo(qemu);
             if (chain == null) {
                 assertThat(keys(mine)).isEqualTo(keys(qemu));
             }
             args.set(1, "--output=human");
             qa.set(2, "--output=human");
-            assertThat(Tools.qimg(args.toArray(String[]::new)).out()).isEqualTo(Tools.ok(dir, qa.toArray(String[]::new)));
+            assertThat(Qimg.inProcess(args.toArray(String[]::new)).stdout()).isEqualTo(Proc.ok(dir, qa.toArray(String[]::new)));
         }
     }
 
@@ -100,7 +103,7 @@ class MapInfoCliTest {
     }
 
     private boolean qcow2Readable() throws Exception {
-        Tools.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "probe.qcow2", "1M");
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "probe.qcow2", "1M");
         try (var img = ImageFormats.open(dir.resolve("probe.qcow2"), null)) {
             return true;
         } catch (Exception e) {
@@ -111,31 +114,31 @@ class MapInfoCliTest {
     @Test
     void qcow2PlainCompressedZeroAndChainOfThree() throws Exception {
         assumeTrue(qcow2Readable(), "qcow2 reader not merged into this branch yet");
-        Tools.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "p.qcow2", "4M");
-        Tools.ok(dir, "qemu-io", "-c", "write -P 0x11 64k 128k", "-c", "write -z 1M 64k", "-c",
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "p.qcow2", "4M");
+        Proc.ok(dir, "qemu-io", "-c", "write -P 0x11 64k 128k", "-c", "write -z 1M 64k", "-c",
                 "write -P 0x22 3M 4k", "p.qcow2");
         assertSameAsQemu("p.qcow2");
         // Internal snapshots: info only. (Snapshots make qemu-img 7.2 guess "metadata preallocation" for
         // this sparse file and then split data clusters at host-file holes in map; qimg does not copy
         // that heuristic.)
-        Tools.ok(dir, "qemu-img", "snapshot", "-c", "snap1", "p.qcow2");
-        Tools.ok(dir, "qemu-img", "snapshot", "-c", "second", "p.qcow2");
+        Proc.ok(dir, "qemu-img", "snapshot", "-c", "snap1", "p.qcow2");
+        Proc.ok(dir, "qemu-img", "snapshot", "-c", "second", "p.qcow2");
         assertInfoSameAsQemu("p.qcow2");
-        Tools.ok(dir, "qemu-img", "convert", "-c", "-O", "qcow2", "r.raw", "c.qcow2");
+        Proc.ok(dir, "qemu-img", "convert", "-c", "-O", "qcow2", "r.raw", "c.qcow2");
         assertSameAsQemu("c.qcow2");
-        Tools.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "base.qcow2", "2M");
-        Tools.ok(dir, "qemu-io", "-c", "write -P 1 0 64k", "-c", "write -P 2 1M 64k", "base.qcow2");
-        Tools.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "mid.qcow2", "4M");
-        Tools.ok(dir, "qemu-io", "-c", "write -P 3 64k 64k", "-c", "write -z 1M 32k", "mid.qcow2");
-        Tools.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", "top.qcow2", "4M");
-        Tools.ok(dir, "qemu-io", "-c", "write -P 4 128k 64k", "-c", "write -P 5 3M 64k", "top.qcow2");
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "base.qcow2", "2M");
+        Proc.ok(dir, "qemu-io", "-c", "write -P 1 0 64k", "-c", "write -P 2 1M 64k", "base.qcow2");
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "mid.qcow2", "4M");
+        Proc.ok(dir, "qemu-io", "-c", "write -P 3 64k 64k", "-c", "write -z 1M 32k", "mid.qcow2");
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", "top.qcow2", "4M");
+        Proc.ok(dir, "qemu-io", "-c", "write -P 4 128k 64k", "-c", "write -P 5 3M 64k", "top.qcow2");
         assertSameAsQemu("top.qcow2");
         assertSameAsQemu("top.qcow2", "-s", "100000", "-l", "1000000");
 
-        Tools.ok(dir, "qemu-img", "convert", "-O", "raw", "top.qcow2", "qemu-top.raw");
-        Tools.Result r = Tools.qimg("convert", "-O", "raw", dir.resolve("top.qcow2").toString(),
+        Proc.ok(dir, "qemu-img", "convert", "-O", "raw", "top.qcow2", "qemu-top.raw");
+        ProcResult r = Qimg.inProcess("convert", "-O", "raw", dir.resolve("top.qcow2").toString(),
                 dir.resolve("qimg-top.raw").toString());
-        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(java.nio.file.Files.mismatch(dir.resolve("qimg-top.raw"), dir.resolve("qemu-top.raw")))
                 .isEqualTo(-1L);
     }

@@ -7,6 +7,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qimg;
 
 /**
  * {@code qimg measure} of sources with holes and zero clusters equals {@code qemu-img measure}: holes of a
@@ -19,17 +22,17 @@ class MeasureSparseTest {
     @BeforeAll
     static void sources() throws Exception {
         // 40 MiB sparse raw: data at 0 (4k), 3M (1M + 512, not cluster aligned), 20M (64k), a tail sector
-        Tools.ok(dir, "truncate", "-s", "41943552", "sparse.raw");
-        Tools.ok(dir, "qemu-io", "-f", "raw", "-c", "write -P 1 0 4k", "-c", "write -P 2 3M 1049088",
+        Proc.ok(dir, "truncate", "-s", "41943552", "sparse.raw");
+        Proc.ok(dir, "qemu-io", "-f", "raw", "-c", "write -P 1 0 4k", "-c", "write -P 2 3M 1049088",
                 "-c", "write -P 3 20M 64k", "-c", "write -P 4 41943040 512", "sparse.raw");
         // qcow2 with data, zero clusters (preallocated and not) and unallocated space
-        Tools.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "zeros.qcow2", "16M");
-        Tools.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 5 0 100k", "-c", "write -P 6 4M 2M",
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "zeros.qcow2", "16M");
+        Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 5 0 100k", "-c", "write -P 6 4M 2M",
                 "-c", "write -z 5M 512k", "-c", "write -z 8M 4M", "-c", "write -P 7 15M 4k", "zeros.qcow2");
         // overlay whose zero clusters hide its backing file's data
-        Tools.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "zeros.qcow2", "-F", "qcow2",
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "zeros.qcow2", "-F", "qcow2",
                 "overlay.qcow2");
-        Tools.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -z 4M 1M", "-c", "write -P 8 12M 64k",
+        Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -z 4M 1M", "-c", "write -P 8 12M 64k",
                 "overlay.qcow2");
     }
 
@@ -55,10 +58,10 @@ class MeasureSparseTest {
         String[] qemu = new String[args.length + 1];
         qemu[0] = "qemu-img";
         System.arraycopy(args, 0, qemu, 1, args.length);
-        String expected = Tools.ok(dir, qemu);
-        Tools.Result r = Tools.qimg(args);
-        assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).isEqualTo(expected);
+        String expected = Proc.ok(dir, qemu);
+        ProcResult r = Qimg.inProcess(args);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo(expected);
         if (!options.contains("raw")) {
             // fully-allocated minus required is the guest space found free: every source has more than
             // 4 MiB of holes / zero clusters, which must not have been counted

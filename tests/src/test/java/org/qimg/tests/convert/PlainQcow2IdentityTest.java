@@ -7,9 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -18,6 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.qimg.tests.support.Digests;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qimg;
 
 /**
  * Uncompressed qcow2 output is byte-identical to {@code qemu-img convert -O qcow2} (md5 of the whole file) for
@@ -95,20 +97,14 @@ class PlainQcow2IdentityTest {
         Path src = dir.resolve(input + ".raw");
         Path theirs = dir.resolve(tag + "-qemu.qcow2");
         Path ours = dir.resolve(tag + "-qimg.qcow2");
-        Tools.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "qcow2", "-S", sparse, "-o", opts,
+        Proc.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "qcow2", "-S", sparse, "-o", opts,
                 src.toString(), theirs.toString());
-        Tools.Result r = Tools.qimg("convert", "-f", "raw", "-O", "qcow2", "-S", sparse, "-o", opts, "-m", "2",
+        ProcResult r = Qimg.inProcess("convert", "-f", "raw", "-O", "qcow2", "-S", sparse, "-o", opts, "-m", "2",
                 src.toString(), ours.toString());
-        assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(md5(ours)).as("md5 of %s (%d bytes) vs qemu-img's (%d bytes)", tag, Files.size(ours),
-                Files.size(theirs)).isEqualTo(md5(theirs));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(Digests.md5(ours)).as("md5 of %s (%d bytes) vs qemu-img's (%d bytes)", tag, Files.size(ours),
+                Files.size(theirs)).isEqualTo(Digests.md5(theirs));
         Files.delete(ours);
         Files.delete(theirs);
-    }
-
-    static String md5(Path p) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("MD5");
-        md.update(Files.readAllBytes(p));
-        return HexFormat.of().formatHex(md.digest());
     }
 }

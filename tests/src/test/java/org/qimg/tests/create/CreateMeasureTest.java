@@ -2,22 +2,20 @@ package org.qimg.tests.create;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.qimg.cli.Main;
+import org.qimg.tests.support.Digests;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qemu;
+import org.qimg.tests.support.Qimg;
 
 /** qimg create / measure against qemu-img create / measure 7.2: same bytes, same numbers, same text. */
 class CreateMeasureTest {
@@ -25,31 +23,8 @@ class CreateMeasureTest {
     static Path dir;
     static Path raw;
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run qimg(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    static Run qemu(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("qemu-img"));
-        cmd.addAll(Arrays.asList(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).start();
-        String out;
-        String err;
-        try (InputStream o = p.getInputStream(); InputStream e = p.getErrorStream()) {
-            out = new String(o.readAllBytes());
-            err = new String(e.readAllBytes());
-        }
-        return new Run(p.waitFor(), out, err);
-    }
-
-    static String md5(Path p) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(Files.readAllBytes(p)));
+    static ProcResult qemu(String... args) {
+        return new Qemu(dir).imgResult(args);
     }
 
     @BeforeAll
@@ -103,13 +78,13 @@ class CreateMeasureTest {
             a.add(size);
             b.add(size);
         }
-        Run q = qemu(b.toArray(String[]::new));
-        assertThat(q.code()).as(q.err()).isZero();
-        Run r = qimg(a.toArray(String[]::new));
-        assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out().replace(ours.toString(), "X")).isEqualTo(q.out().replace(theirs.toString(), "X"));
+        ProcResult q = qemu(b.toArray(String[]::new));
+        assertThat(q.exitCode()).as(q.stderr()).isZero();
+        ProcResult r = Qimg.inProcess(a.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout().replace(ours.toString(), "X")).isEqualTo(q.stdout().replace(theirs.toString(), "X"));
         assertThat(Files.size(ours)).isEqualTo(Files.size(theirs));
-        assertThat(md5(ours)).isEqualTo(md5(theirs));
+        assertThat(Digests.md5(ours)).isEqualTo(Digests.md5(theirs));
     }
 
     @ParameterizedTest
@@ -132,7 +107,7 @@ class CreateMeasureTest {
     void measureMatches(String spec) throws Exception {
         Path qsrc = dir.resolve("src.qcow2");
         if (!Files.exists(qsrc)) {
-            assertThat(qemu("convert", "-f", "raw", "-O", "qcow2", raw.toString(), qsrc.toString()).code()).isZero();
+            assertThat(qemu("convert", "-f", "raw", "-O", "qcow2", raw.toString(), qsrc.toString()).exitCode()).isZero();
         }
         List<String> args = new ArrayList<>(List.of("measure"));
         for (String s : spec.split(" ")) {
@@ -141,10 +116,10 @@ class CreateMeasureTest {
         if (spec.contains("QSRC") && !qcow2Readable(qsrc)) {
             return; // qcow2 sources need the qcow2 reader (another branch); raw sources are covered above
         }
-        Run q = qemu(args.toArray(String[]::new));
-        Run r = qimg(args.toArray(String[]::new));
-        assertThat(r.code()).as(r.err()).isEqualTo(q.code());
-        assertThat(r.out()).isEqualTo(q.out());
+        ProcResult q = qemu(args.toArray(String[]::new));
+        ProcResult r = Qimg.inProcess(args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(q.exitCode());
+        assertThat(r.stdout()).isEqualTo(q.stdout());
     }
 
     static boolean qcow2Readable(Path p) {

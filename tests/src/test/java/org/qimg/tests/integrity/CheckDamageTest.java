@@ -16,6 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qemu;
+import org.qimg.tests.support.Qimg;
 
 /**
  * Damages real qemu-img images on purpose and checks that {@code qimg check} reports what
@@ -41,7 +45,7 @@ class CheckDamageTest {
 
     @BeforeAll
     static void baseImages() throws IOException {
-        Proc.assumeQemu();
+        Qemu.assumeInstalled();
         make("plain", "refcount_bits=16", true, false);
         make("snap", "refcount_bits=16", true, true);
         make("rc1", "refcount_bits=1", false, false);
@@ -129,17 +133,17 @@ class CheckDamageTest {
     @MethodSource("cases")
     void checkReportsWhatQemuReports(Case c) throws IOException {
         Path img = damaged(c, "");
-        Proc.Result q = Proc.run(dir, "qemu-img", "check", "--output=json", img.toString());
-        Proc.Result m = Proc.qimg("check", "--output=json", img.toString());
-        assertThat(q.code()).as("qemu-img sees the damage").isEqualTo(c.name.startsWith("clean") ? 0 : q.code() == 0 ? -1 : q.code());
-        assertThat(m.code()).as("exit code; qimg stderr: %s", m.err()).isEqualTo(q.code());
-        if (q.code() != 1) {
-            assertThat(m.out()).as("JSON text, key order included").isEqualTo(q.out());
+        ProcResult q = Proc.run(dir, "qemu-img", "check", "--output=json", img.toString());
+        ProcResult m = Qimg.inProcess("check", "--output=json", img.toString());
+        assertThat(q.exitCode()).as("qemu-img sees the damage").isEqualTo(c.name.startsWith("clean") ? 0 : q.exitCode() == 0 ? -1 : q.exitCode());
+        assertThat(m.exitCode()).as("exit code; qimg stderr: %s", m.stderr()).isEqualTo(q.exitCode());
+        if (q.exitCode() != 1) {
+            assertThat(m.stdout()).as("JSON text, key order included").isEqualTo(q.stdout());
         }
-        Proc.Result qh = Proc.run(dir, "qemu-img", "check", img.toString());
-        Proc.Result mh = Proc.qimg("check", img.toString());
-        assertThat(mh.out()).isEqualTo(qh.out());
-        assertThat(lines(mh.err())).isEqualTo(lines(qh.err()));
+        ProcResult qh = Proc.run(dir, "qemu-img", "check", img.toString());
+        ProcResult mh = Qimg.inProcess("check", img.toString());
+        assertThat(mh.stdout()).isEqualTo(qh.stdout());
+        assertThat(lines(mh.stderr())).isEqualTo(lines(qh.stderr()));
     }
 
     private static List<String> lines(String err) {
@@ -153,23 +157,23 @@ class CheckDamageTest {
         for (String mode : List.of("leaks", "all")) {
             Path ours = damaged(c, "_ours_" + mode);
             Path theirs = damaged(c, "_theirs_" + mode);
-            Proc.Result q = Proc.run(dir, "qemu-img", "check", "-r", mode, "--output=json", theirs.toString());
-            Proc.Result m = Proc.qimg("check", "-r", mode, "--output=json", ours.toString());
-            Proc.Result qAfter = Proc.run(dir, "qemu-img", "check", "--output=json", theirs.toString());
-            Proc.Result mAfter = Proc.run(dir, "qemu-img", "check", "--output=json", ours.toString());
-            if (q.code() == 1 && m.code() != 1) {
+            ProcResult q = Proc.run(dir, "qemu-img", "check", "-r", mode, "--output=json", theirs.toString());
+            ProcResult m = Qimg.inProcess("check", "-r", mode, "--output=json", ours.toString());
+            ProcResult qAfter = Proc.run(dir, "qemu-img", "check", "--output=json", theirs.toString());
+            ProcResult mAfter = Proc.run(dir, "qemu-img", "check", "--output=json", ours.toString());
+            if (q.exitCode() == 1 && m.exitCode() != 1) {
                 // qemu's own repair gave up (e.g. its overlap check refused the rebuild); ours must then be clean
-                assertThat(mAfter.code()).as("qemu-img check after qimg check -r %s", mode).isZero();
+                assertThat(mAfter.exitCode()).as("qemu-img check after qimg check -r %s", mode).isZero();
                 continue;
             }
-            assertThat(m.code()).as("-r %s exit code; qimg stderr: %s", mode, m.err()).isEqualTo(q.code());
-            if (q.code() != 1) {
-                assertThat(json(m.out())).as("-r %s JSON", mode).isEqualTo(json(q.out()));
+            assertThat(m.exitCode()).as("-r %s exit code; qimg stderr: %s", mode, m.stderr()).isEqualTo(q.exitCode());
+            if (q.exitCode() != 1) {
+                assertThat(json(m.stdout())).as("-r %s JSON", mode).isEqualTo(json(q.stdout()));
             }
-            assertThat(mAfter.code()).as("qemu-img check after -r %s", mode).isEqualTo(qAfter.code());
-            if (qAfter.code() != 1) {
-                Map<String, Object> mj = json(mAfter.out());
-                Map<String, Object> qj = json(qAfter.out());
+            assertThat(mAfter.exitCode()).as("qemu-img check after -r %s", mode).isEqualTo(qAfter.exitCode());
+            if (qAfter.exitCode() != 1) {
+                Map<String, Object> mj = json(mAfter.stdout());
+                Map<String, Object> qj = json(qAfter.stdout());
                 if (c.base.equals("bitmaps")) {
                     // qemu-img opened read-write stores its bitmaps again on close, elsewhere in the file
                     mj.remove("image-end-offset");
@@ -177,13 +181,13 @@ class CheckDamageTest {
                 }
                 assertThat(mj).isEqualTo(qj);
             }
-            if (qAfter.code() == 0) {
-                Proc.Result cmp = Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base + ".qcow2").toString(),
+            if (qAfter.exitCode() == 0) {
+                ProcResult cmp = Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base + ".qcow2").toString(),
                         ours.toString());
-                Proc.Result cmpTheirs = Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base + ".qcow2").toString(),
+                ProcResult cmpTheirs = Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base + ".qcow2").toString(),
                         theirs.toString());
-                assertThat(cmp.code()).as("qemu-img compare with the undamaged image after -r %s", mode)
-                        .isEqualTo(cmpTheirs.code());
+                assertThat(cmp.exitCode()).as("qemu-img compare with the undamaged image after -r %s", mode)
+                        .isEqualTo(cmpTheirs.exitCode());
             }
         }
     }
@@ -192,13 +196,13 @@ class CheckDamageTest {
     void rawHasNoCheckAndQuietPrintsNothing() throws IOException {
         Path raw = dir.resolve("disk.raw");
         Files.write(raw, new byte[4096]);
-        Proc.Result q = Proc.run(dir, "qemu-img", "check", raw.toString());
-        Proc.Result m = Proc.qimg("check", raw.toString());
-        assertThat(m.code()).isEqualTo(q.code()).isEqualTo(63);
-        assertThat(m.err()).isEqualTo(q.err().replace("qemu-img:", "qimg:"));
+        ProcResult q = Proc.run(dir, "qemu-img", "check", raw.toString());
+        ProcResult m = Qimg.inProcess("check", raw.toString());
+        assertThat(m.exitCode()).isEqualTo(q.exitCode()).isEqualTo(63);
+        assertThat(m.stderr()).isEqualTo(q.stderr().replace("qemu-img:", "qimg:"));
         Path leak = damaged(cases().filter(c -> c.name.startsWith("appended")).findFirst().orElseThrow(), "_quiet");
-        Proc.Result quiet = Proc.qimg("check", "-q", leak.toString());
-        assertThat(quiet.code()).isEqualTo(3);
-        assertThat(quiet.out()).isEmpty();
+        ProcResult quiet = Qimg.inProcess("check", "-q", leak.toString());
+        assertThat(quiet.exitCode()).isEqualTo(3);
+        assertThat(quiet.stdout()).isEmpty();
     }
 }

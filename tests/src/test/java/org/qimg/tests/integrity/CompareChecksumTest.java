@@ -12,6 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qemu;
+import org.qimg.tests.support.Qimg;
 
 /** {@code qimg compare} against {@code qemu-img compare}, {@code qimg checksum} against sha256sum of qemu's raw. */
 class CompareChecksumTest {
@@ -29,24 +33,12 @@ class CompareChecksumTest {
         return dir.resolve(name).toString();
     }
 
-    private static void img(String... args) throws IOException {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = "qemu-img";
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        Proc.ok(dir, cmd);
+    private static void img(String... args) {
+        new Qemu(dir).img(args);
     }
 
-    private static void io(String file, String... cmds) throws IOException {
-        String[] cmd = new String[cmds.length * 2 + 4];
-        cmd[0] = "qemu-io";
-        cmd[1] = "-f";
-        cmd[2] = file.endsWith(".raw") ? "raw" : "qcow2";
-        for (int i = 0; i < cmds.length; i++) {
-            cmd[3 + 2 * i] = "-c";
-            cmd[4 + 2 * i] = cmds[i];
-        }
-        cmd[cmd.length - 1] = p(file);
-        Proc.ok(dir, cmd);
+    private static void io(String file, String... cmds) {
+        new Qemu(dir).io(dir.resolve(file), file.endsWith(".raw") ? "raw" : "qcow2", cmds);
     }
 
     private static void poke(String file, long offset, int value) throws IOException {
@@ -58,7 +50,7 @@ class CompareChecksumTest {
 
     @BeforeAll
     static void images() throws IOException {
-        Proc.assumeQemu();
+        Qemu.assumeInstalled();
         img("create", "-q", "-f", "qcow2", p("a.qcow2"), "8M");
         io("a.qcow2", "write -P 0x11 0 300k", "write -P 0x22 1M 64k", "write -z 2M 128k", "write -P 0x33 5M 1k");
         img("convert", "-O", "raw", p("a.qcow2"), p("a.raw"));
@@ -107,27 +99,27 @@ class CompareChecksumTest {
         System.arraycopy(pair.flags, 0, q, 2, pair.flags.length);
         q[q.length - 2] = p(pair.a);
         q[q.length - 1] = p(pair.b);
-        Proc.Result qr = Proc.run(dir, q);
+        ProcResult qr = Proc.run(dir, q);
         String[] m = new String[q.length - 1];
         System.arraycopy(q, 1, m, 0, m.length);
-        Proc.Result mr = Proc.qimg(m);
-        assertThat(mr.code()).as("exit code; qimg stderr %s", mr.err()).isEqualTo(qr.code());
-        assertThat(mr.out()).isEqualTo(qr.out());
+        ProcResult mr = Qimg.inProcess(m);
+        assertThat(mr.exitCode()).as("exit code; qimg stderr %s", mr.stderr()).isEqualTo(qr.exitCode());
+        assertThat(mr.stdout()).isEqualTo(qr.stdout());
     }
 
     @Test
     void compareErrorsExitTwo() throws IOException {
-        Proc.Result qr = Proc.run(dir, "qemu-img", "compare", p("a.qcow2"), p("missing.qcow2"));
-        Proc.Result mr = Proc.qimg("compare", p("a.qcow2"), p("missing.qcow2"));
-        assertThat(mr.code()).isEqualTo(qr.code()).isEqualTo(2);
-        assertThat(mr.err()).contains("missing.qcow2");
+        ProcResult qr = Proc.run(dir, "qemu-img", "compare", p("a.qcow2"), p("missing.qcow2"));
+        ProcResult mr = Qimg.inProcess("compare", p("a.qcow2"), p("missing.qcow2"));
+        assertThat(mr.exitCode()).isEqualTo(qr.exitCode()).isEqualTo(2);
+        assertThat(mr.stderr()).contains("missing.qcow2");
     }
 
     @Test
     void compareQuietPrintsNothing() {
-        Proc.Result mr = Proc.qimg("compare", "-q", p("a.raw"), p("mid.raw"));
-        assertThat(mr.code()).isEqualTo(1);
-        assertThat(mr.out()).isEmpty();
+        ProcResult mr = Qimg.inProcess("compare", "-q", p("a.raw"), p("mid.raw"));
+        assertThat(mr.exitCode()).isEqualTo(1);
+        assertThat(mr.stdout()).isEmpty();
     }
 
     static Stream<String> checksumImages() {
@@ -141,24 +133,24 @@ class CompareChecksumTest {
         img("convert", "-O", "raw", p(name), raw.toString());
         String expected = Proc.ok(dir, "sha256sum", raw.toString()).split(" ")[0];
         Files.delete(raw);
-        Proc.Result mr = Proc.qimg("checksum", p(name));
-        assertThat(mr.code()).as(mr.err()).isZero();
-        assertThat(mr.out()).isEqualTo(expected + "  " + p(name) + "\n");
+        ProcResult mr = Qimg.inProcess("checksum", p(name));
+        assertThat(mr.exitCode()).as(mr.stderr()).isZero();
+        assertThat(mr.stdout()).isEqualTo(expected + "  " + p(name) + "\n");
     }
 
     @Test
     void sameContentSameChecksumAcrossFormats() {
-        String raw = Proc.qimg("checksum", p("a.raw")).out().split(" ")[0];
-        String zstd = Proc.qimg("checksum", p("a-zstd.qcow2")).out().split(" ")[0];
-        String hole = Proc.qimg("checksum", p("hole.qcow2")).out().split(" ")[0];
+        String raw = Qimg.inProcess("checksum", p("a.raw")).stdout().split(" ")[0];
+        String zstd = Qimg.inProcess("checksum", p("a-zstd.qcow2")).stdout().split(" ")[0];
+        String hole = Qimg.inProcess("checksum", p("hole.qcow2")).stdout().split(" ")[0];
         assertThat(zstd).isEqualTo(raw).hasSize(64);
         assertThat(hole).isNotEqualTo(raw);
     }
 
     @Test
     void convertVerifyComparesTargetWithSource() throws IOException {
-        Proc.Result r = Proc.qimg("convert", "--verify", "-O", "raw", p("overlay.qcow2"), p("verified.raw"));
-        assertThat(r.code()).as(r.err()).isZero();
-        assertThat(Proc.run(dir, "qemu-img", "compare", p("overlay.qcow2"), p("verified.raw")).code()).isZero();
+        ProcResult r = Qimg.inProcess("convert", "--verify", "-O", "raw", p("overlay.qcow2"), p("verified.raw"));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(Proc.run(dir, "qemu-img", "compare", p("overlay.qcow2"), p("verified.raw")).exitCode()).isZero();
     }
 }

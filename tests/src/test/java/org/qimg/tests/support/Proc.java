@@ -22,6 +22,16 @@ public final class Proc {
         return run(workDir, command, DEFAULT_TIMEOUT);
     }
 
+    /** Runs {@code command} in {@code workDir} and returns the result whatever its exit code. */
+    public static ProcResult run(Path workDir, String... command) {
+        return run(workDir, List.of(command));
+    }
+
+    /** Runs {@code command} in {@code workDir}, requires exit code 0 and returns stdout. */
+    public static String ok(Path workDir, String... command) {
+        return run(workDir, command).requireSuccess().stdout();
+    }
+
     public static ProcResult run(Path workDir, List<String> command, Duration timeout) {
         ProcessBuilder pb = new ProcessBuilder(command);
         if (workDir != null) {

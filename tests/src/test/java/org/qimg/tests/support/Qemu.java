@@ -1,8 +1,11 @@
 package org.qimg.tests.support;
 
+import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Drives the real {@code qemu-img} and {@code qemu-io} (the oracle). Every call runs in {@code workDir}, so
@@ -16,6 +19,23 @@ public final class Qemu {
 
     public Qemu(Path workDir) {
         this.workDir = workDir;
+    }
+
+    /** Skips the calling test (or class, from {@code @BeforeAll}) when qemu-img or qemu-io is not installed. */
+    public static void assumeInstalled() {
+        Assumptions.assumeTrue(executable(QEMU_IMG) && executable(QEMU_IO), "qemu-img/qemu-io not installed");
+    }
+
+    private static boolean executable(String program) {
+        if (program.contains(File.separator)) {
+            return Files.isExecutable(Path.of(program));
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Path workDir() {

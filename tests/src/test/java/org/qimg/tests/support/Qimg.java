@@ -46,6 +46,14 @@ public final class Qimg {
 
     /** Runs {@code java -jar qimg.jar ARGS} with the same java that runs the tests. */
     public static ProcResult subprocess(Path workDir, String... args) {
+        return Proc.run(workDir, command(args));
+    }
+
+    /**
+     * The command line of {@code java -jar qimg.jar ARGS} with the same java that runs the tests, for tests
+     * that must drive the process themselves (e.g. kill it mid-way).
+     */
+    public static List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         // Start fast: these runs are short; the C1-only JIT and a small heap are plenty.
@@ -54,6 +62,6 @@ public final class Qimg {
         cmd.add("-jar");
         cmd.add(jar().toString());
         cmd.addAll(List.of(args));
-        return Proc.run(workDir, cmd);
+        return cmd;
     }
 }
