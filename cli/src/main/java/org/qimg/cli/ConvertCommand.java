@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.qimg.converters.compare.CompareResult;
 import org.qimg.converters.convert.ConvertOptions;
 import org.qimg.converters.convert.Converter;
+import org.qimg.converters.convert.SnapshotSpec;
 import org.qimg.converters.convert.TargetVerifier;
 import org.qimg.converters.policy.PlainPolicies;
 import org.qimg.format.DiskImage;
@@ -48,7 +49,8 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "-m", paramLabel = "N", description = "Worker threads (default: number of cores).")
     Integer threads;
 
-    @Option(names = "-l", paramLabel = "SNAPSHOT", description = "Convert this internal snapshot (id or name).")
+    @Option(names = "-l", paramLabel = "SNAPSHOT", description = "Convert this internal snapshot: ID_OR_NAME, or "
+            + "snapshot.id=ID[,snapshot.name=NAME].")
     String snapshot;
 
     @Option(names = "-o", paramLabel = "OPTIONS", description = "Target format options (qcow2).")
@@ -133,7 +135,8 @@ final class ConvertCommand implements Callable<Integer> {
             }
             default -> throw new ImageException("Unknown file format '" + targetFormat + "' (qimg writes raw, qcow2)");
         }
-        if (snapshot != null && srcs.size() > 1) {
+        SnapshotSpec snap = snapshot == null ? null : SnapshotSpec.parse(snapshot);
+        if (snap != null && !snap.firstSourceOnly() && srcs.size() > 1) {
             throw new ImageException("No support for concatenating multiple snapshot");
         }
         b.noCreate(noCreate).targetIsZero(targetIsZero);
@@ -148,8 +151,8 @@ final class ConvertCommand implements Callable<Integer> {
             for (String s : srcs) {
                 DiskImage img = ImageFormats.open(Path.of(s), sourceFormat);
                 opened.add(img);
-                if (snapshot != null) {
-                    img = img.openSnapshot(snapshot);
+                if (snap != null && (sources.isEmpty() || !snap.firstSourceOnly())) {
+                    img = snap.open(img);
                     opened.add(img);
                 }
                 sources.add(img);

@@ -33,26 +33,29 @@ public final class ChainWalker {
         while (true) {
             Extent e = layer.extentAt(offset, length);
             length = Math.min(length, e.length());
-            // QEMU's raw driver always reports a host offset (the guest offset), holes included.
+            // QEMU's raw driver always reports a host offset (the guest offset), holes included. A qcow2
+            // layer reports one wherever the cluster keeps a host cluster, whatever its status.
             long host = e.hostOffset() >= 0 ? e.hostOffset() : "raw".equals(layer.formatName()) ? offset : -1;
             switch (e.status()) {
                 case DATA:
-                    return new BlockStatus(offset, length, depth, true, false, true, host, layer);
+                    return new BlockStatus(offset, length, depth, true, e.hostZero(), true, host, layer);
                 case ZERO:
                     return new BlockStatus(offset, length, depth, true, true, false, host, layer);
                 default:
                     break;
             }
+            // Unallocated here: the answer comes from below, unless nothing is below (or the range lies
+            // past its end), where QEMU reads zeros and keeps this layer's host offset, if any.
             Optional<DiskImage> below = layer.backing();
             if (below.isEmpty()) {
-                return new BlockStatus(offset, length, depth, false, true, false, -1, layer);
+                return new BlockStatus(offset, length, depth, false, true, false, host, layer);
             }
             if (depth >= maxDepth) {
-                return new BlockStatus(offset, length, depth, false, false, false, -1, layer);
+                return new BlockStatus(offset, length, depth, false, false, false, host, layer);
             }
             DiskImage next = below.get();
             if (offset >= next.virtualSize()) {
-                return new BlockStatus(offset, length, depth, false, true, false, -1, layer);
+                return new BlockStatus(offset, length, depth, false, true, false, host, layer);
             }
             length = Math.min(length, next.virtualSize() - offset);
             layer = next;

@@ -59,10 +59,12 @@ final class ConcatSource {
         long len = Math.min(max, img.virtualSize() - local);
         BlockStatus s = ChainWalker.statusAt(img, local, len, maxDepth);
         Kind k;
-        if (s.data()) {
-            k = Kind.DATA;
-        } else if (s.zero()) {
+        // as qemu-img convert: a zero status wins over data (stored clusters over host holes of a
+        // metadata-preallocated source are both, and read as zeros)
+        if (s.zero()) {
             k = Kind.ZERO;
+        } else if (s.data()) {
+            k = Kind.DATA;
         } else {
             k = Kind.SKIP;
         }

@@ -6,6 +6,7 @@ import java.util.List;
 import org.qimg.converters.chain.BlockStatus;
 import org.qimg.converters.chain.ChainWalker;
 import org.qimg.format.DiskImage;
+import org.qimg.format.qcow2.Qcow2Image;
 
 /**
  * Produces {@code qemu-img map}'s entries: walks the chain status from {@code startOffset} and merges
@@ -58,7 +59,18 @@ public final class ImageMapper {
     static MapEntry toEntry(BlockStatus s) {
         boolean hasOffset = s.hostOffset() >= 0;
         return new MapEntry(s.start(), s.length(), s.depth(), s.present(), s.zero(), s.data(),
-                hasOffset ? s.hostOffset() : -1, hasOffset ? s.layer().path().toString() : null);
+                hasOffset ? s.hostOffset() : -1, hasOffset ? hostFile(s.layer()) : null);
+    }
+
+    /**
+     * The file host offsets refer to: a qcow2 layer's external data file where it has one, named as its
+     * header spells it (qemu-img 7.2 prints, and opens, that name as given).
+     */
+    private static String hostFile(DiskImage layer) {
+        if (layer instanceof Qcow2Image q && q.header().hasExternalDataFile()) {
+            return q.header().extensions().dataFile();
+        }
+        return layer.path().toString();
     }
 
     private static long saturatedAdd(long a, long b) {

@@ -109,7 +109,8 @@ public final class ImageMeasure {
         Extent e = image.extentAt(offset, max);
         switch (e.status()) {
             case DATA -> {
-                return new long[] {1, e.length()};
+                // data over a host hole (metadata-preallocated source) is zero to QEMU, which skips it
+                return new long[] {e.hostZero() ? 0 : 1, e.length()};
             }
             case ZERO -> {
                 return new long[] {0, e.length()};

@@ -19,8 +19,11 @@ final class ClusterMap {
 
     /**
      * One run: {@code length} guest bytes from {@code guestOffset}. For DATA, host bytes start at
-     * {@code hostOffset}; for COMPRESSED (always exactly one cluster or less), {@code l2Entry} is the
-     * descriptor and {@code entryOffset} its position in the file (for error messages).
+     * {@code hostOffset}. ZERO and UNALLOCATED runs carry a host offset too when their cluster keeps a
+     * host cluster (a zero flag on an allocated cluster, or clear subcluster bits in an allocated
+     * extended-L2 cluster: QEMU's ZERO_ALLOC and UNALLOCATED_ALLOC), else -1. For COMPRESSED (always
+     * exactly one cluster or less), {@code l2Entry} is the descriptor and {@code entryOffset} its position
+     * in the file (for error messages).
      */
     record Run(Kind kind, long guestOffset, long length, long hostOffset, long l2Entry, long entryOffset) {
     }
@@ -80,7 +83,7 @@ final class ClusterMap {
     /** Reusable classification result, one per {@link #map} call. */
     private static final class Unit {
         Kind kind;
-        long host;      // host offset of the unit's first byte (DATA), else -1
+        long host;      // host offset of the unit's first byte (when the cluster keeps one), else -1
         long end;       // guest offset just past the unit
         long entry;
         long entryOffset;
@@ -104,13 +107,16 @@ final class ClusterMap {
         if (kind != Kind.COMPRESSED || mergeCompressed) {
             while (pos < end) {
                 classify(pos, u);
-                if (u.kind != kind || (kind == Kind.DATA && u.host != host + (pos - offset))) {
+                // as QEMU's count_contiguous_subclusters: same type, and contiguous host offsets where
+                // there are any (a zero cluster with a host cluster never merges with one without)
+                boolean sameHost = host < 0 ? u.host < 0 : u.host == host + (pos - offset);
+                if (u.kind != kind || !sameHost) {
                     break;
                 }
                 pos = Math.min(u.end, end);
             }
         }
-        return new Run(kind, offset, pos - offset, kind == Kind.DATA ? host : -1, entry, entryOffset);
+        return new Run(kind, offset, pos - offset, host, entry, entryOffset);
     }
 
     private long unitStart(long offset, Unit u) {
@@ -161,6 +167,7 @@ final class ClusterMap {
                     throw corrupt(u.entryOffset, "zero cluster flag in a version 2 image");
                 }
                 u.kind = Kind.ZERO;
+                u.host = host != 0 ? host : -1; // offset 0 is ZERO_PLAIN even with an external data file
             } else {
                 u.kind = allocated ? Kind.DATA : Kind.UNALLOCATED;
                 u.host = allocated ? host : -1;
@@ -184,7 +191,7 @@ final class ClusterMap {
             last++;
         }
         u.kind = kind;
-        u.host = kind == Kind.DATA ? host + ((long) sc << scBits) : -1;
+        u.host = allocated ? host + ((long) sc << scBits) : -1;
         u.end = clusterStart + ((long) (last + 1) << scBits);
     }
 

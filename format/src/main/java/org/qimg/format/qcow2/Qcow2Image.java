@@ -30,10 +30,12 @@ import org.qimg.format.raw.HostFiles;
  * extent queries are safe from many threads: file access is positional, L2 tables come from a bounded
  * shared cache, and decompression state is per thread.
  *
- * <p>Extents: DATA runs carry their host offset in the data file (the image itself, or the external
- * data file); compressed runs are DATA with {@code compressed = true} and host offset -1; zero clusters,
- * including preallocated ones, are ZERO with host offset -1. With extended L2 entries, runs have
- * subcluster granularity.
+ * <p>Extents, as QEMU 7.2's block status reports them: DATA runs carry their host offset in the data
+ * file (the image itself, or the external data file); compressed runs are DATA with
+ * {@code compressed = true} and host offset -1; zero clusters are ZERO, with the host offset of the
+ * cluster they keep, if any; with extended L2 entries, runs have subcluster granularity and unallocated
+ * subclusters of an allocated cluster carry their host offset. When the image looks metadata-preallocated
+ * (see {@link MetadataPreallocation}) DATA runs over holes of the data file are {@code hostZero}.
  *
  * <p>Unallocated ranges read through the backing image; without one (or when opened with
  * {@link OpenOptions#withoutBacking()}), and past the end of a shorter backing image, they read as zeros.
@@ -52,6 +54,7 @@ public final class Qcow2Image implements DiskImage {
     private final List<BitmapDirectory.Bitmap> bitmaps;
     private final L2Cache cache;
     private final ClusterMap map;
+    private final MetadataPreallocation prealloc;
     private final long virtualSize;
     private final boolean ownsResources;
     private final ThreadLocal<Scratch> scratch;
@@ -74,8 +77,8 @@ public final class Qcow2Image implements DiskImage {
 
     private Qcow2Image(Path path, Qcow2Header header, FileChannel channel, Path dataPath, FileChannel dataChannel,
                        DiskImage backing, List<SnapshotTable.Entry> snapshots, List<BitmapDirectory.Bitmap> bitmaps,
-                       L2Cache cache, long[] l1,
-                       long l1Offset, boolean ownsResources) throws IOException {
+                       L2Cache cache, long[] l1, long l1Offset, MetadataPreallocation prealloc,
+                       boolean ownsResources) throws IOException {
         this.path = path;
         this.header = header;
         this.channel = channel;
@@ -88,6 +91,8 @@ public final class Qcow2Image implements DiskImage {
         this.cache = cache;
         this.virtualSize = header.virtualSize();
         this.map = new ClusterMap(header, channel, l1, l1Offset, cache, virtualSize);
+        this.prealloc = prealloc != null ? prealloc
+                : new MetadataPreallocation(header, channel, dataPath, dataLength);
         this.ownsResources = ownsResources;
         this.scratch = ThreadLocal.withInitial(Scratch::new);
     }
@@ -113,7 +118,8 @@ public final class Qcow2Image implements DiskImage {
                 backing = openBacking(path, h, options);
             }
             L2Cache cache = new L2Cache(options.cacheBytes(), h.clusterSize());
-            return new Qcow2Image(path, h, ch, dataPath, data, backing, snaps, bitmaps, cache, l1, h.l1TableOffset(), true);
+            return new Qcow2Image(path, h, ch, dataPath, data, backing, snaps, bitmaps, cache, l1, h.l1TableOffset(),
+                    null, true);
         } catch (IOException | RuntimeException e) {
             closeQuietly(backing);
             if (data != null && data != ch) {
@@ -308,10 +314,10 @@ public final class Qcow2Image implements DiskImage {
         }
         ClusterMap.Run run = map.map(offset, maxLength, true);
         return switch (run.kind()) {
-            case DATA -> new Extent(offset, run.length(), Extent.Status.DATA, run.hostOffset(), false);
+            case DATA -> prealloc.dataExtent(offset, run.length(), run.hostOffset());
             case COMPRESSED -> new Extent(offset, run.length(), Extent.Status.DATA, -1, true);
-            case ZERO -> new Extent(offset, run.length(), Extent.Status.ZERO, -1, false);
-            case UNALLOCATED -> new Extent(offset, run.length(), Extent.Status.UNALLOCATED, -1, false);
+            case ZERO -> new Extent(offset, run.length(), Extent.Status.ZERO, run.hostOffset(), false);
+            case UNALLOCATED -> new Extent(offset, run.length(), Extent.Status.UNALLOCATED, run.hostOffset(), false);
         };
     }
 
@@ -395,7 +401,7 @@ public final class Qcow2Image implements DiskImage {
         long[] l1 = ClusterMap.readL1(channel, header, e.l1Offset(), e.l1Size(),
                 "L1 table of snapshot '" + e.info().name() + "' (entry at offset " + e.tableOffset() + ")");
         return new Qcow2Image(path, header, channel, dataPath, dataChannel, backing, List.of(), List.of(), cache, l1,
-                e.l1Offset(), false);
+                e.l1Offset(), prealloc, false);
     }
 
     /**
@@ -416,6 +422,7 @@ public final class Qcow2Image implements DiskImage {
         if (!ownsResources) {
             return;
         }
+        prealloc.close();
         try {
             if (backing != null) {
                 backing.close();
