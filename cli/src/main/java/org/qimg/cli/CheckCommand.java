@@ -12,6 +12,7 @@ import org.qimg.format.qcow2.check.CheckMode;
 import org.qimg.format.qcow2.check.CheckResult;
 import org.qimg.format.qcow2.check.Qcow2Check;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -39,8 +40,8 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "-r", paramLabel = "leaks|all", description = "Repair leaks, or all inconsistencies.")
     String repair;
 
-    @Option(names = "-U", description = "Accepted for qemu-img compatibility (no locking is done).")
-    boolean forceShare;
+    @Mixin
+    ImageOptions.ForceShare forceShare;
 
     @Option(names = "-T", paramLabel = "CACHE", description = "Accepted for qemu-img compatibility; ignored.")
     String cache;

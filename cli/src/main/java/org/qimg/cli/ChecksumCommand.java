@@ -8,6 +8,7 @@ import org.qimg.converters.checksum.ImageChecksum;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,8 +26,8 @@ final class ChecksumCommand implements Callable<Integer> {
     @Option(names = "-p", description = "Show progress on stderr.")
     boolean progress;
 
-    @Option(names = "-U", description = "Accepted for qemu-img compatibility (no locking is done).")
-    boolean forceShare;
+    @Mixin
+    ImageOptions.ForceShare forceShare;
 
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;
@@ -35,7 +36,7 @@ final class ChecksumCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         try (DiskImage img = ImageFormats.open(file, format)) {
-            CompareCommand.Progress p = new CompareCommand.Progress(spec.commandLine().getErr(), progress);
+            PercentProgress p = new PercentProgress(spec.commandLine().getErr(), progress);
             String hex = new ImageChecksum().sha256(img, p);
             p.finish();
             out.println(hex + "  " + file);

@@ -9,6 +9,7 @@ import org.qimg.converters.compare.ImageComparator;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,8 +39,8 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "-s", description = "Strict: images of different sizes or allocation differ.")
     boolean strict;
 
-    @Option(names = "-U", description = "Accepted for qemu-img compatibility (no locking is done).")
-    boolean forceShare;
+    @Mixin
+    ImageOptions.ForceShare forceShare;
 
     @Option(names = "-T", paramLabel = "CACHE", description = "Accepted for qemu-img compatibility; ignored.")
     String cache;
@@ -56,7 +57,7 @@ final class CompareCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DiskImage a = open(file1, format1);
         try (a; DiskImage b = open(file2, format2)) {
-            Progress p = new Progress(err, progress && !quiet);
+            PercentProgress p = new PercentProgress(err, progress && !quiet);
             CompareResult r;
             try {
                 r = new ImageComparator().compare(a, b, strict, p);
@@ -93,46 +94,6 @@ final class CompareCommand implements Callable<Integer> {
             return ImageFormats.open(file, format);
         } catch (IOException | RuntimeException e) {
             throw new ExitCodeException(EXIT_OPEN_ERROR, ErrorHandler.message(e));
-        }
-    }
-
-    /** qemu-img's plain progress line, "    (xx.xx/100%)" rewritten in place on stderr. */
-    static final class Progress implements org.qimg.converters.compare.ProgressCallback {
-        private final PrintWriter err;
-        private final boolean on;
-        private int lastHundredths = -1;
-
-        Progress(PrintWriter err, boolean on) {
-            this.err = err;
-            this.on = on;
-            if (on) {
-                print(0);
-            }
-        }
-
-        @Override
-        public void progress(long done, long total) {
-            if (!on || total <= 0) {
-                return;
-            }
-            int h = (int) Math.min(10000, done * 10000 / total);
-            if (h / 100 != lastHundredths / 100) {
-                print(h);
-            }
-        }
-
-        private void print(int hundredths) {
-            lastHundredths = hundredths;
-            err.printf(java.util.Locale.ROOT, "    (%.2f/100%%)\r", hundredths / 100.0);
-            err.flush();
-        }
-
-        void finish() {
-            if (on) {
-                print(10000);
-                err.println();
-                err.flush();
-            }
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.qimg.converters.info.InfoCollector;
 import org.qimg.converters.info.InfoReport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,27 +19,26 @@ final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Image format (default: probe).")
-    String format;
+    @Mixin
+    ImageOptions.Format imageFormat;
 
-    @Option(names = "--output", paramLabel = "human|json", converter = OutputFormat.Converter.class,
-            description = "Output format (default: human).")
-    OutputFormat output = OutputFormat.HUMAN;
+    @Mixin
+    ImageOptions.Output outputFormat;
 
     @Option(names = "--backing-chain", description = "Show every image of the backing chain.")
     boolean chain;
 
-    @Option(names = {"-U", "--force-share"}, description = "Accepted for compatibility (qimg never locks).")
-    boolean forceShare;
+    @Mixin
+    ImageOptions.ForceShare forceShare;
 
     @Parameters(index = "0", paramLabel = "FILE")
     String file;
 
     @Override
     public Integer call() throws Exception {
-        List<InfoReport> reports = InfoCollector.collect(file, format, chain);
+        List<InfoReport> reports = InfoCollector.collect(file, imageFormat.format, chain);
         PrintWriter out = spec.commandLine().getOut();
-        if (output == OutputFormat.JSON) {
+        if (outputFormat.output == OutputFormat.JSON) {
             if (chain) {
                 List<Object> list = new ArrayList<>();
                 for (InfoReport r : reports) {

@@ -8,6 +8,7 @@ import org.qimg.converters.map.MapText;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,12 +20,11 @@ final class MapCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Image format (default: probe).")
-    String format;
+    @Mixin
+    ImageOptions.Format imageFormat;
 
-    @Option(names = "--output", paramLabel = "human|json", converter = OutputFormat.Converter.class,
-            description = "Output format (default: human).")
-    OutputFormat output = OutputFormat.HUMAN;
+    @Mixin
+    ImageOptions.Output outputFormat;
 
     @Option(names = {"-s", "--start-offset"}, paramLabel = "N", description = "First guest byte to map.")
     String startOffset;
@@ -32,8 +32,8 @@ final class MapCommand implements Callable<Integer> {
     @Option(names = {"-l", "--max-length"}, paramLabel = "N", description = "Bytes to map at most.")
     String maxLength;
 
-    @Option(names = {"-U", "--force-share"}, description = "Accepted for compatibility (qimg never locks).")
-    boolean forceShare;
+    @Mixin
+    ImageOptions.ForceShare forceShare;
 
     @Parameters(index = "0", paramLabel = "FILE")
     String file;
@@ -43,8 +43,8 @@ final class MapCommand implements Callable<Integer> {
         long start = startOffset == null ? 0 : Sizes.parse("start offset", startOffset);
         long max = maxLength == null ? -1 : Sizes.parse("max length", maxLength);
         PrintWriter out = spec.commandLine().getOut();
-        try (DiskImage image = ImageFormats.open(Path.of(file), format)) {
-            if (output == OutputFormat.HUMAN) {
+        try (DiskImage image = ImageFormats.open(Path.of(file), imageFormat.format)) {
+            if (outputFormat.output == OutputFormat.HUMAN) {
                 out.print(MapText.humanHeader());
                 try {
                     ImageMapper.map(image, start, max, (e, last) -> out.print(MapText.humanLine(e)));

@@ -1,9 +1,6 @@
 package org.qimg.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
-import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -68,14 +65,13 @@ final class MeasureCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         if (output.equals("json")) {
-            ObjectMapper m = new ObjectMapper();
-            ObjectNode n = m.createObjectNode();
+            ObjectNode n = JsonNodeFactory.instance.objectNode();
             if (r.bitmaps() != null) {
                 n.put("bitmaps", r.bitmaps());
             }
             n.put("required", r.required());
             n.put("fully-allocated", r.fullyAllocated());
-            out.println(m.writer(qemuStyle()).writeValueAsString(n));
+            out.println(Json.pretty(n));
         } else {
             out.println("required size: " + r.required());
             out.println("fully allocated size: " + r.fullyAllocated());
@@ -85,14 +81,5 @@ final class MeasureCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    /** qemu-img's JSON layout: four-space indent, {@code "key": value}. */
-    static DefaultPrettyPrinter qemuStyle() {
-        DefaultIndenter indent = new DefaultIndenter("    ", "\n");
-        return new DefaultPrettyPrinter()
-                .withSeparators(Separators.createDefaultInstance()
-                        .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
-                .withObjectIndenter(indent).withArrayIndenter(indent);
     }
 }
