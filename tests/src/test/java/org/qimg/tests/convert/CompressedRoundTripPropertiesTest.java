@@ -29,7 +29,7 @@ import org.qimg.tests.support.Qimg;
  * {@code qemu-img check} must find the compressed image clean and {@code qemu-img compare} identical to the
  * source.
  */
-class CompressedRoundTripProperties {
+class CompressedRoundTripPropertiesTest {
     private static final int MAX_SIZE = 1 << 20;
     private static Path dir;
     private static final AtomicInteger TRIES = new AtomicInteger();
