@@ -59,6 +59,8 @@ class ConvertInPlaceTest {
             {"v2-64k-io", "compat=0.10,cluster_size=65536", "io"},
             {"v2-4k-compressed", "compat=0.10,cluster_size=4096", "compressed"},
             {"v2-64k-empty", "compat=0.10,cluster_size=65536", "none"},
+            {"v3-4k-rc1-io", "cluster_size=4096,refcount_bits=1", "io"},
+            {"v3-64k-lazy-io", "cluster_size=65536,lazy_refcounts=on", "io"},
         };
         for (String[] x : t) {
             for (boolean compress : new boolean[] {false, true}) {
@@ -229,6 +231,44 @@ class ConvertInPlaceTest {
         assertThat(r.stderr()).contains(message);
         assertThat(r.stderrLines()).hasSize(1);
         assertThat(Digests.md5(target)).as("target bytes").isEqualTo(md5);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("overlayTargets")
+    void targetWithItsOwnBackingFileHidesItWhereTheSourceReadsZero(String name, String compat) {
+        Path base = dir.resolve("base-" + name + ".qcow2");
+        qemu.img("create", "-q", "-f", "qcow2", base.toString(), Long.toString(4 * MIB));
+        qemu.io(base, "qcow2", "write -P 0x44 0 4M");
+        Path target = dir.resolve("overlay-" + name + ".qcow2");
+        qemu.img("create", "-q", "-f", "qcow2", "-o", compat, "-b", base.getFileName().toString(), "-F", "qcow2",
+                target.toString());
+        qemu.io(target, "qcow2", "write -P 0x55 1M 1M");
+        ProcResult r = qimg("convert", "-n", "-O", "qcow2", src.toString(), target.toString());
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertClean(target);
+        assertSameGuest(src, target);
+        assertThat(qemu.img("info", target.toString())).contains("backing file: " + base.getFileName());
+    }
+
+    static Stream<Arguments> overlayTargets() {
+        return Stream.of(Arguments.of("v3", "compat=1.1"), Arguments.of("v2", "compat=0.10"));
+    }
+
+    @Test
+    void refusesDirtyImages() throws Exception {
+        Path target = makeTarget("dirty", "cluster_size=65536,lazy_refcounts=on", "io", 4 * MIB);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(target.toFile(), "rw")) {
+            f.seek(72); // incompatible_features, bit 0 = dirty
+            f.writeLong(1);
+        }
+        assertRefusedUnchanged(target, "dirty", "convert", "-n", "-O", "qcow2", src.toString(), target.toString());
+    }
+
+    @Test
+    void refusesImagesWithPersistentBitmaps() {
+        Path target = makeTarget("bitmap", "cluster_size=65536", "io", 4 * MIB);
+        qemu.img("bitmap", "--add", target.toString(), "b0");
+        assertRefusedUnchanged(target, "bitmaps", "convert", "-n", "-O", "qcow2", src.toString(), target.toString());
     }
 
     @Test
