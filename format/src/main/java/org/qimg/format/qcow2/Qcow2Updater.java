@@ -172,6 +172,10 @@ public final class Qcow2Updater implements Closeable {
             long n = Math.min(l2Entries, clusters - i * l2Entries);
             for (int j = 0; j < n; j++) {
                 long v = t[j];
+                if ((v & COMPRESSED) != 0) {
+                    checkPayload(v, i * l2Entries + j);
+                    continue;
+                }
                 if ((v & COMPRESSED) == 0 && (v & OFFSET_MASK) != 0
                         && refs.get((v & OFFSET_MASK) >>> clusterBits) != 1) {
                     throw new UnsupportedFeatureException(f + ": guest cluster " + (i * l2Entries + j)
@@ -191,6 +195,27 @@ public final class Qcow2Updater implements Closeable {
                         + (compressed ? ", compressed output" : "") + ")");
             }
         }
+    }
+
+    /** A compressed payload to be replaced must lie in clusters whose refcounts count it (so it can be freed). */
+    private void checkPayload(long v, long guestCluster) throws IOException {
+        long[] range = payloadRange(v);
+        long first = range[0] >>> clusterBits;
+        long last = (range[0] + range[1] - 1) >>> clusterBits;
+        for (long c = first; c <= last; c++) {
+            if (c == 0 || refs.get(c) == 0) {
+                throw new CorruptImageException(file.toString(), range[0], "compressed guest cluster " + guestCluster
+                        + " lies in host cluster " + c + " whose refcount is " + (c == 0 ? "the header's" : "0")
+                        + "; run qemu-img check -r all first");
+            }
+        }
+    }
+
+    /** {host byte offset, byte count} of a compressed entry's payload, as QEMU frees it. */
+    private long[] payloadRange(long e) {
+        long off = e & ((1L << csizeShift) - 1);
+        long sectors = ((e & ~COMPRESSED) >>> csizeShift) + 1;
+        return new long[] {off, sectors * 512 - (off & 511)};
     }
 
     private String describe(long e) {
@@ -375,11 +400,7 @@ public final class Qcow2Updater implements Closeable {
     /** Queues the release of what an L2 entry owned, done once the new entry is on disk. */
     private void releaseLater(long e) {
         if ((e & COMPRESSED) != 0) {
-            long mask = (1L << csizeShift) - 1;
-            long off = e & mask;
-            long sectors = ((e & ~COMPRESSED) >>> csizeShift) + 1;
-            long size = sectors * 512 - (off & 511);
-            pendingFree.add(new long[] {off, size});
+            pendingFree.add(payloadRange(e));
         } else if ((e & OFFSET_MASK) != 0) {
             pendingFree.add(new long[] {e & OFFSET_MASK, clusterSize});
         }

@@ -272,6 +272,22 @@ class ConvertInPlaceTest {
     }
 
     @Test
+    void refusesACorruptL2EntryBeforeWritingAnything() throws Exception {
+        Path target = makeTarget("badl2", "cluster_size=65536", "io", 4 * MIB);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(target.toFile(), "rw")) {
+            f.seek(40); // l1_table_offset
+            f.seek(f.readLong());
+            long l2 = f.readLong() & 0x00fffffffffffe00L;
+            f.seek(l2 + 8 * 20); // guest cluster 20: a reserved bit (1) set in a standard entry
+            long e = f.readLong();
+            f.seek(l2 + 8 * 20);
+            f.writeLong(e | 2);
+        }
+        assertRefusedUnchanged(target, "L2 entry", "convert", "-n", "-O", "qcow2", src.toString(),
+                target.toString());
+    }
+
+    @Test
     void refusesImagesWithSnapshots() {
         Path target = makeTarget("snap", "cluster_size=65536", "io", 4 * MIB);
         qemu.img("snapshot", "-c", "s1", target.toString());
