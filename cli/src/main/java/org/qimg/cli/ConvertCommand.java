@@ -127,8 +127,14 @@ final class ConvertCommand implements Callable<Integer> {
             }
             case "qcow2" -> {
                 if (noCreate) {
-                    throw new ImageException("-n (write into an existing image) is supported for raw targets only;"
-                            + " qimg does not write into existing qcow2 images: convert to a new file instead");
+                    if (!createOptions.isEmpty()) {
+                        throw new ImageException("-o cannot be used together with -n");
+                    }
+                    if (backing != null) {
+                        throw new ImageException("-B cannot be used together with -n");
+                    }
+                    clusterSize = Qcow2InPlace.configure(b, Path.of(dst), compress);
+                    break;
                 }
                 clusterSize = Qcow2Target.configure(b, String.join(",", createOptions), backing, backingFormat,
                         compress).clusterSize();

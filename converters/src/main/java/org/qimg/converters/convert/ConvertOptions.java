@@ -102,7 +102,10 @@ public final class ConvertOptions {
             return this;
         }
 
-        /** Write into the existing target in place (qemu-img -n); raw targets only. */
+        /**
+         * Write into the existing target in place (qemu-img -n). With {@link #clusterTarget} the factory
+         * receives the existing image's channel (read-write) and the source size, and opens it in place.
+         */
         public Builder noCreate(boolean v) {
             this.noCreate = v;
             return this;
@@ -142,8 +145,8 @@ public final class ConvertOptions {
             if (targetHasBacking && clusterTarget == null) {
                 throw new IllegalArgumentException("Backing file not supported for file format 'raw'");
             }
-            if (noCreate && clusterTarget != null) {
-                throw new IllegalArgumentException("-n is only supported for raw targets");
+            if (noCreate && targetHasBacking) {
+                throw new IllegalArgumentException("-n cannot be combined with -B (a new backing file)");
             }
             if (targetIsZero && !noCreate) {
                 throw new IllegalArgumentException("--target-is-zero requires use of -n flag");

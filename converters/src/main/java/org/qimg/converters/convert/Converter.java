@@ -70,6 +70,9 @@ public final class Converter {
         if (!Files.exists(destination)) {
             throw new ImageException("Could not open '" + destination + "': No such file or directory");
         }
+        if (options.clusterTarget != null) {
+            return convertIntoCluster(source, destination, options);
+        }
         try (FileChannel ch = FileChannel.open(destination, StandardOpenOption.WRITE)) {
             long have = ch.size();
             if (Files.isRegularFile(destination) && have < source.size()) {
@@ -79,6 +82,21 @@ public final class Converter {
             ConvertResult r = run(source, new RawTargetWriter(ch, destination,
                     options.targetIsZero && options.sparseSize > 0), options);
             ch.force(true);
+            options.progress.finished();
+            return r;
+        }
+    }
+
+    /**
+     * {@code -n} into an existing cluster-granular image (qcow2): the factory opens it in place and refuses
+     * what it cannot update safely; unless {@code --target-is-zero}, zero clusters are written as zeroes.
+     */
+    private static ConvertResult convertIntoCluster(ConcatSource source, Path destination, ConvertOptions options)
+            throws IOException {
+        try (FileChannel ch = FileChannel.open(destination, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             ClusterSink sink = options.clusterTarget.create(ch, destination, source.size())) {
+            boolean zeroClusters = !(options.targetIsZero && options.sparseSize > 0);
+            ConvertResult r = run(source, new ClusterTargetWriter(sink, zeroClusters), options);
             options.progress.finished();
             return r;
         }
@@ -153,7 +171,7 @@ public final class Converter {
      * so that which clusters and subclusters get allocated matches qemu-img byte for byte.
      */
     private static boolean requestMode(ConvertOptions o) {
-        return o.clusterTarget != null && !o.compressed() && !o.targetHasBacking;
+        return o.clusterTarget != null && !o.compressed() && !o.targetHasBacking && !o.noCreate;
     }
 
     @FunctionalInterface

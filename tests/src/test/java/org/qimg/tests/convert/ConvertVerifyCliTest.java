@@ -11,7 +11,7 @@ import org.qimg.tests.support.Proc;
 import org.qimg.tests.support.ProcResult;
 import org.qimg.tests.support.Qimg;
 
-/** {@code convert --verify} with several sources, and {@code -n} into a qcow2 target (refused). */
+/** {@code convert --verify} with several sources, and {@code -n} into an existing qcow2 target. */
 class ConvertVerifyCliTest {
     @TempDir
     Path dir;
@@ -37,13 +37,13 @@ class ConvertVerifyCliTest {
     }
 
     @Test
-    void noCreateIntoQcow2IsRefusedAndLeavesTheTargetAlone() throws Exception {
-        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "existing.qcow2", "4M");
-        byte[] before = Files.readAllBytes(dir.resolve("existing.qcow2"));
-        ProcResult r = Qimg.inProcess("convert", "-n", "-O", "qcow2", dir.resolve("a.raw").toString(),
+    void noCreateIntoQcow2WritesInPlaceAndVerifies() throws Exception {
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "existing.qcow2", "1049088");
+        Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 0x55 0 1M", "existing.qcow2");
+        ProcResult r = Qimg.inProcess("convert", "-n", "--verify", "-O", "qcow2", dir.resolve("a.raw").toString(),
                 dir.resolve("existing.qcow2").toString());
-        assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.stderr()).contains("-n").contains("raw targets only").doesNotContain("Exception");
-        assertThat(Files.readAllBytes(dir.resolve("existing.qcow2"))).isEqualTo(before);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        Proc.ok(dir, "qemu-img", "check", "existing.qcow2");
+        Proc.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", "qcow2", "a.raw", "existing.qcow2");
     }
 }

@@ -5,11 +5,11 @@ package org.qimg.format.qcow2.check;
  * entries are packed from the least significant bit of each byte, as QEMU stores them; 8..64-bit
  * entries are big-endian.
  */
-final class RefcountCodec {
+public final class RefcountCodec {
     private RefcountCodec() {
     }
 
-    static long get(byte[] block, int index, int order) {
+    public static long get(byte[] block, int index, int order) {
         switch (order) {
             case 0, 1, 2 -> {
                 int bits = 1 << order;
@@ -41,7 +41,7 @@ final class RefcountCodec {
     }
 
     /** Stores {@code value} (which must fit the width) at {@code index}. */
-    static void set(byte[] block, int index, int order, long value) {
+    public static void set(byte[] block, int index, int order, long value) {
         switch (order) {
             case 0, 1, 2 -> {
                 int bits = 1 << order;
@@ -70,16 +70,16 @@ final class RefcountCodec {
     }
 
     /** The byte range [first, first + length) of the block that holds entry {@code index}. */
-    static int byteOffset(int index, int order) {
+    public static int byteOffset(int index, int order) {
         return order < 3 ? (index << order) >>> 3 : index << (order - 3);
     }
 
-    static int byteLength(int order) {
+    public static int byteLength(int order) {
         return order < 3 ? 1 : 1 << (order - 3);
     }
 
     /** The largest refcount an entry of this width holds (unsigned; -1 means 2^64 - 1). */
-    static long max(int order) {
+    public static long max(int order) {
         return order == 6 ? -1L : (1L << (1 << order)) - 1;
     }
 }
