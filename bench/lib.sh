@@ -3,7 +3,7 @@
 
 bench_root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 bench_work=${BENCH_WORK:-$bench_root/bench/work}
-qimg="$bench_root/qimg"
+qimg=${QIMG:-$bench_root/qimg}   # QIMG=other/launcher to time another build
 mkdir -p "$bench_work"
 
 need() {   # need CMD [apt-package]
@@ -53,6 +53,6 @@ reset_times() { rm -f "$bench_work"/times.*; }
 # stat LABEL FIELD(1 wall, 2 cpu, 3 rss KiB) -> median
 stat_of() { awk -v f="$2" '{print $f}' "$bench_work/times.$1" | median; }
 
-ratio() { echo "scale=3; $1 / $2" | bc -l | sed 's/^\./0./'; }
+ratio() { if [ "$(echo "$2 == 0" | bc)" = 1 ]; then echo "n/a"; else echo "scale=3; $1 / $2" | bc -l | sed 's/^\./0./'; fi; }
 
 load_now() { cut -d' ' -f1-3 /proc/loadavg; }
