@@ -5,6 +5,7 @@ bench_root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 bench_work=${BENCH_WORK:-$bench_root/bench/work}
 qimg=${QIMG:-$bench_root/qimg}   # QIMG=other/launcher to time another build
 mkdir -p "$bench_work"
+trap 'rm -f "$bench_work/.time.$$" "$bench_work/.err.$$"' EXIT
 
 need() {   # need CMD [apt-package]
   command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] || { echo "bench: $1 is missing (apt-get install -y ${2:-$1})" >&2; exit 1; }
