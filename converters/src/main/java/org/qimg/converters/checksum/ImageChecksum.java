@@ -54,6 +54,8 @@ public final class ImageChecksum {
         int window = threads * 2;
         ArrayDeque<Future<byte[]>> inFlight = new ArrayDeque<>();
         ArrayDeque<Integer> lengths = new ArrayDeque<>();
+        // At most window + 1 pieces are in flight: their buffers are reused rather than allocated per piece.
+        ArrayDeque<byte[]> spare = new ArrayDeque<>();
         long hashed = 0;
         try {
             long pos = 0;
@@ -65,15 +67,15 @@ public final class ImageChecksum {
                         inFlight.add(java.util.concurrent.CompletableFuture.completedFuture(ZEROS));
                     } else {
                         long at = p;
+                        byte[] b = spare.isEmpty() ? new byte[CHUNK] : spare.poll();
                         inFlight.add(pool.submit(() -> {
-                            byte[] b = new byte[len];
-                            image.read(at, ByteBuffer.wrap(b));
+                            image.read(at, ByteBuffer.wrap(b, 0, len));
                             return b;
                         }));
                     }
                     lengths.add(len);
                     while (inFlight.size() > window) {
-                        md.update(await(inFlight.poll()), 0, lengths.poll());
+                        hashNext(md, inFlight, lengths, spare);
                     }
                     hashed = p;
                     progress.progress(Math.max(0, hashed - (long) inFlight.size() * CHUNK), total);
@@ -81,7 +83,7 @@ public final class ImageChecksum {
                 pos += s.length();
             }
             while (!inFlight.isEmpty()) {
-                md.update(await(inFlight.poll()), 0, lengths.poll());
+                hashNext(md, inFlight, lengths, spare);
             }
             progress.progress(total, total);
             return HexFormat.of().formatHex(md.digest());
@@ -90,6 +92,15 @@ public final class ImageChecksum {
                 f.cancel(true);
             }
             pool.shutdownNow();
+        }
+    }
+
+    private static void hashNext(MessageDigest md, ArrayDeque<Future<byte[]>> inFlight, ArrayDeque<Integer> lengths,
+                                 ArrayDeque<byte[]> spare) throws IOException {
+        byte[] b = await(inFlight.poll());
+        md.update(b, 0, lengths.poll());
+        if (b != ZEROS) {
+            spare.add(b);
         }
     }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
@@ -23,7 +22,8 @@ import org.qimg.format.DiskImage;
  */
 public final class ImageComparator {
     static final int CHUNK = 1 << 20;
-    private static final byte[] ZEROS = new byte[CHUNK];
+    /** Read-only zeros standing for a side known to read as zeros (never read). */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK).asReadOnlyBuffer();
 
     private final int threads;
 
@@ -56,9 +56,9 @@ public final class ImageComparator {
             return t;
         }) : null;
         int window = Math.max(2, threads * 2);
-        BlockingQueue<byte[][]> buffers = new ArrayBlockingQueue<>(window + 1);
+        BlockingQueue<ByteBuffer[]> buffers = new ArrayBlockingQueue<>(window + 1);
         for (int i = 0; i <= window; i++) {
-            buffers.add(new byte[2][]);
+            buffers.add(new ByteBuffer[2]);
         }
         ArrayDeque<Future<Long>> inFlight = new ArrayDeque<>();
         try {
@@ -92,7 +92,7 @@ public final class ImageComparator {
                         long at = p;
                         boolean ra = readA;
                         boolean rb = readB;
-                        byte[][] buf = take(buffers);
+                        ByteBuffer[] buf = take(buffers);
                         java.util.concurrent.Callable<Long> task = () -> {
                             try {
                                 return firstDifference(a, b, at, len, ra, rb, buf);
@@ -129,7 +129,7 @@ public final class ImageComparator {
         }
     }
 
-    private static byte[][] take(BlockingQueue<byte[][]> q) throws IOException {
+    private static ByteBuffer[] take(BlockingQueue<ByteBuffer[]> q) throws IOException {
         try {
             return q.take();
         } catch (InterruptedException e) {
@@ -182,18 +182,20 @@ public final class ImageComparator {
      * 512-byte sector where the two differ (a side not read counts as zeros), or -1.
      */
     static long firstDifference(DiskImage a, DiskImage b, long at, int len, boolean readA, boolean readB,
-                                byte[][] buf) throws IOException {
-        byte[] x = readA ? read(a, at, len, buf, 0) : ZEROS;
-        byte[] y = readB ? read(b, at, len, buf, 1) : ZEROS;
-        int i = Arrays.mismatch(x, 0, len, y, 0, len);
+                                ByteBuffer[] buf) throws IOException {
+        ByteBuffer x = readA ? read(a, at, len, buf, 0) : ZEROS.slice(0, len);
+        ByteBuffer y = readB ? read(b, at, len, buf, 1) : ZEROS.slice(0, len);
+        int i = x.mismatch(y);
         return i < 0 ? -1 : (at + i) & ~511L;
     }
 
-    private static byte[] read(DiskImage img, long at, int len, byte[][] buf, int slot) throws IOException {
+    /** Direct buffers: positional reads land in them without the JDK's bounce copy. */
+    private static ByteBuffer read(DiskImage img, long at, int len, ByteBuffer[] buf, int slot) throws IOException {
         if (buf[slot] == null) {
-            buf[slot] = new byte[CHUNK];
+            buf[slot] = ByteBuffer.allocateDirect(CHUNK);
         }
-        img.read(at, ByteBuffer.wrap(buf[slot], 0, len));
-        return buf[slot];
+        ByteBuffer b = buf[slot].clear().limit(len);
+        img.read(at, b);
+        return b.flip();
     }
 }

@@ -142,7 +142,7 @@ public final class Converter {
                             }
                             maxUsed = Math.max(maxUsed, slotCount - free.size());
                             Chunk c = next;
-                            inflight.add(new Pending(c, pool.submit(() -> processor.process(c, slot))));
+                            inflight.add(new Pending(c, pool.submit(() -> work(processor, target, c, slot))));
                             read += c.length();
                         } else {
                             inflight.add(new Pending(next, null));
@@ -151,7 +151,9 @@ public final class Converter {
                     }
                     Pending head = inflight.poll();
                     Slot done = head.result == null ? null : await(head.result);
-                    target.write(head.chunk, done);
+                    if (done == null || !target.writesAnyOrder()) {
+                        target.write(head.chunk, done);
+                    }
                     if (done != null) {
                         free.add(done);
                     }
@@ -177,6 +179,15 @@ public final class Converter {
     @FunctionalInterface
     private interface Planner {
         Chunk next() throws IOException;
+    }
+
+    /** A worker's job: process the chunk, and write it too when the target takes chunks in any order. */
+    private static Slot work(ChunkProcessor processor, TargetWriter target, Chunk c, Slot slot) throws IOException {
+        processor.process(c, slot);
+        if (target.writesAnyOrder()) {
+            target.write(c, slot);
+        }
+        return slot;
     }
 
     private record Pending(Chunk chunk, Future<Slot> result) {

@@ -27,6 +27,12 @@ final class RawTargetWriter implements TargetWriter {
         return SparseScan.SECTOR;
     }
 
+    /** Positional writes of disjoint ranges: any order, any thread. */
+    @Override
+    public boolean writesAnyOrder() {
+        return true;
+    }
+
     @Override
     public void write(Chunk chunk, Slot slot) throws IOException {
         if (slot == null) {
