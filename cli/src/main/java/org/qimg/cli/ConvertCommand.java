@@ -71,6 +71,15 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = {"-U", "--force-share"}, description = "Accepted for compatibility (qimg never locks).")
     boolean forceShare;
 
+    @Option(names = "-t", paramLabel = "CACHE", description = "Cache mode of the target, as qemu-img: none, "
+            + "writeback, writethrough, directsync (the output is fsynced before it is renamed into place; "
+            + "the default) or unsafe (no fsync: qemu-img convert's default; faster, not crash-safe).")
+    String cache;
+
+    @Option(names = "-T", paramLabel = "SRC_CACHE", description = "Cache mode of the sources; accepted for "
+            + "compatibility (qimg only reads them).")
+    String sourceCache;
+
     @Option(names = "--verify", description = "After converting, compare the target's guest content with the "
             + "sources' (concatenated; as qemu-img compare); on a mismatch remove the target and exit 1.")
     boolean verify;
@@ -145,7 +154,8 @@ final class ConvertCommand implements Callable<Integer> {
         if (snap != null && !snap.firstSourceOnly() && srcs.size() > 1) {
             throw new ImageException("No support for concatenating multiple snapshot");
         }
-        b.noCreate(noCreate).targetIsZero(targetIsZero);
+        b.noCreate(noCreate).targetIsZero(targetIsZero).durable(!"unsafe".equals(cacheMode(cache)));
+        cacheMode(sourceCache);
         boolean showProgress = progress && !quiet;
         List<DiskImage> opened = new ArrayList<>();
         try (ProgressRenderer renderer = new ProgressRenderer(Main.usesSystemStreams() && Terminal.stderrIsTerminal(),
@@ -192,6 +202,17 @@ final class ConvertCommand implements Callable<Integer> {
             throw new ExitCodeException(1, "verify failed: " + dst + ": Content mismatch at offset " + r.offset()
                     + "!" + (remove ? " (the target was removed)" : ""));
         }
+    }
+
+    /** Checks a {@code -t}/{@code -T} value the way qemu-img does; null stays null. */
+    private static String cacheMode(String mode) throws ImageException {
+        if (mode == null) {
+            return null;
+        }
+        return switch (mode) {
+            case "none", "off", "writeback", "writethrough", "directsync", "unsafe" -> mode;
+            default -> throw new ImageException("Invalid cache option: " + mode);
+        };
     }
 
     private static ConvertOptions build(ConvertOptions.Builder b) throws ImageException {

@@ -23,6 +23,7 @@ public final class ConvertOptions {
     final boolean targetHasBacking;
     final int chunkSize;
     final ProgressListener progress;
+    final boolean durable;
 
     private ConvertOptions(Builder b) {
         this.clusterTarget = b.clusterTarget;
@@ -35,6 +36,7 @@ public final class ConvertOptions {
         this.targetHasBacking = b.targetHasBacking;
         this.chunkSize = b.chunkSize;
         this.progress = b.progress;
+        this.durable = b.durable;
     }
 
     public static Builder builder() {
@@ -60,6 +62,7 @@ public final class ConvertOptions {
         private boolean targetHasBacking;
         private int chunkSize = DEFAULT_CHUNK_SIZE;
         private ProgressListener progress = ProgressListener.NONE;
+        private boolean durable = true;
 
         /** Write a cluster-granular image (qcow2) made by {@code factory}; without this the target is raw. */
         public Builder clusterTarget(ClusterTargetFactory factory) {
@@ -130,6 +133,15 @@ public final class ConvertOptions {
                 throw new IllegalArgumentException("chunk size must be between 4 KiB and 64 MiB: " + bytes);
             }
             this.chunkSize = bytes;
+            return this;
+        }
+
+        /**
+         * Whether the output is fsynced before it is renamed into place (default true). False is qemu-img
+         * convert's default cache mode ("unsafe"): faster, not crash-safe.
+         */
+        public Builder durable(boolean v) {
+            this.durable = v;
             return this;
         }
 

@@ -46,7 +46,7 @@ public final class Converter {
         if (options.noCreate) {
             return convertInPlace(source, destination, options);
         }
-        try (SafeOutput out = SafeOutput.create(destination)) {
+        try (SafeOutput out = SafeOutput.create(destination, options.durable)) {
             ConvertResult r;
             if (options.clusterTarget != null) {
                 try (ClusterSink sink = options.clusterTarget.create(out.channel(), destination, source.size())) {
@@ -81,7 +81,9 @@ public final class Converter {
             }
             ConvertResult r = run(source, new RawTargetWriter(ch, destination,
                     options.targetIsZero && options.sparseSize > 0), options);
-            ch.force(true);
+            if (options.durable) {
+                ch.force(true);
+            }
             options.progress.finished();
             return r;
         }

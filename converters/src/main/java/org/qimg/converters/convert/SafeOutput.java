@@ -23,31 +23,36 @@ import org.qimg.format.ImageException;
  */
 public final class SafeOutput implements Closeable {
     private static final SecureRandom RANDOM = new SecureRandom();
-    /**
-     * {@code -Dqimg.fsync=false} skips the fsync before the rename (qemu-img convert's default cache mode,
-     * "unsafe", never flushes). Meant for measuring the cost of durability, not for everyday use.
-     */
-    private static final boolean FSYNC = !"false".equals(System.getProperty("qimg.fsync"));
-
     private final Path destination;
     private final Path temp;
     private final FileChannel channel;
     private final Thread hook;
     private final Writeback writeback;
+    private final boolean durable;
     private boolean committed;
     private boolean closed;
 
-    private SafeOutput(Path destination, Path temp, FileChannel channel) {
+    private SafeOutput(Path destination, Path temp, FileChannel channel, boolean durable) {
         this.destination = destination;
         this.temp = temp;
         this.channel = channel;
         this.hook = new Thread(this::deleteTempQuietly, "qimg-temp-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
-        this.writeback = FSYNC ? Writeback.start(temp) : Writeback.none();
+        this.durable = durable;
+        this.writeback = durable ? Writeback.start(temp) : Writeback.none();
     }
 
-    /** Creates the temporary file beside {@code destination} (which may or may not exist). */
+    /** Creates the temporary file beside {@code destination} (which may or may not exist); durable. */
     public static SafeOutput create(Path destination) throws IOException {
+        return create(destination, true);
+    }
+
+    /**
+     * Creates the temporary file beside {@code destination}. With {@code durable} false the data is not
+     * fsynced before the rename (qemu-img convert's default cache mode, "unsafe"): the rename is still atomic,
+     * but a power loss soon after may leave the new file incomplete.
+     */
+    public static SafeOutput create(Path destination, boolean durable) throws IOException {
         Path dst = destination.toAbsolutePath();
         if (Files.isSymbolicLink(dst)) {
             dst = dst.toRealPath();
@@ -66,7 +71,7 @@ public final class SafeOutput implements Closeable {
             try {
                 FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                         StandardOpenOption.WRITE);
-                return new SafeOutput(dst, temp, ch);
+                return new SafeOutput(dst, temp, ch, durable);
             } catch (FileAlreadyExistsException e) {
                 if (attempt > 10) {
                     throw e;
@@ -96,7 +101,7 @@ public final class SafeOutput implements Closeable {
             throw new IllegalStateException("already closed");
         }
         writeback.close();
-        if (FSYNC) {
+        if (durable) {
             channel.force(true);
         }
         channel.close();
@@ -107,7 +112,7 @@ public final class SafeOutput implements Closeable {
         }
         committed = true;
         closed = true;
-        if (FSYNC) {
+        if (durable) {
             syncDirectory(destination.getParent());
         }
         removeHook();

@@ -95,6 +95,7 @@ public final class ImageCreator {
             }
             Qcow2Writer w = Qcow2Writer.create(ch, plan.file(), plan.qcow2());
             w.finish();
+            ch.force(true);
         }
     }
 

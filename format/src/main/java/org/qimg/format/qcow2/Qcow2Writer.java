@@ -245,7 +245,7 @@ public final class Qcow2Writer implements Closeable {
         anyCompressed = true;
     }
 
-    /** Writes the remaining metadata (L2 tables, refcounts, header) and flushes. */
+    /** Writes the remaining metadata (L2 tables, refcounts, header); durability (fsync) is the caller's. */
     public void finish() throws IOException {
         if (finished) {
             return;

@@ -44,7 +44,10 @@ final class WriterFile {
         return end;
     }
 
-    /** Sets the file length to the QEMU-visible end (optionally rounded up to 512) and flushes. */
+    /**
+     * Sets the file length to the QEMU-visible end (optionally rounded up to 512). Does not fsync: the
+     * caller owns durability (convert fsyncs its temporary file before the rename; create fsyncs too).
+     */
     void finish(boolean roundToSector) throws IOException {
         long len = roundToSector ? (end + 511) & ~511L : end;
         end = len;
@@ -53,6 +56,5 @@ final class WriterFile {
         } else if (channel.size() < len) {
             Positional.writeFully(channel, ByteBuffer.allocate(1), len - 1);
         }
-        channel.force(true);
     }
 }

@@ -45,6 +45,23 @@ class ConvertCliTest {
         assertThat(mapAfter(65536, "qimg.raw")).isEqualTo(mapAfter(65536, "qemu.raw"));
     }
 
+    @Test
+    void cacheModesAreQemuImgsAndUnsafeOnlySkipsTheFsync() throws Exception {
+        Proc.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "qcow2", "holes.raw", "qemu.qcow2");
+        for (String mode : new String[] {"unsafe", "none", "writeback"}) {
+            Path out = dir.resolve("qimg-" + mode + ".qcow2");
+            ProcResult r = Qimg.inProcess("convert", "-t", mode, "-T", "none", "-f", "raw", "-O", "qcow2",
+                    dir.resolve("holes.raw").toString(), out.toString());
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            assertSameBytes(out, dir.resolve("qemu.qcow2"));
+        }
+        ProcResult bad = Qimg.inProcess("convert", "-t", "sometimes", "-O", "raw",
+                dir.resolve("holes.raw").toString(), dir.resolve("never.raw").toString());
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.stderr()).isEqualTo("qimg: Invalid cache option: sometimes\n");
+        assertThat(dir.resolve("never.raw")).doesNotExist();
+    }
+
     private java.util.List<String> mapAfter(long start, String file) throws Exception {
         String map = Proc.ok(dir, "qemu-img", "map", "--output=json", "-f", "raw", file);
         return map.lines().filter(l -> !l.matches("\\[?\\{ \"start\": (\\d+),.*") || Long.parseLong(
