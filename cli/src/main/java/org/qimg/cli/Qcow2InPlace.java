@@ -7,7 +7,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.qimg.converters.convert.ConvertOptions;
-import org.qimg.converters.convert.Qcow2UpdaterSink;
 import org.qimg.format.ImageException;
 import org.qimg.format.codec.Compressors;
 import org.qimg.format.qcow2.Qcow2Header;
@@ -30,7 +29,7 @@ final class Qcow2InPlace {
             throw new ImageException("Could not open '" + dst + "': No such file or directory");
         }
         b.clusterTarget((channel, path, sourceSize) ->
-                new Qcow2UpdaterSink(Qcow2Updater.open(channel, path, sourceSize, compress)));
+                Qcow2Updater.open(channel, path, sourceSize, compress));
         if (compress) {
             Compressors.setFallbackNotice(m -> System.err.println("qimg: " + m));
             int cs = h.clusterSize();

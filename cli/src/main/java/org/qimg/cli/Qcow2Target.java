@@ -1,7 +1,6 @@
 package org.qimg.cli;
 
 import org.qimg.converters.convert.ConvertOptions;
-import org.qimg.converters.convert.Qcow2WriterSink;
 import org.qimg.format.ImageException;
 import org.qimg.format.codec.Compressors;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
@@ -28,7 +27,7 @@ final class Qcow2Target {
             if (compress) {
                 w.compressedMode();
             }
-            return new Qcow2WriterSink(w);
+            return w;
         });
         if (compress) {
             Compressors.setFallbackNotice(m -> System.err.println("qimg: " + m));

@@ -1,5 +1,6 @@
 package org.qimg.converters.convert;
 
+import org.qimg.format.ClusterSink;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 

@@ -7,7 +7,6 @@ import org.qimg.converters.convert.CompressionPolicy;
 import org.qimg.converters.convert.ConvertOptions;
 import org.qimg.converters.convert.ConvertResult;
 import org.qimg.converters.convert.Converter;
-import org.qimg.converters.convert.Qcow2WriterSink;
 import org.qimg.format.DiskImage;
 import org.qimg.format.codec.CompressionType;
 import org.qimg.format.codec.Compressors;
@@ -33,8 +32,8 @@ public final class PolicyConvert {
         CompressionPolicy policy = policies.build(clusterSize, virtualSize);
         ConvertOptions options = ConvertOptions.builder()
                 .threads(threads)
-                .clusterTarget((channel, path, size) -> new Qcow2WriterSink(Qcow2Writer.create(channel, path,
-                        Qcow2CreateOptions.builder(size).clusterSize(clusterSize).compressionType(codec).build())))
+                .clusterTarget((channel, path, size) -> Qcow2Writer.create(channel, path,
+                        Qcow2CreateOptions.builder(size).clusterSize(clusterSize).compressionType(codec).build()))
                 .compress(() -> Compressors.create(codec, Compressors.defaultLevel(codec), clusterSize))
                 .policy(policy)
                 .build();

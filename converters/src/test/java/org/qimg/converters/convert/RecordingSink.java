@@ -1,5 +1,6 @@
 package org.qimg.converters.convert;
 
+import org.qimg.format.ClusterSink;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;

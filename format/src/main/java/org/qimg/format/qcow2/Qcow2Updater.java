@@ -1,6 +1,5 @@
 package org.qimg.format.qcow2;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.qimg.format.ClusterSink;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.ImageException;
 import org.qimg.format.UnsupportedFeatureException;
@@ -39,7 +39,7 @@ import org.qimg.format.io.Positional;
  *
  * <p>Not thread-safe; calls must come in increasing guest cluster order from one thread.
  */
-public final class Qcow2Updater implements Closeable {
+public final class Qcow2Updater implements ClusterSink {
     static final long OFFSET_MASK = 0x00fffffffffffe00L;
     static final long COPIED = 1L << 63;
     static final long COMPRESSED = 1L << 62;

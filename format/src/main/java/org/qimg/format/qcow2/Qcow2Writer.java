@@ -1,10 +1,10 @@
 package org.qimg.format.qcow2;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.qimg.format.ClusterSink;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.UnsupportedFeatureException;
@@ -25,7 +25,7 @@ import org.qimg.format.UnsupportedFeatureException;
  * <p>Memory: the L1 table, the current L2 table, one run buffer (at most max(2 MiB, cluster size)) and
  * the refcount blocks; nothing proportional to the guest data.
  */
-public final class Qcow2Writer implements Closeable {
+public final class Qcow2Writer implements ClusterSink {
     static final long COPIED = 1L << 63;
     static final long COMPRESSED = 1L << 62;
     static final long ZERO_FLAG = 1L;

@@ -1,12 +1,13 @@
-package org.qimg.converters.convert;
+package org.qimg.format;
 
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * A cluster-granular image writer (a qcow2 writer behind it). Called from one thread, in increasing cluster
- * order; clusters never handed over stay unallocated.
+ * A cluster-granular image writer: {@code Qcow2Writer} (a new image) or {@code Qcow2Updater} (an existing
+ * one, updated in place). Called from one thread, in increasing cluster order; clusters never handed over
+ * stay unallocated.
  */
 public interface ClusterSink extends Closeable {
     int clusterSize();
