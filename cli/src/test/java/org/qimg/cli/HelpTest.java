@@ -23,6 +23,17 @@ class HelpTest {
     }
 
     @Test
+    void aRunRegistersOnlyTheCommandItExecutes() {
+        assertThat(Main.commandOf(new String[] {"--debug", "compare", "-s", "a", "b"})).isEqualTo("compare");
+        assertThat(Main.commandOf(new String[] {"help", "convert"})).isNull();
+        assertThat(Main.commandOf(new String[] {"frobnicate", "x"})).isNull();
+        assertThat(Main.commandOf(new String[] {"--version"})).isNull();
+        assertThat(Main.commandLine("compare").getSubcommands().keySet()).containsExactly("compare");
+        assertThat(Main.commandLine().getSubcommands().keySet()).containsExactly("help", "info", "map", "convert",
+                "create", "measure", "check", "compare", "checksum", "analyze");
+    }
+
+    @Test
     void versionNamesTheProject() {
         StringWriter out = new StringWriter();
         int code = Main.run(new PrintWriter(out), new PrintWriter(new StringWriter()), "--version");
