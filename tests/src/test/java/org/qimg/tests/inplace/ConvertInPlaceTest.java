@@ -90,6 +90,23 @@ class ConvertInPlaceTest {
         return Qimg.inProcess(args);
     }
 
+    /** {@code convert -n -O qcow2 [-c] SRC DST}: the same arguments for qimg and qemu-img. */
+    private static String[] convertNArgs(Path src, Path target, boolean compress) {
+        List<String> args = new ArrayList<>(List.of("convert", "-n", "-O", "qcow2"));
+        if (compress) {
+            args.add("-c");
+        }
+        args.addAll(List.of(src.toString(), target.toString()));
+        return args.toArray(String[]::new);
+    }
+
+    /** Runs qimg's in-place convert, which must succeed and leave {@code qemu-img check} clean. */
+    private static void convertInPlaceClean(Path src, Path target, boolean compress) {
+        ProcResult r = qimg(convertNArgs(src, target, compress));
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertClean(target);
+    }
+
     private static void assertClean(Path image) {
         ProcResult r = qemu.imgResult("check", image.toString());
         assertThat(r.exitCode()).as(r.describe()).isZero();
@@ -108,22 +125,10 @@ class ConvertInPlaceTest {
         Path target = makeTarget(tag, opts, prefill, 4 * MIB);
         Path byQemu = dir.resolve(tag + "-qemu.qcow2");
         Files.copy(target, byQemu, StandardCopyOption.REPLACE_EXISTING);
-        List<String> args = new ArrayList<>(List.of("convert", "-n", "-O", "qcow2"));
-        if (compress) {
-            args.add("-c");
-        }
-        args.addAll(List.of(src.toString(), target.toString()));
-        ProcResult r = qimg(args.toArray(String[]::new));
-        assertThat(r.exitCode()).as(r.describe()).isZero();
-        assertClean(target);
+        convertInPlaceClean(src, target, compress);
         assertSameGuest(src, target);
 
-        List<String> q = new ArrayList<>(List.of("convert", "-n", "-O", "qcow2"));
-        if (compress) {
-            q.add("-c");
-        }
-        q.addAll(List.of(src.toString(), byQemu.toString()));
-        ProcResult qr = qemu.imgResult(q.toArray(String[]::new));
+        ProcResult qr = qemu.imgResult(convertNArgs(src, byQemu, compress));
         if (compress && !prefill.equals("none")) {
             // qemu-img cannot write a compressed cluster over an allocated one ("Compression can't overwrite
             // anything"): it fails where qimg replaces the cluster
@@ -162,14 +167,7 @@ class ConvertInPlaceTest {
         Path target = makeTarget("big-" + name, opts, prefill, size);
         Path before = dir.resolve("big-" + name + "-before.raw");
         qemu.img("convert", "-O", "raw", target.toString(), before.toString());
-        List<String> args = new ArrayList<>(List.of("convert", "-n", "-O", "qcow2"));
-        if (compress) {
-            args.add("-c");
-        }
-        args.addAll(List.of(src.toString(), target.toString()));
-        ProcResult r = qimg(args.toArray(String[]::new));
-        assertThat(r.exitCode()).as(r.describe()).isZero();
-        assertClean(target);
+        convertInPlaceClean(src, target, compress);
         Path after = dir.resolve("big-" + name + "-after.raw");
         qemu.img("convert", "-O", "raw", target.toString(), after.toString());
         byte[] a = Files.readAllBytes(after);
@@ -181,9 +179,7 @@ class ConvertInPlaceTest {
                 b.length))).as("tail").isEqualTo(-1);
         // qemu-img convert -n leaves the tail alone too
         Path byQemu = makeTarget("bigq-" + name, opts, prefill, size);
-        List<String> q = new ArrayList<>(args);
-        q.set(q.size() - 1, byQemu.toString());
-        ProcResult qr = qemu.imgResult(q.toArray(String[]::new));
+        ProcResult qr = qemu.imgResult(convertNArgs(src, byQemu, compress));
         if (qr.exitCode() == 0) {
             assertSameGuest(byQemu, target);
         }
@@ -326,14 +322,7 @@ class ConvertInPlaceTest {
         String tag = "tiny-rc" + refcountBits + (compress ? "-c" : "");
         Path target = makeTarget(tag, "cluster_size=512,refcount_bits=" + refcountBits, "none", 4 * MIB);
         long tableBefore = refcountTableOffset(target);
-        List<String> args = new ArrayList<>(List.of("convert", "-n", "-O", "qcow2"));
-        if (compress) {
-            args.add("-c");
-        }
-        args.addAll(List.of(src.toString(), target.toString()));
-        ProcResult r = qimg(args.toArray(String[]::new));
-        assertThat(r.exitCode()).as(r.describe()).isZero();
-        assertClean(target);
+        convertInPlaceClean(src, target, compress);
         assertSameGuest(src, target);
         if (refcountBits.equals("64") && !compress) {
             assertThat(refcountTableOffset(target)).as("refcount table moved").isNotEqualTo(tableBefore);
