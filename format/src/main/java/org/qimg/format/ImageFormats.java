@@ -17,6 +17,16 @@ public final class ImageFormats {
     private ImageFormats() {
     }
 
+    /**
+     * Loads the native helpers the readers use (JNA and libc, for allocated blocks and SEEK_DATA/SEEK_HOLE)
+     * now instead of on the first raw file opened. Loading them costs tens of milliseconds of class
+     * initialisation, so a program that calls this on a background thread overlaps it with its own
+     * start-up; calling it is never needed for correctness.
+     */
+    public static void preloadNatives() {
+        org.qimg.format.raw.HostFiles.preload();
+    }
+
     public static List<ImageFormat> all() {
         return FORMATS;
     }

@@ -46,6 +46,11 @@ public final class HostFiles {
         }
     }
 
+    /** Does nothing but make sure this class, and with it JNA and libc, is initialised. */
+    public static void preload() {
+        // the class initialiser (LIBC) did the work
+    }
+
     /**
      * Bytes allocated to {@code path} on disk ({@code st_blocks * 512}), as qemu-img's {@code actual-size}.
      * Uses glibc's {@code stat} on x86-64 and AArch64 Linux, where {@code st_blocks} is at byte 64 of
