@@ -26,6 +26,26 @@ public interface ClusterSink extends Closeable {
         writePlain(index, data);
     }
 
+    /**
+     * As {@link #writePlain(long, ByteBuffer, int, boolean)} with {@code data = base.slice(offset,
+     * clusterSize())}, except that the sink may go on reading {@code base} after returning instead of copying
+     * the cluster (a sink that writes consecutive clusters of one buffer with one system call saves a memory
+     * copy of all data). Before the caller changes or reuses {@code base}, it must call
+     * {@link #release(ByteBuffer)} with it.
+     */
+    default void writePlainBorrowed(long index, ByteBuffer base, int offset, int subclusterMask,
+                                    boolean startsWrite) throws IOException {
+        writePlain(index, base.slice(offset, clusterSize()), subclusterMask, startsWrite);
+    }
+
+    /**
+     * Ends every borrow of {@code base} made by {@link #writePlainBorrowed}: clusters of it not yet written
+     * are copied (or written) now, so the caller may reuse it. Cheap when nothing of {@code base} is pending.
+     */
+    default void release(ByteBuffer base) throws IOException {
+        // a sink that never borrows has nothing to release
+    }
+
     void writeCompressed(long index, ByteBuffer payload) throws IOException;
 
     /** Marks the cluster as reading zeros even when the image has a backing file. */

@@ -20,6 +20,8 @@ final class ClusterTargetWriter implements TargetWriter {
     private long heldIndex = -1;
     private int heldMask;
     private boolean heldStarts;
+    /** Request mode: the slot of the last request written, which the sink may still be reading. */
+    private Slot kept;
 
     ClusterTargetWriter(ClusterSink sink, boolean writeZeroClusters) {
         this(sink, writeZeroClusters, false, 0);
@@ -43,12 +45,20 @@ final class ClusterTargetWriter implements TargetWriter {
     }
 
     @Override
-    public void write(Chunk chunk, Slot slot) throws IOException {
+    public Slot write(Chunk chunk, Slot slot) throws IOException {
         if (requests) {
-            if (slot != null) {
-                writeRequest(chunk, slot);
+            if (slot == null) {
+                return null;
             }
-            return;
+            writeRequest(chunk, slot);
+            // The sink may still be reading this slot (its last allocation run is written when the next
+            // request starts one): keep it until the next request is written, then hand back the previous.
+            Slot reusable = kept;
+            kept = slot;
+            if (reusable != null) {
+                sink.release(reusable.in);
+            }
+            return reusable;
         }
         long first = chunk.start() / clusterSize;
         if (slot == null) {
@@ -58,7 +68,7 @@ final class ClusterTargetWriter implements TargetWriter {
                     sink.writeZero(first + i);
                 }
             }
-            return;
+            return null;
         }
         for (int c = 0; c < slot.clusters; c++) {
             switch (slot.kinds[c]) {
@@ -72,6 +82,7 @@ final class ClusterTargetWriter implements TargetWriter {
                 }
             }
         }
+        return slot;
     }
 
     private void writeRequest(Chunk chunk, Slot slot) throws IOException {
@@ -96,25 +107,26 @@ final class ClusterTargetWriter implements TargetWriter {
             } else {
                 flushHeld();
             }
-            ByteBuffer data = slot.in.slice(c * clusterSize, clusterSize);
             if (openEnd && c == slot.clusters - 1) {
                 if (held == null) {
                     held = ByteBuffer.allocateDirect(clusterSize);
+                } else {
+                    sink.release(held);
                 }
                 held.clear();
-                held.put(data).flip();
+                held.put(slot.in.slice(c * clusterSize, clusterSize)).flip();
                 heldIndex = index;
                 heldMask = mask;
                 heldStarts = starts;
             } else {
-                sink.writePlain(index, data, mask, starts);
+                sink.writePlainBorrowed(index, slot.in, c * clusterSize, mask, starts);
             }
         }
     }
 
     private void flushHeld() throws IOException {
         if (heldIndex >= 0) {
-            sink.writePlain(heldIndex, held.duplicate(), heldMask, heldStarts);
+            sink.writePlainBorrowed(heldIndex, held, 0, heldMask, heldStarts);
             heldIndex = -1;
         }
     }

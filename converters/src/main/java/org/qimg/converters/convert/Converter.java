@@ -119,7 +119,8 @@ public final class Converter {
         int granule = target.granule();
         boolean requests = requestMode(o);
         int chunk = requests ? QemuRequestPlanner.slotBytes(granule) : Math.max(granule, o.chunkSize / granule * granule);
-        int slotCount = 2 * o.threads + 1;
+        // request mode: the writer keeps the previous request's slot until the next one is written
+        int slotCount = 2 * o.threads + (requests ? 2 : 1);
         Planner planner = requests ? new QemuRequestPlanner(source, o.sparseSize > 0)::next
                 : new ChunkPlanner(source, granule, chunk)::next;
         Deque<Slot> free = new ArrayDeque<>();
@@ -154,11 +155,12 @@ public final class Converter {
                     }
                     Pending head = inflight.poll();
                     Slot done = head.result == null ? null : await(head.result);
+                    Slot reusable = done;
                     if (done == null || !target.writesAnyOrder()) {
-                        target.write(head.chunk, done);
+                        reusable = target.write(head.chunk, done);
                     }
-                    if (done != null) {
-                        free.add(done);
+                    if (reusable != null) {
+                        free.add(reusable);
                     }
                     o.progress.progress(head.chunk.end(), total);
                 }

@@ -34,12 +34,12 @@ final class RawTargetWriter implements TargetWriter {
     }
 
     @Override
-    public void write(Chunk chunk, Slot slot) throws IOException {
+    public Slot write(Chunk chunk, Slot slot) throws IOException {
         if (slot == null) {
             if (!targetZeroed) {
                 writeZeros(chunk.start(), chunk.length());
             }
-            return;
+            return null;
         }
         int done = 0;
         for (int i = 0; i < slot.runPairs; i++) {
@@ -54,6 +54,7 @@ final class RawTargetWriter implements TargetWriter {
         if (!targetZeroed && done < chunk.length()) {
             writeZeros(chunk.start() + done, chunk.length() - done);
         }
+        return slot;
     }
 
     private void writeZeros(long pos, long len) throws IOException {

@@ -11,8 +11,13 @@ interface TargetWriter extends Closeable {
     /** Granularity chunks are aligned to (512 for raw, the cluster size for qcow2). */
     int granule();
 
-    /** Writes a chunk; {@code slot} holds a data chunk's processed bytes, null for zero/skip chunks. */
-    void write(Chunk chunk, Slot slot) throws IOException;
+    /**
+     * Writes a chunk; {@code slot} holds a data chunk's processed bytes, null for zero/skip chunks. Returns
+     * the slot the caller may reuse now: {@code slot} itself, or, for a writer that keeps reading a slot's
+     * buffer after returning (to write without copying), an earlier slot it no longer needs, or null.
+     * A writer keeps at most one slot.
+     */
+    Slot write(Chunk chunk, Slot slot) throws IOException;
 
     /**
      * True when data chunks may be written in any order and from several threads at once (each byte of the

@@ -134,7 +134,8 @@ class ConverterTest {
 
     @Test
     void memoryInFlightIsBoundedWhileTheWriterIsStuck() throws Exception {
-        // a plain cluster target follows qemu-img's 2 MiB write requests: 12 chunks for 5 slots
+        // a plain cluster target follows qemu-img's 2 MiB write requests: 12 chunks for 6 slots (the writer
+        // keeps the previous request's slot, which its next allocation run may still be reading)
         MemoryImage img = new MemoryImage(dir.resolve("many"), 24 << 20, null);
         img.data(0, filled(24 << 20, (byte) 5));
         RecordingSink sink = new RecordingSink(CLUSTER);
@@ -148,12 +149,12 @@ class ConverterTest {
             assertThat(sink.firstWrite.await(20, TimeUnit.SECONDS)).isTrue();
             Thread.sleep(300);
             // the writer holds one chunk; workers may have finished the others, but no more than the slots
-            assertThat(img.reads.get()).isLessThanOrEqualTo(2 * threads + 1);
+            assertThat(img.reads.get()).isLessThanOrEqualTo(2 * threads + 2);
             sink.gate.countDown();
             ConvertResult r = f.get(60, TimeUnit.SECONDS);
             assertThat(img.reads.get()).isEqualTo(12);
             assertThat(r.maxSlotsUsed()).isLessThanOrEqualTo(r.slots());
-            assertThat(r.slots()).isEqualTo(2 * threads + 1);
+            assertThat(r.slots()).isEqualTo(2 * threads + 2);
         } finally {
             sink.gate.countDown();
             ex.shutdownNow();

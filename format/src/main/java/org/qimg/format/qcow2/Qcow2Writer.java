@@ -63,6 +63,9 @@ public final class Qcow2Writer implements ClusterSink {
     private final int runCapacity;
     private ByteBuffer runBuf;
     private long[] runBitmaps;
+    /** Where each cluster of the pending run is: runBuf (copied) or a caller's buffer (borrowed). */
+    private ByteBuffer[] runBase;
+    private int[] runOffset;
     private long runStart = -1;
     private int runCount;
 
@@ -135,6 +138,45 @@ public final class Qcow2Writer implements ClusterSink {
     }
 
     /**
+     * As {@link #writePlain(long, ByteBuffer, int, boolean)}, but the cluster is not copied: the run it joins
+     * is written straight from {@code base} (consecutive clusters of one buffer in one write) when the run is
+     * complete, or copied by {@link #release(ByteBuffer)}. Preallocated images and compressed mode write at
+     * once and never borrow.
+     */
+    @Override
+    public void writePlainBorrowed(long index, ByteBuffer base, int offset, int subclusterMask, boolean startsWrite)
+            throws IOException {
+        if (preallocData != null || compressedMode) {
+            writePlain(index, base.slice(offset, clusterSize), subclusterMask, startsWrite);
+            return;
+        }
+        if (offset < 0 || offset > base.capacity() - clusterSize) {
+            throw new IllegalArgumentException("cluster at " + offset + " is outside a buffer of "
+                    + base.capacity() + " bytes");
+        }
+        if (subclusterMask == 0) {
+            throw new IllegalArgumentException("writePlain of cluster " + index + " with no subcluster written");
+        }
+        checkIndex(index);
+        appendToRun(index, subclusterMask, startsWrite);
+        runBase[runCount] = base;
+        runOffset[runCount] = offset;
+        runCount++;
+    }
+
+    /** Copies the pending clusters borrowed from {@code base} into the run buffer. */
+    @Override
+    public void release(ByteBuffer base) {
+        for (int i = 0; i < runCount; i++) {
+            if (runBase[i] == base) {
+                runBuf.put(i * clusterSize, base, runOffset[i], clusterSize);
+                runBase[i] = runBuf;
+                runOffset[i] = i * clusterSize;
+            }
+        }
+    }
+
+    /**
      * Stores guest cluster {@code index} uncompressed, as the end result of qemu write requests into a fresh
      * image.
      *
@@ -165,6 +207,18 @@ public final class Qcow2Writer implements ClusterSink {
             }
             return;
         }
+        appendToRun(index, subclusterMask, startsWrite);
+        runBuf.put(runCount * clusterSize, data, data.position(), clusterSize);
+        runBase[runCount] = runBuf;
+        runOffset[runCount] = runCount * clusterSize;
+        runCount++;
+        if (compressedMode) {
+            flushRun();
+        }
+    }
+
+    /** Ends the pending run where cluster index cannot join it, then makes room for index in the run. */
+    private void appendToRun(long index, int subclusterMask, boolean startsWrite) throws IOException {
         if (runCount > 0 && (startsWrite || index != runStart + runCount
                 || index / l2Entries != runStart / l2Entries || runCount == runCapacity)) {
             flushRun();
@@ -172,17 +226,13 @@ public final class Qcow2Writer implements ClusterSink {
         if (runBuf == null) {
             runBuf = ByteBuffer.allocateDirect(runCapacity * clusterSize);
             runBitmaps = new long[runCapacity];
+            runBase = new ByteBuffer[runCapacity];
+            runOffset = new int[runCapacity];
         }
         if (runCount == 0) {
             runStart = index;
-            runBuf.clear();
         }
-        runBuf.put(data);
-        runBitmaps[runCount] = bitmap;
-        runCount++;
-        if (compressedMode) {
-            flushRun();
-        }
+        runBitmaps[runCount] = options.extendedL2() ? subclusterMask & ALL_ALLOCATED : 0;
     }
 
     /** Stores guest cluster {@code index} as a compressed payload ({@code payload.remaining()} bytes). */
@@ -299,18 +349,30 @@ public final class Qcow2Writer implements ClusterSink {
         }
         ByteBuffer l2 = l2For(runStart);
         long host = refcounts.allocClusters((long) runCount * clusterSize);
-        runBuf.flip();
+        long runBytes = (long) runCount * clusterSize;
         long last = runBitmaps[runCount - 1];
         if (options.extendedL2() && last != ALL_ALLOCATED) {
             // QEMU writes (data plus copy-on-write padding) only the subclusters a request touched: the
             // file ends after the last allocated subcluster when this run is the last thing in it.
             int subcluster = clusterSize / 32;
             int used = 64 - Long.numberOfLeadingZeros(last);
-            runBuf.limit((runCount - 1) * clusterSize + used * subcluster);
+            runBytes = (long) (runCount - 1) * clusterSize + (long) used * subcluster;
         }
-        file.write(host, runBuf);
+        // one write per stretch of clusters that lie back to back in one buffer
+        for (int i = 0; i < runCount;) {
+            int j = i + 1;
+            while (j < runCount && runBase[j] == runBase[i]
+                    && runOffset[j] == runOffset[i] + (j - i) * clusterSize) {
+                j++;
+            }
+            long from = (long) i * clusterSize;
+            int len = (int) (Math.min(runBytes, (long) j * clusterSize) - from);
+            file.write(host + from, runBase[i].slice(runOffset[i], len));
+            i = j;
+        }
         for (int i = 0; i < runCount; i++) {
             setEntry(l2, runStart + i, (host + ((long) i << clusterBits)) | COPIED, runBitmaps[i]);
+            runBase[i] = null;
         }
         runCount = 0;
     }
