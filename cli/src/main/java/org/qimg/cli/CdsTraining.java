@@ -1,0 +1,52 @@
+package org.qimg.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.qimg.format.ImageFormats;
+
+/**
+ * The training run the {@code qimg} launcher records a class list from (for its CDS archive): the common
+ * commands, run in this one JVM on a tiny image in the directory given as the only argument, so that one
+ * list names every class they load (a JDK's class list cannot be merged from several runs). Not a user
+ * command; it prints nothing and exits 0 whatever the commands report.
+ */
+public final class CdsTraining {
+    private CdsTraining() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1) {
+            System.err.println("usage: CdsTraining DIR");
+            System.exit(2);
+        }
+        ImageFormats.preloadNatives();
+        Path dir = Path.of(args[0]);
+        String raw = dir.resolve("a.raw").toString();
+        String qcow2 = dir.resolve("b.qcow2").toString();
+        try (FileChannel ch = FileChannel.open(Path.of(raw), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap("qimg".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 65536);
+            ch.truncate(1 << 20);
+            if (ch.size() < 1 << 20) {
+                ch.write(ByteBuffer.allocate(1), (1 << 20) - 1);
+            }
+        }
+        String[][] runs = {
+            {"convert", "-c", "--verify", "-O", "qcow2", raw, qcow2},
+            {"compare", raw, qcow2},
+            {"info", "--output=json", qcow2},
+            {"check", qcow2},
+            {"map", qcow2},
+            {"convert", "-O", "qcow2", raw, dir.resolve("c.qcow2").toString()},
+        };
+        PrintWriter sink = new PrintWriter(Writer.nullWriter());
+        for (String[] run : runs) {
+            Main.run(sink, sink, run);
+        }
+        System.exit(0);
+    }
+}
