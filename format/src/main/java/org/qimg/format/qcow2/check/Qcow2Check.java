@@ -55,7 +55,7 @@ public final class Qcow2Check {
             res.checkErrors++;
             throw ReferenceScan.failure("File too large", "more than 2^31 - 1 host clusters");
         }
-        long vsize = (c.header.virtualSize + 511) & ~511L;
+        long vsize = c.header.virtualSize & ~511L; // whole sectors, as QEMU's total_sectors
         res.totalClusters = (vsize + c.clusterSize() - 1) >>> c.clusterBits();
         c.imrt = new RefcountArray(nbClusters);
         ReferenceScan scan = new ReferenceScan(c);
