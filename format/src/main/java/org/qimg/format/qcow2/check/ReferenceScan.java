@@ -16,7 +16,8 @@ final class ReferenceScan {
     private static final int L1_CHUNK = 8192;
     private static final long MAX_SNAPSHOT_EXTRA = 1024;
 
-    record Snapshot(String id, String name, long l1Offset, long l1Size) {
+    /** One snapshot table entry; {@code extraDataSize} as stored (v3 entries need at least 16 bytes). */
+    record Snapshot(String id, String name, long l1Offset, long l1Size, long extraDataSize) {
     }
 
     private final CheckContext c;
@@ -329,7 +330,7 @@ final class ReferenceScan {
             if (pos - h.snapshotsOffset > 1024L * 65536) {
                 throw new CorruptImageException(f, h.snapshotsOffset, "snapshot table is too big");
             }
-            list.add(new Snapshot(id, name, l1Offset, l1Size));
+            list.add(new Snapshot(id, name, l1Offset, l1Size, extra));
         }
         sizeOut[0] = pos - h.snapshotsOffset;
         return list;
