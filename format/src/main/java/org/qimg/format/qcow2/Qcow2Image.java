@@ -170,7 +170,15 @@ public final class Qcow2Image implements DiskImage {
                     "backing chain loop: backing file '" + h.backingFile() + "' (" + real
                             + ") is already open above this image");
         }
-        return ImageFormats.open(bpath, h.extensions().backingFormat(), options.below(self));
+        try {
+            return ImageFormats.open(bpath, h.extensions().backingFormat(), options.below(self));
+        } catch (ImageException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("Could not open '")) {
+                // a plain open failure (a directory, a FIFO, no permission): say which image wanted it
+                throw new ImageException(f + ": could not open backing file: " + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     private static void closeQuietly(DiskImage img) {
