@@ -179,6 +179,57 @@ class HostileImageTest {
                 .exitCode()).isZero();
     }
 
+    /** v3 snapshot entries need 16 bytes of extra data; qemu-img check reports a shorter one as a corruption. */
+    @Test
+    void incompleteSnapshotEntryIsReportedAsQemuReportsIt() throws IOException {
+        Path img = dir.resolve("snap-incomplete.qcow2");
+        Files.copy(dir.resolve("zlib.qcow2"), img, StandardCopyOption.REPLACE_EXISTING);
+        Proc.ok(dir, "qemu-img", "snapshot", "-c", "s1", img.toString());
+        try (Qcow2Edit e = new Qcow2Edit(img)) {
+            e.put32(e.u64(64) + 36, 0); // extra_data_size of entry 0: 16 -> 0 (its extra data becomes padding)
+        }
+        ProcResult q = Proc.run(dir, "qemu-img", "check", "--output=json", img.toString());
+        ProcResult m = Qimg.inProcess("check", "--output=json", img.toString());
+        assertThat(q.exitCode()).isEqualTo(2);
+        assertThat(q.stderr()).contains("snapshot table entry 0 is incomplete");
+        assertThat(m.exitCode()).as("qimg check; stderr: %s", m.stderr()).isEqualTo(2);
+        assertThat(m.stdout()).isEqualTo(q.stdout());
+        assertThat(m.stderr().replace("qimg: ", "")).isEqualTo(q.stderr().replace("qemu-img: ", ""));
+    }
+
+    /**
+     * A refcount table entry of 0xfffffffffffffe00 is cluster-aligned with 512-byte clusters; qemu-img
+     * still maps and reads the image (only the refcounts are damaged). qimg's metadata-preallocation probe
+     * once read there at a negative position and failed every map, convert and checksum.
+     */
+    @Test
+    void refcountBlockOffsetWithBit63ReadsLikeQemu() throws IOException {
+        Path img = dir.resolve("c512-rt-huge.qcow2");
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=512", img.toString(), "4M");
+        Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 1 0 4k", "-c", "write -P 2 1M 512", img.toString());
+        try (Qcow2Edit e = new Qcow2Edit(img)) {
+            e.put64(e.reftableOffset(), 0xfffffffffffffe00L);
+        }
+        Path raw = dir.resolve("c512.raw");
+        Proc.ok(dir, "qemu-img", "convert", "-O", "raw", img.toString(), raw.toString());
+        ProcResult qmap = Proc.run(dir, "qemu-img", "map", "--output=json", img.toString());
+        ProcResult mmap = Qimg.inProcess("map", "--output=json", img.toString());
+        assertThat(mmap.exitCode()).as("qimg map; stderr: %s", mmap.stderr()).isZero();
+        assertThat(mmap.stdout()).isEqualTo(qmap.stdout());
+        assertThat(Qimg.inProcess("checksum", img.toString()).stdout()).startsWith(Digests.sha256(raw));
+    }
+
+    /** A backing file that is a directory: the error says which image wanted it. */
+    @Test
+    void backingFileThatIsADirectoryNamesTheImage() throws IOException {
+        Files.createDirectories(dir.resolve("adir"));
+        Path img = dir.resolve("dir-backed.qcow2");
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", "adir", "-F", "raw", img.toString(), "4M");
+        ProcResult r = Qimg.inProcess("convert", "-O", "raw", img.toString(), dir.resolve("d.raw").toString());
+        assertOneCleanError(r, img, 1);
+        assertThat(r.stderr()).contains("adir");
+    }
+
     /** Opening a FIFO for reading blocks until a writer comes; qemu-img hangs there, qimg refuses it. */
     @Test
     void fifoIsRefusedInsteadOfWaitedOn() {
