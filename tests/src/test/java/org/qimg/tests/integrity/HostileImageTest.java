@@ -230,6 +230,37 @@ class HostileImageTest {
         assertThat(r.stderr()).contains("adir");
     }
 
+    static Stream<Case> refcountTableDamage() {
+        return Stream.of(
+                // the refcount table then reads the L1 entry 0x80000000000N0000 as a refblock offset past 2^63
+                new Case("refcount table offset set to the L1 table's", "zlib", e -> e.put64(48, e.l1Offset())),
+                new Case("refcount table offset set to the L1 table's (v2)", "v2", e -> e.put64(48, e.l1Offset())),
+                new Case("refcount table entry with bit 63 set", "zlib",
+                        e -> e.put64(e.reftableOffset(), e.u64(e.reftableOffset()) | (1L << 63))));
+    }
+
+    /**
+     * A refcount block offset no file can reach: qemu-img check -r all cannot grow the file there, so it
+     * rebuilds the refcount structure and the image comes out clean; qimg must do the same, not claim a
+     * repair it could not make.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refcountTableDamage")
+    void unreachableRefcountBlockIsRebuiltByRepairAllAsQemuDoes(Case c) throws IOException {
+        Path ours = damaged(c.base, c.name, c.damage);
+        Path theirs = dir.resolve("theirs.qcow2");
+        Files.copy(ours, theirs, StandardCopyOption.REPLACE_EXISTING);
+        Proc.run(dir, "qemu-img", "check", "-r", "all", theirs.toString());
+        assertThat(Proc.run(dir, "qemu-img", "check", theirs.toString()).exitCode()).as("after qemu's repair").isZero();
+
+        ProcResult m = Qimg.inProcess("check", "-r", "all", ours.toString());
+        assertThat(m.exitCode()).as("qimg check -r all; stderr: %s", m.stderr()).isZero();
+        assertThat(m.stderr()).contains("ERROR could not resize image").contains("Rebuilding refcount structure");
+        assertThat(Proc.run(dir, "qemu-img", "check", ours.toString()).exitCode()).as("after qimg's repair").isZero();
+        assertThat(Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base + ".qcow2").toString(), ours.toString())
+                .exitCode()).isZero();
+    }
+
     /** Opening a FIFO for reading blocks until a writer comes; qemu-img hangs there, qimg refuses it. */
     @Test
     void fifoIsRefusedInsteadOfWaitedOn() {
