@@ -76,6 +76,23 @@ public final class ImageFormats {
         if (!Files.isReadable(path)) {
             throw new ImageException("Could not open '" + path + "': Permission denied");
         }
+        String special = specialFileKind(path);
+        if (special != null) {
+            // opening a FIFO for reading blocks until a writer appears: refuse instead of hanging
+            throw new ImageException("Could not open '" + path + "': is a " + special + ", not a disk image file");
+        }
+    }
+
+    /** "FIFO" or "socket" when {@code path} is one (on systems that report a POSIX file mode), else null. */
+    private static String specialFileKind(Path path) {
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(path, "unix:mode");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            return null;
+        }
+        int type = mode & 0170000;
+        return type == 0010000 ? "FIFO" : type == 0140000 ? "socket" : null;
     }
 
     /** Opens {@code path} as {@code format}, or as the probed format when {@code format} is null. */

@@ -30,14 +30,20 @@ final class ZstdClusterDecompressor implements ClusterDecompressor {
         }
         ctx.reset();
         try {
+            boolean frameDone = false;
             while (out.hasRemaining()) {
                 int inBefore = in.position();
                 int outBefore = out.position();
-                boolean frameDone = ctx.decompressDirectByteBufferStream(out, in);
+                frameDone = ctx.decompressDirectByteBufferStream(out, in);
                 if (out.hasRemaining() && (frameDone || (in.position() == inBefore && out.position() == outBefore))) {
                     throw new DataFormatException("zstd frame " + (frameDone ? "ended" : "stalled") + " after "
                             + out.position() + " bytes, before the cluster was full");
                 }
+            }
+            if (!frameDone) {
+                // as QEMU: a frame that is not complete once the cluster is full holds more than a cluster
+                throw new DataFormatException("zstd frame does not end with the cluster (" + out.position()
+                        + " bytes): it holds more data than a cluster");
             }
         } catch (ZstdException e) {
             throw new DataFormatException("zstd: " + e.getMessage());

@@ -13,6 +13,10 @@ public final class Positional {
 
     /** Fills {@code dst} from {@code position}; a short file is an error naming the file and offset. */
     public static void readFully(FileChannel ch, ByteBuffer dst, long position, Path file) throws IOException {
+        if (position < 0 && dst.hasRemaining()) {
+            throw new IOException(file + ": read at offset " + Long.toUnsignedString(position)
+                    + ", beyond 2^63 (a damaged offset field)");
+        }
         long pos = position;
         while (dst.hasRemaining()) {
             int n = ch.read(dst, pos);

@@ -113,7 +113,8 @@ final class MetadataPreallocation {
 
     /** Fills {@code dst} from {@code offset}; what lies past the end of the file reads as zeros. */
     private void readPadded(ByteBuffer dst, long offset) throws IOException {
-        long inFile = Math.max(0, Math.min(dst.remaining(), header.fileLength() - offset));
+        // an offset with bit 63 set (a damaged refcount table entry) lies past the end of any file
+        long inFile = offset < 0 ? 0 : Math.max(0, Math.min(dst.remaining(), header.fileLength() - offset));
         int limit = dst.limit();
         dst.limit(dst.position() + (int) inFile);
         Positional.readFully(channel, dst, offset, header.file());

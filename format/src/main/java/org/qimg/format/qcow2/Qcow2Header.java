@@ -250,6 +250,11 @@ public final class Qcow2Header {
         }
         checkTable(OFF_L1_OFFSET, "L1 table", l1TableOffset, l1Entries * 8);
         long rtClusters = Integer.toUnsignedLong(refcountTableClusters);
+        if (rtClusters == 0) {
+            // QEMU refuses such an image too ("Image does not contain a reference count table")
+            throw new CorruptImageException(f, OFF_REFTABLE_CLUSTERS, "refcount_table_clusters must be at least 1, "
+                    + "found 0: the image has no refcount table");
+        }
         if (rtClusters > MAX_REFCOUNT_TABLE_BYTES >> clusterBits) {
             throw new ImageLimitException(f + ": offset 56 (0x38): refcount table of " + rtClusters
                     + " clusters exceeds the limit of 8 MiB");

@@ -89,7 +89,9 @@ public final class Qcow2Image implements DiskImage {
         this.snapshots = List.copyOf(snapshots);
         this.bitmaps = List.copyOf(bitmaps);
         this.cache = cache;
-        this.virtualSize = header.virtualSize();
+        // QEMU counts whole 512-byte sectors (total_sectors = size / 512): a size field that is not a
+        // multiple of 512 loses its partial last sector
+        this.virtualSize = header.virtualSize() & ~511L;
         this.map = new ClusterMap(header, channel, l1, l1Offset, cache, virtualSize);
         this.prealloc = prealloc != null ? prealloc
                 : new MetadataPreallocation(header, channel, dataPath, dataLength);
@@ -139,8 +141,14 @@ public final class Qcow2Image implements DiskImage {
     }
 
     /** A file name from a header, relative to the directory of {@code image} unless absolute. */
-    static Path resolveBeside(Path image, String name) {
-        Path n = Path.of(name);
+    static Path resolveBeside(Path image, String name) throws ImageException {
+        Path n;
+        try {
+            n = Path.of(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ImageException(image + ": file name '" + name.replace("\0", "\\0") + "' in the header is not a "
+                    + "valid path: " + e.getReason());
+        }
         Path dir = image.getParent();
         return n.isAbsolute() || dir == null ? n : dir.resolve(n);
     }
@@ -162,7 +170,15 @@ public final class Qcow2Image implements DiskImage {
                     "backing chain loop: backing file '" + h.backingFile() + "' (" + real
                             + ") is already open above this image");
         }
-        return ImageFormats.open(bpath, h.extensions().backingFormat(), options.below(self));
+        try {
+            return ImageFormats.open(bpath, h.extensions().backingFormat(), options.below(self));
+        } catch (ImageException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("Could not open '")) {
+                // a plain open failure (a directory, a FIFO, no permission): say which image wanted it
+                throw new ImageException(f + ": could not open backing file: " + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     private static void closeQuietly(DiskImage img) {
@@ -376,7 +392,14 @@ public final class Qcow2Image implements DiskImage {
             data.put("extended-l2", header.hasExtendedL2());
         }
         String bf = header.backingFile();
-        String full = bf == null ? null : resolveBeside(path, bf).toString();
+        String full = bf;
+        if (bf != null) {
+            try {
+                full = resolveBeside(path, bf).toString();
+            } catch (ImageException e) {
+                // not a usable path (e.g. a NUL byte): show the name as stored
+            }
+        }
         return new ImageInfo("qcow2", virtualSize, header.clusterSize(), header.isDirty(), bf, full,
                 header.extensions().backingFormat(), "qcow2", data);
     }

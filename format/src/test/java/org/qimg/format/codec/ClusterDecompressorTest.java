@@ -84,4 +84,27 @@ class ClusterDecompressorTest {
             assertThat(dst.array()).isEqualTo(cluster());
         }
     }
+
+    /**
+     * A payload that expands to more than a cluster: QEMU's zlib reader accepts it (the cluster is full,
+     * Z_BUF_ERROR is approved) but its zstd reader fails when the frame is not complete at the cluster's end.
+     */
+    @ParameterizedTest
+    @EnumSource(CompressionType.class)
+    void payloadLongerThanTheClusterIsAnErrorForZstdOnly(CompressionType t) throws Exception {
+        byte[] twice = new byte[2 * CLUSTER];
+        System.arraycopy(cluster(), 0, twice, 0, CLUSTER);
+        System.arraycopy(cluster(), 0, twice, CLUSTER, CLUSTER);
+        byte[] payload = compress(t, twice);
+        try (ClusterDecompressor d = ClusterDecompressor.create(t)) {
+            ByteBuffer dst = ByteBuffer.allocate(CLUSTER);
+            Throwable e = catchThrowable(() -> d.decompress(ByteBuffer.wrap(payload), dst));
+            if (t == CompressionType.ZSTD) {
+                assertThat(e).isInstanceOf(DataFormatException.class).hasMessageContaining("more data than a cluster");
+            } else {
+                assertThat(e).isNull();
+                assertThat(dst.array()).isEqualTo(cluster());
+            }
+        }
+    }
 }

@@ -47,6 +47,14 @@ final class Qcow2Edit implements AutoCloseable {
         return b.getLong(0);
     }
 
+    void put32(long at, int v) throws IOException {
+        ch.write(ByteBuffer.allocate(4).putInt(0, v), at);
+    }
+
+    void putBytes(long at, byte[] b) throws IOException {
+        ch.write(ByteBuffer.wrap(b), at);
+    }
+
     void put64(long at, long v) throws IOException {
         ch.write(ByteBuffer.allocate(8).putLong(0, v), at);
     }

@@ -16,16 +16,21 @@ final class CheckHeader {
     static final long INCOMPAT_DIRTY = 1L;
     static final long INCOMPAT_CORRUPT = 1L << 1;
     static final long INCOMPAT_DATA_FILE = 1L << 2;
+    static final long INCOMPAT_COMPRESSION = 1L << 3;
     static final long INCOMPAT_EXTL2 = 1L << 4;
     static final long INCOMPAT_KNOWN = 0x1fL;
     static final long AUTOCLEAR_BITMAPS = 1L;
+    static final long AUTOCLEAR_DATA_FILE_RAW = 1L << 1;
     static final int BITMAPS_EXTENSION = 0x23852875;
+    static final int BACKING_FORMAT_EXTENSION = 0xe2792aca;
+    static final int CRYPTO_EXTENSION = 0x0537be77;
     static final long MAX_L1_BYTES = 32L << 20;
     static final long MAX_REFTABLE_BYTES = 8L << 20;
     static final long MAX_SNAPSHOTS = 65536;
     static final long MAX_BITMAP_DIRECTORY = 64L << 20;
     static final int OFF_INCOMPAT = 72;
     static final int OFF_REFTABLE_OFFSET = 48;
+    static final int OFF_COMPRESSION_TYPE = 104;
 
     int version;
     int clusterBits;
@@ -117,9 +122,41 @@ final class CheckHeader {
         if ((c.incompatible & INCOMPAT_DATA_FILE) != 0) {
             throw new UnsupportedFeatureException(f + ": qimg cannot check images with an external data file");
         }
+        long backingOffset = h.getLong(8);
+        if (Long.compareUnsigned(backingOffset, c.clusterSize()) > 0) {
+            throw new CorruptImageException(f, 8, "invalid backing file offset: must lie within the first cluster ("
+                    + c.clusterSize() + " bytes), found " + Long.toUnsignedString(backingOffset));
+        }
+        c.checkCompressionType(f, h);
         c.validate(f);
-        c.readExtensions(file, h.getLong(8));
+        c.readExtensions(file, backingOffset);
+        if ((c.autoclear & AUTOCLEAR_DATA_FILE_RAW) != 0) {
+            throw new CorruptImageException(f, 88, "data-file-raw autoclear bit (1) is set without an external "
+                    + "data file");
+        }
+        if (backingOffset != 0) {
+            long len = Integer.toUnsignedLong(h.getInt(16));
+            if (len > Math.min(1023, c.clusterSize() - backingOffset)) {
+                throw new CorruptImageException(f, 16, "backing file name of " + len + " bytes at offset "
+                        + backingOffset + " is too long (at most 1023 bytes, inside the first cluster)");
+            }
+        }
         return c;
+    }
+
+    /** The compression type byte (v3 headers longer than 104 bytes) and its incompatible bit must agree. */
+    private void checkCompressionType(String f, ByteBuffer h) throws IOException {
+        int type = headerLength > OFF_COMPRESSION_TYPE ? h.get(OFF_COMPRESSION_TYPE) & 0xff : 0;
+        if (type > 1) {
+            throw new UnsupportedFeatureException(f + ": offset 104 (0x68): unknown compression type " + type
+                    + " (qimg knows 0 = zlib, 1 = zstd)");
+        }
+        boolean bit = (incompatible & INCOMPAT_COMPRESSION) != 0;
+        if ((type != 0) != bit) {
+            throw new CorruptImageException(f, OFF_INCOMPAT, "compression type " + (type == 0 ? "zlib" : "zstd")
+                    + " requires the compression-type incompatible bit (3) to be " + (type == 0 ? "clear" : "set")
+                    + ", but it is " + (bit ? "set" : "clear"));
+        }
     }
 
     private void validate(String f) throws IOException {
@@ -133,11 +170,14 @@ final class CheckHeader {
             throw new CorruptImageException(f, 36, "L1 table too small: needs " + needed + " entries, l1_size is " + l1);
         }
         aligned(f, 40, "L1 table", l1Offset, l1);
-        if (reftableClusters == 0 || reftableClusters > MAX_REFTABLE_BYTES >> clusterBits) {
-            throw new CorruptImageException(f, 56, "refcount table must have 1.." + (MAX_REFTABLE_BYTES >> clusterBits)
-                    + " clusters, found " + reftableClusters);
+        endsInRange(f, 40, "L1 table", l1Offset, l1 * 8);
+        // no refcount table at all (0 clusters) is for the check to report, as QEMU does with BDRV_O_CHECK
+        if (reftableClusters > MAX_REFTABLE_BYTES >> clusterBits) {
+            throw new CorruptImageException(f, 56, "refcount table must have at most "
+                    + (MAX_REFTABLE_BYTES >> clusterBits) + " clusters, found " + reftableClusters);
         }
         aligned(f, 48, "refcount table", reftableOffset, reftableClusters);
+        endsInRange(f, 48, "refcount table", reftableOffset, reftableClusters << clusterBits);
         long snaps = Integer.toUnsignedLong(nbSnapshots);
         if (snaps > MAX_SNAPSHOTS) {
             throw new ImageLimitException(f + ": " + snaps + " snapshots exceed the limit of " + MAX_SNAPSHOTS);
@@ -152,27 +192,58 @@ final class CheckHeader {
         }
     }
 
+    /** As QEMU's qcow2_validate_table: the table must end below 2^63 ({@code bytes} is bounded by the caller). */
+    private static void endsInRange(String f, int field, String what, long offset, long bytes)
+            throws CorruptImageException {
+        if (offset > Long.MAX_VALUE - bytes) {
+            throw new CorruptImageException(f, field, what + " of " + bytes + " bytes at offset "
+                    + Long.toUnsignedString(offset) + " ends past 2^63");
+        }
+    }
+
+    /**
+     * Walks the header extensions as QEMU's qcow2_read_extensions does when it opens the image: up to the
+     * backing file name (or the end of the first cluster), an extension that runs past that end, a backing
+     * format name of 16 bytes or more and a LUKS header extension (the image is not LUKS-encrypted here)
+     * are errors; bytes past the end of the file read as zeros.
+     */
     private void readExtensions(ImageFile file, long backingOffset) throws IOException {
-        long end = backingOffset > headerLength && backingOffset <= clusterSize() ? backingOffset : clusterSize();
-        end = Math.min(end, file.length());
+        String f = file.path().toString();
+        long end = backingOffset != 0 ? backingOffset : clusterSize();
         if (end <= headerLength) {
             return;
         }
         ByteBuffer a = ByteBuffer.wrap(file.read(headerLength, (int) (end - headerLength)));
         int pos = 0;
-        while (a.limit() - pos >= 8) {
+        while (pos < a.limit()) {
+            long at = headerLength + pos;
+            if (a.limit() - pos < 8) {
+                throw new CorruptImageException(f, at, "header extension too large: its 8-byte header crosses "
+                        + "offset " + end);
+            }
             int type = a.getInt(pos);
             long len = Integer.toUnsignedLong(a.getInt(pos + 4));
             pos += 8;
-            if (type == 0 || len > a.limit() - pos) {
-                break;
+            if (len > a.limit() - pos) {
+                throw new CorruptImageException(f, at, String.format("header extension too large: 0x%08x has "
+                        + "length %d, but only %d bytes remain before offset %d", type, len, a.limit() - pos, end));
+            }
+            if (type == 0) {
+                return;
+            }
+            if (type == BACKING_FORMAT_EXTENSION && len >= 16) {
+                throw new CorruptImageException(f, at, "backing format name must be at most 15 bytes, found " + len);
+            }
+            if (type == CRYPTO_EXTENSION) {
+                throw new CorruptImageException(f, at, "full disk encryption header extension present but the image "
+                        + "is not LUKS-encrypted (crypt_method 0)");
             }
             if (type == BITMAPS_EXTENSION && len >= 24 && (autoclear & AUTOCLEAR_BITMAPS) != 0) {
                 bitmapCount = a.getInt(pos);
                 bitmapDirSize = a.getLong(pos + 8);
                 bitmapDirOffset = a.getLong(pos + 16);
                 if (bitmapCount < 0 || bitmapDirSize < 0 || bitmapDirSize > MAX_BITMAP_DIRECTORY) {
-                    throw new CorruptImageException(file.path().toString(), headerLength + pos, "bitmaps extension: "
+                    throw new CorruptImageException(f, at + 8, "bitmaps extension: "
                             + "directory of " + bitmapDirSize + " bytes exceeds " + MAX_BITMAP_DIRECTORY);
                 }
             }

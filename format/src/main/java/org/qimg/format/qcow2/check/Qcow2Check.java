@@ -31,6 +31,7 @@ public final class Qcow2Check {
             List<ReferenceScan.Snapshot> snaps = ReferenceScan.readSnapshots(file, h, snapSize);
             StoredRefcounts stored = new StoredRefcounts(file, h);
             CheckContext c = new CheckContext(file, h, stored, log, mode);
+            checkSnapshotEntries(c, snaps);
             try {
                 checkRefcounts(c, snaps, snapSize[0]);
             } catch (ReferenceScan.CheckFailure e) {
@@ -46,6 +47,23 @@ public final class Qcow2Check {
         }
     }
 
+    /**
+     * As QEMU's check of the snapshot table: every v3 entry needs 16 bytes of extra data (the 64-bit VM
+     * state size and the disk size). QEMU's -r all rewrites the table; qimg does not, so it reports the
+     * entry as an error in every mode.
+     */
+    private static void checkSnapshotEntries(CheckContext c, List<ReferenceScan.Snapshot> snaps) {
+        if (c.header.version < 3) {
+            return;
+        }
+        for (int i = 0; i < snaps.size(); i++) {
+            if (snaps.get(i).extraDataSize() < 16) {
+                c.res.corruptions++;
+                c.log("ERROR snapshot table entry %d is incomplete", i);
+            }
+        }
+    }
+
     private static void checkRefcounts(CheckContext c, List<ReferenceScan.Snapshot> snaps, long snapSize)
             throws IOException {
         CheckResult res = c.res;
@@ -55,7 +73,7 @@ public final class Qcow2Check {
             res.checkErrors++;
             throw ReferenceScan.failure("File too large", "more than 2^31 - 1 host clusters");
         }
-        long vsize = (c.header.virtualSize + 511) & ~511L;
+        long vsize = c.header.virtualSize & ~511L; // whole sectors, as QEMU's total_sectors
         res.totalClusters = (vsize + c.clusterSize() - 1) >>> c.clusterBits();
         c.imrt = new RefcountArray(nbClusters);
         ReferenceScan scan = new ReferenceScan(c);

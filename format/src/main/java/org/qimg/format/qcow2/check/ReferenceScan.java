@@ -16,7 +16,8 @@ final class ReferenceScan {
     private static final int L1_CHUNK = 8192;
     private static final long MAX_SNAPSHOT_EXTRA = 1024;
 
-    record Snapshot(String id, String name, long l1Offset, long l1Size) {
+    /** One snapshot table entry; {@code extraDataSize} as stored (v3 entries need at least 16 bytes). */
+    record Snapshot(String id, String name, long l1Offset, long l1Size, long extraDataSize) {
     }
 
     private final CheckContext c;
@@ -284,7 +285,13 @@ final class ReferenceScan {
                 c.res.corruptions++;
                 c.log("%s refcount block %d is outside image", fix.fixErrors() ? "Repairing" : "ERROR", i);
                 if (fix.fixErrors()) {
-                    c.file.growTo(off + c.clusterSize());
+                    // as QEMU: grow the file to hold the block; if that cannot be done, rebuild instead
+                    String failure = growFor(off);
+                    if (failure != null) {
+                        rebuild = true;
+                        c.log("ERROR could not resize image: %s", failure);
+                        continue;
+                    }
                     c.imrt.grow((c.file.length() + c.clusterSize() - 1) >>> c.clusterBits());
                     c.res.corruptions--;
                     c.res.corruptionsFixed++;
@@ -302,6 +309,27 @@ final class ReferenceScan {
             }
         }
         return rebuild;
+    }
+
+    /**
+     * Grows the file so that the refcount block at {@code off} lies inside it; returns null, or the reason
+     * it cannot (an offset past 2^63 - cluster size, more host clusters than a check can count, or the
+     * file system refusing the size).
+     */
+    private String growFor(long off) {
+        long cs = c.clusterSize();
+        if (off < 0 || off > Long.MAX_VALUE - cs) {
+            return "Invalid argument";
+        }
+        if (((off + cs + cs - 1) >>> c.clusterBits()) > RefcountArray.MAX_ENTRIES) {
+            return "File too large";
+        }
+        try {
+            c.file.growTo(off + cs);
+        } catch (IOException e) {
+            return e.getMessage() != null ? e.getMessage() : "Input/output error";
+        }
+        return null;
     }
 
     /** Reads the snapshot table (QEMU refuses to open an image whose table is malformed; so do we). */
@@ -329,7 +357,7 @@ final class ReferenceScan {
             if (pos - h.snapshotsOffset > 1024L * 65536) {
                 throw new CorruptImageException(f, h.snapshotsOffset, "snapshot table is too big");
             }
-            list.add(new Snapshot(id, name, l1Offset, l1Size));
+            list.add(new Snapshot(id, name, l1Offset, l1Size, extra));
         }
         sizeOut[0] = pos - h.snapshotsOffset;
         return list;
