@@ -108,7 +108,7 @@ final class ConvertCommand implements Callable<Integer> {
             b.threads(threads);
         }
         if (sparse != null) {
-            b.sparseSize(Sizes.parse("buffer size for sparse output", sparse));
+            b.sparseSize(Sizes.parse("buffer size for sparse output", sparse, spec.commandLine().getErr()));
         }
         String target = targetFormat.toLowerCase(java.util.Locale.ROOT);
         PlainPolicies policies;

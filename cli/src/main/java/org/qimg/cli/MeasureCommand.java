@@ -52,11 +52,7 @@ final class MeasureCommand implements Callable<Integer> {
         String opts = String.join(",", options);
         MeasureResult r;
         if (size != null) {
-            long s = Qcow2CreateOptions.parseSize(size);
-            if (s < 0) {
-                throw new ExitCodeException(1, "Invalid image size specified. Must be between 0 and "
-                        + Long.MAX_VALUE + ".");
-            }
+            long s = Sizes.parse("image size", size, spec.commandLine().getErr());
             r = ImageMeasure.measure(outFormat, opts, s, null);
         } else {
             try (DiskImage img = ImageFormats.open(file, format)) {
