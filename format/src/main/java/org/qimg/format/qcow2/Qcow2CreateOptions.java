@@ -348,8 +348,8 @@ public final class Qcow2CreateOptions {
 
     private static boolean parseBool(String key, String v) throws ImageException {
         return switch (v) {
-            case "on", "yes", "true" -> true;
-            case "off", "no", "false" -> false;
+            case "on", "yes", "true", "y" -> true;
+            case "off", "no", "false", "n" -> false;
             default -> throw new ImageException("Parameter '" + key + "' expects 'on' or 'off'");
         };
     }
@@ -444,6 +444,11 @@ public final class Qcow2CreateOptions {
         /** The backing format given so far, or null. */
         public String backingFormat() {
             return backingFormat;
+        }
+
+        /** The refcount width given so far (0 when the value given cannot be one). */
+        public int refcountBits() {
+            return refcountBits;
         }
 
         /** Whether {@code key} was given with {@link #set}. */
