@@ -48,6 +48,9 @@ class CreateArgumentsOracleTest {
         "qcow2 | compat=0.10,compression_type=zstd | 4M", "qcow2 | compat=0.10,extended_l2=on,cluster_size=4k | 4M",
         "qcow2 | compat=1.0,preallocation=bogus,compression_type=lz4 | 4M", "qcow2 | size=1M | 4M",
         "qcow2 | backing_fmt=raw | 4M", "qcow2 | lazy_refcounts=yes | 4M",
+        // extended L2 preallocation ends the file at the subcluster holding the guest end
+        "qcow2 | cluster_size=2M,extended_l2=on,preallocation=metadata | 5910528",
+        "qcow2 | extended_l2=on,preallocation=metadata | 1.3M", "qcow2 | cluster_size=32k,extended_l2=on,preallocation=metadata | 3000k",
     })
     void createMatchesQemuImg(String spec) throws Exception {
         String[] p = spec.split("\\|", -1);
