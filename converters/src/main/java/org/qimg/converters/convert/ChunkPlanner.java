@@ -6,7 +6,8 @@ import java.io.IOException;
  * Cuts the guest disk into chunks from metadata alone: known-zero (or, with a target backing file,
  * unallocated) ranges of whole granules become one chunk each and are never read; data is cut at
  * chunk-size boundaries. Small holes between data runs are read with the data rather than split off.
- * With {@code readZeros}, known-zero ranges are read as data too (qemu-img {@code -c -S 0} compresses them).
+ * With {@code readZeros}, known-zero ranges are read as data too: with {@code -S 0} qemu-img writes them as data
+ * (compressed with {@code -c}, allocated clusters of zeros otherwise).
  */
 final class ChunkPlanner {
     /** Holes shorter than this inside a chunk window are read along with the data around them. */

@@ -121,7 +121,7 @@ public final class Converter {
         int chunk = requests ? QemuRequestPlanner.slotBytes(granule) : Math.max(granule, o.chunkSize / granule * granule);
         int slotCount = 2 * o.threads + 1;
         Planner planner = requests ? new QemuRequestPlanner(source, o.sparseSize > 0)::next
-                : new ChunkPlanner(source, granule, chunk, o.compressed() && o.sparseSize == 0)::next;
+                : new ChunkPlanner(source, granule, chunk, o.clusterTarget != null && o.sparseSize == 0)::next;
         Deque<Slot> free = new ArrayDeque<>();
         for (int i = 0; i < slotCount; i++) {
             free.add(new Slot(chunk, granule, o.compressed()));

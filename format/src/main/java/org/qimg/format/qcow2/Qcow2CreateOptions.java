@@ -451,6 +451,11 @@ public final class Qcow2CreateOptions {
             return refcountBits;
         }
 
+        /** The value given for {@code key} (as printed by qemu-img), or null. */
+        public String given(String key) {
+            return given.get(key);
+        }
+
         /** Whether {@code key} was given with {@link #set}. */
         public boolean isSet(String key) {
             return given.containsKey(key);

@@ -61,7 +61,90 @@ class ConvertOptionsOracleTest {
                 "write -P 4 100k 100k");
     }
 
-    /** "SOURCE | ARGS": qemu-img -c -S 0 compresses zero clusters too (they are written as data). */
+    /** "ARGS" before SRC DST: refused by both, with the same exit code and message, and no target left. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "-O qcow2 -B base.raw", "-O qcow2 -o backing_file=base.raw", "-O qcow2 -m 17", "-O qcow2 -m 0",
+        "-O qcow2 -m x", "-O qcow2 -S 1000", "-O qcow2 -S 32M", "-O qcow2 -c -o preallocation=metadata",
+        "-O qcow2 -o cluster_size=3000", "-O qcow2 -o compat=0.10,refcount_bits=8", "-O qcow2 -o compression_type=lz4",
+        "-O qcow2 -o extended_l2=on,cluster_size=4k", "-O qcow2 -n -o cluster_size=4k",
+    })
+    void refusedAsQemuImg(String args) throws Exception {
+        Files.write(dir.resolve("base.raw"), new byte[4096]);
+        List<String> a = new ArrayList<>(List.of("convert", "-f", "raw"));
+        a.addAll(List.of(args.split(" ")));
+        a.add(dir.resolve("zeros.raw").toString());
+        String tag = "e" + Integer.toHexString(args.hashCode());
+        Path theirs = dir.resolve(tag + "-qemu.qcow2");
+        Path ours = dir.resolve(tag + "-qimg.qcow2");
+        List<String> q = new ArrayList<>(a);
+        q.add(theirs.toString());
+        ProcResult qr = new Qemu(dir).imgResult(q.toArray(String[]::new));
+        a.add(ours.toString());
+        ProcResult r = Qimg.inProcess(a.toArray(String[]::new));
+        assertThat(qr.exitCode()).as(qr.stderr()).isNotZero();
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(qr.exitCode());
+        assertThat(r.stderr().replace(ours.toString(), "F").replace("qimg: ", "P: "))
+                .isEqualTo(qr.stderr().replace(theirs.toString(), "F").replace("qemu-img: ", "P: "));
+        assertThat(Files.exists(ours)).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-S 0", "-S 0 -o cluster_size=4k"})
+    void inPlaceFullyAllocatedAsQemuImg(String args) throws Exception {
+        // -n -S 0: zero ranges are written as data (allocated zero clusters), not as zero flags
+        String tag = "n" + Integer.toHexString(args.hashCode());
+        Path theirs = dir.resolve(tag + "-qemu.qcow2");
+        Path ours = dir.resolve(tag + "-qimg.qcow2");
+        String[] create = args.contains("-o") ? new String[] {"-o", "cluster_size=4k"} : new String[0];
+        for (Path p : List.of(theirs, ours)) {
+            List<String> c = new ArrayList<>(List.of("create", "-q", "-f", "qcow2"));
+            c.addAll(List.of(create));
+            c.addAll(List.of(p.toString(), "1M"));
+            new Qemu(dir).img(c.toArray(String[]::new));
+        }
+        String src = dir.resolve("zeros.raw").toString();
+        Proc.ok(dir, "qemu-img", "convert", "-n", "-S", "0", "-f", "raw", "-O", "qcow2", src, theirs.toString());
+        ProcResult r = Qimg.inProcess("convert", "-n", "-S", "0", "-f", "raw", "-O", "qcow2", src, ours.toString());
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        String mapOurs = new Qemu(dir).img("map", "--output=json", ours.toString());
+        String mapTheirs = new Qemu(dir).img("map", "--output=json", theirs.toString());
+        assertThat(Files.size(ours)).isEqualTo(Files.size(theirs));
+        assertThat(allocation(mapOurs)).isEqualTo(allocation(mapTheirs));
+        assertThat(new Qemu(dir).imgResult("check", ours.toString()).exitCode()).isZero();
+    }
+
+    /** qemu-img map JSON reduced to "start+length:zero/data" runs, neighbours with equal flags merged. */
+    private static List<String> allocation(String mapJson) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "\"start\": (\\d+), \"length\": (\\d+), \"depth\": \\d+, \"present\": (\\w+), \"zero\": (\\w+),"
+                        + " \"data\": (\\w+)").matcher(mapJson);
+        List<String> runs = new ArrayList<>();
+        long start = -1;
+        long end = -1;
+        String flags = null;
+        while (m.find()) {
+            String f = m.group(3) + "/" + m.group(4) + "/" + m.group(5);
+            long s = Long.parseLong(m.group(1));
+            if (f.equals(flags) && s == end) {
+                end += Long.parseLong(m.group(2));
+                continue;
+            }
+            if (flags != null) {
+                runs.add(start + "+" + (end - start) + ":" + flags);
+            }
+            start = s;
+            end = s + Long.parseLong(m.group(2));
+            flags = f;
+        }
+        if (flags != null) {
+            runs.add(start + "+" + (end - start) + ":" + flags);
+        }
+        assertThat(runs).as("runs parsed from %s", mapJson).isNotEmpty();
+        return runs;
+    }
+
+    /** "SOURCE | ARGS": the same file as qemu-img's, byte for byte. */
     @ParameterizedTest
     @ValueSource(strings = {
         "zeros.raw | -c -S 0", "tiny.raw | -c -S 0", "zeros.qcow2 | -c -S 0", "zeros.raw | -c -S 0 -o cluster_size=4k",
@@ -71,6 +154,9 @@ class ConvertOptionsOracleTest {
         "zlib4k.qcow2 | -o cluster_size=512", "zlib64k.qcow2 | -o cluster_size=512", "zlib4k.qcow2 | -o cluster_size=1k",
         "zlib4k.qcow2 | ", "zlib64k.qcow2 | -o cluster_size=512,refcount_bits=64", "frag.qcow2 | -o cluster_size=512",
         "zlib4k.qcow2 | -o cluster_size=16k,extended_l2=on",
+        // preallocated extended-L2 target whose guest end is inside the last cluster
+        "zeros.raw | -o cluster_size=2M,extended_l2=on,preallocation=metadata",
+        "big.raw | -o cluster_size=64k,extended_l2=on,preallocation=metadata",
     })
     void sameFileAsQemuImg(String spec) throws Exception {
         String[] p = spec.split("\\|");
