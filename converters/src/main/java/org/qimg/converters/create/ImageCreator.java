@@ -47,7 +47,7 @@ public final class ImageCreator {
                     s = Qcow2CreateOptions.parseSize(e.getValue());
                 }
                 if (backingFile != null) {
-                    throw new UnsupportedFeatureException("Format driver 'raw' does not support backing files");
+                    throw new UnsupportedFeatureException("Backing file not supported for file format 'raw'");
                 }
                 if (s == null || s < 0) {
                     throw new ImageException("Image creation needs a size parameter");

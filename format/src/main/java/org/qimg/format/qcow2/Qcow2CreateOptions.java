@@ -657,10 +657,6 @@ public final class Qcow2CreateOptions {
                 throw new ImageException("Non-zlib compression type is only supported with compatibility level 1.1"
                         + " and above" + v3);
             }
-            if (backingFile != null && preallocation != Preallocation.OFF) {
-                throw new UnsupportedFeatureException("qimg cannot preallocate an image with a backing file"
-                        + " (qemu-img can with extended_l2=on)");
-            }
             if (unsupportedPreallocation != null) {
                 throw new UnsupportedFeatureException("Preallocation mode '" + unsupportedPreallocation
                         + "' is not supported by qimg (use off or metadata)");

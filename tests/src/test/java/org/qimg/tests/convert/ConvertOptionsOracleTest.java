@@ -114,6 +114,28 @@ class ConvertOptionsOracleTest {
         assertThat(new Qemu(dir).imgResult("check", ours.toString()).exitCode()).isZero();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"extended_l2=on,preallocation=metadata", "extended_l2=on,preallocation=metadata,cluster_size=32k"})
+    void preallocatedOverlayReadsAsQemuImgs(String opts) throws Exception {
+        // qemu-img allows preallocation with a backing file when extended L2 keeps subclusters unallocated
+        Qemu q = new Qemu(dir);
+        Path top = dir.resolve("top-" + opts.length() + ".qcow2");
+        q.img("create", "-q", "-f", "qcow2", "-b", "zeros.raw", "-F", "raw", top.toString());
+        q.io(top, "qcow2", "write -P 0x5a 70k 8k", "write -z 200k 64k");
+        Path theirs = dir.resolve("pt-" + opts.length() + "-qemu.qcow2");
+        Path ours = dir.resolve("pt-" + opts.length() + "-qimg.qcow2");
+        String base = dir.resolve("zeros.raw").toString();
+        Proc.ok(dir, "qemu-img", "convert", "-O", "qcow2", "-B", base, "-F", "raw", "-o", opts, top.toString(),
+                theirs.toString());
+        ProcResult r = Qimg.inProcess("convert", "-O", "qcow2", "-B", base, "-F", "raw", "-o", opts, top.toString(),
+                ours.toString());
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(q.imgResult("check", ours.toString()).exitCode()).isZero();
+        assertThat(q.imgResult("compare", ours.toString(), theirs.toString()).exitCode()).isZero();
+        assertThat(q.imgResult("compare", ours.toString(), top.toString()).exitCode()).isZero();
+        assertThat(Files.size(ours)).isEqualTo(Files.size(theirs));
+    }
+
     /** qemu-img map JSON reduced to "start+length:zero/data" runs, neighbours with equal flags merged. */
     private static List<String> allocation(String mapJson) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(

@@ -25,8 +25,52 @@ class CreateArgumentsOracleTest {
     static Path dir;
 
     @BeforeAll
-    static void qemu() {
+    static void qemu() throws Exception {
         Qemu.assumeInstalled();
+        byte[] b = new byte[3 << 20];
+        java.util.Arrays.fill(b, 100_000, 300_000, (byte) 7);
+        Files.write(dir.resolve("base.raw"), b);
+        new Qemu(dir).img("create", "-q", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "mid.qcow2", "5000k");
+    }
+
+    /** "BACKING ARGS | -o OPTIONS | SIZE" for qcow2, run in the directory holding base.raw and mid.qcow2. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        // preallocation with a backing file is allowed with extended L2 (entries keep reading from the backing)
+        "-b base.raw -F raw | extended_l2=on,preallocation=metadata | ",
+        "-b base.raw -F raw | extended_l2=on,preallocation=metadata | 1M",
+        "-b mid.qcow2 -F qcow2 | extended_l2=on,preallocation=metadata,cluster_size=32k | ",
+        "-b base.raw -F raw | preallocation=metadata | ", "-b base.raw -F raw | compat=0.10 | 2M",
+        "-F raw | | 1M", "-b mid.qcow2 -F qcow2 | size=1M | 2M",
+    })
+    void createWithBackingMatchesQemuImg(String spec) throws Exception {
+        String[] p = spec.split("\\|", -1);
+        String tag = "b" + Integer.toHexString(spec.hashCode());
+        ProcResult q = new Qemu(dir).imgResult(backingArgs(p, tag + "-qemu"));
+        ProcResult r = Qimg.inProcess(backingArgs(p, dir.resolve(tag + "-qimg").toString()));
+        Path theirs = dir.resolve(tag + "-qemu");
+        Path ours = dir.resolve(tag + "-qimg");
+        assertThat(r.exitCode()).as("qemu-img said %s, qimg %s", q.stderr(), r.stderr()).isEqualTo(q.exitCode());
+        assertThat(normalize(r.stderr(), ours)).isEqualTo(normalize(q.stderr().replace(tag + "-qemu", ours.toString()),
+                ours));
+        assertThat(Files.exists(ours)).isEqualTo(Files.exists(theirs));
+        if (Files.exists(theirs)) {
+            assertThat(Digests.md5(ours)).isEqualTo(Digests.md5(theirs));
+        }
+    }
+
+    private static String[] backingArgs(String[] spec, String file) {
+        List<String> a = new ArrayList<>(List.of("create", "-f", "qcow2"));
+        a.addAll(List.of(spec[0].trim().split(" ")));
+        if (!spec[1].isBlank()) {
+            a.add("-o");
+            a.add(spec[1].trim());
+        }
+        a.add(file);
+        if (!spec[2].isBlank()) {
+            a.add(spec[2].trim());
+        }
+        return a.toArray(String[]::new);
     }
 
     /** "FORMAT | -o OPTIONS | SIZE" (OPTIONS may be empty). */
