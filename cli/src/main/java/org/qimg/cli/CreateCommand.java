@@ -68,7 +68,12 @@ final class CreateCommand implements Callable<Integer> {
             ImageCreator.create(plan);
         } catch (ImageException e) {
             String m = e.getMessage();
-            throw new ImageException(m.startsWith(file + ": ") ? m : file + ": " + m, e);
+            m = m.startsWith(file + ": ") ? m : file + ": " + m;
+            int h = m.indexOf(ImageCreator.HINT);
+            if (h >= 0) { // qemu-img's hint: its own lines after the message
+                throw new ExitCodeException(1, m.substring(0, h), m.substring(h + ImageCreator.HINT.length()));
+            }
+            throw new ImageException(m, e);
         }
         return 0;
     }

@@ -16,6 +16,9 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         PrintWriter err = cl.getErr();
         String m = ex instanceof ExitCodeException ? lines(ex) : message(ex);
         err.println("qimg: " + m);
+        if (ex instanceof ExitCodeException e && e.hint() != null) {
+            err.print(e.hint());
+        }
         if (debugRequested(parsed)) {
             ex.printStackTrace(err);
         }

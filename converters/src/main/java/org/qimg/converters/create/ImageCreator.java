@@ -26,6 +26,12 @@ public final class ImageCreator {
             ImageException refused) {
     }
 
+    /**
+     * Separates an error message from the hint qemu-img prints after it (its own lines, no program prefix,
+     * exactly as given, e.g. "Detected format of raw." without a newline).
+     */
+    public static final String HINT = "\n";
+
     private ImageCreator() {
     }
 
@@ -77,7 +83,16 @@ public final class ImageCreator {
                 b.backingFile(back, backFmt);
                 if (back != null) {
                     if (backFmt == null) {
-                        throw new ImageException(file + ": Backing file specified without backing format");
+                        // as qemu-img: the backing file is opened (probed) first, then the missing format refused
+                        String detected;
+                        try {
+                            detected = ImageFormats.probe(resolve(file, back)).name();
+                        } catch (ImageException e) {
+                            throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing"
+                                    + " image.\n", e);
+                        }
+                        throw new ImageException(file + ": Backing file specified without backing format" + HINT
+                                + "Detected format of " + detected + ".");
                     }
                     long backingSize = backingSize(file, back, backFmt);
                     if (!b.isSet("size")) {
@@ -137,12 +152,18 @@ public final class ImageCreator {
         }
     }
 
-    private static long backingSize(Path file, String backing, String format) throws IOException {
+    /** The backing file's path as QEMU combines it: relative names against the new image's directory as given. */
+    private static Path resolve(Path file, String backing) {
         Path p = Path.of(backing);
         if (!p.isAbsolute()) {
-            Path parent = file.toAbsolutePath().getParent();
+            Path parent = file.getParent();
             p = parent == null ? p : parent.resolve(p);
         }
+        return p;
+    }
+
+    private static long backingSize(Path file, String backing, String format) throws IOException {
+        Path p = resolve(file, backing);
         try (DiskImage img = ImageFormats.open(p, format)) {
             return img.virtualSize();
         } catch (UnsupportedFeatureException e) {
@@ -150,9 +171,9 @@ public final class ImageCreator {
             if (s != null && format.equals("qcow2")) {
                 return s;
             }
-            throw new ImageException(file + ": Could not open backing image: " + e.getMessage(), e);
+            throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing image.\n", e);
         } catch (ImageException e) {
-            throw new ImageException(file + ": Could not open backing image: " + e.getMessage(), e);
+            throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing image.\n", e);
         }
     }
 
