@@ -46,8 +46,9 @@ final class ConvertCommand implements Callable<Integer> {
             + "(multiple of 512, default 4k; 0 writes everything).")
     String sparse;
 
-    @Option(names = "-m", paramLabel = "N", description = "Worker threads (default: number of cores).")
-    Integer threads;
+    @Option(names = "-m", paramLabel = "N", description = "Worker threads, 1 to 16 as qemu-img's -m (default: number"
+            + " of cores).")
+    String threads;
 
     @Option(names = "-l", paramLabel = "SNAPSHOT", description = "Convert this internal snapshot: ID_OR_NAME, or "
             + "snapshot.id=ID[,snapshot.name=NAME].")
@@ -105,10 +106,10 @@ final class ConvertCommand implements Callable<Integer> {
         List<String> srcs = files.subList(0, files.size() - 1);
         ConvertOptions.Builder b = ConvertOptions.builder();
         if (threads != null) {
-            b.threads(threads);
+            b.threads(threads(threads));
         }
         if (sparse != null) {
-            b.sparseSize(Sizes.parse("buffer size for sparse output", sparse));
+            b.sparseSize(Sizes.parse("buffer size for sparse output", sparse, spec.commandLine().getErr()));
         }
         String target = targetFormat.toLowerCase(java.util.Locale.ROOT);
         PlainPolicies policies;
@@ -137,7 +138,7 @@ final class ConvertCommand implements Callable<Integer> {
             case "qcow2" -> {
                 if (noCreate) {
                     if (!createOptions.isEmpty()) {
-                        throw new ImageException("-o cannot be used together with -n");
+                        throw new ImageException("-o has no effect when skipping image creation");
                     }
                     if (backing != null) {
                         throw new ImageException("-B cannot be used together with -n");
@@ -146,7 +147,7 @@ final class ConvertCommand implements Callable<Integer> {
                     break;
                 }
                 clusterSize = Qcow2Target.configure(b, String.join(",", createOptions), backing, backingFormat,
-                        compress).clusterSize();
+                        compress, dst, srcs.size()).clusterSize();
             }
             default -> throw new ImageException("Unknown file format '" + targetFormat + "' (qimg writes raw, qcow2)");
         }
@@ -202,6 +203,31 @@ final class ConvertCommand implements Callable<Integer> {
             throw new ExitCodeException(1, "verify failed: " + dst + ": Content mismatch at offset " + r.offset()
                     + "!" + (remove ? " (the target was removed)" : ""));
         }
+    }
+
+    /** {@code -m} as qemu-img reads it (strtol base 0, whole text) and bounds it (1 to 16). */
+    private static int threads(String text) {
+        long n;
+        try {
+            String t = text.strip();
+            boolean neg = t.startsWith("-");
+            if (t.startsWith("+") || neg) {
+                t = t.substring(1);
+            }
+            int radix = t.startsWith("0x") || t.startsWith("0X") ? 16 : t.length() > 1 && t.startsWith("0") ? 8 : 10;
+            String digits = radix == 16 ? t.substring(2) : t;
+            if (digits.isEmpty() || digits.startsWith("+") || digits.startsWith("-")) {
+                throw new NumberFormatException(text);
+            }
+            n = Long.parseLong(digits, radix) * (neg ? -1 : 1);
+        } catch (NumberFormatException e) {
+            n = 0;
+        }
+        if (n < 1 || n > 16) {
+            throw new ExitCodeException(1, "Invalid number of coroutines. Allowed number of coroutines is between 1"
+                    + " and 16");
+        }
+        return (int) n;
     }
 
     /** Checks a {@code -t}/{@code -T} value the way qemu-img does; null stays null. */

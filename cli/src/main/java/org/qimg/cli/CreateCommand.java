@@ -57,25 +57,24 @@ final class CreateCommand implements Callable<Integer> {
         }
         Long bytes = null;
         if (size != null) {
-            long s = Qcow2CreateOptions.parseSize(size);
-            if (s < 0) {
-                throw new ExitCodeException(1, "Invalid image size specified. You may use k, M, G, T, P or E"
-                        + " suffixes for kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
-            }
-            bytes = s;
+            bytes = Sizes.parse("image size", size, spec.commandLine().getErr());
         }
-        ImageCreator.Plan plan;
         try {
-            plan = ImageCreator.plan(file, format, opts, backing, backingFormat, bytes);
+            ImageCreator.Plan plan = ImageCreator.plan(file, format, opts, backing, backingFormat, bytes);
+            if (!quiet) {
+                out.println("Formatting '" + file + "', fmt=" + plan.format() + " " + plan.description());
+                out.flush();
+            }
+            ImageCreator.create(plan);
         } catch (ImageException e) {
             String m = e.getMessage();
-            throw new ImageException(m.startsWith(file + ": ") ? m : file + ": " + m, e);
+            m = m.startsWith(file + ": ") ? m : file + ": " + m;
+            int h = m.indexOf(ImageCreator.HINT);
+            if (h >= 0) { // qemu-img's hint: its own lines after the message
+                throw new ExitCodeException(1, m.substring(0, h), m.substring(h + ImageCreator.HINT.length()));
+            }
+            throw new ImageException(m, e);
         }
-        if (!quiet) {
-            out.println("Formatting '" + file + "', fmt=" + plan.format() + " " + plan.description());
-            out.flush();
-        }
-        ImageCreator.create(plan);
         return 0;
     }
 }

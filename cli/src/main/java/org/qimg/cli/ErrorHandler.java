@@ -14,7 +14,11 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
-        err.println("qimg: " + message(ex));
+        String m = ex instanceof ExitCodeException ? lines(ex) : message(ex);
+        err.println("qimg: " + m);
+        if (ex instanceof ExitCodeException e && e.hint() != null) {
+            err.print(e.hint());
+        }
         if (debugRequested(parsed)) {
             ex.printStackTrace(err);
         }
@@ -32,6 +36,12 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
                 : ex.getCommandLine().getCommandName() + " ") + "--help' for more information.");
         err.flush();
         return EXIT_ERROR;
+    }
+
+    /** A message that qemu-img prints on several lines: each line gets the "qimg: " prefix. */
+    private static String lines(Throwable ex) {
+        String m = ex.getMessage();
+        return m == null || m.isBlank() ? message(ex) : m.replace("\n", System.lineSeparator() + "qimg: ");
     }
 
     static String message(Throwable ex) {

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.qimg.converters.convert.SnapshotSpec;
 import org.qimg.converters.measure.ImageMeasure;
 import org.qimg.converters.measure.MeasureResult;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
-import org.qimg.format.qcow2.Qcow2CreateOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,13 +35,31 @@ final class MeasureCommand implements Callable<Integer> {
     @Option(names = "-f", description = "Source image format (probed when absent).")
     String format;
 
+    @Option(names = "-l", paramLabel = "SNAPSHOT", description = "Measure this internal snapshot of FILE: ID_OR_NAME,"
+            + " or snapshot.id=ID[,snapshot.name=NAME].")
+    String snapshot;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE")
     Path file;
+
+    /** ImageMeasure, with its messages printed on as many lines as qemu-img prints them. */
+    private MeasureResult measure(String opts, Long size, DiskImage img) throws java.io.IOException {
+        try {
+            return ImageMeasure.measure(outFormat, opts, size, img);
+        } catch (org.qimg.format.UnsupportedFeatureException e) {
+            throw e;
+        } catch (org.qimg.format.ImageException e) {
+            throw new ExitCodeException(1, e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
         if (!output.equals("human") && !output.equals("json")) {
             throw new ExitCodeException(1, "--output must be used with human or json as argument.");
+        }
+        if (file == null && (format != null || snapshot != null)) {
+            throw new ExitCodeException(1, "--image-opts, -f, and -l require a filename argument.");
         }
         if (size != null && file != null) {
             throw new ExitCodeException(1, "--size N cannot be used together with a filename.");
@@ -52,15 +70,18 @@ final class MeasureCommand implements Callable<Integer> {
         String opts = String.join(",", options);
         MeasureResult r;
         if (size != null) {
-            long s = Qcow2CreateOptions.parseSize(size);
-            if (s < 0) {
-                throw new ExitCodeException(1, "Invalid image size specified. Must be between 0 and "
-                        + Long.MAX_VALUE + ".");
-            }
-            r = ImageMeasure.measure(outFormat, opts, s, null);
+            long s = Sizes.parse("image size", size, spec.commandLine().getErr());
+            r = measure(opts, s, null);
         } else {
+            SnapshotSpec snap = snapshot == null ? null : SnapshotSpec.parse(snapshot);
             try (DiskImage img = ImageFormats.open(file, format)) {
-                r = ImageMeasure.measure(outFormat, opts, null, img);
+                if (snap == null) {
+                    r = measure(opts, null, img);
+                } else {
+                    try (DiskImage at = snap.open(img)) {
+                        r = measure(opts, null, at);
+                    }
+                }
             }
         }
         var out = spec.commandLine().getOut();

@@ -1,24 +1,42 @@
 package org.qimg.cli;
 
+import java.io.PrintWriter;
 import java.util.Locale;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
-import picocli.CommandLine;
 
 /**
- * qemu-img's {@code cvtnum} for options such as {@code map -s/-l} and {@code convert -S}: a byte count with an
- * optional binary suffix (k, M, G, T, P, E; B for bytes). The rules are {@link Qcow2CreateOptions#parseSize}'s,
- * the one size parser that create, measure and {@code -o size=} use too; this adds qemu-img's message.
+ * qemu-img's {@code cvtnum} for sizes given as arguments (create SIZE, measure --size, convert -S, map -s/-l):
+ * {@link Qcow2CreateOptions#parseSize}'s rules, the one size parser that {@code -o size=} uses too, with
+ * qemu-img's messages and its deprecation warning for a suffix on a hex number.
  */
 final class Sizes {
     private Sizes() {
     }
 
+    /** As {@link #parse(String, String, PrintWriter)} without the hex-suffix warning. */
     static long parse(String what, String text) {
+        return parse(what, text, null);
+    }
+
+    /**
+     * @param what the quantity as qemu-img names it in its message, e.g. "image size"
+     * @param warnings where the hex-suffix warning goes, or null for none
+     */
+    static long parse(String what, String text, PrintWriter warnings) {
         long v = Qcow2CreateOptions.parseSize(text);
+        String name = what.toLowerCase(Locale.ROOT);
+        if (v == Qcow2CreateOptions.SIZE_OUT_OF_RANGE) {
+            throw new ExitCodeException(1, "Invalid " + name + " specified. Must be between 0 and "
+                    + Long.MAX_VALUE + ".");
+        }
         if (v < 0) {
-            throw new CommandLine.TypeConversionException("Invalid " + what.toLowerCase(Locale.ROOT)
-                    + " specified. You may use k, M, G, T, P or E suffixes for kilobytes, megabytes, gigabytes,"
-                    + " terabytes, petabytes and exabytes.");
+            // qemu-img reports this in two lines
+            throw new ExitCodeException(1, "Invalid " + name + " specified. You may use k, M, G, T, P or E suffixes"
+                    + " for\nkilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
+        }
+        if (warnings != null && Qcow2CreateOptions.hexWithSuffix(text)) {
+            warnings.println("qimg: warning: Using a multiplier suffix on hex numbers is deprecated: " + text);
+            warnings.flush();
         }
         return v;
     }

@@ -6,6 +6,8 @@ import java.io.IOException;
  * Cuts the guest disk into chunks from metadata alone: known-zero (or, with a target backing file,
  * unallocated) ranges of whole granules become one chunk each and are never read; data is cut at
  * chunk-size boundaries. Small holes between data runs are read with the data rather than split off.
+ * With {@code readZeros}, known-zero ranges are read as data too: with {@code -S 0} qemu-img writes them as data
+ * (compressed with {@code -c}, allocated clusters of zeros otherwise).
  */
 final class ChunkPlanner {
     /** Holes shorter than this inside a chunk window are read along with the data around them. */
@@ -15,10 +17,12 @@ final class ChunkPlanner {
     private final long size;
     private final int granule;
     private final int chunkSize;
+    private final boolean readZeros;
     private long pos;
     private long seq;
 
-    ChunkPlanner(ConcatSource source, int granule, int chunkSize) {
+    ChunkPlanner(ConcatSource source, int granule, int chunkSize, boolean readZeros) {
+        this.readZeros = readZeros;
         this.source = source;
         this.size = source.size();
         this.granule = granule;
@@ -30,12 +34,12 @@ final class ChunkPlanner {
         if (pos >= size) {
             return null;
         }
-        ConcatSource.Run r = source.runAt(pos, size - pos);
+        ConcatSource.Run r = run(pos);
         if (r.kind() != ConcatSource.Kind.DATA) {
             long end = pos + r.length();
             // merge following runs of the same kind so a large hole is one chunk
             while (end < size) {
-                ConcatSource.Run n = source.runAt(end, size - end);
+                ConcatSource.Run n = run(end);
                 if (n.kind() != r.kind()) {
                     break;
                 }
@@ -51,13 +55,18 @@ final class ChunkPlanner {
         long window = Math.min(size, (pos / chunkSize + 1) * chunkSize);
         long end = alignUp(pos + (r.kind() == ConcatSource.Kind.DATA ? r.length() : 1), window);
         while (end < window) {
-            ConcatSource.Run n = source.runAt(end, size - end);
+            ConcatSource.Run n = run(end);
             if (n.kind() != ConcatSource.Kind.DATA && n.length() >= Math.min(MIN_SPLIT_HOLE, window - end)) {
                 break;
             }
             end = alignUp(end + n.length(), window);
         }
         return emit(end, ConcatSource.Kind.DATA);
+    }
+
+    private ConcatSource.Run run(long at) throws IOException {
+        ConcatSource.Run r = source.runAt(at, size - at);
+        return readZeros && r.kind() == ConcatSource.Kind.ZERO ? new ConcatSource.Run(r.length(), ConcatSource.Kind.DATA) : r;
     }
 
     private long alignUp(long v, long cap) {

@@ -79,10 +79,11 @@ final class ChunkProcessor implements AutoCloseable {
                 slot.kinds[c] = zero && sparseSize > 0 ? Slot.ZERO : Slot.PLAIN;
                 continue;
             }
-            if (zero) {
+            if (zero && sparseSize > 0) {
                 slot.kinds[c] = Slot.ZERO;
                 continue;
             }
+            // with -S 0 qemu-img compresses zero clusters as well
             ByteBuffer cluster = in.slice(off, granule);
             slot.kinds[c] = Slot.PLAIN;
             if (policy.attempt(first + c, cluster.duplicate())) {

@@ -6,6 +6,7 @@ import java.util.List;
 import org.qimg.converters.chain.BlockStatus;
 import org.qimg.converters.chain.ChainWalker;
 import org.qimg.format.DiskImage;
+import org.qimg.format.qcow2.Qcow2Image;
 
 /**
  * Several source images seen as one guest disk, one after the other, as {@code qemu-img convert SRC1 SRC2 DST}
@@ -53,6 +54,19 @@ final class ConcatSource {
     }
 
     Run runAt(long pos, long max) throws IOException {
+        return runAt(pos, max, false);
+    }
+
+    /**
+     * Like {@link #runAt(long, long)}, but a data run that starts in a compressed qcow2 cluster ends with that
+     * cluster, as QEMU's block status answers (compressed clusters one at a time): qemu-img convert makes
+     * one request per such run, and the requests decide where the target's metadata clusters land.
+     */
+    Run requestRunAt(long pos, long max) throws IOException {
+        return runAt(pos, max, true);
+    }
+
+    private Run runAt(long pos, long max, boolean compressedOneByOne) throws IOException {
         int i = indexOf(pos);
         DiskImage img = images.get(i);
         long local = pos - starts[i];
@@ -65,6 +79,10 @@ final class ConcatSource {
             k = Kind.ZERO;
         } else if (s.data()) {
             k = Kind.DATA;
+            if (compressedOneByOne && s.layer() instanceof Qcow2Image q && q.compressedPayload(local) != null) {
+                long cs = q.info().clusterSize();
+                return new Run(Math.min(s.length(), (local / cs + 1) * cs - local), k);
+            }
         } else {
             k = Kind.SKIP;
         }

@@ -56,6 +56,8 @@ public final class ConvertOptions {
         private Supplier<ClusterCompressor> compressors;
         private CompressionPolicy policy = CompressionPolicy.QEMU;
         private int threads = Runtime.getRuntime().availableProcessors();
+        /** qemu-img's largest -S: MAX_BUF_SECTORS (32768) sectors. */
+        public static final int MAX_SPARSE_SIZE = 32768 * 512;
         private int sparseSize = DEFAULT_SPARSE_SIZE;
         private boolean targetIsZero;
         private boolean noCreate;
@@ -89,11 +91,12 @@ public final class ConvertOptions {
             return this;
         }
 
-        /** qemu-img's {@code -S}: a multiple of 512; 0 writes every byte (no holes). */
+        /** qemu-img's {@code -S}: a multiple of 512 up to 16 MiB; 0 writes every byte (no holes). */
         public Builder sparseSize(long bytes) {
-            if (bytes < 0 || bytes % 512 != 0 || bytes > Integer.MAX_VALUE - 511) {
-                throw new IllegalArgumentException("Invalid buffer size for sparse output specified. "
-                        + "Valid sizes are multiples of 512 up to 2147483136");
+            if (bytes < 0 || bytes % 512 != 0 || bytes > MAX_SPARSE_SIZE) {
+                throw new IllegalArgumentException("Invalid buffer size for sparse output specified. Valid sizes are"
+                        + " multiples of 512 up to " + MAX_SPARSE_SIZE + ". Select 0 to disable sparse detection"
+                        + " (fully allocates output).");
             }
             this.sparseSize = (int) bytes;
             return this;

@@ -122,7 +122,7 @@ public final class Converter {
         // request mode: the writer keeps the previous request's slot until the next one is written
         int slotCount = 2 * o.threads + (requests ? 2 : 1);
         Planner planner = requests ? new QemuRequestPlanner(source, o.sparseSize > 0)::next
-                : new ChunkPlanner(source, granule, chunk)::next;
+                : new ChunkPlanner(source, granule, chunk, o.clusterTarget != null && o.sparseSize == 0)::next;
         Deque<Slot> free = new ArrayDeque<>();
         for (int i = 0; i < slotCount; i++) {
             free.add(new Slot(chunk, granule, o.compressed()));

@@ -40,7 +40,7 @@ final class QemuRequestPlanner {
             return null;
         }
         if (pos >= statusEnd) {
-            ConcatSource.Run r = source.runAt(pos, Math.min(size - pos, STATUS_MAX));
+            ConcatSource.Run r = source.requestRunAt(pos, Math.min(size - pos, STATUS_MAX));
             long n = (r.length() + 511) & ~511L;
             long align = source.alignmentAt(pos);
             long tail = (pos - source.partStart(pos) + n) % align;

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
+import org.qimg.format.ImageLimitException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
 import org.qimg.format.qcow2.Qcow2Writer;
@@ -18,9 +19,18 @@ public final class ImageCreator {
      * A parsed create request.
      *
      * @param description the options as qemu-img prints them after {@code Formatting 'FILE', fmt=FMT }
+     * @param refused     null, or why the options cannot make an image: qemu-img finds some errors only after it
+     *                    has printed the "Formatting" line, so {@link #create} throws this one
      */
-    public record Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description) {
+    public record Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description,
+            ImageException refused) {
     }
+
+    /**
+     * Separates an error message from the hint qemu-img prints after it (its own lines, no program prefix,
+     * exactly as given, e.g. "Detected format of raw." without a newline).
+     */
+    public static final String HINT = "\n";
 
     private ImageCreator() {
     }
@@ -43,37 +53,61 @@ public final class ImageCreator {
                     s = Qcow2CreateOptions.parseSize(e.getValue());
                 }
                 if (backingFile != null) {
-                    throw new UnsupportedFeatureException("Format driver 'raw' does not support backing files");
+                    throw new UnsupportedFeatureException("Backing file not supported for file format 'raw'");
                 }
                 if (s == null || s < 0) {
                     throw new ImageException("Image creation needs a size parameter");
                 }
-                return new Plan(file, "raw", s, null, "size=" + s);
+                return new Plan(file, "raw", s, null, "size=" + s, null);
             }
             case "qcow2" -> {
                 Qcow2CreateOptions.Builder b = Qcow2CreateOptions.builder(size == null ? 0 : size);
+                b.apply(opts);
+                if (size != null && b.isSet("size")) {
+                    throw new ImageException(file + ": The image size must be specified only once");
+                }
                 if (size != null) {
                     b.set("size", Long.toString(size));
                 }
-                b.apply(opts);
-                Qcow2CreateOptions probe = b.build();
-                String back = backingFile != null ? backingFile : probe.backingFile();
-                String backFmt = backingFormat != null ? backingFormat : probe.backingFormat();
-                boolean sizeGiven = size != null || Qcow2CreateOptions.splitOptions(opts).containsKey("size");
+                String back = backingFile != null ? backingFile : b.backingFile();
+                String backFmt = backingFormat != null ? backingFormat : b.backingFormat();
+                if (back != null) {
+                    if (back.equals(file.toString())) {
+                        throw new ImageException(file + ": Error: Trying to create an image with the same filename as"
+                                + " the backing file");
+                    }
+                    if (back.isEmpty()) {
+                        throw new ImageException(file + ": Expected backing file name, got empty string");
+                    }
+                }
+                b.backingFile(back, backFmt);
                 if (back != null) {
                     if (backFmt == null) {
-                        throw new ImageException(file + ": Backing file specified without backing format");
+                        // as qemu-img: the backing file is opened (probed) first, then the missing format refused
+                        String detected;
+                        try {
+                            detected = ImageFormats.probe(resolve(file, back)).name();
+                        } catch (ImageException e) {
+                            throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing"
+                                    + " image.\n", e);
+                        }
+                        throw new ImageException(file + ": Backing file specified without backing format" + HINT
+                                + "Detected format of " + detected + ".");
                     }
                     long backingSize = backingSize(file, back, backFmt);
-                    if (!sizeGiven) {
+                    if (!b.isSet("size")) {
                         b.set("size", Long.toString(backingSize));
                     }
-                    b.backingFile(back, backFmt);
-                } else if (!sizeGiven) {
+                } else if (!b.isSet("size")) {
                     throw new ImageException("Image creation needs a size parameter");
                 }
-                Qcow2CreateOptions o = b.build();
-                return new Plan(file, "qcow2", o.virtualSize(), o, o.describe());
+                String description = b.describe();
+                try {
+                    Qcow2CreateOptions o = b.build();
+                    return new Plan(file, "qcow2", o.virtualSize(), o, description, null);
+                } catch (ImageException e) {
+                    return new Plan(file, "qcow2", -1, null, description, e);
+                }
             }
             default -> throw new UnsupportedFeatureException("Unknown file format '" + format + "' (qimg creates raw or qcow2)");
         }
@@ -81,30 +115,55 @@ public final class ImageCreator {
 
     /** Writes the image the plan describes (replacing any existing file). */
     public static void create(Plan plan) throws IOException {
+        if (plan.refused() != null) {
+            throw plan.refused();
+        }
         try (FileChannel ch = FileChannel.open(plan.file(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING)) {
             if (plan.format().equals("raw")) {
                 long len = (plan.size() + 511) / 512 * 512;
                 if (len > 0) {
                     ch.truncate(0);
-                    ch.write(java.nio.ByteBuffer.allocate(1), len - 1);
+                    try {
+                        ch.write(java.nio.ByteBuffer.allocate(1), len - 1);
+                    } catch (IOException e) {
+                        if ("File too large".equals(e.getMessage())) { // EFBIG: as qemu-img words it
+                            throw new ImageLimitException("The image size is too large for file format 'raw'");
+                        }
+                        throw e;
+                    }
                     ch.truncate(len);
                 }
                 // A sparse file: write nothing but the length (the last byte written above is zero).
                 return;
             }
-            Qcow2Writer w = Qcow2Writer.create(ch, plan.file(), plan.qcow2());
+            Qcow2Writer w;
+            try {
+                w = Qcow2Writer.create(ch, plan.file(), plan.qcow2());
+            } catch (ImageLimitException e) {
+                // QEMU's EFBIG (L1 table over 32 MiB), worded as qemu-img create words it; like qemu-img, remove
+                // the file (already truncated) rather than leave an empty one
+                java.nio.file.Files.deleteIfExists(plan.file());
+                throw new ImageLimitException("The image size is too large for file format 'qcow2' (try using a larger"
+                        + " cluster size)");
+            }
             w.finish();
             ch.force(true);
         }
     }
 
-    private static long backingSize(Path file, String backing, String format) throws IOException {
+    /** The backing file's path as QEMU combines it: relative names against the new image's directory as given. */
+    private static Path resolve(Path file, String backing) {
         Path p = Path.of(backing);
         if (!p.isAbsolute()) {
-            Path parent = file.toAbsolutePath().getParent();
+            Path parent = file.getParent();
             p = parent == null ? p : parent.resolve(p);
         }
+        return p;
+    }
+
+    private static long backingSize(Path file, String backing, String format) throws IOException {
+        Path p = resolve(file, backing);
         try (DiskImage img = ImageFormats.open(p, format)) {
             return img.virtualSize();
         } catch (UnsupportedFeatureException e) {
@@ -112,9 +171,9 @@ public final class ImageCreator {
             if (s != null && format.equals("qcow2")) {
                 return s;
             }
-            throw new ImageException(file + ": Could not open backing image: " + e.getMessage(), e);
+            throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing image.\n", e);
         } catch (ImageException e) {
-            throw new ImageException(file + ": Could not open backing image: " + e.getMessage(), e);
+            throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing image.\n", e);
         }
     }
 

@@ -2,12 +2,14 @@ package org.qimg.converters.measure;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.Set;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
 import org.qimg.format.qcow2.WriterMath;
+import static org.qimg.format.qcow2.Qcow2CreateOptions.DEFAULT_CLUSTER_SIZE;
 
 /**
  * {@code qemu-img measure}: the size a new image of format raw or qcow2 needs, from a virtual size or
@@ -37,36 +39,99 @@ public final class ImageMeasure {
         };
     }
 
-    private static MeasureResult measureRaw(String optionString, Long size, DiskImage source) throws ImageException {
+    /** Option names qemu-img 7.2 accepts for a raw target (raw's and the file protocol's create options). */
+    private static final Set<String> RAW_KEYS = Set.of("size", "preallocation", "nocow", "extent_size_hint");
+    /** The same for qcow2 (qimg's compression_level too); the ones measure does not use are parsed only. */
+    private static final Set<String> QCOW2_KEYS = Set.of("size", "compat", "backing_file", "backing_fmt",
+            "encryption", "cluster_size", "preallocation", "lazy_refcounts", "refcount_bits", "compression_type",
+            "extended_l2", "data_file", "data_file_raw", "nocow", "extent_size_hint", "compression_level");
+
+    /** qemu-img measure's parse of {@code -o}: an unknown key also names the format in a second line. */
+    private static Map<String, String> parse(String optionString, String format, Set<String> keys)
+            throws ImageException {
         Map<String, String> opts = Qcow2CreateOptions.splitOptions(optionString == null ? "" : optionString);
         for (String k : opts.keySet()) {
-            if (!k.equals("size") && !k.equals("preallocation")) {
-                throw new ImageException("Invalid parameter '" + k + "'");
+            if (!keys.contains(k) && !k.startsWith("encrypt.")) {
+                throw new ImageException("Invalid parameter '" + k + "'\nInvalid options for file format '" + format
+                        + "'");
             }
         }
-        long bytes = source != null ? source.virtualSize() : size;
+        return opts;
+    }
+
+    private static MeasureResult measureRaw(String optionString, Long size, DiskImage source) throws ImageException {
+        Map<String, String> opts = parse(optionString, "raw", RAW_KEYS);
+        long bytes = source != null ? source.virtualSize() : size != null ? size
+                : opts.containsKey("size") ? sizeOption(opts.get("size")) : 0;
         long required = (bytes + 511) / 512 * 512;
         return new MeasureResult(required, required, null);
     }
 
+    private static long sizeOption(String v) throws ImageException {
+        long s = Qcow2CreateOptions.parseSize(v);
+        if (s < 0) {
+            throw new ImageException("Parameter 'size' expects a non-negative number below 2^64\nInvalid options for"
+                    + " file format 'qcow2'");
+        }
+        return s;
+    }
+
+    /**
+     * qcow2_measure's checks, in its order: it checks fewer combinations than create (e.g. zstd or lazy
+     * refcounts with compat=0.10 are measured) and spells compat and refcount errors its own way.
+     */
     private static MeasureResult measureQcow2(String optionString, Long size, DiskImage source) throws IOException {
-        Map<String, String> raw = Qcow2CreateOptions.splitOptions(optionString == null ? "" : optionString);
-        String prealloc = raw.remove("preallocation");
-        if (prealloc != null && !prealloc.matches("off|metadata|falloc|full")) {
-            throw new ImageException("Parameter 'preallocation' does not accept value '" + prealloc + "'");
+        Map<String, String> raw = parse(optionString, "qcow2", QCOW2_KEYS);
+        boolean extendedL2 = bool(raw, "extended_l2");
+        bool(raw, "lazy_refcounts");
+        long cs = DEFAULT_CLUSTER_SIZE;
+        if (raw.containsKey("cluster_size")) {
+            cs = Qcow2CreateOptions.parseSize(raw.get("cluster_size"));
+            if (cs < 0) {
+                throw new ImageException("Parameter 'cluster_size' expects a non-negative number below 2^64"
+                        + "\nInvalid options for file format 'qcow2'");
+            }
         }
-        boolean fullPrealloc = "falloc".equals(prealloc) || "full".equals(prealloc);
+        if (cs < 512 || cs > (2 << 20) || Long.bitCount(cs) != 1) {
+            throw new ImageException("Cluster size must be a power of two between 512 and 2048k");
+        }
+        if (extendedL2 && cs < 16384) {
+            throw new ImageException("Extended L2 entries are only supported with cluster sizes of at least 16384"
+                    + " bytes");
+        }
+        String compat = raw.getOrDefault("compat", "1.1");
+        int version = switch (compat) {
+            case "0.10" -> 2;
+            case "1.1" -> 3;
+            default -> throw new ImageException("Invalid compatibility level: '" + compat + "'");
+        };
+        long refcountBits = 16;
+        if (raw.containsKey("refcount_bits")) {
+            // parsed as QemuOpts parses a number; any syntax error is reported as qemu-img does
+            try {
+                refcountBits = Qcow2CreateOptions.builder(0).set("refcount_bits", raw.get("refcount_bits"))
+                        .refcountBits();
+            } catch (ImageException e) {
+                throw new ImageException(e.getMessage() + "\nInvalid options for file format 'qcow2'");
+            }
+        }
+        if (refcountBits < 1 || refcountBits > 64 || Long.bitCount(refcountBits) != 1) {
+            throw new ImageException("Refcount width must be a power of two and may not exceed 64 bits");
+        }
+        if (version < 3 && refcountBits != 16) {
+            throw new ImageException("Different refcount widths than 16 bits require compatibility level 1.1 or"
+                    + " above (use compat=1.1 or greater)");
+        }
+        String prealloc = raw.getOrDefault("preallocation", "off");
+        if (!prealloc.matches("off|metadata|falloc|full")) {
+            throw new ImageException("invalid parameter value: " + prealloc);
+        }
+        boolean fullPrealloc = prealloc.equals("falloc") || prealloc.equals("full");
         boolean hasBacking = raw.containsKey("backing_file");
-        raw.remove("backing_file");
-        raw.remove("backing_fmt");
-        Qcow2CreateOptions.Builder b = Qcow2CreateOptions.builder(size == null ? 0 : size);
-        for (Map.Entry<String, String> e : raw.entrySet()) {
-            b.set(e.getKey(), e.getValue());
-        }
-        Qcow2CreateOptions o = b.build();
-        long cs = o.clusterSize();
-        long virtualSize = roundUp(size == null ? 0 : o.virtualSize(), cs);
-        long l2Tables = ceilDiv(virtualSize / cs, cs / o.l2EntrySize());
+        long given = size != null ? size : raw.containsKey("size") ? sizeOption(raw.get("size")) : 0;
+        int refcountOrder = Long.numberOfTrailingZeros(refcountBits);
+        long virtualSize = roundUp(given, cs);
+        long l2Tables = ceilDiv(virtualSize / cs, cs / (extendedL2 ? 16 : 8));
         if (l2Tables * 8 > 32L << 20) {
             throw new ImageException("The image size is too large (try using a larger cluster size)");
         }
@@ -79,9 +144,21 @@ public final class ImageMeasure {
         if (fullPrealloc) {
             required = virtualSize;
         }
-        long fully = WriterMath.preallocSize(virtualSize, cs, o.refcountOrder(), o.extendedL2());
-        Long bitmaps = o.version() >= 3 && source != null && source.formatName().equals("qcow2") ? 0L : null;
+        long fully = WriterMath.preallocSize(virtualSize, (int) cs, refcountOrder, extendedL2);
+        // bitmaps are shown when both the target and the source (a v3 qcow2) could hold them
+        Long bitmaps = version >= 3 && source != null && source.formatName().equals("qcow2")
+                && !"0.10".equals(source.info().formatSpecific().get("compat")) ? 0L : null;
         return new MeasureResult(fully - virtualSize + required, fully, bitmaps);
+    }
+
+    private static boolean bool(Map<String, String> opts, String key) throws ImageException {
+        String v = opts.getOrDefault(key, "off");
+        return switch (v) {
+            case "on", "yes", "true", "y" -> true;
+            case "off", "no", "false", "n" -> false;
+            default -> throw new ImageException("Parameter '" + key + "' expects 'on' or 'off'\nInvalid options for"
+                    + " file format 'qcow2'");
+        };
     }
 
     /**

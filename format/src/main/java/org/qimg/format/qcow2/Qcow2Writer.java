@@ -201,7 +201,13 @@ public final class Qcow2Writer implements ClusterSink {
         long bitmap = options.extendedL2() ? subclusterMask & ALL_ALLOCATED : 0;
         if (preallocData != null) {
             long host = preallocHost(index);
-            file.write(host, data);
+            // as qemu-img: nothing past the guest end, so the last cluster does not grow the preallocated file
+            long inImage = options.virtualSize() - index * clusterSize;
+            ByteBuffer d = data.duplicate();
+            if (inImage < clusterSize) {
+                d.limit(d.position() + (int) inImage);
+            }
+            file.write(host, d);
             if (options.extendedL2()) {
                 patchBitmap(index, bitmap);
             }
@@ -438,8 +444,14 @@ public final class Qcow2Writer implements ClusterSink {
                     setEntry(l2, first + done + i, (host + (i << clusterBits)) | COPIED, 0);
                 }
                 lastHost = host;
-                // QEMU extends the file to the end of the last allocated cluster.
+                // QEMU extends the file to the end of the last allocation: whole clusters, or with extended L2
+                // whole subclusters (up to the one holding the guest end)
                 lastBytes = chunk << clusterBits;
+                if (options.extendedL2() && first + done + chunk == clusterCount) {
+                    long sub = clusterSize / 32;
+                    long toEnd = options.virtualSize() - ((first + done) << clusterBits);
+                    lastBytes = Math.min(lastBytes, (toEnd + sub - 1) / sub * sub);
+                }
                 done += chunk;
             }
             file.write(l2Off, l2);

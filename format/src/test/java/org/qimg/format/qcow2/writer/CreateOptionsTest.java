@@ -44,7 +44,19 @@ class CreateOptionsTest {
         assertThat(Qcow2CreateOptions.parseSize("1K")).isEqualTo(1024);
         assertThat(Qcow2CreateOptions.parseSize("1b")).isEqualTo(1);
         assertThat(Qcow2CreateOptions.parseSize("2E")).isEqualTo(2L << 60);
-        assertThat(Qcow2CreateOptions.parseSize("8E")).isEqualTo(-1);
+        assertThat(Qcow2CreateOptions.parseSize("8E")).isEqualTo(Qcow2CreateOptions.SIZE_OUT_OF_RANGE);
+        assertThat(Qcow2CreateOptions.parseSize("1.3M")).isEqualTo(1363149); // rounded half up, as qemu_strtosz
+        assertThat(Qcow2CreateOptions.parseSize("0.0005k")).isEqualTo(1);
+        assertThat(Qcow2CreateOptions.parseSize("0x1000")).isEqualTo(4096);
+        assertThat(Qcow2CreateOptions.parseSize(" +4M")).isEqualTo(4L << 20);
+        assertThat(Qcow2CreateOptions.parseSize("1.")).isEqualTo(1);
+        assertThat(Qcow2CreateOptions.parseSize("1.5")).isEqualTo(-1); // a fraction needs a suffix
+        assertThat(Qcow2CreateOptions.parseSize("1.5b")).isEqualTo(-1);
+        assertThat(Qcow2CreateOptions.parseSize("4M ")).isEqualTo(-1);
+        assertThat(Qcow2CreateOptions.parseSize("1.5e3")).isEqualTo(-1);
+        assertThat(Qcow2CreateOptions.parseSize("7.99E")).isEqualTo(9211842821808707328L);
+        assertThat(Qcow2CreateOptions.parseSize("99999999999999999999")).isEqualTo(Qcow2CreateOptions.SIZE_OUT_OF_RANGE);
+        assertThat(Qcow2CreateOptions.parseSize("99999999999999999999k")).isEqualTo(-1);
         assertThat(Qcow2CreateOptions.parseSize("1x")).isEqualTo(-1);
         assertThat(Qcow2CreateOptions.parseSize("-1")).isEqualTo(-1);
     }
@@ -59,10 +71,11 @@ class CreateOptionsTest {
                 .hasMessageStartingWith("Different refcount widths than 16 bits require compatibility level 1.1");
         assertThatThrownBy(() -> Qcow2CreateOptions.builder(0).apply("cluster_size=8k,extended_l2=on").build())
                 .hasMessage("Extended L2 entries are only supported with cluster sizes of at least 16384 bytes");
-        assertThatThrownBy(() -> Qcow2CreateOptions.builder(0).apply("compat=0.11"))
+        // value errors come from build(): qemu-img prints its "Formatting" line before finding them
+        assertThatThrownBy(() -> Qcow2CreateOptions.builder(0).apply("compat=0.11").build())
                 .hasMessage("Parameter 'version' does not accept value '0.11'");
         assertThatThrownBy(() -> Qcow2CreateOptions.builder(0).apply("foo=1")).hasMessage("Invalid parameter 'foo'");
-        assertThatThrownBy(() -> Qcow2CreateOptions.builder(0).apply("compression_type=lz4"))
+        assertThatThrownBy(() -> Qcow2CreateOptions.builder(0).apply("compression_type=lz4").build())
                 .hasMessage("Parameter 'compression-type' does not accept value 'lz4'");
         assertThatThrownBy(() -> Qcow2CreateOptions.builder(0).apply("compression_level=10").build())
                 .hasMessageContaining("between 1 and 9");
