@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.qimg.format.ImageFormats;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -91,10 +90,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         systemStreams = true;
-        // JNA's start-up (~25 ms) runs on the second core while picocli reads the command line.
-        Thread natives = new Thread(ImageFormats::preloadNatives, "qimg-preload");
-        natives.setDaemon(true);
-        natives.start();
+        Warmup.start();
         int code = commandLine(commandOf(args)).execute(args);
         System.out.flush();
         System.exit(code);
