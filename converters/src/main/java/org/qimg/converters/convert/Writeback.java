@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 final class Writeback implements AutoCloseable {
     private static final int O_RDONLY = 0;
     private static final int SYNC_FILE_RANGE_WRITE = 2;
-    private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final boolean AVAILABLE = register();
 
     private final int fd;
