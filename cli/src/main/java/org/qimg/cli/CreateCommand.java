@@ -4,11 +4,12 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.qimg.converters.create.ImageCreator;
 import org.qimg.format.ImageException;
+import org.qimg.format.QemuOptionSyntax;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code qimg create -f FMT [-o OPTIONS] [-b BACKING -F FMT] FILE [SIZE]}, as qemu-img create. */
 @Command(name = "create", description = "Create a new empty disk image (raw or qcow2), as qemu-img create.")
@@ -42,7 +43,7 @@ final class CreateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
         String opts = String.join(",", options);
-        if (Qcow2CreateOptions.splitOptions(opts).containsKey("help") || opts.equals("?")) {
+        if (QemuOptionSyntax.splitOptions(opts).containsKey("help") || opts.equals("?")) {
             if (format.equals("qcow2")) {
                 out.print(Qcow2CreateOptions.helpText());
             } else {

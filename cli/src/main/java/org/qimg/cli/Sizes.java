@@ -2,11 +2,11 @@ package org.qimg.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
-import org.qimg.format.qcow2.Qcow2CreateOptions;
+import org.qimg.format.QemuOptionSyntax;
 
 /**
  * qemu-img's {@code cvtnum} for sizes given as arguments (create SIZE, measure --size, convert -S, map -s/-l):
- * {@link Qcow2CreateOptions#parseSize}'s rules, the one size parser that {@code -o size=} uses too, with
+ * {@link QemuOptionSyntax#parseSize}'s rules, the one size parser that {@code -o size=} uses too, with
  * qemu-img's messages and its deprecation warning for a suffix on a hex number.
  */
 final class Sizes {
@@ -23,9 +23,9 @@ final class Sizes {
      * @param warnings where the hex-suffix warning goes, or null for none
      */
     static long parse(String what, String text, PrintWriter warnings) {
-        long v = Qcow2CreateOptions.parseSize(text);
+        long v = QemuOptionSyntax.parseSize(text);
         String name = what.toLowerCase(Locale.ROOT);
-        if (v == Qcow2CreateOptions.SIZE_OUT_OF_RANGE) {
+        if (v == QemuOptionSyntax.SIZE_OUT_OF_RANGE) {
             throw new ExitCodeException(1, "Invalid " + name + " specified. Must be between 0 and "
                     + Long.MAX_VALUE + ".");
         }
@@ -34,7 +34,7 @@ final class Sizes {
             throw new ExitCodeException(1, "Invalid " + name + " specified. You may use k, M, G, T, P or E suffixes"
                     + " for\nkilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
         }
-        if (warnings != null && Qcow2CreateOptions.hexWithSuffix(text)) {
+        if (warnings != null && QemuOptionSyntax.hexWithSuffix(text)) {
             warnings.println("qimg: warning: Using a multiplier suffix on hex numbers is deprecated: " + text);
             warnings.flush();
         }

@@ -9,6 +9,7 @@ import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageLimitException;
+import org.qimg.format.QemuOptionSyntax;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
 import org.qimg.format.qcow2.Qcow2Writer;
@@ -44,13 +45,13 @@ public final class ImageCreator {
         String opts = optionString == null ? "" : optionString;
         switch (format) {
             case "raw" -> {
-                Map<String, String> m = Qcow2CreateOptions.splitOptions(opts);
+                Map<String, String> m = QemuOptionSyntax.splitOptions(opts);
                 Long s = size;
                 for (Map.Entry<String, String> e : m.entrySet()) {
                     if (!e.getKey().equals("size")) {
                         throw new ImageException("Invalid parameter '" + e.getKey() + "'");
                     }
-                    s = Qcow2CreateOptions.parseSize(e.getValue());
+                    s = QemuOptionSyntax.parseSize(e.getValue());
                 }
                 if (backingFile != null) {
                     throw new UnsupportedFeatureException("Backing file not supported for file format 'raw'");

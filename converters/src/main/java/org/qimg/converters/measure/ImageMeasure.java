@@ -1,15 +1,17 @@
 package org.qimg.converters.measure;
 
+import static org.qimg.format.qcow2.Qcow2CreateOptions.DEFAULT_CLUSTER_SIZE;
+
 import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
+import org.qimg.format.QemuOptionSyntax;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
 import org.qimg.format.qcow2.WriterMath;
-import static org.qimg.format.qcow2.Qcow2CreateOptions.DEFAULT_CLUSTER_SIZE;
 
 /**
  * {@code qemu-img measure}: the size a new image of format raw or qcow2 needs, from a virtual size or
@@ -49,7 +51,7 @@ public final class ImageMeasure {
     /** qemu-img measure's parse of {@code -o}: an unknown key also names the format in a second line. */
     private static Map<String, String> parse(String optionString, String format, Set<String> keys)
             throws ImageException {
-        Map<String, String> opts = Qcow2CreateOptions.splitOptions(optionString == null ? "" : optionString);
+        Map<String, String> opts = QemuOptionSyntax.splitOptions(optionString == null ? "" : optionString);
         for (String k : opts.keySet()) {
             if (!keys.contains(k) && !k.startsWith("encrypt.")) {
                 throw new ImageException("Invalid parameter '" + k + "'\nInvalid options for file format '" + format
@@ -68,7 +70,7 @@ public final class ImageMeasure {
     }
 
     private static long sizeOption(String v) throws ImageException {
-        long s = Qcow2CreateOptions.parseSize(v);
+        long s = QemuOptionSyntax.parseSize(v);
         if (s < 0) {
             throw new ImageException("Parameter 'size' expects a non-negative number below 2^64\nInvalid options for"
                     + " file format 'qcow2'");
@@ -86,7 +88,7 @@ public final class ImageMeasure {
         bool(raw, "lazy_refcounts");
         long cs = DEFAULT_CLUSTER_SIZE;
         if (raw.containsKey("cluster_size")) {
-            cs = Qcow2CreateOptions.parseSize(raw.get("cluster_size"));
+            cs = QemuOptionSyntax.parseSize(raw.get("cluster_size"));
             if (cs < 0) {
                 throw new ImageException("Parameter 'cluster_size' expects a non-negative number below 2^64"
                         + "\nInvalid options for file format 'qcow2'");

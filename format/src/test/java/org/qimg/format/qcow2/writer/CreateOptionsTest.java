@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 import org.qimg.format.ImageException;
+import org.qimg.format.QemuOptionSyntax;
 import org.qimg.format.codec.CompressionType;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
 
@@ -26,7 +27,7 @@ class CreateOptionsTest {
 
     @Test
     void parsesQemuOptionStrings() throws Exception {
-        assertThat(Qcow2CreateOptions.splitOptions("backing_file=a,,b.img,backing_fmt=raw,lazy_refcounts"))
+        assertThat(QemuOptionSyntax.splitOptions("backing_file=a,,b.img,backing_fmt=raw,lazy_refcounts"))
                 .containsExactly(java.util.Map.entry("backing_file", "a,b.img"),
                         java.util.Map.entry("backing_fmt", "raw"), java.util.Map.entry("lazy_refcounts", "on"));
         Qcow2CreateOptions o = Qcow2CreateOptions.builder(0)
@@ -39,26 +40,26 @@ class CreateOptionsTest {
 
     @Test
     void sizesAsQemuImgReadsThem() {
-        assertThat(Qcow2CreateOptions.parseSize("1G")).isEqualTo(1L << 30);
-        assertThat(Qcow2CreateOptions.parseSize("1k")).isEqualTo(1024);
-        assertThat(Qcow2CreateOptions.parseSize("1K")).isEqualTo(1024);
-        assertThat(Qcow2CreateOptions.parseSize("1b")).isEqualTo(1);
-        assertThat(Qcow2CreateOptions.parseSize("2E")).isEqualTo(2L << 60);
-        assertThat(Qcow2CreateOptions.parseSize("8E")).isEqualTo(Qcow2CreateOptions.SIZE_OUT_OF_RANGE);
-        assertThat(Qcow2CreateOptions.parseSize("1.3M")).isEqualTo(1363149); // rounded half up, as qemu_strtosz
-        assertThat(Qcow2CreateOptions.parseSize("0.0005k")).isEqualTo(1);
-        assertThat(Qcow2CreateOptions.parseSize("0x1000")).isEqualTo(4096);
-        assertThat(Qcow2CreateOptions.parseSize(" +4M")).isEqualTo(4L << 20);
-        assertThat(Qcow2CreateOptions.parseSize("1.")).isEqualTo(1);
-        assertThat(Qcow2CreateOptions.parseSize("1.5")).isEqualTo(-1); // a fraction needs a suffix
-        assertThat(Qcow2CreateOptions.parseSize("1.5b")).isEqualTo(-1);
-        assertThat(Qcow2CreateOptions.parseSize("4M ")).isEqualTo(-1);
-        assertThat(Qcow2CreateOptions.parseSize("1.5e3")).isEqualTo(-1);
-        assertThat(Qcow2CreateOptions.parseSize("7.99E")).isEqualTo(9211842821808707328L);
-        assertThat(Qcow2CreateOptions.parseSize("99999999999999999999")).isEqualTo(Qcow2CreateOptions.SIZE_OUT_OF_RANGE);
-        assertThat(Qcow2CreateOptions.parseSize("99999999999999999999k")).isEqualTo(-1);
-        assertThat(Qcow2CreateOptions.parseSize("1x")).isEqualTo(-1);
-        assertThat(Qcow2CreateOptions.parseSize("-1")).isEqualTo(-1);
+        assertThat(QemuOptionSyntax.parseSize("1G")).isEqualTo(1L << 30);
+        assertThat(QemuOptionSyntax.parseSize("1k")).isEqualTo(1024);
+        assertThat(QemuOptionSyntax.parseSize("1K")).isEqualTo(1024);
+        assertThat(QemuOptionSyntax.parseSize("1b")).isEqualTo(1);
+        assertThat(QemuOptionSyntax.parseSize("2E")).isEqualTo(2L << 60);
+        assertThat(QemuOptionSyntax.parseSize("8E")).isEqualTo(QemuOptionSyntax.SIZE_OUT_OF_RANGE);
+        assertThat(QemuOptionSyntax.parseSize("1.3M")).isEqualTo(1363149); // rounded half up, as qemu_strtosz
+        assertThat(QemuOptionSyntax.parseSize("0.0005k")).isEqualTo(1);
+        assertThat(QemuOptionSyntax.parseSize("0x1000")).isEqualTo(4096);
+        assertThat(QemuOptionSyntax.parseSize(" +4M")).isEqualTo(4L << 20);
+        assertThat(QemuOptionSyntax.parseSize("1.")).isEqualTo(1);
+        assertThat(QemuOptionSyntax.parseSize("1.5")).isEqualTo(-1); // a fraction needs a suffix
+        assertThat(QemuOptionSyntax.parseSize("1.5b")).isEqualTo(-1);
+        assertThat(QemuOptionSyntax.parseSize("4M ")).isEqualTo(-1);
+        assertThat(QemuOptionSyntax.parseSize("1.5e3")).isEqualTo(-1);
+        assertThat(QemuOptionSyntax.parseSize("7.99E")).isEqualTo(9211842821808707328L);
+        assertThat(QemuOptionSyntax.parseSize("99999999999999999999")).isEqualTo(QemuOptionSyntax.SIZE_OUT_OF_RANGE);
+        assertThat(QemuOptionSyntax.parseSize("99999999999999999999k")).isEqualTo(-1);
+        assertThat(QemuOptionSyntax.parseSize("1x")).isEqualTo(-1);
+        assertThat(QemuOptionSyntax.parseSize("-1")).isEqualTo(-1);
     }
 
     @Test
