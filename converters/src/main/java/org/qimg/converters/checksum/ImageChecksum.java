@@ -1,16 +1,15 @@
 package org.qimg.converters.checksum;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.HexFormat;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.qimg.converters.WorkerResult;
 import org.qimg.converters.compare.ChainStatus;
 import org.qimg.converters.compare.ProgressCallback;
 import org.qimg.format.DiskImage;
@@ -105,19 +104,6 @@ public final class ImageChecksum {
     }
 
     private static byte[] await(Future<byte[]> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("checksum interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IOException(e.getCause());
-        }
+        return WorkerResult.get(f, "checksum");
     }
 }

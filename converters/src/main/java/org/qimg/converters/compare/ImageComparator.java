@@ -1,15 +1,14 @@
 package org.qimg.converters.compare;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.qimg.converters.WorkerResult;
 import org.qimg.format.DiskImage;
 
 /**
@@ -156,25 +155,8 @@ public final class ImageComparator {
 
     /** The mismatch offset a piece found, or null when it matched. */
     private static Long await(Future<Long> f) throws IOException {
-        try {
-            long v = f.get();
-            return v < 0 ? null : v;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("compare interrupted");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof UncheckedIOException u) {
-                throw u.getCause();
-            }
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IOException(c);
-        }
+        long v = WorkerResult.get(f, "compare");
+        return v < 0 ? null : v;
     }
 
     /**

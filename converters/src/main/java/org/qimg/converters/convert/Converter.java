@@ -3,7 +3,6 @@ package org.qimg.converters.convert;
 import org.qimg.format.ClusterSink;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,13 +10,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.qimg.converters.WorkerResult;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 
@@ -200,27 +199,7 @@ public final class Converter {
 
     /** Waits for a worker's result; its exception is rethrown as thrown in the worker. */
     private static Slot await(Future<Slot> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ImageException("conversion interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof UncheckedIOException u) {
-                throw u.getCause();
-            }
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new ImageException(String.valueOf(c), c);
-        }
+        return WorkerResult.get(f, "conversion");
     }
 
     private static void awaitQuietly(ExecutorService pool) {
