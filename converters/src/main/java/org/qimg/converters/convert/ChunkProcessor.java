@@ -63,13 +63,7 @@ final class ChunkProcessor implements AutoCloseable {
 
     private void processClusters(Chunk chunk, Slot slot, int len) {
         ByteBuffer in = slot.in;
-        int clusters = (len + granule - 1) / granule;
-        int padded = clusters * granule;
-        in.limit(padded);
-        for (int i = len; i < padded; i++) {
-            in.put(i, (byte) 0);
-        }
-        slot.clusters = clusters;
+        int clusters = padToClusters(slot, len);
         int outPos = 0;
         long first = chunk.start() / granule;
         for (int c = 0; c < clusters; c++) {
@@ -111,13 +105,7 @@ final class ChunkProcessor implements AutoCloseable {
         ByteBuffer in = slot.in;
         in.clear().limit(len);
         source.read(from, in);
-        int clusters = (len + granule - 1) / granule;
-        int padded = clusters * granule;
-        in.limit(padded);
-        for (int i = len; i < padded; i++) {
-            in.put(i, (byte) 0);
-        }
-        slot.clusters = clusters;
+        int clusters = padToClusters(slot, len);
         java.util.Arrays.fill(slot.kinds, 0, clusters, Slot.ZERO);
         java.util.Arrays.fill(slot.masks, 0, clusters, 0);
         java.util.Arrays.fill(slot.startsWrite, 0, clusters, false);
@@ -154,6 +142,21 @@ final class ChunkProcessor implements AutoCloseable {
             lastTouched = c1;
         }
         slot.runPairs = 0;
+    }
+
+    /**
+     * Zero-fills {@code slot.in} from {@code len} to the end of its last cluster (the image's last cluster may
+     * end inside the source), sets the limit there and records the cluster count, which it returns.
+     */
+    private int padToClusters(Slot slot, int len) {
+        int clusters = (len + granule - 1) / granule;
+        int padded = clusters * granule;
+        slot.in.limit(padded);
+        for (int i = len; i < padded; i++) {
+            slot.in.put(i, (byte) 0);
+        }
+        slot.clusters = clusters;
+        return clusters;
     }
 
     private ClusterCompressor compressor() {
