@@ -43,8 +43,8 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     ImageOptions.ForceShare forceShare;
 
-    @Option(names = "-T", paramLabel = "CACHE", description = "Accepted for qemu-img compatibility; ignored.")
-    String cache;
+    @Mixin
+    ImageOptions.IgnoredCache cache;
 
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;

@@ -42,8 +42,8 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     ImageOptions.ForceShare forceShare;
 
-    @Option(names = "-T", paramLabel = "CACHE", description = "Accepted for qemu-img compatibility; ignored.")
-    String cache;
+    @Mixin
+    ImageOptions.IgnoredCache cache;
 
     @Parameters(index = "0", paramLabel = "FILE1")
     Path file1;

@@ -25,4 +25,10 @@ final class ImageOptions {
         @Option(names = {"-U", "--force-share"}, description = "Accepted for compatibility (qimg never locks).")
         boolean forceShare;
     }
+
+    /** {@code -T CACHE}: the source cache mode, accepted as qemu-img accepts it and ignored (check, compare). */
+    static final class IgnoredCache {
+        @Option(names = "-T", paramLabel = "CACHE", description = "Accepted for qemu-img compatibility; ignored.")
+        String cache;
+    }
 }
