@@ -154,14 +154,9 @@ public final class Qcow2Writer implements ClusterSink {
             throw new IllegalArgumentException("cluster at " + offset + " is outside a buffer of "
                     + base.capacity() + " bytes");
         }
-        if (subclusterMask == 0) {
-            throw new IllegalArgumentException("writePlain of cluster " + index + " with no subcluster written");
-        }
-        checkIndex(index);
+        checkPlain(index, subclusterMask);
         appendToRun(index, subclusterMask, startsWrite);
-        runBase[runCount] = base;
-        runOffset[runCount] = offset;
-        runCount++;
+        addToRun(base, offset);
     }
 
     /** Copies the pending clusters borrowed from {@code base} into the run buffer. */
@@ -194,11 +189,7 @@ public final class Qcow2Writer implements ClusterSink {
             throw new IllegalArgumentException("writePlain needs exactly one cluster (" + clusterSize
                     + " bytes), got " + data.remaining());
         }
-        if (subclusterMask == 0) {
-            throw new IllegalArgumentException("writePlain of cluster " + index + " with no subcluster written");
-        }
-        checkIndex(index);
-        long bitmap = options.extendedL2() ? subclusterMask & ALL_ALLOCATED : 0;
+        checkPlain(index, subclusterMask);
         if (preallocData != null) {
             long host = preallocHost(index);
             // as qemu-img: nothing past the guest end, so the last cluster does not grow the preallocated file
@@ -209,22 +200,42 @@ public final class Qcow2Writer implements ClusterSink {
             }
             file.write(host, d);
             if (options.extendedL2()) {
-                patchBitmap(index, bitmap);
+                patchBitmap(index, allocatedBitmap(subclusterMask));
             }
             return;
         }
-        appendToRun(index, subclusterMask, startsWrite);
-        runBuf.put(runCount * clusterSize, data, data.position(), clusterSize);
-        runBase[runCount] = runBuf;
-        runOffset[runCount] = runCount * clusterSize;
-        runCount++;
+        int at = appendToRun(index, subclusterMask, startsWrite) * clusterSize;
+        runBuf.put(at, data, data.position(), clusterSize);
+        addToRun(runBuf, at);
         if (compressedMode) {
             flushRun();
         }
     }
 
-    /** Ends the pending run where cluster index cannot join it, then makes room for index in the run. */
-    private void appendToRun(long index, int subclusterMask, boolean startsWrite) throws IOException {
+    private void checkPlain(long index, int subclusterMask) throws ImageException {
+        if (subclusterMask == 0) {
+            throw new IllegalArgumentException("writePlain of cluster " + index + " with no subcluster written");
+        }
+        checkIndex(index);
+    }
+
+    /** The extended L2 allocation bitmap of the subclusters in mask (0 without extended L2). */
+    private long allocatedBitmap(int subclusterMask) {
+        return options.extendedL2() ? subclusterMask & ALL_ALLOCATED : 0;
+    }
+
+    /** Where the cluster's bytes are: {@code base} from {@code offset}; completes {@link #appendToRun}. */
+    private void addToRun(ByteBuffer base, int offset) {
+        runBase[runCount] = base;
+        runOffset[runCount] = offset;
+        runCount++;
+    }
+
+    /**
+     * Ends the pending run where cluster index cannot join it, then records index's bitmap as the run's next
+     * cluster; returns that cluster's position in the run ({@link #addToRun} says where its bytes are).
+     */
+    private int appendToRun(long index, int subclusterMask, boolean startsWrite) throws IOException {
         if (runCount > 0 && (startsWrite || index != runStart + runCount
                 || index / l2Entries != runStart / l2Entries || runCount == runCapacity)) {
             flushRun();
@@ -238,7 +249,8 @@ public final class Qcow2Writer implements ClusterSink {
         if (runCount == 0) {
             runStart = index;
         }
-        runBitmaps[runCount] = options.extendedL2() ? subclusterMask & ALL_ALLOCATED : 0;
+        runBitmaps[runCount] = allocatedBitmap(subclusterMask);
+        return runCount;
     }
 
     /** Stores guest cluster {@code index} as a compressed payload ({@code payload.remaining()} bytes). */
