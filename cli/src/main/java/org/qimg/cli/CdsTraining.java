@@ -2,11 +2,10 @@ package org.qimg.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.RandomAccessFile;
 import java.io.Writer;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import org.qimg.format.ImageFormats;
 
 /**
@@ -28,12 +27,10 @@ public final class CdsTraining {
         Path dir = Path.of(args[0]);
         String raw = dir.resolve("a.raw").toString();
         String qcow2 = dir.resolve("b.qcow2").toString();
-        try (FileChannel ch = FileChannel.open(Path.of(raw), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap("qimg".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 65536);
-            ch.truncate(1 << 20);
-            if (ch.size() < 1 << 20) {
-                ch.write(ByteBuffer.allocate(1), (1 << 20) - 1);
-            }
+        try (RandomAccessFile f = new RandomAccessFile(raw, "rw")) {
+            f.setLength(1 << 20); // sparse: one data cluster, the rest a hole
+            f.seek(65536);
+            f.write("qimg".getBytes(StandardCharsets.US_ASCII));
         }
         String[][] runs = {
             {"convert", "-c", "--verify", "-O", "qcow2", raw, qcow2},
