@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,17 +28,6 @@ import org.qimg.tests.support.Qimg;
 class CheckDamageTest {
     @TempDir
     static Path dir;
-
-    interface Damage {
-        void apply(Qcow2Edit e) throws IOException;
-    }
-
-    record Case(String name, String base, Damage damage) {
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -79,48 +67,39 @@ class CheckDamageTest {
         return (e.l2Entry(0, i) & Qcow2Edit.OFFSET_MASK) >>> e.clusterBits;
     }
 
-    static Stream<Case> cases() {
+    static Stream<DamageCase> cases() {
         return Stream.of(
-                new Case("clean", "plain", e -> { }),
-                new Case("clean snapshot", "snap", e -> { }),
-                new Case("clean v2 snapshot", "v2", e -> { }),
-                new Case("clean with persistent bitmaps", "bitmaps", e -> { }),
-                new Case("bitmaps: leak", "bitmaps", e -> e.setRefcount(e.appendCluster(), 1)),
-                new Case("refcount raised: leak", "plain",
+                new DamageCase("clean", "plain", e -> { }),
+                new DamageCase("clean snapshot", "snap", e -> { }),
+                new DamageCase("clean v2 snapshot", "v2", e -> { }),
+                new DamageCase("clean with persistent bitmaps", "bitmaps", e -> { }),
+                new DamageCase("bitmaps: leak", "bitmaps", e -> e.setRefcount(e.appendCluster(), 1)),
+                new DamageCase("refcount raised: leak", "plain",
                         e -> e.setRefcount(dataCluster(e, 16), e.refcount(dataCluster(e, 16)) + 1)),
-                new Case("appended cluster with refcount 1: leak", "plain", e -> e.setRefcount(e.appendCluster(), 1)),
-                new Case("refcount of data cluster zeroed", "plain", e -> e.setRefcount(dataCluster(e, 1), 0)),
-                new Case("refcount of shared cluster lowered", "snap", e -> e.setRefcount(dataCluster(e, 1), 1)),
-                new Case("COPIED on compressed entry", "plain", e -> e.setL2Entry(0, 32, e.l2Entry(0, 32) | Qcow2Edit.COPIED)),
-                new Case("COPIED on snapshot-shared cluster", "snap",
+                new DamageCase("appended cluster with refcount 1: leak", "plain", e -> e.setRefcount(e.appendCluster(), 1)),
+                new DamageCase("refcount of data cluster zeroed", "plain", e -> e.setRefcount(dataCluster(e, 1), 0)),
+                new DamageCase("refcount of shared cluster lowered", "snap", e -> e.setRefcount(dataCluster(e, 1), 1)),
+                new DamageCase("COPIED on compressed entry", "plain", e -> e.setL2Entry(0, 32, e.l2Entry(0, 32) | Qcow2Edit.COPIED)),
+                new DamageCase("COPIED on snapshot-shared cluster", "snap",
                         e -> e.setL2Entry(0, 2, e.l2Entry(0, 2) | Qcow2Edit.COPIED)),
-                new Case("COPIED cleared on L1 entry", "plain", e -> e.put64(e.l1Offset(), e.u64(e.l1Offset()) & ~Qcow2Edit.COPIED)),
-                new Case("L2 entry past EOF", "plain",
+                new DamageCase("COPIED cleared on L1 entry", "plain", e -> e.put64(e.l1Offset(), e.u64(e.l1Offset()) & ~Qcow2Edit.COPIED)),
+                new DamageCase("L2 entry past EOF", "plain",
                         e -> e.setL2Entry(0, 40, (e.fileLength() + 16 * e.clusterSize()) | Qcow2Edit.COPIED)),
-                new Case("L2 entry unaligned", "plain", e -> e.setL2Entry(0, 17, e.l2Entry(0, 17) + 512)),
-                new Case("L2 entry aliases the L1 table", "plain",
+                new DamageCase("L2 entry unaligned", "plain", e -> e.setL2Entry(0, 17, e.l2Entry(0, 17) + 512)),
+                new DamageCase("L2 entry aliases the L1 table", "plain",
                         e -> e.setL2Entry(0, 48, e.l1Offset() | Qcow2Edit.COPIED)),
-                new Case("refcount block pointer past EOF", "plain", e -> e.put64(e.reftableOffset(), 32L << 20)),
-                new Case("refcount block pointer with reserved bits", "plain",
+                new DamageCase("refcount block pointer past EOF", "plain", e -> e.put64(e.reftableOffset(), 32L << 20)),
+                new DamageCase("refcount block pointer with reserved bits", "plain",
                         e -> e.put64(e.reftableOffset(), e.u64(e.reftableOffset()) | 1)),
-                new Case("refcount table past EOF", "plain", e -> e.put64(48, 16L << 20)),
-                new Case("refcount_bits=1: refcount zeroed", "rc1", e -> e.setRefcount(dataCluster(e, 2), 0)),
-                new Case("refcount_bits=1: appended leak", "rc1", e -> e.setRefcount(e.appendCluster(), 1)),
-                new Case("refcount_bits=64: huge refcount", "rc64", e -> e.setRefcount(dataCluster(e, 3), 1L << 40)),
-                new Case("refcount_bits=64: refcount zeroed", "rc64", e -> e.setRefcount(dataCluster(e, 3), 0)),
-                new Case("v2 with snapshot: leak and low refcount", "v2", e -> {
+                new DamageCase("refcount table past EOF", "plain", e -> e.put64(48, 16L << 20)),
+                new DamageCase("refcount_bits=1: refcount zeroed", "rc1", e -> e.setRefcount(dataCluster(e, 2), 0)),
+                new DamageCase("refcount_bits=1: appended leak", "rc1", e -> e.setRefcount(e.appendCluster(), 1)),
+                new DamageCase("refcount_bits=64: huge refcount", "rc64", e -> e.setRefcount(dataCluster(e, 3), 1L << 40)),
+                new DamageCase("refcount_bits=64: refcount zeroed", "rc64", e -> e.setRefcount(dataCluster(e, 3), 0)),
+                new DamageCase("v2 with snapshot: leak and low refcount", "v2", e -> {
                     e.setRefcount(dataCluster(e, 0), 2);
                     e.setRefcount(dataCluster(e, 2), 1);
                 }));
-    }
-
-    private static Path damaged(Case c, String suffix) throws IOException {
-        Path p = dir.resolve(c.name.replaceAll("[^a-zA-Z0-9]+", "_") + suffix + ".qcow2");
-        Files.copy(dir.resolve(c.base + ".qcow2"), p, StandardCopyOption.REPLACE_EXISTING);
-        try (Qcow2Edit e = new Qcow2Edit(p)) {
-            c.damage.apply(e);
-        }
-        return p;
     }
 
     private static Map<String, Object> json(String text) throws IOException {
@@ -131,11 +110,11 @@ class CheckDamageTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void checkReportsWhatQemuReports(Case c) throws IOException {
-        Path img = damaged(c, "");
+    void checkReportsWhatQemuReports(DamageCase c) throws IOException {
+        Path img = c.applyTo(dir, "");
         ProcResult q = Proc.run(dir, "qemu-img", "check", "--output=json", img.toString());
         ProcResult m = Qimg.inProcess("check", "--output=json", img.toString());
-        assertThat(q.exitCode()).as("qemu-img sees the damage").isEqualTo(c.name.startsWith("clean") ? 0 : q.exitCode() == 0 ? -1 : q.exitCode());
+        assertThat(q.exitCode()).as("qemu-img sees the damage").isEqualTo(c.name().startsWith("clean") ? 0 : q.exitCode() == 0 ? -1 : q.exitCode());
         assertThat(m.exitCode()).as("exit code; qimg stderr: %s", m.stderr()).isEqualTo(q.exitCode());
         if (q.exitCode() != 1) {
             assertThat(m.stdout()).as("JSON text, key order included").isEqualTo(q.stdout());
@@ -153,10 +132,10 @@ class CheckDamageTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void repairLeavesWhatQemuRepairLeaves(Case c) throws IOException {
+    void repairLeavesWhatQemuRepairLeaves(DamageCase c) throws IOException {
         for (String mode : List.of("leaks", "all")) {
-            Path ours = damaged(c, "_ours_" + mode);
-            Path theirs = damaged(c, "_theirs_" + mode);
+            Path ours = c.applyTo(dir, "_ours_" + mode);
+            Path theirs = c.applyTo(dir, "_theirs_" + mode);
             ProcResult q = Proc.run(dir, "qemu-img", "check", "-r", mode, "--output=json", theirs.toString());
             ProcResult m = Qimg.inProcess("check", "-r", mode, "--output=json", ours.toString());
             ProcResult qAfter = Proc.run(dir, "qemu-img", "check", "--output=json", theirs.toString());
@@ -174,7 +153,7 @@ class CheckDamageTest {
             if (qAfter.exitCode() != 1) {
                 Map<String, Object> mj = json(mAfter.stdout());
                 Map<String, Object> qj = json(qAfter.stdout());
-                if (c.base.equals("bitmaps")) {
+                if (c.base().equals("bitmaps")) {
                     // qemu-img opened read-write stores its bitmaps again on close, elsewhere in the file
                     mj.remove("image-end-offset");
                     qj.remove("image-end-offset");
@@ -182,9 +161,9 @@ class CheckDamageTest {
                 assertThat(mj).isEqualTo(qj);
             }
             if (qAfter.exitCode() == 0) {
-                ProcResult cmp = Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base + ".qcow2").toString(),
+                ProcResult cmp = Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base() + ".qcow2").toString(),
                         ours.toString());
-                ProcResult cmpTheirs = Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base + ".qcow2").toString(),
+                ProcResult cmpTheirs = Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base() + ".qcow2").toString(),
                         theirs.toString());
                 assertThat(cmp.exitCode()).as("qemu-img compare with the undamaged image after -r %s", mode)
                         .isEqualTo(cmpTheirs.exitCode());
@@ -200,7 +179,7 @@ class CheckDamageTest {
         ProcResult m = Qimg.inProcess("check", raw.toString());
         assertThat(m.exitCode()).isEqualTo(q.exitCode()).isEqualTo(63);
         assertThat(m.stderr()).isEqualTo(q.stderr().replace("qemu-img:", "qimg:"));
-        Path leak = damaged(cases().filter(c -> c.name.startsWith("appended")).findFirst().orElseThrow(), "_quiet");
+        Path leak = cases().filter(c -> c.name().startsWith("appended")).findFirst().orElseThrow().applyTo(dir, "_quiet");
         ProcResult quiet = Qimg.inProcess("check", "-q", leak.toString());
         assertThat(quiet.exitCode()).isEqualTo(3);
         assertThat(quiet.stdout()).isEmpty();

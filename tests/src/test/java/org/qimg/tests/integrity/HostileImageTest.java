@@ -31,17 +31,6 @@ class HostileImageTest {
     @TempDir
     static Path dir;
 
-    interface Damage {
-        void apply(Qcow2Edit e) throws IOException;
-    }
-
-    record Case(String name, String base, Damage damage) {
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
     @BeforeAll
     static void baseImages() {
         Qemu.assumeInstalled();
@@ -57,13 +46,8 @@ class HostileImageTest {
                 "-c", "write -c -P 3 2M 64k", "-c", "write -c -P 4 3M 64k", f);
     }
 
-    private static Path damaged(String base, String name, Damage d) throws IOException {
-        Path p = dir.resolve(name.replaceAll("[^a-zA-Z0-9]+", "_") + ".qcow2");
-        Files.copy(dir.resolve(base + ".qcow2"), p, StandardCopyOption.REPLACE_EXISTING);
-        try (Qcow2Edit e = new Qcow2Edit(p)) {
-            d.apply(e);
-        }
-        return p;
+    private static Path damaged(String base, String name, DamageCase.Damage d) throws IOException {
+        return new DamageCase(name, base, d).applyTo(dir, "");
     }
 
     private static void assertOneCleanError(ProcResult r, Path file, int exitCode) {
@@ -104,29 +88,29 @@ class HostileImageTest {
         assertOneCleanError(Qimg.inProcess("checksum", img.toString()), img, 1);
     }
 
-    static Stream<Case> refusedByQemu() {
+    static Stream<DamageCase> refusedByQemu() {
         return Stream.of(
-                new Case("backing_file_offset past the first cluster", "zlib", e -> e.put64(8, -1L)),
-                new Case("zstd compression type without its incompatible bit", "zlib", e -> e.putBytes(104, new byte[] {1})),
-                new Case("compression incompatible bit on a zlib image", "zlib", e -> e.put64(72, 8)),
-                new Case("header extension longer than the first cluster", "zlib", e -> {
+                new DamageCase("backing_file_offset past the first cluster", "zlib", e -> e.put64(8, -1L)),
+                new DamageCase("zstd compression type without its incompatible bit", "zlib", e -> e.putBytes(104, new byte[] {1})),
+                new DamageCase("compression incompatible bit on a zlib image", "zlib", e -> e.put64(72, 8)),
+                new DamageCase("header extension longer than the first cluster", "zlib", e -> {
                     e.put32(112, 0x12345678);
                     e.put32(116, 0x7fffffff);
                 }),
-                new Case("backing format extension of 5000 bytes", "v2", e -> {
+                new DamageCase("backing format extension of 5000 bytes", "v2", e -> {
                     e.put32(72, 0xe2792aca);
                     e.put32(76, 5000);
                 }),
-                new Case("LUKS header extension on an unencrypted image", "zlib", e -> {
+                new DamageCase("LUKS header extension on an unencrypted image", "zlib", e -> {
                     e.put32(112, 0x0537be77);
                     e.put32(116, 16);
                 }),
-                new Case("data-file-raw without a data file", "zlib", e -> e.put64(88, 2)),
-                new Case("backing file name longer than 1023 bytes", "zlib", e -> {
+                new DamageCase("data-file-raw without a data file", "zlib", e -> e.put64(88, 2)),
+                new DamageCase("backing file name longer than 1023 bytes", "zlib", e -> {
                     e.put64(8, 4096);
                     e.put32(16, 2000);
                 }),
-                new Case("L1 table ending past 2^63", "v2", e -> {
+                new DamageCase("L1 table ending past 2^63", "v2", e -> {
                     e.put64(40, 0x7fffffffffff0000L);
                     e.put32(36, 0xffff);
                 }));
@@ -138,8 +122,8 @@ class HostileImageTest {
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("refusedByQemu")
-    void whatQemuCannotOpenIsRefusedByEveryCommand(Case c) throws IOException {
-        Path img = damaged(c.base, c.name, c.damage);
+    void whatQemuCannotOpenIsRefusedByEveryCommand(DamageCase c) throws IOException {
+        Path img = c.applyTo(dir, "");
         for (List<String> cmd : List.of(List.of("check"), List.of("check", "-r", "all"))) {
             Path copy = dir.resolve("copy.qcow2");
             Files.copy(img, copy, StandardCopyOption.REPLACE_EXISTING);
@@ -230,12 +214,12 @@ class HostileImageTest {
         assertThat(r.stderr()).contains("adir");
     }
 
-    static Stream<Case> refcountTableDamage() {
+    static Stream<DamageCase> refcountTableDamage() {
         return Stream.of(
                 // the refcount table then reads the L1 entry 0x80000000000N0000 as a refblock offset past 2^63
-                new Case("refcount table offset set to the L1 table's", "zlib", e -> e.put64(48, e.l1Offset())),
-                new Case("refcount table offset set to the L1 table's (v2)", "v2", e -> e.put64(48, e.l1Offset())),
-                new Case("refcount table entry with bit 63 set", "zlib",
+                new DamageCase("refcount table offset set to the L1 table's", "zlib", e -> e.put64(48, e.l1Offset())),
+                new DamageCase("refcount table offset set to the L1 table's (v2)", "v2", e -> e.put64(48, e.l1Offset())),
+                new DamageCase("refcount table entry with bit 63 set", "zlib",
                         e -> e.put64(e.reftableOffset(), e.u64(e.reftableOffset()) | (1L << 63))));
     }
 
@@ -246,8 +230,8 @@ class HostileImageTest {
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("refcountTableDamage")
-    void unreachableRefcountBlockIsRebuiltByRepairAllAsQemuDoes(Case c) throws IOException {
-        Path ours = damaged(c.base, c.name, c.damage);
+    void unreachableRefcountBlockIsRebuiltByRepairAllAsQemuDoes(DamageCase c) throws IOException {
+        Path ours = c.applyTo(dir, "");
         Path theirs = dir.resolve("theirs.qcow2");
         Files.copy(ours, theirs, StandardCopyOption.REPLACE_EXISTING);
         Proc.run(dir, "qemu-img", "check", "-r", "all", theirs.toString());
@@ -257,7 +241,7 @@ class HostileImageTest {
         assertThat(m.exitCode()).as("qimg check -r all; stderr: %s", m.stderr()).isZero();
         assertThat(m.stderr()).contains("ERROR could not resize image").contains("Rebuilding refcount structure");
         assertThat(Proc.run(dir, "qemu-img", "check", ours.toString()).exitCode()).as("after qimg's repair").isZero();
-        assertThat(Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base + ".qcow2").toString(), ours.toString())
+        assertThat(Proc.run(dir, "qemu-img", "compare", dir.resolve(c.base() + ".qcow2").toString(), ours.toString())
                 .exitCode()).isZero();
     }
 
