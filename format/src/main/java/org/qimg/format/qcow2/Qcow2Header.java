@@ -259,7 +259,10 @@ public final class Qcow2Header {
             throw new ImageLimitException(f + ": offset 56 (0x38): refcount table of " + rtClusters
                     + " clusters exceeds the limit of 8 MiB");
         }
-        checkTable(OFF_REFTABLE_OFFSET, "refcount table", refcountTableOffset, rtClusters << clusterBits);
+        // Reading never uses refcounts, and QEMU opens an image whose refcount table offset is 0 (it only
+        // asks for alignment): its check then reads the header as the table and rebuilds. So 0 is allowed
+        // here; whatever writes in place refuses it.
+        checkTable(OFF_REFTABLE_OFFSET, "refcount table", refcountTableOffset, rtClusters << clusterBits, true);
         long snaps = Integer.toUnsignedLong(nbSnapshots);
         if (snaps > MAX_SNAPSHOTS) {
             throw new ImageLimitException(f + ": offset 60 (0x3c): " + snaps + " snapshots exceed the limit of "
@@ -271,10 +274,15 @@ public final class Qcow2Header {
 
     /** Checks a table's offset (cluster aligned) and that {@code bytes} from it lie inside the file. */
     private void checkTable(int field, String what, long offset, long bytes) throws CorruptImageException {
+        checkTable(field, what, offset, bytes, false);
+    }
+
+    private void checkTable(int field, String what, long offset, long bytes, boolean zeroAllowed)
+            throws CorruptImageException {
         if (bytes == 0) {
             return;
         }
-        if (offset <= 0 || (offset & (clusterSize() - 1)) != 0) {
+        if (offset < 0 || offset == 0 && !zeroAllowed || (offset & (clusterSize() - 1)) != 0) {
             throw new CorruptImageException(file.toString(), field, what + " offset must be a positive multiple of "
                     + "the cluster size " + clusterSize() + ", found " + offset);
         }

@@ -46,6 +46,10 @@ final class UpdaterRefcounts {
         this.blockBits = clusterBits + 3 - order;
         this.max = RefcountCodec.max(order);
         this.tableOffset = h.refcountTableOffset();
+        if (tableOffset == 0) {
+            throw new CorruptImageException(file.toString(), 48, "refcount table offset is 0: the table would "
+                    + "overlap the header (qemu-img check -r all rebuilds it)");
+        }
         int entries = (int) (((long) h.refcountTableClusters() << clusterBits) / 8);
         ByteBuffer buf = ByteBuffer.allocate(entries * 8);
         Positional.readFully(ch, buf, tableOffset, file);

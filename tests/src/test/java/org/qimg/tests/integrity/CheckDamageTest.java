@@ -92,6 +92,9 @@ class CheckDamageTest {
                 new DamageCase("refcount block pointer with reserved bits", "plain",
                         e -> e.put64(e.reftableOffset(), e.u64(e.reftableOffset()) | 1)),
                 new DamageCase("refcount table past EOF", "plain", e -> e.put64(48, 16L << 20)),
+                // QEMU reads the header as the refcount table and rebuilds it with -r all
+                new DamageCase("refcount table offset 0", "plain", e -> e.put64(48, 0)),
+                new DamageCase("refcount table offset 0 with snapshot", "snap", e -> e.put64(48, 0)),
                 new DamageCase("refcount_bits=1: refcount zeroed", "rc1", e -> e.setRefcount(dataCluster(e, 2), 0)),
                 new DamageCase("refcount_bits=1: appended leak", "rc1", e -> e.setRefcount(e.appendCluster(), 1)),
                 new DamageCase("refcount_bits=64: huge refcount", "rc64", e -> e.setRefcount(dataCluster(e, 3), 1L << 40)),

@@ -203,6 +203,26 @@ class HostileImageTest {
         assertThat(Qimg.inProcess("checksum", img.toString()).stdout()).startsWith(Digests.sha256(raw));
     }
 
+    /**
+     * Refcount table offset 0: QEMU only asks for alignment, so it opens the image and reads its data (the
+     * refcounts are damaged, the data is not); qimg reads it too, and refuses to write into it in place.
+     */
+    @Test
+    void refcountTableAtOffsetZeroReadsLikeQemu() throws IOException {
+        Path img = damaged("zlib", "refcount table at 0", e -> e.put64(48, 0));
+        Path raw = dir.resolve("rt0.raw");
+        Proc.ok(dir, "qemu-img", "convert", "-O", "raw", img.toString(), raw.toString());
+        ProcResult cmp = Qimg.inProcess("compare", img.toString(), dir.resolve("zlib.qcow2").toString());
+        assertThat(cmp.exitCode()).as("qimg compare; stderr: %s", cmp.stderr()).isZero();
+        assertThat(Qimg.inProcess("checksum", img.toString()).stdout()).startsWith(Digests.sha256(raw));
+        assertThat(Qimg.inProcess("map", "--output=json", img.toString()).stdout())
+                .isEqualTo(Proc.run(dir, "qemu-img", "map", "--output=json", img.toString()).stdout());
+        byte[] before = Files.readAllBytes(img);
+        ProcResult inPlace = Qimg.inProcess("convert", "-n", "-O", "qcow2", raw.toString(), img.toString());
+        assertOneCleanError(inPlace, img, 1);
+        assertThat(Files.readAllBytes(img)).as("refused target untouched").isEqualTo(before);
+    }
+
     /** A backing file that is a directory: the error says which image wanted it. */
     @Test
     void backingFileThatIsADirectoryNamesTheImage() throws IOException {
