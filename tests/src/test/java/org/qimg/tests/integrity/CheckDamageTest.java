@@ -95,6 +95,12 @@ class CheckDamageTest {
                 // QEMU reads the header as the refcount table and rebuilds it with -r all
                 new DamageCase("refcount table offset 0", "plain", e -> e.put64(48, 0)),
                 new DamageCase("refcount table offset 0 with snapshot", "snap", e -> e.put64(48, 0)),
+                // snapshot table entries that qemu-img check -r all rewrites
+                new DamageCase("snapshot entry with 8 bytes of extra data", "snap", e -> e.resizeFirstSnapshotExtra(8)),
+                new DamageCase("snapshot entry with no extra data", "snap", e -> e.resizeFirstSnapshotExtra(0)),
+                new DamageCase("snapshot entry with 2000 bytes of extra data", "snap",
+                        e -> e.resizeFirstSnapshotExtra(2000)),
+                new DamageCase("snapshot extra data size zeroed", "snap", e -> e.put32(e.u64(64) + 36, 0)),
                 new DamageCase("refcount_bits=1: refcount zeroed", "rc1", e -> e.setRefcount(dataCluster(e, 2), 0)),
                 new DamageCase("refcount_bits=1: appended leak", "rc1", e -> e.setRefcount(e.appendCluster(), 1)),
                 new DamageCase("refcount_bits=64: huge refcount", "rc64", e -> e.setRefcount(dataCluster(e, 3), 1L << 40)),

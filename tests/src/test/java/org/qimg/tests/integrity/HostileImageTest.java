@@ -179,6 +179,43 @@ class HostileImageTest {
         assertThat(m.exitCode()).as("qimg check; stderr: %s", m.stderr()).isEqualTo(2);
         assertThat(m.stdout()).isEqualTo(q.stdout());
         assertThat(m.stderr().replace("qimg: ", "")).isEqualTo(q.stderr().replace("qemu-img: ", ""));
+
+        // -r all rewrites the table as qemu-img does, byte for byte
+        Path theirs = dir.resolve("snap-incomplete-theirs.qcow2");
+        Files.copy(img, theirs, StandardCopyOption.REPLACE_EXISTING);
+        ProcResult qr = Proc.run(dir, "qemu-img", "check", "-r", "all", theirs.toString());
+        ProcResult mr = Qimg.inProcess("check", "-r", "all", img.toString());
+        assertThat(qr.exitCode()).isZero();
+        assertThat(mr.exitCode()).as("qimg check -r all; stderr: %s", mr.stderr()).isZero();
+        assertThat(mr.stdout()).isEqualTo(qr.stdout());
+        assertThat(Files.readAllBytes(img)).isEqualTo(Files.readAllBytes(theirs));
+    }
+
+    /** Extra data over 1024 bytes: qemu-img check fails, -r all drops the excess; qimg does both alike. */
+    @Test
+    void oversizedSnapshotExtraDataIsDroppedAsQemuDrops() throws IOException {
+        Path img = dir.resolve("snap-big-extra.qcow2");
+        Files.copy(dir.resolve("zlib.qcow2"), img, StandardCopyOption.REPLACE_EXISTING);
+        Proc.ok(dir, "qemu-img", "snapshot", "-c", "keep-my-name", img.toString());
+        try (Qcow2Edit e = new Qcow2Edit(img)) {
+            e.resizeFirstSnapshotExtra(3000);
+        }
+        ProcResult q = Proc.run(dir, "qemu-img", "check", img.toString());
+        ProcResult m = Qimg.inProcess("check", img.toString());
+        assertThat(q.exitCode()).isEqualTo(1);
+        assertThat(m.exitCode()).as("qimg check; stderr: %s", m.stderr()).isEqualTo(1);
+        assertThat(m.stderr().replace("qimg: ", "")).isEqualTo(q.stderr().replace("qemu-img: ", ""));
+
+        Path theirs = dir.resolve("snap-big-extra-theirs.qcow2");
+        Files.copy(img, theirs, StandardCopyOption.REPLACE_EXISTING);
+        ProcResult qr = Proc.run(dir, "qemu-img", "check", "-r", "all", theirs.toString());
+        ProcResult mr = Qimg.inProcess("check", "-r", "all", img.toString());
+        assertThat(qr.exitCode()).isZero();
+        assertThat(mr.exitCode()).as("qimg check -r all; stderr: %s", mr.stderr()).isZero();
+        assertThat(mr.stdout()).isEqualTo(qr.stdout());
+        assertThat(mr.stderr().replace("qimg: ", "")).isEqualTo(qr.stderr().replace("qemu-img: ", ""));
+        assertThat(Files.readAllBytes(img)).isEqualTo(Files.readAllBytes(theirs));
+        assertThat(Proc.run(dir, "qemu-img", "snapshot", "-l", img.toString()).stdout()).contains("keep-my-name");
     }
 
     /**

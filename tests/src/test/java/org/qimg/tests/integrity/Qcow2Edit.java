@@ -47,6 +47,29 @@ final class Qcow2Edit implements AutoCloseable {
         return b.getLong(0);
     }
 
+    byte[] bytes(long at, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        ch.read(b, at);
+        return b.array();
+    }
+
+    /**
+     * Rewrites the first snapshot table entry (in place, so the table must stay inside its cluster) with
+     * {@code extra} bytes of extra data: its stored extra data cut or padded with zeros, id and name kept.
+     */
+    void resizeFirstSnapshotExtra(int extra) throws IOException {
+        long at = u64(64);
+        ByteBuffer head = ByteBuffer.wrap(bytes(at, 40));
+        int ids = head.getShort(12) & 0xffff;
+        int names = head.getShort(14) & 0xffff;
+        int old = head.getInt(36);
+        byte[] oldExtra = bytes(at + 40, old);
+        byte[] idName = bytes(at + 40 + old, ids + names);
+        ByteBuffer e = ByteBuffer.allocate(40 + extra + ids + names);
+        e.put(head.array(), 0, 36).putInt(extra).put(java.util.Arrays.copyOf(oldExtra, extra)).put(idName);
+        putBytes(at, e.array());
+    }
+
     void put32(long at, int v) throws IOException {
         ch.write(ByteBuffer.allocate(4).putInt(0, v), at);
     }

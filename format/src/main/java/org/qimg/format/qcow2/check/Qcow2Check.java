@@ -27,16 +27,24 @@ public final class Qcow2Check {
     public static CheckResult run(Path path, CheckMode mode, Consumer<String> log) throws IOException {
         try (ImageFile file = ImageFile.open(path, mode.repairs())) {
             CheckHeader h = CheckHeader.read(file);
-            long[] snapSize = new long[1];
-            List<ReferenceScan.Snapshot> snaps = ReferenceScan.readSnapshots(file, h, snapSize);
             StoredRefcounts stored = new StoredRefcounts(file, h);
             CheckContext c = new CheckContext(file, h, stored, log, mode);
-            checkSnapshotEntries(c, snaps);
+            CheckSnapshots snaps;
             try {
-                checkRefcounts(c, snaps, snapSize[0]);
+                snaps = CheckSnapshots.read(c, mode.fixErrors());
+            } catch (ReferenceScan.CheckFailure e) {
+                c.res.failure = e.errno;
+                return c.res;
+            }
+            try {
+                checkRefcounts(c, snaps.entries, snaps.size);
+                snaps.fix(c);
             } catch (ReferenceScan.CheckFailure e) {
                 c.res.failure = e.errno;
             }
+            // as QEMU, the snapshot table's problems are added after the refcount check's
+            c.res.corruptions += snaps.corruptions;
+            c.res.corruptionsFixed += snaps.corruptionsFixed;
             if (mode.repairs()) {
                 if (c.res.failure == null && c.res.checkErrors == 0 && c.res.corruptions == 0) {
                     markClean(c);
@@ -47,24 +55,7 @@ public final class Qcow2Check {
         }
     }
 
-    /**
-     * As QEMU's check of the snapshot table: every v3 entry needs 16 bytes of extra data (the 64-bit VM
-     * state size and the disk size). QEMU's -r all rewrites the table; qimg does not, so it reports the
-     * entry as an error in every mode.
-     */
-    private static void checkSnapshotEntries(CheckContext c, List<ReferenceScan.Snapshot> snaps) {
-        if (c.header.version < 3) {
-            return;
-        }
-        for (int i = 0; i < snaps.size(); i++) {
-            if (snaps.get(i).extraDataSize() < 16) {
-                c.res.corruptions++;
-                c.log("ERROR snapshot table entry %d is incomplete", i);
-            }
-        }
-    }
-
-    private static void checkRefcounts(CheckContext c, List<ReferenceScan.Snapshot> snaps, long snapSize)
+    private static void checkRefcounts(CheckContext c, List<CheckSnapshots.Entry> snaps, long snapSize)
             throws IOException {
         CheckResult res = c.res;
         CheckMode fix = c.mode;

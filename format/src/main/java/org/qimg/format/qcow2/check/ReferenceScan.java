@@ -14,11 +14,6 @@ import org.qimg.format.CorruptImageException;
  */
 final class ReferenceScan {
     private static final int L1_CHUNK = 8192;
-    private static final long MAX_SNAPSHOT_EXTRA = 1024;
-
-    /** One snapshot table entry; {@code extraDataSize} as stored (v3 entries need at least 16 bytes). */
-    record Snapshot(String id, String name, long l1Offset, long l1Size, long extraDataSize) {
-    }
 
     private final CheckContext c;
     private final byte[] l2buf;
@@ -56,24 +51,24 @@ final class ReferenceScan {
     }
 
     /** calculate_refcounts: fills {@code c.imrt}; returns true when the refcount structure must be rebuilt. */
-    boolean calculate(CheckMode fix, List<Snapshot> snapshots, long snapshotsSize) throws IOException {
+    boolean calculate(CheckMode fix, List<CheckSnapshots.Entry> snapshots, long snapshotsSize) throws IOException {
         CheckHeader h = c.header;
         incRefs(0, c.clusterSize());
         checkL1(h.l1Offset, Integer.toUnsignedLong(h.l1Size), true, fix);
-        for (Snapshot sn : snapshots) {
-            if ((sn.l1Offset & (c.clusterSize() - 1)) != 0) {
+        for (CheckSnapshots.Entry sn : snapshots) {
+            if ((sn.l1Offset() & (c.clusterSize() - 1)) != 0) {
                 c.log("ERROR snapshot %s (%s) l1_offset=%#x: L1 table is not cluster aligned; snapshot table entry "
-                        + "corrupted", sn.id, sn.name, sn.l1Offset);
+                        + "corrupted", sn.id(), sn.name(), sn.l1Offset());
                 c.res.corruptions++;
                 continue;
             }
-            if (sn.l1Size > CheckHeader.MAX_L1_BYTES / 8) {
+            if (sn.l1Size() > CheckHeader.MAX_L1_BYTES / 8) {
                 c.log("ERROR snapshot %s (%s) l1_size=%#x: L1 table is too large; snapshot table entry corrupted",
-                        sn.id, sn.name, sn.l1Size);
+                        sn.id(), sn.name(), sn.l1Size());
                 c.res.corruptions++;
                 continue;
             }
-            checkL1(sn.l1Offset, sn.l1Size, false, fix);
+            checkL1(sn.l1Offset(), sn.l1Size(), false, fix);
         }
         incRefs(h.snapshotsOffset, snapshotsSize);
         incRefs(h.reftableOffset, c.stored.tableEntries() * 8);
@@ -333,36 +328,6 @@ final class ReferenceScan {
     }
 
     /** Reads the snapshot table (QEMU refuses to open an image whose table is malformed; so do we). */
-    static List<Snapshot> readSnapshots(ImageFile file, CheckHeader h, long[] sizeOut) throws IOException {
-        List<Snapshot> list = new ArrayList<>();
-        long pos = h.snapshotsOffset;
-        String f = file.path().toString();
-        for (int i = 0; i < h.nbSnapshots; i++) {
-            pos = (pos + 7) & ~7L;
-            ByteBuffer e = ByteBuffer.wrap(file.read(pos, 40));
-            long l1Offset = e.getLong(0);
-            long l1Size = Integer.toUnsignedLong(e.getInt(8));
-            int idSize = e.getShort(12) & 0xffff;
-            int nameSize = e.getShort(14) & 0xffff;
-            long extra = Integer.toUnsignedLong(e.getInt(36));
-            if (extra > MAX_SNAPSHOT_EXTRA) {
-                throw new CorruptImageException(f, pos + 36, "snapshot " + i + ": extra data of " + extra
-                        + " bytes exceeds " + MAX_SNAPSHOT_EXTRA);
-            }
-            pos += 40 + extra;
-            String id = new String(file.read(pos, idSize), StandardCharsets.UTF_8);
-            pos += idSize;
-            String name = new String(file.read(pos, nameSize), StandardCharsets.UTF_8);
-            pos += nameSize;
-            if (pos - h.snapshotsOffset > 1024L * 65536) {
-                throw new CorruptImageException(f, h.snapshotsOffset, "snapshot table is too big");
-            }
-            list.add(new Snapshot(id, name, l1Offset, l1Size, extra));
-        }
-        sizeOut[0] = pos - h.snapshotsOffset;
-        return list;
-    }
-
     static CheckFailure failure(String errno, String detail) {
         return new CheckFailure(errno, detail);
     }

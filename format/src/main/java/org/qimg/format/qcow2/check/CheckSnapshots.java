@@ -1,0 +1,214 @@
+package org.qimg.format.qcow2.check;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The snapshot table as {@code qemu-img check} reads and repairs it (QEMU 7.2's
+ * {@code qcow2_check_read_snapshot_table} and {@code qcow2_check_fix_snapshot_table}). Its problems are
+ * counted apart from the refcount check's, and added to the result at the end, as QEMU does.
+ *
+ * <p>Two problems are repaired with {@code -r all}, by writing the whole table anew: a v3 entry with
+ * less than the 16 bytes of extra data every v3 entry needs, and an entry with more than 1024 bytes of
+ * extra data (the excess is dropped). The new table goes into free clusters whose refcounts are raised
+ * first; the header is pointed at it only once it is on disk; the old table's clusters are released last.
+ */
+final class CheckSnapshots {
+    static final long MAX_EXTRA = 1024;
+    /** qemu's QCowSnapshotExtraData: vm_state_size_large, disk_size, icount. */
+    private static final int KNOWN_EXTRA = 24;
+    private static final long MAX_TABLE_BYTES = 1024L * 65536;
+
+    /**
+     * One entry; {@code fixed} is its 40-byte head (l1_table_offset 0, l1_size 8, id_str_size 12, name_size 14,
+     * date_sec 16, date_nsec 20, vm_clock_nsec 24, vm_state_size 32, extra_data_size 36), {@code extra} the
+     * extra data kept (at most 1024 bytes).
+     */
+    record Entry(String id, String name, long l1Offset, long l1Size, long extraDataSize, byte[] fixed, byte[] extra,
+                 byte[] idBytes, byte[] nameBytes) {
+    }
+
+    final List<Entry> entries = new ArrayList<>();
+    /** Bytes the table spans in the file (what its clusters are counted from). */
+    long size;
+    long corruptions;
+    long corruptionsFixed;
+
+    private CheckSnapshots() {
+    }
+
+    /**
+     * Reads the table. Extra data over 1024 bytes fails the check ({@link ReferenceScan.CheckFailure},
+     * after QEMU's two lines), unless {@code repair}, which drops the excess and counts a corruption.
+     */
+    static CheckSnapshots read(CheckContext c, boolean repair) throws IOException {
+        CheckSnapshots t = new CheckSnapshots();
+        CheckHeader h = c.header;
+        ImageFile file = c.file;
+        long pos = h.snapshotsOffset;
+        for (int i = 0; i < h.nbSnapshots; i++) {
+            pos = (pos + 7) & ~7L;
+            byte[] fixed = file.read(pos, 40);
+            ByteBuffer e = ByteBuffer.wrap(fixed);
+            int idSize = e.getShort(12) & 0xffff;
+            int nameSize = e.getShort(14) & 0xffff;
+            long extra = Integer.toUnsignedLong(e.getInt(36));
+            if (extra > MAX_EXTRA) {
+                if (!repair) {
+                    c.res.checkErrors++;
+                    c.log("ERROR failed to read the snapshot table: Too much extra metadata in snapshot table entry %d",
+                            i);
+                    c.log.accept("You can force-remove this extra metadata with qemu-img check -r all");
+                    throw ReferenceScan.failure("File too large", "snapshot " + i + ": extra data of " + extra
+                            + " bytes exceeds " + MAX_EXTRA);
+                }
+                c.log("Discarding too much extra metadata in snapshot table entry %d (%d > %d)", i, extra, MAX_EXTRA);
+                t.corruptions++;
+            }
+            byte[] kept = file.read(pos + 40, (int) Math.min(extra, MAX_EXTRA));
+            pos += 40 + extra;
+            byte[] id = file.read(pos, idSize);
+            pos += idSize;
+            byte[] name = file.read(pos, nameSize);
+            pos += nameSize;
+            if (pos - h.snapshotsOffset > MAX_TABLE_BYTES) {
+                c.res.checkErrors++;
+                c.log("ERROR failed to read the snapshot table: Snapshot table is too big");
+                throw ReferenceScan.failure("File too large", "snapshot table is too big");
+            }
+            t.entries.add(new Entry(new String(id, StandardCharsets.UTF_8), new String(name, StandardCharsets.UTF_8),
+                    e.getLong(0), Integer.toUnsignedLong(e.getInt(8)), extra, fixed, kept, id, name));
+        }
+        t.size = pos - h.snapshotsOffset;
+        if (h.version >= 3) {
+            for (int i = 0; i < t.entries.size(); i++) {
+                if (t.entries.get(i).extraDataSize() < 16) {
+                    t.corruptions++;
+                    c.log("%s snapshot table entry %d is incomplete", repair ? "Repairing" : "ERROR", i);
+                }
+            }
+        }
+        return t;
+    }
+
+    /** qcow2_check_fix_snapshot_table: rewrites the table when it had problems and errors are repaired. */
+    void fix(CheckContext c) throws IOException {
+        if (corruptions == 0 || !c.mode.fixErrors()) {
+            return;
+        }
+        byte[] table = encode(c.header);
+        long clusters = (table.length + c.clusterSize() - 1) >>> c.clusterBits();
+        long at = table.length == 0 ? 0 : allocate(c, clusters);
+        if (at < 0) {
+            c.res.checkErrors++;
+            c.log.accept("ERROR failed to update snapshot table: No space left on device");
+            return;
+        }
+        if (table.length > 0) {
+            c.file.write(at, table, 0, table.length);
+        }
+        c.file.sync();
+        ByteBuffer hdr = ByteBuffer.allocate(12).putInt(entries.size()).putLong(at);
+        c.file.write(60, hdr.array(), 0, 12);
+        c.file.sync();
+        release(c, c.header.snapshotsOffset, size);
+        c.header.snapshotsOffset = at;
+        size = table.length;
+        corruptionsFixed += corruptions;
+        corruptions = 0;
+    }
+
+    /** The table as qcow2_write_snapshots lays it out: every entry with at least 24 bytes of extra data. */
+    byte[] encode(CheckHeader h) {
+        ByteBuffer out = ByteBuffer.allocate((int) encodedSize());
+        for (Entry e : entries) {
+            out.position((out.position() + 7) & ~7);
+            ByteBuffer f = ByteBuffer.wrap(e.fixed());
+            ByteBuffer x = ByteBuffer.wrap(Arrays.copyOf(e.extra(), Math.max(KNOWN_EXTRA, e.extra().length)));
+            long kept = e.extra().length;
+            long vmState = kept >= 8 ? x.getLong(0) : Integer.toUnsignedLong(f.getInt(32));
+            long diskSize = kept >= 16 ? x.getLong(8) : h.virtualSize & ~511L;
+            long icount = kept >= 24 ? x.getLong(16) : -1L;
+            x.putLong(0, vmState).putLong(8, diskSize).putLong(16, icount);
+            byte[] id = cString(e.idBytes());
+            byte[] name = cString(e.nameBytes());
+            out.putLong(e.l1Offset()).putInt((int) e.l1Size()).putShort((short) id.length)
+                    .putShort((short) name.length).putInt(f.getInt(16)).putInt(f.getInt(20)).putLong(f.getLong(24))
+                    .putInt(Long.compareUnsigned(vmState, 0xffffffffL) <= 0 ? (int) vmState : 0).putInt(x.capacity());
+            out.put(x.array()).put(id).put(name);
+        }
+        return out.array();
+    }
+
+    private long encodedSize() {
+        long n = 0;
+        for (Entry e : entries) {
+            n = (n + 7) & ~7L;
+            n += 40 + Math.max(KNOWN_EXTRA, e.extra().length) + cString(e.idBytes()).length
+                    + cString(e.nameBytes()).length;
+        }
+        return n;
+    }
+
+    /** QEMU keeps names as C strings: whatever follows a NUL is lost when it writes them back. */
+    private static byte[] cString(byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == 0) {
+                return Arrays.copyOf(b, i);
+            }
+        }
+        return b;
+    }
+
+    /**
+     * The first run of {@code n} clusters with stored refcount 0 that existing refcount blocks cover
+     * (the end of the file included), now given refcount 1; -1 when there is none.
+     */
+    private static long allocate(CheckContext c, long n) throws IOException {
+        StoredRefcounts st = c.stored;
+        long fileClusters = (c.file.length() + c.clusterSize() - 1) >>> c.clusterBits();
+        long limit = Math.max(fileClusters + n, c.imrt.size());
+        long run = 0;
+        for (long k = 0; k < limit; k++) {
+            long block = st.blockOffset(k);
+            boolean free = block > 0 && st.get(k) == 0;
+            run = free ? run + 1 : 0;
+            if (run == n) {
+                long first = k - n + 1;
+                for (long j = first; j <= k; j++) {
+                    st.set(j, 1);
+                }
+                return first << c.clusterBits();
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Lowers by one the refcount of every cluster [offset, offset + bytes) touches; a cluster that becomes
+     * free is zeroed, as QEMU discards it (its default pass-discard-snapshot).
+     */
+    private static void release(CheckContext c, long offset, long bytes) throws IOException {
+        if (bytes <= 0) {
+            return;
+        }
+        StoredRefcounts st = c.stored;
+        for (long k = offset >>> c.clusterBits(); k <= (offset + bytes - 1) >>> c.clusterBits(); k++) {
+            if (st.blockOffset(k) > 0) {
+                long rc = st.get(k);
+                if (rc > 0) {
+                    st.set(k, rc - 1);
+                    long at = k << c.clusterBits();
+                    if (rc == 1 && at < c.file.length()) {
+                        int len = (int) Math.min(c.clusterSize(), c.file.length() - at);
+                        c.file.write(at, new byte[len], 0, len);
+                    }
+                }
+            }
+        }
+    }
+}
