@@ -117,6 +117,7 @@ public final class ImageComparator {
             if (pool != null) {
                 pool.shutdownNow();
             }
+            buffers.remove(); // the calling thread's pair, when it read (one thread); pool threads end here
         }
     }
 
