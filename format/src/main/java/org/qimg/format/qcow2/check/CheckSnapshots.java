@@ -28,8 +28,16 @@ final class CheckSnapshots {
      * date_sec 16, date_nsec 20, vm_clock_nsec 24, vm_state_size 32, extra_data_size 36), {@code extra} the
      * extra data kept (at most 1024 bytes).
      */
-    record Entry(String id, String name, long l1Offset, long l1Size, long extraDataSize, byte[] fixed, byte[] extra,
-                 byte[] idBytes, byte[] nameBytes) {
+    record Entry(long l1Offset, long l1Size, long extraDataSize, byte[] fixed, byte[] extra, byte[] idBytes,
+                 byte[] nameBytes) {
+        /** The id as text, for messages only (a table holds at most 64 MiB, kept once as bytes). */
+        String id() {
+            return new String(idBytes, StandardCharsets.UTF_8);
+        }
+
+        String name() {
+            return new String(nameBytes, StandardCharsets.UTF_8);
+        }
     }
 
     final List<Entry> entries = new ArrayList<>();
@@ -80,8 +88,7 @@ final class CheckSnapshots {
                 c.log("ERROR failed to read the snapshot table: Snapshot table is too big");
                 throw ReferenceScan.failure("File too large", "snapshot table is too big");
             }
-            t.entries.add(new Entry(new String(id, StandardCharsets.UTF_8), new String(name, StandardCharsets.UTF_8),
-                    e.getLong(0), Integer.toUnsignedLong(e.getInt(8)), extra, fixed, kept, id, name));
+            t.entries.add(new Entry(e.getLong(0), Integer.toUnsignedLong(e.getInt(8)), extra, fixed, kept, id, name));
         }
         t.size = pos - h.snapshotsOffset;
         if (h.version >= 3) {
