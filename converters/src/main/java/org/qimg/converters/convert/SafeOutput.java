@@ -35,7 +35,8 @@ public final class SafeOutput implements Closeable {
     private SafeOutput(Path destination, Path temp, FileChannel channel, boolean durable) {
         this.destination = destination;
         this.temp = temp;
-        this.channel = channel;
+        // durable output must reach the disk before the rename: its aligned data writes skip the page cache
+        this.channel = durable ? DirectWriteChannel.wrap(channel, temp) : channel;
         this.hook = new Thread(this::deleteTempQuietly, "qimg-temp-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         this.durable = durable;

@@ -25,7 +25,7 @@ final class Slot {
     int runPairs;
 
     Slot(int chunkSize, int granule, boolean compressed) {
-        in = ByteBuffer.allocateDirect(chunkSize);
+        in = aligned(chunkSize);
         out = compressed ? ByteBuffer.allocateDirect(chunkSize) : null;
         int units = chunkSize / granule + 1;
         kinds = new byte[units];
@@ -35,4 +35,16 @@ final class Slot {
         startsWrite = new boolean[units];
         runs = new int[2 * (chunkSize / SparseScan.SECTOR + 2)];
     }
+
+    /**
+     * A direct buffer starting on a 4 KiB boundary, so that whole clusters written from it can bypass the
+     * page cache ({@link DirectWriteChannel}).
+     */
+    static ByteBuffer aligned(int size) {
+        // whole units plus one: the aligned part then holds at least size bytes
+        int units = (size + ALIGN - 1) / ALIGN + 1;
+        return ByteBuffer.allocateDirect(units * ALIGN).alignedSlice(ALIGN).limit(size).slice();
+    }
+
+    private static final int ALIGN = 4096;
 }

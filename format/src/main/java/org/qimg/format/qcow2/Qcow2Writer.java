@@ -241,7 +241,10 @@ public final class Qcow2Writer implements ClusterSink {
             flushRun();
         }
         if (runBuf == null) {
-            runBuf = ByteBuffer.allocateDirect(runCapacity * clusterSize);
+            // 4 KiB aligned, so that an output channel may write the runs around the page cache
+            int bytes = runCapacity * clusterSize;
+            runBuf = ByteBuffer.allocateDirect(((bytes + 4095) / 4096 + 1) * 4096).alignedSlice(4096).limit(bytes)
+                    .slice();
             runBitmaps = new long[runCapacity];
             runBase = new ByteBuffer[runCapacity];
             runOffset = new int[runCapacity];
