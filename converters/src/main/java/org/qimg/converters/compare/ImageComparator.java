@@ -64,16 +64,23 @@ public final class ImageComparator {
                 boolean readA;
                 boolean readB;
                 long chunk;
-                if (pos < common) {
-                    ChainStatus sa = ChainStatus.at(a, pos, common - pos);
-                    ChainStatus sb = ChainStatus.at(b, pos, common - pos);
-                    if (strict && (sa.allocated() != sb.allocated() || sa.zero() != sb.zero())) {
+                if (strict) {
+                    // sizes are equal here; QEMU compares every block status flag, EOF included
+                    QemuBlockStatus sa = QemuBlockStatus.at(a, pos, total - pos);
+                    QemuBlockStatus sb = QemuBlockStatus.at(b, pos, total - pos);
+                    if (sa.flags() != sb.flags()) {
                         Long m = drain(inFlight);
                         if (m != null) {
                             return new CompareResult(CompareResult.Kind.CONTENT, m, sizeMismatch);
                         }
                         return new CompareResult(CompareResult.Kind.STRICT_STATUS, pos, sizeMismatch);
                     }
+                    chunk = Math.min(sa.length(), sb.length());
+                    readA = !sa.zero();
+                    readB = !sb.zero();
+                } else if (pos < common) {
+                    ChainStatus sa = ChainStatus.at(a, pos, common - pos);
+                    ChainStatus sb = ChainStatus.at(b, pos, common - pos);
                     chunk = Math.min(sa.length(), sb.length());
                     readA = !sa.zero();
                     readB = !sb.zero();

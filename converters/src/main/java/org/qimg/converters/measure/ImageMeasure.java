@@ -149,8 +149,33 @@ public final class ImageMeasure {
         long fully = WriterMath.preallocSize(virtualSize, (int) cs, refcountOrder, extendedL2);
         // bitmaps are shown when both the target and the source (a v3 qcow2) could hold them
         Long bitmaps = version >= 3 && source != null && source.formatName().equals("qcow2")
-                && !"0.10".equals(source.info().formatSpecific().get("compat")) ? 0L : null;
+                && !"0.10".equals(source.info().formatSpecific().get("compat"))
+                ? bitmapsSize(source, cs) : null;
         return new MeasureResult(fully - virtualSize + required, fully, bitmaps);
+    }
+
+    /**
+     * qcow2_get_persistent_dirty_bitmap_size: for each persistent bitmap of the source, all its data
+     * clusters (one bit per granule of the virtual size) and its bitmap table, each rounded up to target
+     * clusters, plus the directory entries (24 bytes and the name, rounded up to 8) rounded up to a cluster.
+     */
+    static long bitmapsSize(DiskImage source, long cs) throws IOException {
+        Object list = source.info().formatSpecific().get("bitmaps");
+        if (!(list instanceof java.util.List<?> bitmaps)) {
+            return 0;
+        }
+        long total = 0;
+        long dir = 0;
+        for (Object o : bitmaps) {
+            Map<?, ?> b = (Map<?, ?>) o;
+            long granularity = ((Number) b.get("granularity")).longValue();
+            String name = (String) b.get("name");
+            long bits = ceilDiv(source.virtualSize(), granularity);
+            long clusters = ceilDiv(ceilDiv(bits, 8), cs);
+            total += clusters * cs + roundUp(clusters * 8, cs);
+            dir += (24 + name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 7) & ~7L;
+        }
+        return total + roundUp(dir, cs);
     }
 
     private static boolean bool(Map<String, String> opts, String key) throws ImageException {

@@ -24,6 +24,7 @@ final class CheckHeader {
     static final int BITMAPS_EXTENSION = 0x23852875;
     static final int BACKING_FORMAT_EXTENSION = 0xe2792aca;
     static final int CRYPTO_EXTENSION = 0x0537be77;
+    static final int DATA_FILE_EXTENSION = 0x44415441;
     static final long MAX_L1_BYTES = 32L << 20;
     static final long MAX_REFTABLE_BYTES = 8L << 20;
     static final long MAX_SNAPSHOTS = 65536;
@@ -48,9 +49,19 @@ final class CheckHeader {
     int bitmapCount;
     long bitmapDirSize;
     long bitmapDirOffset;
+    /** The external data file name from its header extension, or null. */
+    String dataFileName;
 
     int clusterSize() {
         return 1 << clusterBits;
+    }
+
+    /**
+     * Guest data lives in an external data file: its clusters have no refcounts in this file, and an L2
+     * entry with offset 0 and COPIED set maps data file offset 0.
+     */
+    boolean hasDataFile() {
+        return (incompatible & INCOMPAT_DATA_FILE) != 0;
     }
 
     boolean extendedL2() {
@@ -119,9 +130,6 @@ final class CheckHeader {
             throw new UnsupportedFeatureException(f + ": unsupported incompatible features 0x"
                     + Long.toHexString(c.incompatible & ~INCOMPAT_KNOWN));
         }
-        if ((c.incompatible & INCOMPAT_DATA_FILE) != 0) {
-            throw new UnsupportedFeatureException(f + ": qimg cannot check images with an external data file");
-        }
         long backingOffset = h.getLong(8);
         if (Long.compareUnsigned(backingOffset, c.clusterSize()) > 0) {
             throw new CorruptImageException(f, 8, "invalid backing file offset: must lie within the first cluster ("
@@ -130,9 +138,13 @@ final class CheckHeader {
         c.checkCompressionType(f, h);
         c.validate(f);
         c.readExtensions(file, backingOffset);
-        if ((c.autoclear & AUTOCLEAR_DATA_FILE_RAW) != 0) {
+        if ((c.autoclear & AUTOCLEAR_DATA_FILE_RAW) != 0 && !c.hasDataFile()) {
             throw new CorruptImageException(f, 88, "data-file-raw autoclear bit (1) is set without an external "
                     + "data file");
+        }
+        if (c.hasDataFile() && c.dataFileName == null) {
+            throw new UnsupportedFeatureException(f + ": image uses an external data file (incompatible bit 2) but "
+                    + "names none in its header; qimg cannot be told one");
         }
         if (backingOffset != 0) {
             long len = Integer.toUnsignedLong(h.getInt(16));
@@ -237,6 +249,9 @@ final class CheckHeader {
             }
             if (type == BACKING_FORMAT_EXTENSION && len >= 16) {
                 throw new CorruptImageException(f, at, "backing format name must be at most 15 bytes, found " + len);
+            }
+            if (type == DATA_FILE_EXTENSION && len > 0) {
+                dataFileName = new String(a.array(), pos, (int) len, java.nio.charset.StandardCharsets.UTF_8);
             }
             if (type == CRYPTO_EXTENSION) {
                 throw new CorruptImageException(f, at, "full disk encryption header extension present but the image "

@@ -16,14 +16,21 @@ final class L2Entries {
     private L2Entries() {
     }
 
-    static Type type(long entry, boolean extendedL2) {
+    /**
+     * QEMU's cluster type of an L2 entry; with an external data file ({@code dataFile}), offset 0 with
+     * COPIED set is a normal cluster at data file offset 0.
+     */
+    static Type type(long entry, boolean extendedL2, boolean dataFile) {
         if ((entry & COMPRESSED) != 0) {
             return Type.COMPRESSED;
         }
         if ((entry & ZERO) != 0 && !extendedL2) {
             return (entry & OFFSET_MASK) != 0 ? Type.ZERO_ALLOC : Type.ZERO_PLAIN;
         }
-        return (entry & OFFSET_MASK) == 0 ? Type.UNALLOCATED : Type.NORMAL;
+        if ((entry & OFFSET_MASK) == 0) {
+            return dataFile && (entry & COPIED) != 0 ? Type.NORMAL : Type.UNALLOCATED;
+        }
+        return Type.NORMAL;
     }
 
     /** Host byte offset of a compressed payload. */

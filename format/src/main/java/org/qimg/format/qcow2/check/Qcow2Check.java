@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
+import org.qimg.format.ImageException;
 
 /**
  * {@code qemu-img check} for qcow2: recomputes every reference, compares it with the stored refcounts
@@ -27,6 +28,7 @@ public final class Qcow2Check {
     public static CheckResult run(Path path, CheckMode mode, Consumer<String> log) throws IOException {
         try (ImageFile file = ImageFile.open(path, mode.repairs())) {
             CheckHeader h = CheckHeader.read(file);
+            requireDataFile(path, h);
             StoredRefcounts stored = new StoredRefcounts(file, h);
             CheckContext c = new CheckContext(file, h, stored, log, mode);
             CheckSnapshots snaps;
@@ -52,6 +54,26 @@ public final class Qcow2Check {
                 file.sync();
             }
             return c.res;
+        }
+    }
+
+    /** QEMU opens the external data file before it checks: a missing one fails the check. */
+    private static void requireDataFile(Path path, CheckHeader h) throws IOException {
+        if (!h.hasDataFile()) {
+            return;
+        }
+        Path name;
+        try {
+            name = Path.of(h.dataFileName);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ImageException(path + ": file name '" + h.dataFileName.replace("\0", "\\0")
+                    + "' in the header is not a valid path: " + e.getReason());
+        }
+        Path dir = path.getParent();
+        Path data = name.isAbsolute() || dir == null ? name : dir.resolve(name);
+        if (!java.nio.file.Files.exists(data)) {
+            throw new ImageException("Could not open '" + path + "': Could not open '" + data
+                    + "': No such file or directory");
         }
     }
 
@@ -227,15 +249,18 @@ public final class Qcow2Check {
             for (int j = 0; j < h.l2Entries(); j++) {
                 int pos = j * h.l2EntrySize();
                 long e = b.getLong(pos);
-                L2Entries.Type t = L2Entries.type(e, h.extendedL2());
+                L2Entries.Type t = L2Entries.type(e, h.extendedL2(), h.hasDataFile());
                 if (t != L2Entries.Type.NORMAL && t != L2Entries.Type.ZERO_ALLOC) {
                     continue;
                 }
-                long dc = (e & L2Entries.OFFSET_MASK) >>> c.clusterBits();
-                if (st.blockOffset(dc) < 0) {
-                    continue;
+                long rc = 1; // every cluster of an external data file counts as referenced once
+                if (!h.hasDataFile()) {
+                    long dc = (e & L2Entries.OFFSET_MASK) >>> c.clusterBits();
+                    if (st.blockOffset(dc) < 0) {
+                        continue;
+                    }
+                    rc = st.get(dc);
                 }
-                long rc = st.get(dc);
                 if ((rc == 1) != ((e & L2Entries.COPIED) != 0)) {
                     res.corruptions++;
                     c.log("%s OFLAG_COPIED data cluster: l2_entry=%x refcount=%s", repair ? "Repairing" : "ERROR", e,

@@ -55,6 +55,10 @@ final class ReferenceScan {
         CheckHeader h = c.header;
         incRefs(0, c.clusterSize());
         checkL1(h.l1Offset, Integer.toUnsignedLong(h.l1Size), true, fix);
+        if (h.hasDataFile() && !snapshots.isEmpty()) {
+            c.log("ERROR %d snapshots in image with data file", snapshots.size());
+            c.res.corruptions++;
+        }
         for (CheckSnapshots.Entry sn : snapshots) {
             if ((sn.l1Offset() & (c.clusterSize() - 1)) != 0) {
                 c.log("ERROR snapshot %s (%s) l1_offset=%#x: L1 table is not cluster aligned; snapshot table entry "
@@ -121,7 +125,7 @@ final class ReferenceScan {
         for (int i = 0; i < h.l2Entries(); i++) {
             long e = b.getLong(i * esize);
             long bitmap = ext ? b.getLong(i * esize + 8) : 0;
-            L2Entries.Type type = L2Entries.type(e, ext);
+            L2Entries.Type type = L2Entries.type(e, ext, h.hasDataFile());
             if (type != L2Entries.Type.COMPRESSED && (e & L2Entries.L2_STD_RESERVED_MASK) != 0) {
                 c.log("ERROR found l2 entry with reserved bits set: %x", e);
                 res.corruptions++;
@@ -133,6 +137,11 @@ final class ReferenceScan {
                                 L2Entries.compressedOffset(e, c.clusterBits()));
                         e &= ~L2Entries.COPIED;
                         res.corruptions++;
+                    }
+                    if (h.hasDataFile()) {
+                        c.log("ERROR compressed cluster %d with data file, entry=0x%x", i, e);
+                        res.corruptions++;
+                        break;
                     }
                     if (bitmap != 0) {
                         c.log("ERROR compressed cluster %d with non-zero subcluster allocation bitmap, entry=0x%x",
@@ -174,7 +183,9 @@ final class ReferenceScan {
                         }
                         nextContiguous = off + c.clusterSize();
                     }
-                    incRefs(off, c.clusterSize());
+                    if (!h.hasDataFile()) { // data file clusters have no refcounts here
+                        incRefs(off, c.clusterSize());
+                    }
                 }
                 case ZERO_PLAIN -> {
                 }
