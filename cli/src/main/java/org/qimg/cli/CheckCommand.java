@@ -123,16 +123,24 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         if (r.totalClusters() != 0 && r.allocatedClusters() != 0) {
-            s.append(String.format(java.util.Locale.ROOT,
-                    "%d/%d = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters\n",
-                    r.allocatedClusters(), r.totalClusters(), r.allocatedClusters() * 100.0 / r.totalClusters(),
-                    r.fragmentedClusters() * 100.0 / r.allocatedClusters(),
-                    r.compressedClusters() * 100.0 / r.allocatedClusters()));
+            s.append(r.allocatedClusters()).append('/').append(r.totalClusters()).append(" = ")
+                    .append(percent(r.allocatedClusters() * 100.0 / r.totalClusters())).append("% allocated, ")
+                    .append(percent(r.fragmentedClusters() * 100.0 / r.allocatedClusters())).append("% fragmented, ")
+                    .append(percent(r.compressedClusters() * 100.0 / r.allocatedClusters()))
+                    .append("% compressed clusters\n");
         }
         if (r.imageEndOffset() != 0) {
             s.append("Image end offset: ").append(r.imageEndOffset()).append('\n');
         }
         return s.toString();
+    }
+
+    /**
+     * {@code v} as C's printf("%.2f") prints it: the exact binary value rounded half to even, so 3.125
+     * (8/256) is 3.12 where String.format, rounding half up, would print 3.13.
+     */
+    static String percent(double v) {
+        return new java.math.BigDecimal(v).setScale(2, java.math.RoundingMode.HALF_EVEN).toPlainString();
     }
 
     /**
