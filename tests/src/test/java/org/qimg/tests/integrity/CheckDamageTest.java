@@ -111,6 +111,12 @@ class CheckDamageTest {
                 // QEMU validates the snapshot table pointer only in the check, and says so in its own words
                 new DamageCase("snapshot table offset unaligned", "snap", e -> e.put64(64, e.u64(64) + 512)),
                 new DamageCase("clean: 3.125% allocated", "tie", e -> { }),
+                // QEMU opens it (a bitmap in use is not loaded), then its check fails on the bad table entry
+                new DamageCase("bitmap in use with an unaligned table entry", "bitmaps", e -> {
+                    long entry = e.bitmapEntry(1);
+                    e.put32(entry + 12, e.u32(entry + 12) | 1);
+                    e.put64(e.u64(entry), 3 * 512);
+                }),
                 new DamageCase("refcount_bits=1: refcount zeroed", "rc1", e -> e.setRefcount(dataCluster(e, 2), 0)),
                 new DamageCase("refcount_bits=1: appended leak", "rc1", e -> e.setRefcount(e.appendCluster(), 1)),
                 new DamageCase("refcount_bits=64: huge refcount", "rc64", e -> e.setRefcount(dataCluster(e, 3), 1L << 40)),
@@ -119,6 +125,50 @@ class CheckDamageTest {
                     e.setRefcount(dataCluster(e, 0), 2);
                     e.setRefcount(dataCluster(e, 2), 1);
                 }));
+    }
+
+    /** Images qemu-img cannot open (so neither check nor check -r all runs), found by a differential fuzz. */
+    static Stream<DamageCase> refusedOnOpen() {
+        return Stream.of(
+                // qcow2_validate_table: the offset must be aligned even for an empty table
+                new DamageCase("refcount table unaligned and empty", "plain", e -> {
+                    e.put64(48, e.reftableOffset() + 512);
+                    e.put32(56, 0);
+                }),
+                new DamageCase("bitmaps extension with zero bitmaps", "bitmaps", e -> e.put32(e.bitmapsExtension(), 0)),
+                new DamageCase("bitmap of type 2", "bitmaps", e -> e.putBytes(e.bitmapEntry(0) + 16, new byte[] {2})),
+                new DamageCase("bitmap granularity of 256 bytes", "bitmaps",
+                        e -> e.putBytes(e.bitmapEntry(1) + 17, new byte[] {8})),
+                new DamageCase("bitmap table one entry longer than the bitmap needs", "bitmaps",
+                        e -> e.put32(e.bitmapEntry(0) + 8, e.u32(e.bitmapEntry(0) + 8) + 1)),
+                new DamageCase("bitmap table entry unaligned", "bitmaps",
+                        e -> e.put64(e.u64(e.bitmapEntry(1)), 3 * 512)),
+                new DamageCase("two bitmaps named b0", "bitmaps", e -> e.putBytes(e.bitmapEntry(1) + 24 + 1, new byte[] {'0'})));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedOnOpen")
+    void whatQemuCannotOpenIsNotChecked(DamageCase c) throws IOException {
+        Path img = c.applyTo(dir, "");
+        byte[] before = Files.readAllBytes(img);
+        for (List<String> mode : List.of(List.<String>of(), List.of("-r", "all"))) {
+            Path theirs = c.applyTo(dir, "_theirs");
+            List<String> q = new java.util.ArrayList<>(List.of("qemu-img", "check"));
+            q.addAll(mode);
+            q.add(theirs.toString());
+            ProcResult qr = Proc.run(dir, q.toArray(String[]::new));
+            assertThat(qr.exitCode()).as("qemu-img check %s: %s", mode, qr.stderr()).isEqualTo(1);
+            assertThat(qr.stderr()).contains("Could not open");
+            List<String> m = new java.util.ArrayList<>(List.of("check"));
+            m.addAll(mode);
+            m.add(img.toString());
+            ProcResult mr = Qimg.inProcess(m.toArray(String[]::new));
+            assertThat(mr.exitCode()).as("qimg check %s; stderr: %s", mode, mr.stderr()).isEqualTo(1);
+            assertThat(mr.stdout()).isEmpty();
+            assertThat(mr.stderrLines()).hasSize(1);
+            assertThat(mr.stderr()).startsWith("qimg: ").contains(img.toString()).doesNotContain("Exception");
+            assertThat(Files.readAllBytes(img)).as("image untouched").isEqualTo(before);
+        }
     }
 
     private static Map<String, Object> json(String text) throws IOException {

@@ -9,6 +9,8 @@ final class CheckContext {
     final StoredRefcounts stored;
     final Consumer<String> log;
     final CheckMode mode;
+    /** The persistent bitmaps, validated when the image was opened. */
+    java.util.List<CheckBitmaps.Bitmap> bitmaps = java.util.List.of();
     RefcountArray imrt;
     CheckResult res = new CheckResult();
     boolean corruptionSignalled;

@@ -29,6 +29,7 @@ public final class Qcow2Check {
             CheckHeader h = CheckHeader.read(file);
             StoredRefcounts stored = new StoredRefcounts(file, h);
             CheckContext c = new CheckContext(file, h, stored, log, mode);
+            c.bitmaps = CheckBitmaps.load(file, h);
             CheckSnapshots snaps;
             try {
                 snaps = CheckSnapshots.read(c, mode.fixErrors());

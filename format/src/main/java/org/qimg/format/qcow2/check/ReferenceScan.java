@@ -208,47 +208,26 @@ final class ReferenceScan {
         return true;
     }
 
+    /**
+     * qcow2_check_bitmaps_refcounts: the directory, each bitmap table and the clusters it points at. The
+     * directory and the tables of bitmaps not in use passed {@link CheckBitmaps#load} when the image was
+     * opened; a bad entry in the table of a bitmap in use is one corruption and ends the check.
+     */
     private void checkBitmaps() throws IOException {
         CheckHeader h = c.header;
         if (h.bitmapCount == 0) {
             return;
         }
         incRefs(h.bitmapDirOffset, h.bitmapDirSize);
-        if (h.bitmapDirSize > c.file.length()) {
-            c.res.corruptions++;
-            throw failure("Invalid argument", "bitmap directory of " + h.bitmapDirSize + " bytes is larger than the file");
-        }
-        ByteBuffer dir = ByteBuffer.wrap(c.file.read(h.bitmapDirOffset, (int) h.bitmapDirSize));
-        long pos = 0;
-        for (int n = 0; n < h.bitmapCount; n++) {
-            if (pos + 24 > h.bitmapDirSize) {
+        for (CheckBitmaps.Bitmap bm : c.bitmaps) {
+            incRefs(bm.tableOffset(), bm.tableSize() * 8);
+            if (CheckBitmaps.firstBadEntry(c.file, bm, h.clusterSize()) >= 0) {
                 c.res.corruptions++;
-                throw failure("Invalid argument", "bitmap directory entry " + n + " lies outside the directory");
+                throw failure("Invalid argument", "bitmap '" + bm.name() + "' has an invalid table entry");
             }
-            int p = (int) pos;
-            long tableOffset = dir.getLong(p);
-            long tableSize = Integer.toUnsignedLong(dir.getInt(p + 8));
-            int nameSize = dir.getShort(p + 18) & 0xffff;
-            long extra = Integer.toUnsignedLong(dir.getInt(p + 20));
-            pos += 24 + extra + nameSize;
-            pos = (pos + 7) & ~7L;
-            if (pos > h.bitmapDirSize || (tableOffset & (c.clusterSize() - 1)) != 0
-                    || tableSize * 8 > c.file.length() + c.clusterSize()) {
-                c.res.corruptions++;
-                throw failure("Invalid argument", "bitmap directory entry " + n + " is invalid");
-            }
-            incRefs(tableOffset, tableSize * 8);
-            byte[] table = c.file.read(tableOffset, (int) (tableSize * 8));
-            ByteBuffer t = ByteBuffer.wrap(table);
-            for (int i = 0; i < tableSize; i++) {
-                long entry = t.getLong(i * 8);
-                long off = entry & L2Entries.OFFSET_MASK;
-                boolean bad = (entry & 0xff000000000001feL) != 0
-                        || off != 0 && ((entry & 1) != 0 || (off & (c.clusterSize() - 1)) != 0);
-                if (bad) {
-                    c.res.corruptions++;
-                    continue;
-                }
+            ByteBuffer t = ByteBuffer.wrap(c.file.read(bm.tableOffset(), (int) (bm.tableSize() * 8)));
+            for (int i = 0; i < bm.tableSize(); i++) {
+                long off = t.getLong(i * 8) & CheckBitmaps.TABLE_OFFSET_MASK;
                 if (off != 0) {
                     incRefs(off, c.clusterSize());
                 }
