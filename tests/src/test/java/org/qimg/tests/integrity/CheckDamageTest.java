@@ -240,6 +240,28 @@ class CheckDamageTest {
         }
     }
 
+    /**
+     * Bitmaps autoclear bit cleared (a program without bitmap support wrote the image): QEMU ignores the
+     * bitmaps, so their clusters are leaks, and warns first. (QEMU's second warning line lacks its newline
+     * and runs into the next line; qimg ends it.)
+     */
+    @Test
+    void bitmapsWithoutTheirAutoclearBitAreLeaksWithQemusWarning() throws IOException {
+        Path img = new DamageCase("bitmaps autoclear bit cleared", "bitmaps", e -> e.put64(88, e.u64(88) & ~1L))
+                .applyTo(dir, "");
+        ProcResult q = Proc.run(dir, "qemu-img", "check", "--output=json", img.toString());
+        ProcResult m = Qimg.inProcess("check", "--output=json", img.toString());
+        assertThat(q.exitCode()).isEqualTo(3);
+        assertThat(m.exitCode()).isEqualTo(3);
+        assertThat(m.stdout()).isEqualTo(q.stdout());
+        List<String> ql = lines(q.stderr());
+        List<String> ml = lines(m.stderr());
+        assertThat(ml.get(0)).startsWith("warning: ").isEqualTo(ql.get(0));
+        assertThat(ql.get(1)).startsWith(ml.get(1));
+        assertThat(ml.subList(2, ml.size())).isEqualTo(ql.subList(1, ql.size()).stream()
+                .map(l -> l.substring(l.startsWith(ml.get(1)) ? ml.get(1).length() : 0)).toList());
+    }
+
     @Test
     void rawHasNoCheckAndQuietPrintsNothing() throws IOException {
         Path raw = dir.resolve("disk.raw");

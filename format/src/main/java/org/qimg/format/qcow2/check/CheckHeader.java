@@ -49,6 +49,8 @@ final class CheckHeader {
     int bitmapCount;
     long bitmapDirSize;
     long bitmapDirOffset;
+    /** A bitmaps extension without the bitmaps autoclear bit: QEMU ignores it, with a warning. */
+    boolean staleBitmaps;
 
     int clusterSize() {
         return 1 << clusterBits;
@@ -260,6 +262,7 @@ final class CheckHeader {
             throw new CorruptImageException(f, at + 4, "bitmaps extension: length must be 24, found " + len);
         }
         if ((autoclear & AUTOCLEAR_BITMAPS) == 0) {
+            staleBitmaps = true;
             return;
         }
         long count = Integer.toUnsignedLong(a.getInt(pos));

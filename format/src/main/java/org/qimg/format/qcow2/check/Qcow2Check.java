@@ -27,6 +27,14 @@ public final class Qcow2Check {
     public static CheckResult run(Path path, CheckMode mode, Consumer<String> log) throws IOException {
         try (ImageFile file = ImageFile.open(path, mode.repairs())) {
             CheckHeader h = CheckHeader.read(file);
+            if (h.staleBitmaps) {
+                log.accept(h.version < 3
+                        ? "warning: This qcow2 v2 image contains bitmaps, but they may have been modified by a program "
+                                + "without persistent bitmap support; so now they must all be considered inconsistent"
+                        : "warning: a program lacking bitmap support modified this file, so all bitmaps are now "
+                                + "considered inconsistent");
+                log.accept("Some clusters may be leaked, run 'qemu-img check -r' on the image file to fix.");
+            }
             StoredRefcounts stored = new StoredRefcounts(file, h);
             CheckContext c = new CheckContext(file, h, stored, log, mode);
             c.bitmaps = CheckBitmaps.load(file, h);
