@@ -251,10 +251,14 @@ final class CheckSnapshots {
     /**
      * Lowers by one the refcount of every cluster [offset, offset + bytes) touches, all or none, as QEMU's
      * qcow2_free_clusters (which undoes the whole update when one refcount would drop below 0); a cluster
-     * that becomes free is zeroed, as QEMU discards it (its default pass-discard-snapshot). Nothing is
-     * released when the check could not count the old table (it reached a cluster or more past the end of
-     * the file): its clusters then hold no reference of the table to give back, and lowering them would
-     * take a reference from whatever else lies there.
+     * that becomes free is zeroed, as QEMU discards it (its default pass-discard-snapshot).
+     *
+     * <p>Unlike QEMU, nothing is released unless the check counted exactly the references the refcounts
+     * now hold: not when the old table reached a cluster or more past the end of the file (the check did
+     * not count it, so its clusters hold no reference of the table), not when a cluster of it has more
+     * references than its refcount width holds, nor the header cluster. Lowering those would take the
+     * reference of whatever else lies there, and zeroing it would destroy it (QEMU does so with the header
+     * of a refcount_bits=1 image whose snapshot table pointer is 0). The old clusters then stay leaked.
      */
     private void release(CheckContext c, long offset, long bytes) throws IOException {
         if (bytes <= 0 || offset + bytes - lengthAtRead >= c.clusterSize()) {
@@ -263,8 +267,15 @@ final class CheckSnapshots {
         StoredRefcounts st = c.stored;
         long first = offset >>> c.clusterBits();
         long last = (offset + bytes - 1) >>> c.clusterBits();
+        if (first == 0) {
+            return;
+        }
         for (long k = first; k <= last; k++) {
-            if (st.blockOffset(k) <= 0 || st.get(k) == 0) {
+            if (st.blockOffset(k) <= 0 || k >= c.imrt.size() || c.mayBeOverflowed(k)) {
+                return;
+            }
+            long rc = st.get(k);
+            if (rc == 0 || rc != c.imrt.get(k)) {
                 return;
             }
         }

@@ -43,6 +43,7 @@ final class ReferenceScan {
             }
             if (!c.imrt.increment(k, c.refcountMax())) {
                 c.log("ERROR: overflow cluster offset=0x%x", k << c.clusterBits());
+                c.noteOverflow(k);
                 c.log("Use qemu-img amend to increase the refcount entry width or qemu-img convert to create a "
                         + "clean copy if the image cannot be opened for writing");
                 c.res.corruptions++;
