@@ -285,6 +285,22 @@ class CheckDamageTest {
                 .exitCode()).isZero();
     }
 
+    /** An autoclear bit qimg does not know is cleared by a repair, as qemu-img clears it (qcow2 spec). */
+    @Test
+    void repairClearsUnknownAutoclearBits() throws IOException {
+        DamageCase c = new DamageCase("unknown autoclear bit", "plain", e -> e.put64(88, e.u64(88) | 4));
+        for (String mode : List.of("leaks", "all")) {
+            Path ours = c.applyTo(dir, "_ours");
+            Path theirs = c.applyTo(dir, "_theirs");
+            Proc.ok(dir, "qemu-img", "check", "-r", mode, theirs.toString());
+            assertThat(Qimg.inProcess("check", "-r", mode, ours.toString()).exitCode()).isZero();
+            try (Qcow2Edit q = new Qcow2Edit(theirs); Qcow2Edit o = new Qcow2Edit(ours)) {
+                assertThat(q.u64(88)).isZero();
+                assertThat(o.u64(88)).as("autoclear after -r %s", mode).isEqualTo(q.u64(88));
+            }
+        }
+    }
+
     @Test
     void rawHasNoCheckAndQuietPrintsNothing() throws IOException {
         Path raw = dir.resolve("disk.raw");

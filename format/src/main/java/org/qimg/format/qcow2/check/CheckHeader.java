@@ -21,6 +21,7 @@ final class CheckHeader {
     static final long INCOMPAT_KNOWN = 0x1fL;
     static final long AUTOCLEAR_BITMAPS = 1L;
     static final long AUTOCLEAR_DATA_FILE_RAW = 1L << 1;
+    static final long AUTOCLEAR_KNOWN = AUTOCLEAR_BITMAPS | AUTOCLEAR_DATA_FILE_RAW;
     static final int BITMAPS_EXTENSION = 0x23852875;
     static final int BACKING_FORMAT_EXTENSION = 0xe2792aca;
     static final int CRYPTO_EXTENSION = 0x0537be77;
@@ -29,6 +30,7 @@ final class CheckHeader {
     static final long MAX_BITMAPS = 65535;
     static final long MAX_BITMAP_DIRECTORY = 1024 * MAX_BITMAPS;
     static final int OFF_INCOMPAT = 72;
+    static final int OFF_AUTOCLEAR = 88;
     static final int OFF_REFTABLE_OFFSET = 48;
     static final int OFF_COMPRESSION_TYPE = 104;
 

@@ -35,6 +35,9 @@ public final class Qcow2Check {
                                 + "considered inconsistent");
                 log.accept("Some clusters may be leaked, run 'qemu-img check -r' on the image file to fix.");
             }
+            if (mode.repairs()) {
+                clearUnknownAutoclearBits(file, h);
+            }
             StoredRefcounts stored = new StoredRefcounts(file, h);
             CheckContext c = new CheckContext(file, h, stored, log, mode);
             c.bitmaps = CheckBitmaps.load(file, h);
@@ -261,6 +264,20 @@ public final class Qcow2Check {
                 res.corruptionsFixed += dirty;
             }
         }
+    }
+
+    /**
+     * A program that writes an image must clear the autoclear bits it does not know (qcow2 spec); QEMU does
+     * so when it opens the image for a repair, before the check.
+     */
+    private static void clearUnknownAutoclearBits(ImageFile file, CheckHeader h) throws IOException {
+        long unknown = h.autoclear & ~CheckHeader.AUTOCLEAR_KNOWN;
+        if (h.version < 3 || unknown == 0) {
+            return;
+        }
+        h.autoclear &= CheckHeader.AUTOCLEAR_KNOWN;
+        file.write(CheckHeader.OFF_AUTOCLEAR, ByteBuffer.allocate(8).putLong(0, h.autoclear).array(), 0, 8);
+        file.sync();
     }
 
     /** After a successful repair QEMU clears the dirty and corrupt bits (qcow2_mark_clean/consistent). */
