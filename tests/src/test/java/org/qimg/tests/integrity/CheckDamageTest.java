@@ -285,6 +285,40 @@ class CheckDamageTest {
                 .exitCode()).isZero();
     }
 
+    /**
+     * A refcount block pointer past 2^63 (bit 63 set, cluster aligned): QEMU's read of the block fails
+     * ("Can't get refcount ...") without a corruption event, which it signals only for an unaligned
+     * pointer; qimg signalled "Refblock offset ... unaligned". Every stderr line must match here.
+     */
+    @Test
+    void refcountBlockPastTwoToTheSixtyThreeIsNoUnalignedEvent() throws IOException {
+        Path img = new DamageCase("refblock past 2^63", "plain", e -> e.put64(e.reftableOffset(), 0x80000000000a0000L))
+                .applyTo(dir, "");
+        ProcResult q = Proc.run(dir, "qemu-img", "check", img.toString());
+        ProcResult m = Qimg.inProcess("check", img.toString());
+        assertThat(m.exitCode()).isEqualTo(q.exitCode());
+        assertThat(m.stderrLines().stream().map(l -> l.replace("qimg: ", "")).toList())
+                .isEqualTo(q.stderrLines().stream().map(l -> l.replace("qemu-img: ", "")).toList());
+    }
+
+    /**
+     * A refcount block pointer the file cannot grow to (past what the file system allows): with -r all,
+     * QEMU reports the failed truncate ("Could not resize file: File too large") before its own ERROR line.
+     * Only checked where qemu-img's truncate does fail (a file system with a size limit below 2^50, ext4).
+     */
+    @Test
+    void failedResizeForAnOutsideRefcountBlockIsReportedAsQemuReportsIt() throws IOException {
+        DamageCase c = new DamageCase("refblock at 2^50", "plain", e -> e.put64(e.reftableOffset() + 8, 1L << 50));
+        Path theirs = c.applyTo(dir, "_theirs");
+        Path ours = c.applyTo(dir, "_ours");
+        ProcResult q = Proc.run(dir, "qemu-img", "check", "-r", "all", theirs.toString());
+        org.junit.jupiter.api.Assumptions.assumeTrue(q.stderr().contains("Could not resize file: File too large"),
+                "the file system let qemu-img grow the file to 1 PiB");
+        ProcResult m = Qimg.inProcess("check", "-r", "all", ours.toString());
+        assertThat(m.exitCode()).isEqualTo(q.exitCode());
+        assertThat(lines(m.stderr()).subList(0, 3)).isEqualTo(lines(q.stderr()).subList(0, 3));
+    }
+
     /** An autoclear bit qimg does not know is cleared by a repair, as qemu-img clears it (qcow2 spec). */
     @Test
     void repairClearsUnknownAutoclearBits() throws IOException {

@@ -296,15 +296,20 @@ final class ReferenceScan {
         if (off < 0 || off > Long.MAX_VALUE - cs) {
             return "Invalid argument";
         }
+        String failure = null;
         if (((off + cs + cs - 1) >>> c.clusterBits()) > RefcountArray.MAX_ENTRIES) {
-            return "File too large";
+            failure = "File too large"; // what the file system says for such sizes (and past them QEMU)
+        } else {
+            try {
+                c.file.growTo(off + cs);
+            } catch (IOException e) {
+                failure = e.getMessage() != null ? e.getMessage() : "Input/output error";
+            }
         }
-        try {
-            c.file.growTo(off + cs);
-        } catch (IOException e) {
-            return e.getMessage() != null ? e.getMessage() : "Input/output error";
+        if (failure != null) {
+            c.log("Could not resize file: %s", failure); // QEMU's report of the failed truncate
         }
-        return null;
+        return failure;
     }
 
     /** Reads the snapshot table (QEMU refuses to open an image whose table is malformed; so do we). */
