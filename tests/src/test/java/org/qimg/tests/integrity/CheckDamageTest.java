@@ -39,6 +39,10 @@ class CheckDamageTest {
         make("rc1", "refcount_bits=1", false, false);
         make("rc64", "refcount_bits=64", true, false);
         make("v2", "compat=0.10", true, true);
+        // 1 of 32 clusters allocated: 3.125 %, which C's printf rounds half to even (3.12)
+        String tie = dir.resolve("tie.qcow2").toString();
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", tie, "2M");
+        Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 1 0 64k", tie);
         String bm = dir.resolve("bitmaps.qcow2").toString();
         Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", bm, "64M");
         Proc.ok(dir, "qemu-img", "bitmap", "--add", bm, "b0");
@@ -101,6 +105,18 @@ class CheckDamageTest {
                 new DamageCase("snapshot entry with 2000 bytes of extra data", "snap",
                         e -> e.resizeFirstSnapshotExtra(2000)),
                 new DamageCase("snapshot extra data size zeroed", "snap", e -> e.put32(e.u64(64) + 36, 0)),
+                // the entry now spans 4 GiB: -r all cuts its extra data, then drops it as overhanging
+                // (the table reaches past 2 GiB), and qemu-img's re-check finds the image clean
+                new DamageCase("snapshot extra data size 0xffffffff", "snap", e -> e.put32(e.u64(64) + 36, -1)),
+                // QEMU validates the snapshot table pointer only in the check, and says so in its own words
+                new DamageCase("snapshot table offset unaligned", "snap", e -> e.put64(64, e.u64(64) + 512)),
+                new DamageCase("clean: 3.125% allocated", "tie", e -> { }),
+                // QEMU opens it (a bitmap in use is not loaded), then its check fails on the bad table entry
+                new DamageCase("bitmap in use with an unaligned table entry", "bitmaps", e -> {
+                    long entry = e.bitmapEntry(1);
+                    e.put32(entry + 12, e.u32(entry + 12) | 1);
+                    e.put64(e.u64(entry), 3 * 512);
+                }),
                 new DamageCase("refcount_bits=1: refcount zeroed", "rc1", e -> e.setRefcount(dataCluster(e, 2), 0)),
                 new DamageCase("refcount_bits=1: appended leak", "rc1", e -> e.setRefcount(e.appendCluster(), 1)),
                 new DamageCase("refcount_bits=64: huge refcount", "rc64", e -> e.setRefcount(dataCluster(e, 3), 1L << 40)),
@@ -109,6 +125,50 @@ class CheckDamageTest {
                     e.setRefcount(dataCluster(e, 0), 2);
                     e.setRefcount(dataCluster(e, 2), 1);
                 }));
+    }
+
+    /** Images qemu-img cannot open (so neither check nor check -r all runs), found by a differential fuzz. */
+    static Stream<DamageCase> refusedOnOpen() {
+        return Stream.of(
+                // qcow2_validate_table: the offset must be aligned even for an empty table
+                new DamageCase("refcount table unaligned and empty", "plain", e -> {
+                    e.put64(48, e.reftableOffset() + 512);
+                    e.put32(56, 0);
+                }),
+                new DamageCase("bitmaps extension with zero bitmaps", "bitmaps", e -> e.put32(e.bitmapsExtension(), 0)),
+                new DamageCase("bitmap of type 2", "bitmaps", e -> e.putBytes(e.bitmapEntry(0) + 16, new byte[] {2})),
+                new DamageCase("bitmap granularity of 256 bytes", "bitmaps",
+                        e -> e.putBytes(e.bitmapEntry(1) + 17, new byte[] {8})),
+                new DamageCase("bitmap table one entry longer than the bitmap needs", "bitmaps",
+                        e -> e.put32(e.bitmapEntry(0) + 8, e.u32(e.bitmapEntry(0) + 8) + 1)),
+                new DamageCase("bitmap table entry unaligned", "bitmaps",
+                        e -> e.put64(e.u64(e.bitmapEntry(1)), 3 * 512)),
+                new DamageCase("two bitmaps named b0", "bitmaps", e -> e.putBytes(e.bitmapEntry(1) + 24 + 1, new byte[] {'0'})));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedOnOpen")
+    void whatQemuCannotOpenIsNotChecked(DamageCase c) throws IOException {
+        Path img = c.applyTo(dir, "");
+        byte[] before = Files.readAllBytes(img);
+        for (List<String> mode : List.of(List.<String>of(), List.of("-r", "all"))) {
+            Path theirs = c.applyTo(dir, "_theirs");
+            List<String> q = new java.util.ArrayList<>(List.of("qemu-img", "check"));
+            q.addAll(mode);
+            q.add(theirs.toString());
+            ProcResult qr = Proc.run(dir, q.toArray(String[]::new));
+            assertThat(qr.exitCode()).as("qemu-img check %s: %s", mode, qr.stderr()).isEqualTo(1);
+            assertThat(qr.stderr()).contains("Could not open");
+            List<String> m = new java.util.ArrayList<>(List.of("check"));
+            m.addAll(mode);
+            m.add(img.toString());
+            ProcResult mr = Qimg.inProcess(m.toArray(String[]::new));
+            assertThat(mr.exitCode()).as("qimg check %s; stderr: %s", mode, mr.stderr()).isEqualTo(1);
+            assertThat(mr.stdout()).isEmpty();
+            assertThat(mr.stderrLines()).hasSize(1);
+            assertThat(mr.stderr()).startsWith("qimg: ").contains(img.toString()).doesNotContain("Exception");
+            assertThat(Files.readAllBytes(img)).as("image untouched").isEqualTo(before);
+        }
     }
 
     private static Map<String, Object> json(String text) throws IOException {
@@ -176,6 +236,101 @@ class CheckDamageTest {
                         theirs.toString());
                 assertThat(cmp.exitCode()).as("qemu-img compare with the undamaged image after -r %s", mode)
                         .isEqualTo(cmpTheirs.exitCode());
+            }
+        }
+    }
+
+    /**
+     * Bitmaps autoclear bit cleared (a program without bitmap support wrote the image): QEMU ignores the
+     * bitmaps, so their clusters are leaks, and warns first. (QEMU's second warning line lacks its newline
+     * and runs into the next line; qimg ends it.)
+     */
+    @Test
+    void bitmapsWithoutTheirAutoclearBitAreLeaksWithQemusWarning() throws IOException {
+        Path img = new DamageCase("bitmaps autoclear bit cleared", "bitmaps", e -> e.put64(88, e.u64(88) & ~1L))
+                .applyTo(dir, "");
+        ProcResult q = Proc.run(dir, "qemu-img", "check", "--output=json", img.toString());
+        ProcResult m = Qimg.inProcess("check", "--output=json", img.toString());
+        assertThat(q.exitCode()).isEqualTo(3);
+        assertThat(m.exitCode()).isEqualTo(3);
+        assertThat(m.stdout()).isEqualTo(q.stdout());
+        List<String> ql = lines(q.stderr());
+        List<String> ml = lines(m.stderr());
+        assertThat(ml.get(0)).startsWith("warning: ").isEqualTo(ql.get(0));
+        assertThat(ql.get(1)).startsWith(ml.get(1));
+        assertThat(ml.subList(2, ml.size())).isEqualTo(ql.subList(1, ql.size()).stream()
+                .map(l -> l.substring(l.startsWith(ml.get(1)) ? ml.get(1).length() : 0)).toList());
+    }
+
+    /**
+     * refcount_bits=1, nb_snapshots set to 1 with the snapshot table pointer 0: the header reads as a
+     * snapshot entry, which -r all rewrites elsewhere. Releasing the old table then must not free (and zero)
+     * the header cluster, whose refcount of 1 is all a 1-bit refcount can hold: qimg did, destroying the
+     * image, and so does qemu-img 7.2 (its repaired file is no longer qcow2: "This image format does not
+     * support checks"). qimg's repair must leave the undamaged guest data and fewer problems than before.
+     */
+    @Test
+    void snapshotTableRewriteKeepsTheHeaderCluster() throws IOException {
+        Path img = new DamageCase("rc1 snapshot table at offset 0", "rc1", e -> e.put32(60, 1)).applyTo(dir, "");
+        Map<String, Object> before = json(Proc.run(dir, "qemu-img", "check", "--output=json", img.toString()).stdout());
+        ProcResult m = Qimg.inProcess("check", "-r", "all", img.toString());
+        assertThat(m.stderr()).doesNotContain("bad magic");
+        ProcResult after = Proc.run(dir, "qemu-img", "check", "--output=json", img.toString());
+        assertThat(after.exitCode()).as("qemu-img check after qimg's repair: %s", after.stderr()).isIn(0, 2, 3);
+        Map<String, Object> aj = json(after.stdout());
+        assertThat(((Number) aj.getOrDefault("corruptions", 0)).longValue())
+                .isLessThan(((Number) before.get("corruptions")).longValue());
+        assertThat(aj.get("leaks")).isNull();
+        assertThat(Proc.run(dir, "qemu-img", "compare", dir.resolve("rc1.qcow2").toString(), img.toString())
+                .exitCode()).isZero();
+    }
+
+    /**
+     * A refcount block pointer past 2^63 (bit 63 set, cluster aligned): QEMU's read of the block fails
+     * ("Can't get refcount ...") without a corruption event, which it signals only for an unaligned
+     * pointer; qimg signalled "Refblock offset ... unaligned". Every stderr line must match here.
+     */
+    @Test
+    void refcountBlockPastTwoToTheSixtyThreeIsNoUnalignedEvent() throws IOException {
+        Path img = new DamageCase("refblock past 2^63", "plain", e -> e.put64(e.reftableOffset(), 0x80000000000a0000L))
+                .applyTo(dir, "");
+        ProcResult q = Proc.run(dir, "qemu-img", "check", img.toString());
+        ProcResult m = Qimg.inProcess("check", img.toString());
+        assertThat(m.exitCode()).isEqualTo(q.exitCode());
+        assertThat(m.stderrLines().stream().map(l -> l.replace("qimg: ", "")).toList())
+                .isEqualTo(q.stderrLines().stream().map(l -> l.replace("qemu-img: ", "")).toList());
+    }
+
+    /**
+     * A refcount block pointer the file cannot grow to (past what the file system allows): with -r all,
+     * QEMU reports the failed truncate ("Could not resize file: File too large") before its own ERROR line.
+     * Only checked where qemu-img's truncate does fail (a file system with a size limit below 2^50, ext4).
+     */
+    @Test
+    void failedResizeForAnOutsideRefcountBlockIsReportedAsQemuReportsIt() throws IOException {
+        DamageCase c = new DamageCase("refblock at 2^50", "plain", e -> e.put64(e.reftableOffset() + 8, 1L << 50));
+        Path theirs = c.applyTo(dir, "_theirs");
+        Path ours = c.applyTo(dir, "_ours");
+        ProcResult q = Proc.run(dir, "qemu-img", "check", "-r", "all", theirs.toString());
+        org.junit.jupiter.api.Assumptions.assumeTrue(q.stderr().contains("Could not resize file: File too large"),
+                "the file system let qemu-img grow the file to 1 PiB");
+        ProcResult m = Qimg.inProcess("check", "-r", "all", ours.toString());
+        assertThat(m.exitCode()).isEqualTo(q.exitCode());
+        assertThat(lines(m.stderr()).subList(0, 3)).isEqualTo(lines(q.stderr()).subList(0, 3));
+    }
+
+    /** An autoclear bit qimg does not know is cleared by a repair, as qemu-img clears it (qcow2 spec). */
+    @Test
+    void repairClearsUnknownAutoclearBits() throws IOException {
+        DamageCase c = new DamageCase("unknown autoclear bit", "plain", e -> e.put64(88, e.u64(88) | 4));
+        for (String mode : List.of("leaks", "all")) {
+            Path ours = c.applyTo(dir, "_ours");
+            Path theirs = c.applyTo(dir, "_theirs");
+            Proc.ok(dir, "qemu-img", "check", "-r", mode, theirs.toString());
+            assertThat(Qimg.inProcess("check", "-r", mode, ours.toString()).exitCode()).isZero();
+            try (Qcow2Edit q = new Qcow2Edit(theirs); Qcow2Edit o = new Qcow2Edit(ours)) {
+                assertThat(q.u64(88)).isZero();
+                assertThat(o.u64(88)).as("autoclear after -r %s", mode).isEqualTo(q.u64(88));
             }
         }
     }

@@ -149,6 +149,39 @@ final class Qcow2Edit implements AutoCloseable {
         return new long[] {block + bitPos / 8, bitPos % 8};
     }
 
+    /**
+     * Offset of the bitmaps header extension's data (nb_bitmaps 0, reserved 4, directory size 8, directory
+     * offset 16); the image must have one.
+     */
+    long bitmapsExtension() throws IOException {
+        long pos = u32(100);
+        while (pos + 8 <= clusterSize()) {
+            int type = u32(pos);
+            long len = Integer.toUnsignedLong(u32(pos + 4));
+            if (type == 0x23852875) {
+                return pos + 8;
+            }
+            if (type == 0) {
+                break;
+            }
+            pos += 8 + ((len + 7) & ~7L);
+        }
+        throw new IllegalStateException("no bitmaps extension");
+    }
+
+    /**
+     * Offset of bitmap directory entry {@code n} (table offset 0, table size 8, flags 12, type 16,
+     * granularity bits 17, name size 18, extra data size 20, then extra data and name, padded to 8).
+     */
+    long bitmapEntry(int n) throws IOException {
+        long at = u64(bitmapsExtension() + 16);
+        for (int i = 0; i < n; i++) {
+            int nameSize = bytes(at + 18, 2)[0] << 8 & 0xff00 | bytes(at + 19, 1)[0] & 0xff;
+            at += (24 + nameSize + Integer.toUnsignedLong(u32(at + 20)) + 7) & ~7L;
+        }
+        return at;
+    }
+
     /** Appends one zero cluster to the file and returns its index. */
     long appendCluster() throws IOException {
         long len = ch.size();

@@ -21,15 +21,17 @@ final class CheckHeader {
     static final long INCOMPAT_KNOWN = 0x1fL;
     static final long AUTOCLEAR_BITMAPS = 1L;
     static final long AUTOCLEAR_DATA_FILE_RAW = 1L << 1;
+    static final long AUTOCLEAR_KNOWN = AUTOCLEAR_BITMAPS | AUTOCLEAR_DATA_FILE_RAW;
     static final int BITMAPS_EXTENSION = 0x23852875;
     static final int BACKING_FORMAT_EXTENSION = 0xe2792aca;
     static final int CRYPTO_EXTENSION = 0x0537be77;
     static final int DATA_FILE_EXTENSION = 0x44415441;
     static final long MAX_L1_BYTES = 32L << 20;
     static final long MAX_REFTABLE_BYTES = 8L << 20;
-    static final long MAX_SNAPSHOTS = 65536;
-    static final long MAX_BITMAP_DIRECTORY = 64L << 20;
+    static final long MAX_BITMAPS = 65535;
+    static final long MAX_BITMAP_DIRECTORY = 1024 * MAX_BITMAPS;
     static final int OFF_INCOMPAT = 72;
+    static final int OFF_AUTOCLEAR = 88;
     static final int OFF_REFTABLE_OFFSET = 48;
     static final int OFF_COMPRESSION_TYPE = 104;
 
@@ -40,7 +42,8 @@ final class CheckHeader {
     long l1Offset;
     long reftableOffset;
     long reftableClusters;
-    int nbSnapshots;
+    /** Unsigned; checked (and with -r all reduced) by {@link CheckSnapshots}, as QEMU checks it only then. */
+    long nbSnapshots;
     long snapshotsOffset;
     long incompatible;
     long autoclear;
@@ -51,6 +54,8 @@ final class CheckHeader {
     long bitmapDirOffset;
     /** The external data file name from its header extension, or null. */
     String dataFileName;
+    /** A bitmaps extension without the bitmaps autoclear bit: QEMU ignores it, with a warning. */
+    boolean staleBitmaps;
 
     int clusterSize() {
         return 1 << clusterBits;
@@ -108,7 +113,7 @@ final class CheckHeader {
         c.l1Offset = h.getLong(40);
         c.reftableOffset = h.getLong(48);
         c.reftableClusters = Integer.toUnsignedLong(h.getInt(56));
-        c.nbSnapshots = h.getInt(60);
+        c.nbSnapshots = Integer.toUnsignedLong(h.getInt(60));
         c.snapshotsOffset = h.getLong(64);
         c.headerLength = 72;
         c.refcountOrder = 4;
@@ -171,47 +176,46 @@ final class CheckHeader {
         }
     }
 
+    /** The tables in QEMU's order (qcow2_do_open): refcount table, then the active L1 table. */
     private void validate(String f) throws IOException {
-        long l1 = Integer.toUnsignedLong(l1Size);
-        if (l1 > MAX_L1_BYTES / 8) {
-            throw new ImageLimitException(f + ": active L1 table of " + l1 + " entries exceeds 32 MiB");
-        }
-        long coverage = 1L << (clusterBits + clusterBits - (extendedL2() ? 4 : 3));
-        long needed = virtualSize / coverage + (virtualSize % coverage != 0 ? 1 : 0);
-        if (l1 < needed) {
-            throw new CorruptImageException(f, 36, "L1 table too small: needs " + needed + " entries, l1_size is " + l1);
-        }
-        aligned(f, 40, "L1 table", l1Offset, l1);
-        endsInRange(f, 40, "L1 table", l1Offset, l1 * 8);
         // no refcount table at all (0 clusters) is for the check to report, as QEMU does with BDRV_O_CHECK
         if (reftableClusters > MAX_REFTABLE_BYTES >> clusterBits) {
             throw new CorruptImageException(f, 56, "refcount table must have at most "
                     + (MAX_REFTABLE_BYTES >> clusterBits) + " clusters, found " + reftableClusters);
         }
-        // QEMU only asks the refcount table to be aligned: at offset 0 its check reads the header as the
+        // QEMU asks no more of the refcount table than this: at offset 0 its check reads the header as the
         // table, reports what that gives and rebuilds with -r all; so does qimg
-        if ((reftableOffset & (clusterSize() - 1)) != 0 || reftableOffset < 0) {
-            aligned(f, 48, "refcount table", reftableOffset, reftableClusters);
+        validateTable(f, 48, "refcount table", reftableOffset, reftableClusters << clusterBits);
+        long l1 = Integer.toUnsignedLong(l1Size);
+        if (l1 > MAX_L1_BYTES / 8) {
+            throw new ImageLimitException(f + ": active L1 table of " + l1 + " entries exceeds 32 MiB");
         }
-        endsInRange(f, 48, "refcount table", reftableOffset, reftableClusters << clusterBits);
-        long snaps = Integer.toUnsignedLong(nbSnapshots);
-        if (snaps > MAX_SNAPSHOTS) {
-            throw new ImageLimitException(f + ": " + snaps + " snapshots exceed the limit of " + MAX_SNAPSHOTS);
+        validateTable(f, 40, "L1 table", l1Offset, l1 * 8);
+        long coverage = 1L << (clusterBits + clusterBits - (extendedL2() ? 4 : 3));
+        long needed = virtualSize / coverage + (virtualSize % coverage != 0 ? 1 : 0);
+        if (l1 < needed) {
+            throw new CorruptImageException(f, 36, "L1 table too small: needs " + needed + " entries, l1_size is " + l1);
         }
-        aligned(f, 64, "snapshot table", snapshotsOffset, snaps);
+        // the snapshot table is validated by the check itself (CheckSnapshots), as QEMU does in check mode
     }
 
-    private void aligned(String f, int field, String what, long offset, long count) throws CorruptImageException {
-        if (count > 0 && (offset <= 0 || (offset & (clusterSize() - 1)) != 0)) {
-            throw new CorruptImageException(f, field, what + " offset must be a positive multiple of the cluster "
-                    + "size " + clusterSize() + ", found " + offset);
+    /**
+     * QEMU's qcow2_validate_table (sizes are bounded by the caller): the offset must be cluster aligned,
+     * even for an empty table, and the table must end below 2^63.
+     */
+    private void validateTable(String f, int field, String what, long offset, long bytes)
+            throws CorruptImageException {
+        if ((offset & (clusterSize() - 1)) != 0) {
+            throw new CorruptImageException(f, field, what + " offset must be a multiple of the cluster size "
+                    + clusterSize() + ", found " + Long.toUnsignedString(offset));
         }
+        endsInRange(f, field, what, offset, bytes);
     }
 
     /** As QEMU's qcow2_validate_table: the table must end below 2^63 ({@code bytes} is bounded by the caller). */
     private static void endsInRange(String f, int field, String what, long offset, long bytes)
             throws CorruptImageException {
-        if (offset > Long.MAX_VALUE - bytes) {
+        if (Long.compareUnsigned(offset, Long.MAX_VALUE - bytes) > 0) {
             throw new CorruptImageException(f, field, what + " of " + bytes + " bytes at offset "
                     + Long.toUnsignedString(offset) + " ends past 2^63");
         }
@@ -257,16 +261,47 @@ final class CheckHeader {
                 throw new CorruptImageException(f, at, "full disk encryption header extension present but the image "
                         + "is not LUKS-encrypted (crypt_method 0)");
             }
-            if (type == BITMAPS_EXTENSION && len >= 24 && (autoclear & AUTOCLEAR_BITMAPS) != 0) {
-                bitmapCount = a.getInt(pos);
-                bitmapDirSize = a.getLong(pos + 8);
-                bitmapDirOffset = a.getLong(pos + 16);
-                if (bitmapCount < 0 || bitmapDirSize < 0 || bitmapDirSize > MAX_BITMAP_DIRECTORY) {
-                    throw new CorruptImageException(f, at + 8, "bitmaps extension: "
-                            + "directory of " + bitmapDirSize + " bytes exceeds " + MAX_BITMAP_DIRECTORY);
-                }
+            if (type == BITMAPS_EXTENSION) {
+                readBitmapsExtension(f, a, pos, at, len);
             }
             pos += (int) ((len + 7) & ~7L);
         }
+    }
+
+    /**
+     * The bitmaps extension as qcow2_read_extensions takes it: exactly 24 bytes; without the bitmaps
+     * autoclear bit it is ignored (another program changed the file); else the reserved field must be 0,
+     * 1..65535 bitmaps, a cluster aligned directory of at most 1024 * 65535 bytes.
+     */
+    private void readBitmapsExtension(String f, ByteBuffer a, int pos, long at, long len)
+            throws CorruptImageException {
+        if (len != 24) {
+            throw new CorruptImageException(f, at + 4, "bitmaps extension: length must be 24, found " + len);
+        }
+        if ((autoclear & AUTOCLEAR_BITMAPS) == 0) {
+            staleBitmaps = true;
+            return;
+        }
+        long count = Integer.toUnsignedLong(a.getInt(pos));
+        long dirSize = a.getLong(pos + 8);
+        long dirOffset = a.getLong(pos + 16);
+        if (a.getInt(pos + 4) != 0) {
+            throw new CorruptImageException(f, at + 12, "bitmaps extension: reserved field is not zero");
+        }
+        if (count > MAX_BITMAPS || count == 0) {
+            throw new CorruptImageException(f, at + 8, "bitmaps extension: 1.." + MAX_BITMAPS
+                    + " bitmaps expected, found " + count);
+        }
+        if ((dirOffset & (clusterSize() - 1)) != 0) {
+            throw new CorruptImageException(f, at + 24, "bitmaps extension: directory offset "
+                    + Long.toUnsignedString(dirOffset) + " is not a multiple of the cluster size " + clusterSize());
+        }
+        if (Long.compareUnsigned(dirSize, MAX_BITMAP_DIRECTORY) > 0) {
+            throw new CorruptImageException(f, at + 16, "bitmaps extension: directory of "
+                    + Long.toUnsignedString(dirSize) + " bytes exceeds " + MAX_BITMAP_DIRECTORY);
+        }
+        bitmapCount = (int) count;
+        bitmapDirSize = dirSize;
+        bitmapDirOffset = dirOffset;
     }
 }

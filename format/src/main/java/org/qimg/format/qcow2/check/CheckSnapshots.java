@@ -22,22 +22,16 @@ final class CheckSnapshots {
     /** qemu's QCowSnapshotExtraData: vm_state_size_large, disk_size, icount. */
     private static final int KNOWN_EXTRA = 24;
     private static final long MAX_TABLE_BYTES = 1024L * 65536;
+    private static final long MAX_SNAPSHOTS = 65536;
+    private static final int ENTRY_HEAD = 40;
 
     /**
-     * One entry; {@code fixed} is its 40-byte head (l1_table_offset 0, l1_size 8, id_str_size 12, name_size 14,
+     * One entry; {@code id} and {@code name} as QEMU prints them (up to the first NUL); {@code fixed} is its 40-byte head (l1_table_offset 0, l1_size 8, id_str_size 12, name_size 14,
      * date_sec 16, date_nsec 20, vm_clock_nsec 24, vm_state_size 32, extra_data_size 36), {@code extra} the
      * extra data kept (at most 1024 bytes).
      */
-    record Entry(long l1Offset, long l1Size, long extraDataSize, byte[] fixed, byte[] extra, byte[] idBytes,
-                 byte[] nameBytes) {
-        /** The id as text, for messages only (a table holds at most 64 MiB, kept once as bytes). */
-        String id() {
-            return new String(idBytes, StandardCharsets.UTF_8);
-        }
-
-        String name() {
-            return new String(nameBytes, StandardCharsets.UTF_8);
-        }
+    record Entry(String id, String name, long l1Offset, long l1Size, long extraDataSize, byte[] fixed, byte[] extra,
+                 byte[] idBytes, byte[] nameBytes) {
     }
 
     final List<Entry> entries = new ArrayList<>();
@@ -45,26 +39,63 @@ final class CheckSnapshots {
     long size;
     long corruptions;
     long corruptionsFixed;
+    /** The file's length when the table was read (what the refcount pass measured it against). */
+    private long lengthAtRead;
 
     private CheckSnapshots() {
     }
 
     /**
-     * Reads the table. Extra data over 1024 bytes fails the check ({@link ReferenceScan.CheckFailure},
-     * after QEMU's two lines), unless {@code repair}, which drops the excess and counts a corruption.
+     * Reads the table as qcow2_check_read_snapshot_table does. Without {@code repair}, more than 65536
+     * snapshots, a table pointer QEMU's qcow2_validate_table refuses, extra data over 1024 bytes or a table
+     * over 64 MiB fail the check ({@link ReferenceScan.CheckFailure}, after QEMU's lines). With
+     * {@code repair}, the snapshots past 65536 or past 64 MiB are dropped at once (the header's count is
+     * rewritten; what they referenced becomes leaks for the refcount pass), and extra data over 1024 bytes
+     * is cut, which counts a corruption that {@link #fix} repairs.
      */
     static CheckSnapshots read(CheckContext c, boolean repair) throws IOException {
         CheckSnapshots t = new CheckSnapshots();
         CheckHeader h = c.header;
         ImageFile file = c.file;
+        long count = h.nbSnapshots;
+        long dropped = 0;
+        if (count > MAX_SNAPSHOTS && repair) {
+            c.log("Discarding %d overhanging snapshots", count - MAX_SNAPSHOTS);
+            dropped += count - MAX_SNAPSHOTS;
+            count = MAX_SNAPSHOTS;
+        }
+        String invalid = null;
+        String errno = null;
+        if (count > MAX_SNAPSHOTS) {
+            invalid = "snapshot table too large";
+            errno = "File too large";
+        } else if ((h.snapshotsOffset & (c.clusterSize() - 1)) != 0
+                || Long.compareUnsigned(h.snapshotsOffset, Long.MAX_VALUE - count * ENTRY_HEAD) > 0) {
+            invalid = "snapshot table offset invalid";
+            errno = "Invalid argument";
+        }
+        if (invalid != null) {
+            c.res.checkErrors++;
+            c.log.accept("ERROR " + invalid);
+            if (count > MAX_SNAPSHOTS) {
+                c.log("You can force-remove all %d overhanging snapshots with qemu-img check -r all",
+                        count - MAX_SNAPSHOTS);
+            }
+            throw ReferenceScan.failure(errno, invalid);
+        }
         long pos = h.snapshotsOffset;
-        for (int i = 0; i < h.nbSnapshots; i++) {
+        long tableLength = 0;
+        long extraDropped = 0;
+        for (int i = 0; i < count; i++) {
+            long entryStart = pos;
+            tableLength = (tableLength + 7) & ~7L;
             pos = (pos + 7) & ~7L;
-            byte[] fixed = file.read(pos, 40);
+            byte[] fixed = file.read(pos, ENTRY_HEAD);
             ByteBuffer e = ByteBuffer.wrap(fixed);
             int idSize = e.getShort(12) & 0xffff;
             int nameSize = e.getShort(14) & 0xffff;
             long extra = Integer.toUnsignedLong(e.getInt(36));
+            boolean cut = false;
             if (extra > MAX_EXTRA) {
                 if (!repair) {
                     c.res.checkErrors++;
@@ -75,22 +106,44 @@ final class CheckSnapshots {
                             + " bytes exceeds " + MAX_EXTRA);
                 }
                 c.log("Discarding too much extra metadata in snapshot table entry %d (%d > %d)", i, extra, MAX_EXTRA);
-                t.corruptions++;
+                extraDropped++;
+                cut = true;
             }
-            byte[] kept = file.read(pos + 40, (int) Math.min(extra, MAX_EXTRA));
-            pos += 40 + extra;
+            long keptSize = cut ? MAX_EXTRA : extra;
+            byte[] kept = file.read(pos + ENTRY_HEAD, (int) keptSize);
+            pos += ENTRY_HEAD + extra;
             byte[] id = file.read(pos, idSize);
             pos += idSize;
             byte[] name = file.read(pos, nameSize);
             pos += nameSize;
-            if (pos - h.snapshotsOffset > MAX_TABLE_BYTES) {
-                c.res.checkErrors++;
-                c.log("ERROR failed to read the snapshot table: Snapshot table is too big");
-                throw ReferenceScan.failure("File too large", "snapshot table is too big");
+            // QEMU measures the table with the extra data as kept, and the file span as it is
+            tableLength += ENTRY_HEAD + keptSize + idSize + nameSize;
+            if (tableLength > MAX_TABLE_BYTES || pos - h.snapshotsOffset > Integer.MAX_VALUE) {
+                if (!repair) {
+                    c.res.checkErrors++;
+                    c.log.accept("ERROR failed to read the snapshot table: Snapshot table is too big");
+                    c.log("You can force-remove all %d overhanging snapshots with qemu-img check -r all", count - i);
+                    throw ReferenceScan.failure("File too large", "snapshot table is too big");
+                }
+                c.log("Discarding %d overhanging snapshots (snapshot table is too big)", count - i);
+                dropped += count - i;
+                pos = entryStart;
+                break;
             }
-            t.entries.add(new Entry(e.getLong(0), Integer.toUnsignedLong(e.getInt(8)), extra, fixed, kept, id, name));
+            t.entries.add(new Entry(new String(cString(id), StandardCharsets.UTF_8),
+                    new String(cString(name), StandardCharsets.UTF_8),
+                    e.getLong(0), Integer.toUnsignedLong(e.getInt(8)), keptSize, fixed, kept, id, name));
         }
         t.size = pos - h.snapshotsOffset;
+        t.lengthAtRead = file.length();
+        t.corruptions += extraDropped;
+        if (dropped > 0) {
+            // as QEMU: the header gets the new count at once, so that the refcount pass sees the same table
+            file.write(60, ByteBuffer.allocate(4).putInt((int) t.entries.size()).array(), 0, 4);
+            file.sync();
+            h.nbSnapshots = t.entries.size();
+            t.corruptionsFixed += dropped;
+        }
         if (h.version >= 3) {
             for (int i = 0; i < t.entries.size(); i++) {
                 if (t.entries.get(i).extraDataSize() < 16) {
@@ -196,25 +249,43 @@ final class CheckSnapshots {
     }
 
     /**
-     * Lowers by one the refcount of every cluster [offset, offset + bytes) touches; a cluster that becomes
-     * free is zeroed, as QEMU discards it (its default pass-discard-snapshot).
+     * Lowers by one the refcount of every cluster [offset, offset + bytes) touches, all or none, as QEMU's
+     * qcow2_free_clusters (which undoes the whole update when one refcount would drop below 0); a cluster
+     * that becomes free is zeroed, as QEMU discards it (its default pass-discard-snapshot).
+     *
+     * <p>Unlike QEMU, nothing is released unless the check counted exactly the references the refcounts
+     * now hold: not when the old table reached a cluster or more past the end of the file (the check did
+     * not count it, so its clusters hold no reference of the table), not when a cluster of it has more
+     * references than its refcount width holds, nor the header cluster. Lowering those would take the
+     * reference of whatever else lies there, and zeroing it would destroy it (QEMU does so with the header
+     * of a refcount_bits=1 image whose snapshot table pointer is 0). The old clusters then stay leaked.
      */
-    private static void release(CheckContext c, long offset, long bytes) throws IOException {
-        if (bytes <= 0) {
+    private void release(CheckContext c, long offset, long bytes) throws IOException {
+        if (bytes <= 0 || offset + bytes - lengthAtRead >= c.clusterSize()) {
             return;
         }
         StoredRefcounts st = c.stored;
-        for (long k = offset >>> c.clusterBits(); k <= (offset + bytes - 1) >>> c.clusterBits(); k++) {
-            if (st.blockOffset(k) > 0) {
-                long rc = st.get(k);
-                if (rc > 0) {
-                    st.set(k, rc - 1);
-                    long at = k << c.clusterBits();
-                    if (rc == 1 && at < c.file.length()) {
-                        int len = (int) Math.min(c.clusterSize(), c.file.length() - at);
-                        c.file.write(at, new byte[len], 0, len);
-                    }
-                }
+        long first = offset >>> c.clusterBits();
+        long last = (offset + bytes - 1) >>> c.clusterBits();
+        if (first == 0) {
+            return;
+        }
+        for (long k = first; k <= last; k++) {
+            if (st.blockOffset(k) <= 0 || k >= c.imrt.size() || c.mayBeOverflowed(k)) {
+                return;
+            }
+            long rc = st.get(k);
+            if (rc == 0 || rc != c.imrt.get(k)) {
+                return;
+            }
+        }
+        for (long k = first; k <= last; k++) {
+            long rc = st.get(k);
+            st.set(k, rc - 1);
+            long at = k << c.clusterBits();
+            if (rc == 1 && at < c.file.length()) {
+                int len = (int) Math.min(c.clusterSize(), c.file.length() - at);
+                c.file.write(at, new byte[len], 0, len);
             }
         }
     }

@@ -29,8 +29,20 @@ public final class Qcow2Check {
         try (ImageFile file = ImageFile.open(path, mode.repairs())) {
             CheckHeader h = CheckHeader.read(file);
             requireDataFile(path, h);
+            if (h.staleBitmaps) {
+                log.accept(h.version < 3
+                        ? "warning: This qcow2 v2 image contains bitmaps, but they may have been modified by a program "
+                                + "without persistent bitmap support; so now they must all be considered inconsistent"
+                        : "warning: a program lacking bitmap support modified this file, so all bitmaps are now "
+                                + "considered inconsistent");
+                log.accept("Some clusters may be leaked, run 'qemu-img check -r' on the image file to fix.");
+            }
+            if (mode.repairs()) {
+                clearUnknownAutoclearBits(file, h);
+            }
             StoredRefcounts stored = new StoredRefcounts(file, h);
             CheckContext c = new CheckContext(file, h, stored, log, mode);
+            c.bitmaps = CheckBitmaps.load(file, h);
             CheckSnapshots snaps;
             try {
                 snaps = CheckSnapshots.read(c, mode.fixErrors());
@@ -153,8 +165,10 @@ public final class Qcow2Check {
         for (long i = 0; i < n; i++) {
             if (st.blockOffset(i) < 0) {
                 long ti = i >>> st.blockBits();
-                c.signalCorruption(String.format("Refblock offset %#x unaligned (reftable index: %#x)",
-                        st.tableEntry(ti) & StoredRefcounts.REFT_OFFSET_MASK, ti));
+                long block = st.tableEntry(ti) & StoredRefcounts.REFT_OFFSET_MASK;
+                if ((block & (c.clusterSize() - 1)) != 0) {
+                    c.signalCorruption(String.format("Refblock offset %#x unaligned (reftable index: %#x)", block, ti));
+                } // else an offset past 2^63: QEMU's read of the block fails without a corruption event
                 c.log("Can't get refcount for cluster %d: Input/output error", i);
                 res.checkErrors++;
                 continue;
@@ -277,6 +291,20 @@ public final class Qcow2Check {
                 res.corruptionsFixed += dirty;
             }
         }
+    }
+
+    /**
+     * A program that writes an image must clear the autoclear bits it does not know (qcow2 spec); QEMU does
+     * so when it opens the image for a repair, before the check.
+     */
+    private static void clearUnknownAutoclearBits(ImageFile file, CheckHeader h) throws IOException {
+        long unknown = h.autoclear & ~CheckHeader.AUTOCLEAR_KNOWN;
+        if (h.version < 3 || unknown == 0) {
+            return;
+        }
+        h.autoclear &= CheckHeader.AUTOCLEAR_KNOWN;
+        file.write(CheckHeader.OFF_AUTOCLEAR, ByteBuffer.allocate(8).putLong(0, h.autoclear).array(), 0, 8);
+        file.sync();
     }
 
     /** After a successful repair QEMU clears the dirty and corrupt bits (qcow2_mark_clean/consistent). */

@@ -43,6 +43,7 @@ final class ReferenceScan {
             }
             if (!c.imrt.increment(k, c.refcountMax())) {
                 c.log("ERROR: overflow cluster offset=0x%x", k << c.clusterBits());
+                c.noteOverflow(k);
                 c.log("Use qemu-img amend to increase the refcount entry width or qemu-img convert to create a "
                         + "clean copy if the image cannot be opened for writing");
                 c.res.corruptions++;
@@ -219,47 +220,26 @@ final class ReferenceScan {
         return true;
     }
 
+    /**
+     * qcow2_check_bitmaps_refcounts: the directory, each bitmap table and the clusters it points at. The
+     * directory and the tables of bitmaps not in use passed {@link CheckBitmaps#load} when the image was
+     * opened; a bad entry in the table of a bitmap in use is one corruption and ends the check.
+     */
     private void checkBitmaps() throws IOException {
         CheckHeader h = c.header;
         if (h.bitmapCount == 0) {
             return;
         }
         incRefs(h.bitmapDirOffset, h.bitmapDirSize);
-        if (h.bitmapDirSize > c.file.length()) {
-            c.res.corruptions++;
-            throw failure("Invalid argument", "bitmap directory of " + h.bitmapDirSize + " bytes is larger than the file");
-        }
-        ByteBuffer dir = ByteBuffer.wrap(c.file.read(h.bitmapDirOffset, (int) h.bitmapDirSize));
-        long pos = 0;
-        for (int n = 0; n < h.bitmapCount; n++) {
-            if (pos + 24 > h.bitmapDirSize) {
+        for (CheckBitmaps.Bitmap bm : c.bitmaps) {
+            incRefs(bm.tableOffset(), bm.tableSize() * 8);
+            if (CheckBitmaps.firstBadEntry(c.file, bm, h.clusterSize()) >= 0) {
                 c.res.corruptions++;
-                throw failure("Invalid argument", "bitmap directory entry " + n + " lies outside the directory");
+                throw failure("Invalid argument", "bitmap '" + bm.name() + "' has an invalid table entry");
             }
-            int p = (int) pos;
-            long tableOffset = dir.getLong(p);
-            long tableSize = Integer.toUnsignedLong(dir.getInt(p + 8));
-            int nameSize = dir.getShort(p + 18) & 0xffff;
-            long extra = Integer.toUnsignedLong(dir.getInt(p + 20));
-            pos += 24 + extra + nameSize;
-            pos = (pos + 7) & ~7L;
-            if (pos > h.bitmapDirSize || (tableOffset & (c.clusterSize() - 1)) != 0
-                    || tableSize * 8 > c.file.length() + c.clusterSize()) {
-                c.res.corruptions++;
-                throw failure("Invalid argument", "bitmap directory entry " + n + " is invalid");
-            }
-            incRefs(tableOffset, tableSize * 8);
-            byte[] table = c.file.read(tableOffset, (int) (tableSize * 8));
-            ByteBuffer t = ByteBuffer.wrap(table);
-            for (int i = 0; i < tableSize; i++) {
-                long entry = t.getLong(i * 8);
-                long off = entry & L2Entries.OFFSET_MASK;
-                boolean bad = (entry & 0xff000000000001feL) != 0
-                        || off != 0 && ((entry & 1) != 0 || (off & (c.clusterSize() - 1)) != 0);
-                if (bad) {
-                    c.res.corruptions++;
-                    continue;
-                }
+            ByteBuffer t = ByteBuffer.wrap(c.file.read(bm.tableOffset(), (int) (bm.tableSize() * 8)));
+            for (int i = 0; i < bm.tableSize(); i++) {
+                long off = t.getLong(i * 8) & CheckBitmaps.TABLE_OFFSET_MASK;
                 if (off != 0) {
                     incRefs(off, c.clusterSize());
                 }
@@ -327,15 +307,20 @@ final class ReferenceScan {
         if (off < 0 || off > Long.MAX_VALUE - cs) {
             return "Invalid argument";
         }
+        String failure = null;
         if (((off + cs + cs - 1) >>> c.clusterBits()) > RefcountArray.MAX_ENTRIES) {
-            return "File too large";
+            failure = "File too large"; // what the file system says for such sizes (and past them QEMU)
+        } else {
+            try {
+                c.file.growTo(off + cs);
+            } catch (IOException e) {
+                failure = e.getMessage() != null ? e.getMessage() : "Input/output error";
+            }
         }
-        try {
-            c.file.growTo(off + cs);
-        } catch (IOException e) {
-            return e.getMessage() != null ? e.getMessage() : "Input/output error";
+        if (failure != null) {
+            c.log("Could not resize file: %s", failure); // QEMU's report of the failed truncate
         }
-        return null;
+        return failure;
     }
 
     /** Reads the snapshot table (QEMU refuses to open an image whose table is malformed; so do we). */

@@ -65,7 +65,10 @@ final class StoredRefcounts {
         return blockBits;
     }
 
-    /** Offset of the refcount block for {@code cluster}, 0 when none, or -1 when it is not cluster aligned. */
+    /**
+     * Offset of the refcount block for {@code cluster}, 0 when none, or negative when it cannot be read:
+     * -1 when it is not cluster aligned, the offset itself (bit 63 set) when it lies past 2^63.
+     */
     long blockOffset(long cluster) {
         long ti = cluster >>> blockBits;
         if (ti >= tableEntries) {
@@ -78,7 +81,7 @@ final class StoredRefcounts {
         return off;
     }
 
-    /** The stored refcount of {@code cluster}; the caller has checked {@link #blockOffset} is not -1. */
+    /** The stored refcount of {@code cluster}; the caller has checked {@link #blockOffset} is not negative. */
     long get(long cluster) throws IOException {
         long off = blockOffset(cluster);
         if (off <= 0) {

@@ -1,0 +1,195 @@
+package org.qimg.format.qcow2.check;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.qimg.format.CorruptImageException;
+
+/**
+ * The persistent bitmaps as QEMU 7.2 sees them when it opens an image for checking: the bitmap directory
+ * (qcow2-bitmap.c {@code bitmap_list_load} with {@code check_dir_entry}) and, for every bitmap not marked
+ * in use, its bitmap table and its size ({@code load_bitmap}). Whatever QEMU refuses there makes it refuse
+ * to open the image, so no check runs; qimg throws {@link CorruptImageException} at the same points.
+ *
+ * <p>Spec: qcow2.txt, "Bitmaps extension" and "Bitmap directory". Directory entry: bitmap_table_offset 0,
+ * bitmap_table_size 8, flags 12, type 16, granularity_bits 17, name_size 18, extra_data_size 20, then the
+ * extra data and the name, padded to 8 bytes.
+ */
+final class CheckBitmaps {
+    static final long MAX_TABLE_ENTRIES = 0x8000000L;
+    static final long MAX_PHYS_BYTES = 0x20000000L;
+    static final long RESERVED_FLAGS = 0xfffffffcL;
+    static final long FLAG_IN_USE = 1;
+    static final long TABLE_RESERVED_MASK = 0xff000000000001feL;
+    static final long TABLE_OFFSET_MASK = 0x00fffffffffffe00L;
+    static final long TABLE_ALL_ONES = 1;
+    private static final int ENTRY_HEAD = 24;
+
+    /** One directory entry. */
+    record Bitmap(String name, long tableOffset, long tableSize, long flags) {
+        boolean inUse() {
+            return (flags & FLAG_IN_USE) != 0;
+        }
+    }
+
+    private CheckBitmaps() {
+    }
+
+    /** The directory the header points at, validated as QEMU validates it on open (empty without bitmaps). */
+    static List<Bitmap> load(ImageFile file, CheckHeader h) throws IOException {
+        List<Bitmap> out = new ArrayList<>();
+        if (h.bitmapCount == 0) {
+            return out;
+        }
+        String f = file.path().toString();
+        long dirOffset = h.bitmapDirOffset;
+        long dirSize = h.bitmapDirSize;
+        if (dirSize == 0) {
+            throw new CorruptImageException(f, dirOffset, "bitmap directory size is zero");
+        }
+        // bytes past the end of the file read as zeros; an entry of zeros fails below, so only what the
+        // file holds (and a zero entry after it) needs memory
+        long inFile = Math.max(0, Math.min(dirSize, file.length() - dirOffset));
+        ByteBuffer dir = ByteBuffer.wrap(file.read(dirOffset, (int) Math.min(dirSize, inFile + ENTRY_HEAD)));
+        long virtualSize = h.virtualSize & ~511L;
+        Set<String> names = new HashSet<>();
+        long pos = 0;
+        int n = 0;
+        while (pos < dirSize) {
+            long at = dirOffset + pos;
+            if (pos + ENTRY_HEAD > dirSize) {
+                throw new CorruptImageException(f, at, "broken bitmap directory: entry " + n + " crosses its end");
+            }
+            if (++n > h.bitmapCount) {
+                throw new CorruptImageException(f, at, "more bitmaps found than the " + h.bitmapCount
+                        + " the header extension specifies");
+            }
+            long tableOffset = u64(dir, pos);
+            long tableSize = u32(dir, pos + 8);
+            long flags = u32(dir, pos + 12);
+            int type = u8(dir, pos + 16);
+            int granularityBits = u8(dir, pos + 17);
+            int nameSize = (int) u16(dir, pos + 18);
+            long extra = u32(dir, pos + 20);
+            long next = pos + ((ENTRY_HEAD + nameSize + extra + 7) & ~7L);
+            if (next > dirSize) {
+                throw new CorruptImageException(f, at, "broken bitmap directory: entry " + (n - 1)
+                        + " crosses its end");
+            }
+            if (extra != 0) {
+                throw new CorruptImageException(f, at + 20, "bitmap extra data is not supported, found "
+                        + extra + " bytes");
+            }
+            String name = name(dir, pos + ENTRY_HEAD, nameSize);
+            String bad = entryProblem(file, h, tableOffset, tableSize, flags, type, granularityBits, nameSize,
+                    virtualSize);
+            if (bad != null) {
+                throw new CorruptImageException(f, at, "bitmap '" + name + "' doesn't satisfy the constraints: "
+                        + bad);
+            }
+            Bitmap bm = new Bitmap(name, tableOffset, tableSize, flags);
+            out.add(bm);
+            pos = next;
+        }
+        if (n != h.bitmapCount) {
+            throw new CorruptImageException(f, dirOffset, "less bitmaps found (" + n + ") than the "
+                    + h.bitmapCount + " the header extension specifies");
+        }
+        for (Bitmap bm : out) {
+            // qcow2_load_dirty_bitmaps creates each bitmap, in use or not, under its name
+            if (!names.add(bm.name())) {
+                throw new CorruptImageException(f, dirOffset, "bitmap already exists: " + bm.name());
+            }
+            if (!bm.inUse()) {
+                long bad = firstBadEntry(file, bm, h.clusterSize());
+                if (bad >= 0) {
+                    throw new CorruptImageException(f, bm.tableOffset() + bad * 8, "could not read bitmap table "
+                            + "for bitmap '" + bm.name() + "': entry " + bad + " is invalid");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** check_dir_entry, and load_bitmap_data's table size for a bitmap not in use; null when fine. */
+    private static String entryProblem(ImageFile file, CheckHeader h, long tableOffset, long tableSize, long flags,
+            int type, int granularityBits, int nameSize, long virtualSize) {
+        if (tableSize == 0 || tableOffset == 0 || (tableOffset & (h.clusterSize() - 1)) != 0
+                || tableSize > MAX_TABLE_ENTRIES || granularityBits > 31 || granularityBits < 9
+                || (flags & RESERVED_FLAGS) != 0 || nameSize > 1023 || type != 1) {
+            return "table at " + Long.toUnsignedString(tableOffset) + " of " + tableSize + " entries, flags 0x"
+                    + Long.toHexString(flags) + ", type " + type + ", granularity bits " + granularityBits
+                    + ", name of " + nameSize + " bytes";
+        }
+        long physBytes = tableSize << h.clusterBits;
+        if (physBytes > MAX_PHYS_BYTES) {
+            return "a table of " + tableSize + " clusters exceeds 512 MiB";
+        }
+        if ((flags & FLAG_IN_USE) == 0) {
+            // the bits the table can hold must cover the disk (at most 2^32 << 31: no overflow, unsigned)
+            long cover = (physBytes << 3) << granularityBits;
+            if (Long.compareUnsigned(virtualSize, cover) > 0) {
+                return "a table of " + tableSize + " clusters cannot cover the disk";
+            }
+            // load_bitmap_data: the table must have exactly as many entries as the serialized bitmap needs
+            long words = virtualSize == 0 ? 0 : ((virtualSize - 1) >>> granularityBits >>> 6) + 1;
+            long needed = ((words * 8) + h.clusterSize() - 1) >>> h.clusterBits;
+            if (needed != tableSize) {
+                return "the table has " + tableSize + " entries, the bitmap needs " + needed;
+            }
+        }
+        return null;
+    }
+
+    /** Index of the first bitmap table entry check_table_entry refuses, or -1. */
+    static long firstBadEntry(ImageFile file, Bitmap bm, int clusterSize) throws IOException {
+        ByteBuffer t = ByteBuffer.wrap(file.read(bm.tableOffset(), (int) (bm.tableSize() * 8)));
+        for (int i = 0; i < bm.tableSize(); i++) {
+            if (!entryValid(t.getLong(i * 8), clusterSize)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** check_table_entry: no reserved bits; a data offset must be cluster aligned and not "all ones". */
+    static boolean entryValid(long entry, int clusterSize) {
+        if ((entry & TABLE_RESERVED_MASK) != 0) {
+            return false;
+        }
+        long off = entry & TABLE_OFFSET_MASK;
+        return off == 0 || (entry & TABLE_ALL_ONES) == 0 && (off & (clusterSize - 1)) == 0;
+    }
+
+    private static String name(ByteBuffer dir, long pos, int size) {
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) u8(dir, pos + i);
+        }
+        int len = 0;
+        while (len < size && b[len] != 0) {
+            len++;
+        }
+        return new String(b, 0, len, StandardCharsets.UTF_8);
+    }
+
+    private static int u8(ByteBuffer b, long pos) {
+        return pos < b.limit() ? b.get((int) pos) & 0xff : 0;
+    }
+
+    private static long u16(ByteBuffer b, long pos) {
+        return ((long) u8(b, pos) << 8) | u8(b, pos + 1);
+    }
+
+    private static long u32(ByteBuffer b, long pos) {
+        return (u16(b, pos) << 16) | u16(b, pos + 2);
+    }
+
+    private static long u64(ByteBuffer b, long pos) {
+        return (u32(b, pos) << 32) | u32(b, pos + 4);
+    }
+}
