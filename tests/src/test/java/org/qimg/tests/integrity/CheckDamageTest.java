@@ -319,6 +319,38 @@ class CheckDamageTest {
         assertThat(lines(m.stderr()).subList(0, 3)).isEqualTo(lines(q.stderr()).subList(0, 3));
     }
 
+    /**
+     * l1_size raised so that the active L1 table runs over the following clusters and past the end of the
+     * file (the check cannot count it), and a refcount zeroed so that -r all rebuilds the refcounts. The new
+     * refcount table and blocks must not land inside the L1 table's span, where they would be read as L1
+     * entries (qimg put them there; qemu-img's overlap check refuses that write and fails the repair).
+     */
+    @Test
+    void refcountRebuildKeepsOutOfAnUncountedL1Table() throws IOException {
+        long[] span = new long[2];
+        Path img = new DamageCase("L1 past EOF and a refcount zeroed", "plain", e -> {
+            // the L1 table now ends 2 clusters past the end of the file
+            int entries = (int) ((e.fileLength() + 2 * e.clusterSize() - e.l1Offset()) / 8);
+            e.put32(36, entries);
+            span[0] = e.l1Offset();
+            span[1] = e.l1Offset() + entries * 8L;
+            e.setRefcount(dataCluster(e, 1), 0);
+        }).applyTo(dir, "");
+        ProcResult m = Qimg.inProcess("check", "-r", "all", img.toString());
+        assertThat(m.stderr()).contains("Rebuilding refcount structure").doesNotContain("Exception");
+        try (Qcow2Edit e = new Qcow2Edit(img)) {
+            List<Long> placed = new java.util.ArrayList<>(List.of(e.reftableOffset()));
+            for (long i = 0; i < (Integer.toUnsignedLong(e.u32(56)) * e.clusterSize()) / 8; i++) {
+                long block = e.u64(e.reftableOffset() + 8 * i) & Qcow2Edit.OFFSET_MASK;
+                if (block != 0) {
+                    placed.add(block);
+                }
+            }
+            assertThat(placed).as("refcount table and blocks after the rebuild")
+                    .allSatisfy(off -> assertThat(off + e.clusterSize() <= span[0] || off >= span[1]).isTrue());
+        }
+    }
+
     /** An autoclear bit qimg does not know is cleared by a repair, as qemu-img clears it (qcow2 spec). */
     @Test
     void repairClearsUnknownAutoclearBits() throws IOException {
