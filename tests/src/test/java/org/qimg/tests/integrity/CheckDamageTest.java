@@ -39,6 +39,9 @@ class CheckDamageTest {
         make("rc1", "refcount_bits=1", false, false);
         make("rc64", "refcount_bits=64", true, false);
         make("v2", "compat=0.10", true, true);
+        String small = dir.resolve("small.qcow2").toString();
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4k", small, "1M");
+        Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 1 0 16k", small);
         // 1 of 32 clusters allocated: 3.125 %, which C's printf rounds half to even (3.12)
         String tie = dir.resolve("tie.qcow2").toString();
         Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", tie, "2M");
@@ -135,6 +138,8 @@ class CheckDamageTest {
                     e.put64(48, e.reftableOffset() + 512);
                     e.put32(56, 0);
                 }),
+                // QEMU: subclusters (a 32nd of a cluster) of less than 512 bytes are unsupported
+                new DamageCase("extended L2 bit on 4 KiB clusters", "small", e -> e.put64(72, e.u64(72) | 16)),
                 new DamageCase("bitmaps extension with zero bitmaps", "bitmaps", e -> e.put32(e.bitmapsExtension(), 0)),
                 new DamageCase("bitmap of type 2", "bitmaps", e -> e.putBytes(e.bitmapEntry(0) + 16, new byte[] {2})),
                 new DamageCase("bitmap granularity of 256 bytes", "bitmaps",
