@@ -39,6 +39,9 @@ class CheckDamageTest {
         make("rc1", "refcount_bits=1", false, false);
         make("rc64", "refcount_bits=64", true, false);
         make("v2", "compat=0.10", true, true);
+        String small = dir.resolve("small.qcow2").toString();
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "cluster_size=4k", small, "1M");
+        Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 1 0 16k", small);
         // 1 of 32 clusters allocated: 3.125 %, which C's printf rounds half to even (3.12)
         String tie = dir.resolve("tie.qcow2").toString();
         Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", tie, "2M");
@@ -135,6 +138,8 @@ class CheckDamageTest {
                     e.put64(48, e.reftableOffset() + 512);
                     e.put32(56, 0);
                 }),
+                // QEMU: subclusters (a 32nd of a cluster) of less than 512 bytes are unsupported
+                new DamageCase("extended L2 bit on 4 KiB clusters", "small", e -> e.put64(72, e.u64(72) | 16)),
                 new DamageCase("bitmaps extension with zero bitmaps", "bitmaps", e -> e.put32(e.bitmapsExtension(), 0)),
                 new DamageCase("bitmap of type 2", "bitmaps", e -> e.putBytes(e.bitmapEntry(0) + 16, new byte[] {2})),
                 new DamageCase("bitmap granularity of 256 bytes", "bitmaps",
@@ -317,6 +322,38 @@ class CheckDamageTest {
         ProcResult m = Qimg.inProcess("check", "-r", "all", ours.toString());
         assertThat(m.exitCode()).isEqualTo(q.exitCode());
         assertThat(lines(m.stderr()).subList(0, 3)).isEqualTo(lines(q.stderr()).subList(0, 3));
+    }
+
+    /**
+     * l1_size raised so that the active L1 table runs over the following clusters and past the end of the
+     * file (the check cannot count it), and a refcount zeroed so that -r all rebuilds the refcounts. The new
+     * refcount table and blocks must not land inside the L1 table's span, where they would be read as L1
+     * entries (qimg put them there; qemu-img's overlap check refuses that write and fails the repair).
+     */
+    @Test
+    void refcountRebuildKeepsOutOfAnUncountedL1Table() throws IOException {
+        long[] span = new long[2];
+        Path img = new DamageCase("L1 past EOF and a refcount zeroed", "plain", e -> {
+            // the L1 table now ends 2 clusters past the end of the file
+            int entries = (int) ((e.fileLength() + 2 * e.clusterSize() - e.l1Offset()) / 8);
+            e.put32(36, entries);
+            span[0] = e.l1Offset();
+            span[1] = e.l1Offset() + entries * 8L;
+            e.setRefcount(dataCluster(e, 1), 0);
+        }).applyTo(dir, "");
+        ProcResult m = Qimg.inProcess("check", "-r", "all", img.toString());
+        assertThat(m.stderr()).contains("Rebuilding refcount structure").doesNotContain("Exception");
+        try (Qcow2Edit e = new Qcow2Edit(img)) {
+            List<Long> placed = new java.util.ArrayList<>(List.of(e.reftableOffset()));
+            for (long i = 0; i < (Integer.toUnsignedLong(e.u32(56)) * e.clusterSize()) / 8; i++) {
+                long block = e.u64(e.reftableOffset() + 8 * i) & Qcow2Edit.OFFSET_MASK;
+                if (block != 0) {
+                    placed.add(block);
+                }
+            }
+            assertThat(placed).as("refcount table and blocks after the rebuild")
+                    .allSatisfy(off -> assertThat(off + e.clusterSize() <= span[0] || off >= span[1]).isTrue());
+        }
     }
 
     /** An autoclear bit qimg does not know is cleared by a repair, as qemu-img clears it (qcow2 spec). */

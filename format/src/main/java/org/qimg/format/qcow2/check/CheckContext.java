@@ -14,6 +14,8 @@ final class CheckContext {
     RefcountArray imrt;
     CheckResult res = new CheckResult();
     boolean corruptionSignalled;
+    /** Metadata cluster ranges [start, end) a repair must not allocate from; see {@link #protect}. */
+    private final java.util.TreeMap<Long, Long> protectedRanges = new java.util.TreeMap<>();
     /** Clusters with more references than their refcount width can count (at most {@link #MAX_OVERFLOWS}). */
     private final java.util.Set<Long> overflowed = new java.util.HashSet<>();
     private boolean tooManyOverflows;
@@ -51,6 +53,38 @@ final class CheckContext {
     /** True when cluster {@code k} may have more references than the computed refcount says. */
     boolean mayBeOverflowed(long k) {
         return tooManyOverflows || overflowed.contains(k);
+    }
+
+    /**
+     * Marks the clusters [offset, offset + bytes) touches as metadata a repair must not allocate from, even
+     * when the check could not count them (a table reaching past the end of the file): QEMU's overlap check
+     * refuses such writes (and fails the repair); qimg places its new structures elsewhere.
+     */
+    void protect(long offset, long bytes) {
+        if (bytes <= 0 || offset < 0) {
+            return;
+        }
+        long start = offset >>> clusterBits();
+        long last = bytes - 1 > Long.MAX_VALUE - offset ? Long.MAX_VALUE : offset + bytes - 1;
+        long end = (last >>> clusterBits()) + 1;
+        java.util.Map.Entry<Long, Long> before = protectedRanges.floorEntry(start);
+        if (before != null && before.getValue() >= start) {
+            start = before.getKey();
+            end = Math.max(end, before.getValue());
+            protectedRanges.remove(before.getKey());
+        }
+        for (java.util.Map.Entry<Long, Long> next = protectedRanges.ceilingEntry(start);
+                next != null && next.getKey() <= end; next = protectedRanges.ceilingEntry(start)) {
+            end = Math.max(end, next.getValue());
+            protectedRanges.remove(next.getKey());
+        }
+        protectedRanges.put(start, end);
+    }
+
+    /** The first cluster after the protected range holding cluster {@code k}, or -1 when it is not protected. */
+    long protectedUntil(long k) {
+        java.util.Map.Entry<Long, Long> e = protectedRanges.floorEntry(k);
+        return e != null && e.getValue() > k ? e.getValue() : -1;
     }
 
     void log(String format, Object... args) {

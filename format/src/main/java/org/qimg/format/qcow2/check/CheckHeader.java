@@ -140,6 +140,11 @@ final class CheckHeader {
             throw new CorruptImageException(f, 8, "invalid backing file offset: must lie within the first cluster ("
                     + c.clusterSize() + " bytes), found " + Long.toUnsignedString(backingOffset));
         }
+        if (c.extendedL2() && c.clusterSize() / 32 < 512) {
+            // QEMU: subclusters (1/32 of a cluster) must be at least 512 bytes
+            throw new UnsupportedFeatureException(f + ": extended L2 entries need clusters of at least 16 KiB, "
+                    + "found " + c.clusterSize() + " (subclusters of " + c.clusterSize() / 32 + " bytes)");
+        }
         c.checkCompressionType(f, h);
         c.validate(f);
         c.readExtensions(file, backingOffset);

@@ -235,7 +235,7 @@ final class CheckSnapshots {
         long run = 0;
         for (long k = 0; k < limit; k++) {
             long block = st.blockOffset(k);
-            boolean free = block > 0 && st.get(k) == 0;
+            boolean free = block > 0 && st.get(k) == 0 && c.protectedUntil(k) < 0;
             run = free ? run + 1 : 0;
             if (run == n) {
                 long first = k - n + 1;

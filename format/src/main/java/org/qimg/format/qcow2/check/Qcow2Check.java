@@ -50,6 +50,7 @@ public final class Qcow2Check {
                 c.res.failure = e.errno;
                 return c.res;
             }
+            protectMetadata(c, snaps);
             try {
                 checkRefcounts(c, snaps.entries, snaps.size);
                 snaps.fix(c);
@@ -86,6 +87,20 @@ public final class Qcow2Check {
         if (!java.nio.file.Files.exists(data)) {
             throw new ImageException("Could not open '" + path + "': Could not open '" + data
                     + "': No such file or directory");
+        }
+    }
+
+    /** What QEMU's overlap check guards: header, refcount table, active L1, snapshot table and L1 tables. */
+    private static void protectMetadata(CheckContext c, CheckSnapshots snaps) {
+        CheckHeader h = c.header;
+        c.protect(0, c.clusterSize());
+        c.protect(h.reftableOffset, h.reftableClusters << c.clusterBits());
+        c.protect(h.l1Offset, Integer.toUnsignedLong(h.l1Size) * 8);
+        c.protect(h.snapshotsOffset, snaps.size);
+        for (CheckSnapshots.Entry sn : snaps.entries) {
+            if ((sn.l1Offset() & (c.clusterSize() - 1)) == 0 && sn.l1Size() <= CheckHeader.MAX_L1_BYTES / 8) {
+                c.protect(sn.l1Offset(), sn.l1Size() * 8);
+            }
         }
     }
 

@@ -93,13 +93,23 @@ final class RefcountRebuild {
         return grown;
     }
 
-    /** alloc_clusters_imrt: first run of {@code count} free clusters from {@code firstFree[0]}, marked used. */
+    /**
+     * alloc_clusters_imrt: first run of {@code count} free clusters from {@code firstFree[0]}, marked used.
+     * Unlike QEMU, clusters of a table the check could not count (see {@link CheckContext#protect}) are not
+     * free: QEMU's overlap check would refuse the write and fail the repair.
+     */
     private long allocate(int count, long[] firstFree) {
         long cluster = firstFree[0];
         boolean firstGap = true;
         int run = 0;
-        for (; cluster < c.imrt.size() && run < count; cluster++) {
-            if (c.imrt.get(cluster) == 0) {
+        while (run < count) {
+            long skip = c.protectedUntil(cluster);
+            if (skip >= 0) {
+                run = 0;
+                cluster = skip;
+                continue;
+            }
+            if (cluster >= c.imrt.size() || c.imrt.get(cluster) == 0) {
                 run++;
                 if (firstGap) {
                     firstFree[0] = cluster;
@@ -108,10 +118,9 @@ final class RefcountRebuild {
             } else {
                 run = 0;
             }
+            cluster++;
         }
-        if (run < count) {
-            c.imrt.grow(cluster + count - run);
-        }
+        c.imrt.grow(cluster);
         cluster -= run;
         for (int i = 0; i < count; i++) {
             c.imrt.set(cluster + i, 1);
