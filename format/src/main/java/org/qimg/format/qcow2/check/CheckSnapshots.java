@@ -26,12 +26,21 @@ final class CheckSnapshots {
     private static final int ENTRY_HEAD = 40;
 
     /**
-     * One entry; {@code id} and {@code name} as QEMU prints them (up to the first NUL); {@code fixed} is its 40-byte head (l1_table_offset 0, l1_size 8, id_str_size 12, name_size 14,
-     * date_sec 16, date_nsec 20, vm_clock_nsec 24, vm_state_size 32, extra_data_size 36), {@code extra} the
-     * extra data kept (at most 1024 bytes).
+     * One entry. {@code fixed} is its 40-byte head (l1_table_offset 0, l1_size 8, id_str_size 12, name_size
+     * 14, date_sec 16, date_nsec 20, vm_clock_nsec 24, vm_state_size 32, extra_data_size 36), {@code extra}
+     * the extra data kept (at most 1024 bytes); {@code idBytes} and {@code nameBytes} are the id and name as
+     * QEMU keeps them, C strings cut at the first NUL (so it prints and writes them back).
      */
-    record Entry(String id, String name, long l1Offset, long l1Size, long extraDataSize, byte[] fixed, byte[] extra,
-                 byte[] idBytes, byte[] nameBytes) {
+    record Entry(long l1Offset, long l1Size, long extraDataSize, byte[] fixed, byte[] extra, byte[] idBytes,
+                 byte[] nameBytes) {
+        /** The id as text, for messages only (a table holds up to 64 MiB, kept once as bytes). */
+        String id() {
+            return new String(idBytes, StandardCharsets.UTF_8);
+        }
+
+        String name() {
+            return new String(nameBytes, StandardCharsets.UTF_8);
+        }
     }
 
     final List<Entry> entries = new ArrayList<>();
@@ -130,9 +139,8 @@ final class CheckSnapshots {
                 pos = entryStart;
                 break;
             }
-            t.entries.add(new Entry(new String(cString(id), StandardCharsets.UTF_8),
-                    new String(cString(name), StandardCharsets.UTF_8),
-                    e.getLong(0), Integer.toUnsignedLong(e.getInt(8)), keptSize, fixed, kept, id, name));
+            t.entries.add(new Entry(e.getLong(0), Integer.toUnsignedLong(e.getInt(8)), keptSize, fixed, kept,
+                    cString(id), cString(name)));
         }
         t.size = pos - h.snapshotsOffset;
         t.lengthAtRead = file.length();
@@ -194,8 +202,8 @@ final class CheckSnapshots {
             long diskSize = kept >= 16 ? x.getLong(8) : h.virtualSize & ~511L;
             long icount = kept >= 24 ? x.getLong(16) : -1L;
             x.putLong(0, vmState).putLong(8, diskSize).putLong(16, icount);
-            byte[] id = cString(e.idBytes());
-            byte[] name = cString(e.nameBytes());
+            byte[] id = e.idBytes();
+            byte[] name = e.nameBytes();
             out.putLong(e.l1Offset()).putInt((int) e.l1Size()).putShort((short) id.length)
                     .putShort((short) name.length).putInt(f.getInt(16)).putInt(f.getInt(20)).putLong(f.getLong(24))
                     .putInt(Long.compareUnsigned(vmState, 0xffffffffL) <= 0 ? (int) vmState : 0).putInt(x.capacity());
@@ -208,8 +216,7 @@ final class CheckSnapshots {
         long n = 0;
         for (Entry e : entries) {
             n = (n + 7) & ~7L;
-            n += 40 + Math.max(KNOWN_EXTRA, e.extra().length) + cString(e.idBytes()).length
-                    + cString(e.nameBytes()).length;
+            n += ENTRY_HEAD + Math.max(KNOWN_EXTRA, e.extra().length) + e.idBytes().length + e.nameBytes().length;
         }
         return n;
     }
