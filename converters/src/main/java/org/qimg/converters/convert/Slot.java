@@ -1,6 +1,7 @@
 package org.qimg.converters.convert;
 
 import java.nio.ByteBuffer;
+import org.qimg.format.io.Positional;
 
 /**
  * The memory one in-flight data chunk uses: the guest bytes, the compressed payloads and the per-cluster
@@ -25,7 +26,7 @@ final class Slot {
     int runPairs;
 
     Slot(int chunkSize, int granule, boolean compressed) {
-        in = aligned(chunkSize);
+        in = Positional.alignedBuffer(chunkSize); // whole clusters from it may bypass the page cache
         out = compressed ? ByteBuffer.allocateDirect(chunkSize) : null;
         int units = chunkSize / granule + 1;
         kinds = new byte[units];
@@ -35,16 +36,4 @@ final class Slot {
         startsWrite = new boolean[units];
         runs = new int[2 * (chunkSize / SparseScan.SECTOR + 2)];
     }
-
-    /**
-     * A direct buffer starting on a 4 KiB boundary, so that whole clusters written from it can bypass the
-     * page cache ({@link DirectWriteChannel}).
-     */
-    static ByteBuffer aligned(int size) {
-        // whole units plus one: the aligned part then holds at least size bytes
-        int units = (size + ALIGN - 1) / ALIGN + 1;
-        return ByteBuffer.allocateDirect(units * ALIGN).alignedSlice(ALIGN).limit(size).slice();
-    }
-
-    private static final int ALIGN = 4096;
 }

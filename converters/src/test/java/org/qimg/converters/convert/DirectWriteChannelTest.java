@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Random;
+import org.qimg.format.io.Positional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +19,7 @@ class DirectWriteChannelTest {
     Path dir;
 
     private static ByteBuffer aligned(byte[] content) {
-        ByteBuffer b = Slot.aligned(content.length);
+        ByteBuffer b = Positional.alignedBuffer(content.length);
         b.put(content).flip();
         return b;
     }

@@ -35,4 +35,17 @@ public final class Positional {
             pos += ch.write(src, pos);
         }
     }
+
+    /** The alignment {@link #alignedBuffer} gives: what O_DIRECT asks of buffers on common file systems. */
+    public static final int DIRECT_ALIGN = 4096;
+
+    /**
+     * A direct buffer of {@code size} bytes starting on a {@link #DIRECT_ALIGN} boundary, so that whole
+     * blocks written from it may bypass the page cache (an {@code O_DIRECT} output channel).
+     */
+    public static ByteBuffer alignedBuffer(int size) {
+        // whole units plus one: the aligned part then holds at least size bytes
+        int units = (size + DIRECT_ALIGN - 1) / DIRECT_ALIGN + 1;
+        return ByteBuffer.allocateDirect(units * DIRECT_ALIGN).alignedSlice(DIRECT_ALIGN).limit(size).slice();
+    }
 }

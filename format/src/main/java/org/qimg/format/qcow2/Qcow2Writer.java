@@ -8,6 +8,7 @@ import org.qimg.format.ClusterSink;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.UnsupportedFeatureException;
+import org.qimg.format.io.Positional;
 
 /**
  * Writes a fresh qcow2 image laid out as {@code qemu-img create} + {@code qemu-img convert} lay one out.
@@ -241,10 +242,8 @@ public final class Qcow2Writer implements ClusterSink {
             flushRun();
         }
         if (runBuf == null) {
-            // 4 KiB aligned, so that an output channel may write the runs around the page cache
-            int bytes = runCapacity * clusterSize;
-            runBuf = ByteBuffer.allocateDirect(((bytes + 4095) / 4096 + 1) * 4096).alignedSlice(4096).limit(bytes)
-                    .slice();
+            // aligned, so that an output channel may write the runs around the page cache
+            runBuf = Positional.alignedBuffer(runCapacity * clusterSize);
             runBitmaps = new long[runCapacity];
             runBase = new ByteBuffer[runCapacity];
             runOffset = new int[runCapacity];
