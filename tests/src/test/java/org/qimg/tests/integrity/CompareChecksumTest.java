@@ -71,6 +71,17 @@ class CompareChecksumTest {
         io("longdata.qcow2", "write -P 0x11 0 300k", "write -P 0x22 1M 64k", "write -P 0x33 5M 1k",
                 "write -P 7 10M 4k");
         Files.write(dir.resolve("odd.raw"), new byte[1000]); // 1000 bytes: qemu sees 1024
+        // Larger than qimg's 16 MiB compare pieces and map windows, data written backwards so that the
+        // qcow2's host clusters run against guest order; differences on either side of a piece boundary
+        img("create", "-q", "-f", "qcow2", p("big.qcow2"), "48M");
+        io("big.qcow2", "write -P 0x41 40M 4M", "write -P 0x42 30M 6M", "write -P 0x43 14M 4M",
+                "write -P 0x44 0 2M", "write -P 0x45 17M 64k");
+        img("convert", "-O", "raw", p("big.qcow2"), p("big.raw"));
+        for (long at : new long[] {16 * 1048576L + 5, 16 * 1048576L - 3, 35 * 1048576L + 100}) {
+            String name = "big-" + at + ".raw";
+            Files.copy(dir.resolve("big.raw"), dir.resolve(name));
+            poke(name, at, 0x5a);
+        }
         img("create", "-q", "-f", "qcow2", p("odd.qcow2"), "1024");
     }
 
@@ -87,7 +98,12 @@ class CompareChecksumTest {
                 new Pair("longer with data in the tail", "longdata.qcow2", "a.qcow2", none),
                 new Pair("strict: sizes differ", "a.raw", "long.qcow2", new String[] {"-s"}),
                 new Pair("odd-sized raw", "odd.raw", "odd.qcow2", none),
-                new Pair("same file", "a.qcow2", "a.qcow2", none));
+                new Pair("same file", "a.qcow2", "a.qcow2", none),
+                new Pair("48M, host order against guest order", "big.qcow2", "big.raw", none),
+                new Pair("48M, strict", "big.raw", "big.qcow2", new String[] {"-s"}),
+                new Pair("difference 5 bytes into the second piece", "big.qcow2", "big-16777221.raw", none),
+                new Pair("difference 3 bytes before the second piece", "big-16777213.raw", "big.qcow2", none),
+                new Pair("difference in the third piece", "big.raw", "big-36700260.raw", none));
     }
 
     @ParameterizedTest(name = "{0}")
