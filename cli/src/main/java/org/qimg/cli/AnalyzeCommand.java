@@ -12,40 +12,36 @@ import org.qimg.converters.trace.Trace;
 import org.qimg.converters.trace.TraceParser;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 
 /** {@code qimg analyze}: what compression costs an image's reads, and what to do about it. */
-@Command(name = "analyze", mixinStandardHelpOptions = true,
-        description = {"Census of compressed clusters, measured decompression cost per codec, read amplification,",
-                "and with --trace the cost of exactly the traced guest reads, plus advice."})
 public final class AnalyzeCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    private CommandSpec spec;
 
-    @Option(names = "-f", paramLabel = "FMT", description = "Image format (probed when omitted).")
-    String format;
-
-    @Option(names = "--output", paramLabel = "human|json", defaultValue = "human",
-            description = "Output format (default: human).")
-    String output;
-
-    @Option(names = "--trace", paramLabel = "FILE", description = {"QEMU trace log (virtio_blk_handle_read or",
-            "blk_co_preadv events) or an 'OFFSET LENGTH' list of guest reads."})
-    Path trace;
-
-    @Option(names = "--sample", paramLabel = "N", defaultValue = "256",
-            description = "Data clusters recompressed to time each codec (default: 256).")
-    int sample;
-
-    @Parameters(index = "0", paramLabel = "IMAGE")
-    Path image;
+    static CommandSpec spec() {
+        AnalyzeCommand c = new AnalyzeCommand();
+        c.spec = Specs.command("analyze", c,
+                        "Census of compressed clusters, measured decompression cost per codec, read amplification,",
+                        "and with --trace the cost of exactly the traced guest reads, plus advice.")
+                .addOption(Specs.option("FMT", "Image format (probed when omitted).", "-f"))
+                .addOption(Specs.option("human|json", "Output format (default: human).", "--output"))
+                .addOption(Specs.typed(Path.class, "FILE", "QEMU trace log (virtio_blk_handle_read or "
+                        + "blk_co_preadv events) or an 'OFFSET LENGTH' list of guest reads.", "--trace").build())
+                .addOption(Specs.typed(int.class, "N", "Data clusters recompressed to time each codec (default: "
+                        + "256).", "--sample").build())
+                .addPositional(Specs.positional(0, "IMAGE", Path.class));
+        return c.spec;
+    }
 
     @Override
     public Integer call() throws Exception {
+        ParseResult args = spec.commandLine().getParseResult();
+        String format = args.matchedOptionValue("-f", null);
+        String output = args.matchedOptionValue("--output", "human");
+        Path trace = args.matchedOptionValue("--trace", null);
+        int sample = args.matchedOptionValue("--sample", 256);
+        Path image = args.matchedPositionalValue(0, null);
         if (!output.equals("human") && !output.equals("json")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--output must be 'human' or 'json', not '" + output + "'");

@@ -11,46 +11,38 @@ import org.qimg.format.ImageFormats;
 import org.qimg.format.qcow2.check.CheckMode;
 import org.qimg.format.qcow2.check.CheckResult;
 import org.qimg.format.qcow2.check.Qcow2Check;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 
 /** {@code qimg check}: qemu-img check's output, JSON keys and exit codes (0, 1, 2, 3, 63). */
-@Command(name = "check", description = "Check an image for consistency (and repair it with -r).")
 final class CheckCommand implements Callable<Integer> {
     static final int EXIT_CORRUPT = 2;
     static final int EXIT_LEAKS = 3;
     static final int EXIT_NO_CHECK = 63;
 
-    @Spec
-    CommandSpec spec;
+    private CommandSpec spec;
 
-    @Option(names = "-f", paramLabel = "FMT", description = "Image format (probed when absent).")
-    String format;
-
-    @Option(names = "-q", description = "Quiet: print nothing on stdout.")
-    boolean quiet;
-
-    @Option(names = "--output", paramLabel = "human|json", defaultValue = "human", description = "Output format.")
-    String output;
-
-    @Option(names = "-r", paramLabel = "leaks|all", description = "Repair leaks, or all inconsistencies.")
-    String repair;
-
-    @Mixin
-    ImageOptions.ForceShare forceShare;
-
-    @Mixin
-    ImageOptions.IgnoredCache cache;
-
-    @Parameters(index = "0", paramLabel = "FILE")
-    Path file;
+    static CommandSpec spec() {
+        CheckCommand c = new CheckCommand();
+        c.spec = Specs.command("check", c, "Check an image for consistency (and repair it with -r).")
+                .addOption(Specs.option("FMT", "Image format (probed when absent).", "-f"))
+                .addOption(Specs.flag("Quiet: print nothing on stdout.", "-q"))
+                .addOption(Specs.option("human|json", "Output format.", "--output"))
+                .addOption(Specs.option("leaks|all", "Repair leaks, or all inconsistencies.", "-r"))
+                .addOption(ImageOptions.forceShare())
+                .addOption(ImageOptions.ignoredCache())
+                .addPositional(Specs.positional(0, "FILE", Path.class));
+        return c.spec;
+    }
 
     @Override
     public Integer call() throws Exception {
+        ParseResult args = spec.commandLine().getParseResult();
+        String format = args.matchedOptionValue("-f", null);
+        boolean quiet = args.matchedOptionValue("-q", false);
+        String output = args.matchedOptionValue("--output", "human");
+        String repair = args.matchedOptionValue("-r", null);
+        Path file = args.matchedPositionalValue(0, null);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         CheckMode mode = CheckMode.NONE;

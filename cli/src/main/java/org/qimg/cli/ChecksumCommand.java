@@ -7,33 +7,30 @@ import java.util.concurrent.Callable;
 import org.qimg.converters.checksum.ImageChecksum;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.ParseResult;
 
 /** {@code qimg checksum}: SHA-256 of the guest content, printed as {@code <hex>  <file>} like sha256sum. */
-@Command(name = "checksum", description = "SHA-256 of an image's guest content (same for raw and qcow2 copies).")
 final class ChecksumCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    private CommandSpec spec;
 
-    @Option(names = "-f", paramLabel = "FMT", description = "Image format (probed when absent).")
-    String format;
-
-    @Option(names = "-p", description = "Show progress on stderr.")
-    boolean progress;
-
-    @Mixin
-    ImageOptions.ForceShare forceShare;
-
-    @Parameters(index = "0", paramLabel = "FILE")
-    Path file;
+    static CommandSpec spec() {
+        ChecksumCommand c = new ChecksumCommand();
+        c.spec = Specs.command("checksum", c,
+                        "SHA-256 of an image's guest content (same for raw and qcow2 copies).")
+                .addOption(Specs.option("FMT", "Image format (probed when absent).", "-f"))
+                .addOption(Specs.flag("Show progress on stderr.", "-p"))
+                .addOption(ImageOptions.forceShare())
+                .addPositional(Specs.positional(0, "FILE", Path.class));
+        return c.spec;
+    }
 
     @Override
     public Integer call() throws IOException {
+        ParseResult args = spec.commandLine().getParseResult();
+        String format = args.matchedOptionValue("-f", null);
+        boolean progress = args.matchedOptionValue("-p", false);
+        Path file = args.matchedPositionalValue(0, null);
         PrintWriter out = spec.commandLine().getOut();
         try (DiskImage img = ImageFormats.open(file, format)) {
             PercentProgress p = new PercentProgress(spec.commandLine().getErr(), progress);

@@ -8,51 +8,41 @@ import org.qimg.converters.compare.CompareResult;
 import org.qimg.converters.compare.ImageComparator;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.ParseResult;
 
 /** {@code qimg compare}: qemu-img compare's messages and exit codes (0 same, 1 different, 2 open error, 4 read error). */
-@Command(name = "compare", description = "Compare the guest content of two images.")
 final class CompareCommand implements Callable<Integer> {
     static final int EXIT_OPEN_ERROR = 2;
     static final int EXIT_READ_ERROR = 4;
 
-    @Spec
-    CommandSpec spec;
+    private CommandSpec spec;
 
-    @Option(names = "-f", paramLabel = "FMT", description = "Format of the first image (probed when absent).")
-    String format1;
-
-    @Option(names = "-F", paramLabel = "FMT", description = "Format of the second image (probed when absent).")
-    String format2;
-
-    @Option(names = "-p", description = "Show progress on stderr.")
-    boolean progress;
-
-    @Option(names = "-q", description = "Quiet: print nothing on stdout.")
-    boolean quiet;
-
-    @Option(names = "-s", description = "Strict: images of different sizes or allocation differ.")
-    boolean strict;
-
-    @Mixin
-    ImageOptions.ForceShare forceShare;
-
-    @Mixin
-    ImageOptions.IgnoredCache cache;
-
-    @Parameters(index = "0", paramLabel = "FILE1")
-    Path file1;
-
-    @Parameters(index = "1", paramLabel = "FILE2")
-    Path file2;
+    static CommandSpec spec() {
+        CompareCommand c = new CompareCommand();
+        c.spec = Specs.command("compare", c, "Compare the guest content of two images.")
+                .addOption(Specs.option("FMT", "Format of the first image (probed when absent).", "-f"))
+                .addOption(Specs.option("FMT", "Format of the second image (probed when absent).", "-F"))
+                .addOption(Specs.flag("Show progress on stderr.", "-p"))
+                .addOption(Specs.flag("Quiet: print nothing on stdout.", "-q"))
+                .addOption(Specs.flag("Strict: images of different sizes or allocation differ.", "-s"))
+                .addOption(ImageOptions.forceShare())
+                .addOption(ImageOptions.ignoredCache())
+                .addPositional(Specs.positional(0, "FILE1", Path.class))
+                .addPositional(Specs.positional(1, "FILE2", Path.class));
+        return c.spec;
+    }
 
     @Override
     public Integer call() throws Exception {
+        ParseResult args = spec.commandLine().getParseResult();
+        String format1 = args.matchedOptionValue("-f", null);
+        String format2 = args.matchedOptionValue("-F", null);
+        boolean progress = args.matchedOptionValue("-p", false);
+        boolean quiet = args.matchedOptionValue("-q", false);
+        boolean strict = args.matchedOptionValue("-s", false);
+        Path file1 = args.matchedPositionalValue(0, null);
+        Path file2 = args.matchedPositionalValue(1, null);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         DiskImage a = open(file1, format1);

@@ -15,93 +15,77 @@ import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine.ParseResult;
 
 /** {@code qimg convert}: qemu-img convert's options; the work is {@link Converter}'s. */
-@Command(name = "convert", description = "Convert (and optionally compress) images (as qemu-img convert).")
 final class ConvertCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    private CommandSpec spec;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Source format (default: probe).")
-    String sourceFormat;
-
-    @Option(names = "-O", paramLabel = "raw|qcow2", description = "Target format (default: raw).")
-    String targetFormat = "raw";
-
-    @Option(names = "-c", description = "Compress the target's clusters (qcow2).")
-    boolean compress;
-
-    @Option(names = "-p", description = "Show progress on stderr.")
-    boolean progress;
-
-    @Option(names = "-q", description = "Quiet: no progress.")
-    boolean quiet;
-
-    @Option(names = "-S", paramLabel = "SIZE", description = "Zero runs at least this long become holes "
-            + "(multiple of 512, default 4k; 0 writes everything).")
-    String sparse;
-
-    @Option(names = "-m", paramLabel = "N", description = "Worker threads, 1 to 16 as qemu-img's -m (default: number"
-            + " of cores).")
-    String threads;
-
-    @Option(names = "-l", paramLabel = "SNAPSHOT", description = "Convert this internal snapshot: ID_OR_NAME, or "
-            + "snapshot.id=ID[,snapshot.name=NAME].")
-    String snapshot;
-
-    @Option(names = "-o", paramLabel = "OPTIONS", description = "Target format options (qcow2).")
-    List<String> createOptions = new ArrayList<>();
-
-    @Option(names = "-B", paramLabel = "BACKING", description = "Backing file of the target (qcow2).")
-    String backing;
-
-    @Option(names = "-F", paramLabel = "FMT", description = "Format of the -B backing file.")
-    String backingFormat;
-
-    @Option(names = "-n", description = "Do not create the target; write into the existing one.")
-    boolean noCreate;
-
-    @Option(names = "--target-is-zero", description = "With -n: the target reads as zeros already.")
-    boolean targetIsZero;
-
-    @Option(names = {"-U", "--force-share"}, description = "Accepted for compatibility (qimg never locks).")
-    boolean forceShare;
-
-    @Option(names = "-t", paramLabel = "CACHE", description = "Cache mode of the target, as qemu-img: none, "
-            + "writeback, writethrough, directsync (the output is fsynced before it is renamed into place; "
-            + "the default) or unsafe (no fsync: qemu-img convert's default; faster, not crash-safe).")
-    String cache;
-
-    @Option(names = "-T", paramLabel = "SRC_CACHE", description = "Cache mode of the sources; accepted for "
-            + "compatibility (qimg only reads them).")
-    String sourceCache;
-
-    @Option(names = "--verify", description = "After converting, compare the target's guest content with the "
-            + "sources' (concatenated; as qemu-img compare); on a mismatch remove the target and exit 1.")
-    boolean verify;
-
-    @Option(names = "--keep-plain-trace", paramLabel = "FILE", description = "With -c: store uncompressed every "
-            + "cluster a read in this trace touches (repeatable; see qimg analyze).")
-    List<Path> keepPlainTraces = new ArrayList<>();
-
-    @Option(names = "--keep-plain", paramLabel = "RANGES", description = "With -c: store uncompressed the clusters "
-            + "of these guest byte ranges, START-END[,START-END...] with END exclusive, e.g. 0-1G (repeatable).")
-    List<String> keepPlainRanges = new ArrayList<>();
-
-    @Option(names = "--min-savings", paramLabel = "PCT", description = "With -c: keep a cluster compressed only "
-            + "when that saves at least PCT percent of it.")
-    Double minSavings;
-
-    @Parameters(arity = "2..*", paramLabel = "SRC... DST")
-    List<String> files;
+    static CommandSpec spec() {
+        ConvertCommand c = new ConvertCommand();
+        c.spec = Specs.command("convert", c, "Convert (and optionally compress) images (as qemu-img convert).")
+                .addOption(Specs.option("FMT", "Source format (default: probe).", "-f", "--format"))
+                .addOption(Specs.option("raw|qcow2", "Target format (default: raw).", "-O"))
+                .addOption(Specs.flag("Compress the target's clusters (qcow2).", "-c"))
+                .addOption(Specs.flag("Show progress on stderr.", "-p"))
+                .addOption(Specs.flag("Quiet: no progress.", "-q"))
+                .addOption(Specs.option("SIZE", "Zero runs at least this long become holes (multiple of 512, "
+                        + "default 4k; 0 writes everything).", "-S"))
+                .addOption(Specs.option("N", "Worker threads, 1 to 16 as qemu-img's -m (default: number of "
+                        + "cores).", "-m"))
+                .addOption(Specs.option("SNAPSHOT", "Convert this internal snapshot: ID_OR_NAME, or "
+                        + "snapshot.id=ID[,snapshot.name=NAME].", "-l"))
+                .addOption(Specs.repeated(String.class, "OPTIONS", "Target format options (qcow2).", "-o"))
+                .addOption(Specs.option("BACKING", "Backing file of the target (qcow2).", "-B"))
+                .addOption(Specs.option("FMT", "Format of the -B backing file.", "-F"))
+                .addOption(Specs.flag("Do not create the target; write into the existing one.", "-n"))
+                .addOption(Specs.flag("With -n: the target reads as zeros already.", "--target-is-zero"))
+                .addOption(ImageOptions.forceShare())
+                .addOption(Specs.option("CACHE", "Cache mode of the target, as qemu-img: none, writeback, "
+                        + "writethrough, directsync (the output is fsynced before it is renamed into place; the "
+                        + "default) or unsafe (no fsync: qemu-img convert's default; faster, not crash-safe).", "-t"))
+                .addOption(Specs.option("SRC_CACHE", "Cache mode of the sources; accepted for compatibility (qimg "
+                        + "only reads them).", "-T"))
+                .addOption(Specs.flag("After converting, compare the target's guest content with the sources' "
+                        + "(concatenated; as qemu-img compare); on a mismatch remove the target and exit 1.",
+                        "--verify"))
+                .addOption(Specs.repeated(Path.class, "FILE", "With -c: store uncompressed every cluster a read "
+                        + "in this trace touches (repeatable; see qimg analyze).", "--keep-plain-trace"))
+                .addOption(Specs.repeated(String.class, "RANGES", "With -c: store uncompressed the clusters of "
+                        + "these guest byte ranges, START-END[,START-END...] with END exclusive, e.g. 0-1G "
+                        + "(repeatable).", "--keep-plain"))
+                .addOption(Specs.typed(Double.class, "PCT", "With -c: keep a cluster compressed only when that "
+                        + "saves at least PCT percent of it.", "--min-savings").build())
+                .addPositional(PositionalParamSpec.builder().arity("2..*").required(true).paramLabel("SRC... DST")
+                        .type(List.class).auxiliaryTypes(String.class).build());
+        return c.spec;
+    }
 
     @Override
     public Integer call() throws Exception {
+        ParseResult args = spec.commandLine().getParseResult();
+        String sourceFormat = args.matchedOptionValue("-f", null);
+        String targetFormat = args.matchedOptionValue("-O", "raw");
+        boolean compress = args.matchedOptionValue("-c", false);
+        boolean progress = args.matchedOptionValue("-p", false);
+        boolean quiet = args.matchedOptionValue("-q", false);
+        String sparse = args.matchedOptionValue("-S", null);
+        String threads = args.matchedOptionValue("-m", null);
+        String snapshot = args.matchedOptionValue("-l", null);
+        List<String> createOptions = args.matchedOptionValue("-o", List.of());
+        String backing = args.matchedOptionValue("-B", null);
+        String backingFormat = args.matchedOptionValue("-F", null);
+        boolean noCreate = args.matchedOptionValue("-n", false);
+        boolean targetIsZero = args.matchedOptionValue("--target-is-zero", false);
+        String cache = args.matchedOptionValue("-t", null);
+        String sourceCache = args.matchedOptionValue("-T", null);
+        boolean verify = args.matchedOptionValue("--verify", false);
+        List<Path> keepPlainTraces = args.matchedOptionValue("--keep-plain-trace", List.of());
+        List<String> keepPlainRanges = args.matchedOptionValue("--keep-plain", List.of());
+        Double minSavings = args.matchedOptionValue("--min-savings", null);
+        List<String> files = args.matchedPositionalValue(0, List.of());
         String dst = files.get(files.size() - 1);
         List<String> srcs = files.subList(0, files.size() - 1);
         ConvertOptions.Builder b = ConvertOptions.builder();

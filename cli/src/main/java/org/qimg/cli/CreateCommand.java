@@ -1,46 +1,45 @@
 package org.qimg.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.qimg.converters.create.ImageCreator;
 import org.qimg.format.ImageException;
 import org.qimg.format.QemuOptionSyntax;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 
 /** {@code qimg create -f FMT [-o OPTIONS] [-b BACKING -F FMT] FILE [SIZE]}, as qemu-img create. */
-@Command(name = "create", description = "Create a new empty disk image (raw or qcow2), as qemu-img create.")
 final class CreateCommand implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private CommandSpec spec;
 
-    @Option(names = "-f", description = "Image format: qcow2 or raw (default raw).")
-    String format = "raw";
-
-    @Option(names = "-o", description = "Format options, k=v[,k=v...]; '-o help' lists them.")
-    java.util.List<String> options = new java.util.ArrayList<>();
-
-    @Option(names = "-b", description = "Backing file (qcow2 only).")
-    String backing;
-
-    @Option(names = "-F", description = "Format of the backing file.")
-    String backingFormat;
-
-    @Option(names = "-q", description = "Quiet: do not print the 'Formatting' line.")
-    boolean quiet;
-
-    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE")
-    Path file;
-
-    @Parameters(index = "1", arity = "0..1", paramLabel = "SIZE",
-            description = "Virtual size in bytes, or with suffix k, M, G, T, P, E.")
-    String size;
+    static CommandSpec spec() {
+        CreateCommand c = new CreateCommand();
+        c.spec = Specs.command("create", c, "Create a new empty disk image (raw or qcow2), as qemu-img create.")
+                .addOption(Specs.option("FMT", "Image format: qcow2 or raw (default raw).", "-f"))
+                .addOption(Specs.repeated(String.class, "OPTIONS",
+                        "Format options, k=v[,k=v...]; '-o help' lists them.", "-o"))
+                .addOption(Specs.option("BACKING", "Backing file (qcow2 only).", "-b"))
+                .addOption(Specs.option("FMT", "Format of the backing file.", "-F"))
+                .addOption(Specs.flag("Quiet: do not print the 'Formatting' line.", "-q"))
+                .addPositional(Specs.optionalPositional(0, "FILE", Path.class))
+                .addPositional(Specs.optionalPositional(1, "SIZE", String.class,
+                        "Virtual size in bytes, or with suffix k, M, G, T, P, E."));
+        return c.spec;
+    }
 
     @Override
     public Integer call() throws Exception {
+        ParseResult args = spec.commandLine().getParseResult();
+        String format = args.matchedOptionValue("-f", "raw");
+        List<String> options = args.matchedOptionValue("-o", List.of());
+        String backing = args.matchedOptionValue("-b", null);
+        String backingFormat = args.matchedOptionValue("-F", null);
+        boolean quiet = args.matchedOptionValue("-q", false);
+        Path file = args.matchedPositionalValue(0, null);
+        String size = args.matchedPositionalValue(1, null);
         var out = spec.commandLine().getOut();
         String opts = String.join(",", options);
         if (QemuOptionSyntax.splitOptions(opts).containsKey("help") || opts.equals("?")) {

@@ -7,7 +7,7 @@ import picocli.CommandLine;
  * Turns exceptions into qemu-img style one-line errors ({@code qimg: message}) and exit codes. The stack
  * trace is printed only with {@code --debug}.
  */
-final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
+final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, CommandLine.IParameterExceptionHandler {
     /** qemu-img exits 1 for errors of nearly every command. */
     static final int EXIT_ERROR = 1;
 
@@ -29,7 +29,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         return EXIT_ERROR;
     }
 
-    static int onParameterError(CommandLine.ParameterException ex, String[] args) {
+    @Override
+    public int handleParseException(CommandLine.ParameterException ex, String[] args) {
         PrintWriter err = ex.getCommandLine().getErr();
         err.println("qimg: " + ex.getMessage());
         err.println("Try 'qimg " + (ex.getCommandLine().getCommandName().equals("qimg") ? ""

@@ -1,34 +1,36 @@
 package org.qimg.cli;
 
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 
-/** Options that several commands declare the same way, as picocli mixins. */
+/** Options that several commands declare the same way. */
 final class ImageOptions {
     private ImageOptions() {
     }
 
     /** {@code -f/--format FMT}: the image's format, probed when absent (info, map). */
-    static final class Format {
-        @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Image format (default: probe).")
-        String format;
+    static OptionSpec format() {
+        return Specs.option("FMT", "Image format (default: probe).", "-f", "--format");
     }
 
     /** {@code --output=human|json}, validated by {@link OutputFormat.Converter} (info, map). */
-    static final class Output {
-        @Option(names = "--output", paramLabel = "human|json", converter = OutputFormat.Converter.class,
-                description = "Output format (default: human).")
-        OutputFormat output = OutputFormat.HUMAN;
+    static OptionSpec output() {
+        return Specs.typed(OutputFormat.class, "human|json", "Output format (default: human).", "--output")
+                .converters(new OutputFormat.Converter()).build();
+    }
+
+    /** The {@link #output()} given, or HUMAN. */
+    static OutputFormat output(ParseResult args) {
+        return args.matchedOptionValue("--output", OutputFormat.HUMAN);
     }
 
     /** {@code -U/--force-share}: accepted as qemu-img accepts it; qimg opens images read-only and never locks. */
-    static final class ForceShare {
-        @Option(names = {"-U", "--force-share"}, description = "Accepted for compatibility (qimg never locks).")
-        boolean forceShare;
+    static OptionSpec forceShare() {
+        return Specs.flag("Accepted for compatibility (qimg never locks).", "-U", "--force-share");
     }
 
     /** {@code -T CACHE}: the source cache mode, accepted as qemu-img accepts it and ignored (check, compare). */
-    static final class IgnoredCache {
-        @Option(names = "-T", paramLabel = "CACHE", description = "Accepted for qemu-img compatibility; ignored.")
-        String cache;
+    static OptionSpec ignoredCache() {
+        return Specs.option("CACHE", "Accepted for qemu-img compatibility; ignored.", "-T");
     }
 }

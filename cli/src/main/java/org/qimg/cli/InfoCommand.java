@@ -6,39 +6,33 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.qimg.converters.info.InfoCollector;
 import org.qimg.converters.info.InfoReport;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.ParseResult;
 
 /** {@code qimg info}: qemu-img info's output, human or JSON, optionally for the whole backing chain. */
-@Command(name = "info", description = "Show facts about an image (as qemu-img info).")
 final class InfoCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    private CommandSpec spec;
 
-    @Mixin
-    ImageOptions.Format imageFormat;
-
-    @Mixin
-    ImageOptions.Output outputFormat;
-
-    @Option(names = "--backing-chain", description = "Show every image of the backing chain.")
-    boolean chain;
-
-    @Mixin
-    ImageOptions.ForceShare forceShare;
-
-    @Parameters(index = "0", paramLabel = "FILE")
-    String file;
+    static CommandSpec spec() {
+        InfoCommand c = new InfoCommand();
+        c.spec = Specs.command("info", c, "Show facts about an image (as qemu-img info).")
+                .addOption(ImageOptions.format())
+                .addOption(ImageOptions.output())
+                .addOption(Specs.flag("Show every image of the backing chain.", "--backing-chain"))
+                .addOption(ImageOptions.forceShare())
+                .addPositional(Specs.positional(0, "FILE", String.class));
+        return c.spec;
+    }
 
     @Override
     public Integer call() throws Exception {
-        List<InfoReport> reports = InfoCollector.collect(file, imageFormat.format, chain);
+        ParseResult args = spec.commandLine().getParseResult();
+        String format = args.matchedOptionValue("-f", null);
+        boolean chain = args.matchedOptionValue("--backing-chain", false);
+        String file = args.matchedPositionalValue(0, null);
+        List<InfoReport> reports = InfoCollector.collect(file, format, chain);
         PrintWriter out = spec.commandLine().getOut();
-        if (outputFormat.output == OutputFormat.JSON) {
+        if (ImageOptions.output(args) == OutputFormat.JSON) {
             if (chain) {
                 List<Object> list = new ArrayList<>();
                 for (InfoReport r : reports) {

@@ -1,40 +1,48 @@
 package org.qimg.cli;
 
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.Supplier;
+import java.util.List;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** Entry point: {@code qimg COMMAND [options]}, spelled as qemu-img spells it. */
-@Command(name = "qimg", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Convert, compress and check virtual-machine disk images (qcow2, raw).")
 public final class Main implements Runnable {
-
-    @Option(names = "--debug", description = "Print stack traces for errors.", scope = CommandLine.ScopeType.INHERIT)
-    boolean debug;
+    private CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "Missing command (try 'qimg --help')");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command (try 'qimg --help')");
+    }
+
+    private static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
+
+    static {
+        // picocli registers converters for the java.time and java.sql types by loading and initialising
+        // those classes, ~7 ms of every start; no qimg option has such a type. (A user's setting wins.)
+        if (System.getProperty(CONVERTER_EXCLUDES) == null) {
+            System.setProperty(CONVERTER_EXCLUDES, "java\\.(sql|time)\\..*");
+        }
     }
 
     /** The commands in the order {@code --help} lists them. */
-    private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+    private static final List<String> COMMANDS = List.of("help", "info", "map", "convert", "create", "measure",
+            "check", "compare", "checksum", "analyze");
 
-    static {
-        COMMANDS.put("help", CommandLine.HelpCommand::new);
-        COMMANDS.put("info", InfoCommand::new);
-        COMMANDS.put("map", MapCommand::new);
-        COMMANDS.put("convert", ConvertCommand::new);
-        COMMANDS.put("create", CreateCommand::new);
-        COMMANDS.put("measure", MeasureCommand::new);
-        COMMANDS.put("check", CheckCommand::new);
-        COMMANDS.put("compare", CompareCommand::new);
-        COMMANDS.put("checksum", ChecksumCommand::new);
-        COMMANDS.put("analyze", AnalyzeCommand::new);
+    /** The command {@code name}, declared as {@link Specs} describes. */
+    private static CommandSpec newCommand(String name) {
+        return switch (name) {
+            case "info" -> InfoCommand.spec();
+            case "map" -> MapCommand.spec();
+            case "convert" -> ConvertCommand.spec();
+            case "create" -> CreateCommand.spec();
+            case "measure" -> MeasureCommand.spec();
+            case "check" -> CheckCommand.spec();
+            case "compare" -> CompareCommand.spec();
+            case "checksum" -> ChecksumCommand.spec();
+            case "analyze" -> AnalyzeCommand.spec();
+            default -> throw new IllegalArgumentException(name);
+        };
     }
 
     /** Builds the command line with every command and the error handlers wired. */
@@ -44,22 +52,30 @@ public final class Main implements Runnable {
 
     /**
      * Builds the command line with the error handlers wired; with {@code only} naming a command, just that
-     * one is registered. picocli reads each command's annotations when it is registered, which is most of
-     * qimg's start-up, and one run only ever executes one command.
+     * one is registered: one run only ever executes one command, and building the others would cost start-up.
      */
     static CommandLine commandLine(String only) {
-        CommandLine cl = new CommandLine(new Main());
-        COMMANDS.forEach((name, command) -> {
-            if (only == null || only.equals(name)) {
-                cl.addSubcommand(name, command.get());
+        Main main = new Main();
+        main.spec = Specs.command("qimg", main,
+                        "Convert, compress and check virtual-machine disk images (qcow2, raw).")
+                .addOption(OptionSpec.builder("--debug").type(boolean.class).scopeType(CommandLine.ScopeType.INHERIT)
+                        .description("Print stack traces for errors.").build());
+        CommandLine cl = new CommandLine(main.spec);
+        for (String name : COMMANDS) {
+            if (only != null && !only.equals(name)) {
+                continue;
             }
-        });
-        // Every command answers -h/--help and -V/--version, whether or not its annotation asks for them.
-        for (CommandLine sub : cl.getSubcommands().values()) {
-            sub.getCommandSpec().mixinStandardHelpOptions(true);
+            if (name.equals("help")) {
+                // picocli's own command, declared by its annotations; like the others it answers -h and -V
+                cl.addSubcommand(name, new CommandLine.HelpCommand());
+                cl.getSubcommands().get(name).getCommandSpec().mixinStandardHelpOptions(true);
+            } else {
+                cl.addSubcommand(name, newCommand(name));
+            }
         }
-        cl.setExecutionExceptionHandler(new ErrorHandler());
-        cl.setParameterExceptionHandler(ErrorHandler::onParameterError);
+        ErrorHandler handler = new ErrorHandler();
+        cl.setExecutionExceptionHandler(handler);
+        cl.setParameterExceptionHandler(handler);
         return cl;
     }
 
@@ -67,7 +83,7 @@ public final class Main implements Runnable {
     static String commandOf(String[] args) {
         for (String a : args) {
             if (!a.startsWith("-")) {
-                return COMMANDS.containsKey(a) && !a.equals("help") ? a : null;
+                return COMMANDS.contains(a) && !a.equals("help") ? a : null;
             }
         }
         return null;

@@ -7,44 +7,37 @@ import org.qimg.converters.map.ImageMapper;
 import org.qimg.converters.map.MapText;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.ParseResult;
 
 /** {@code qimg map}: the guest-to-host mapping through the backing chain, as qemu-img map prints it. */
-@Command(name = "map", description = "Show where guest data lives (as qemu-img map).")
 final class MapCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    private CommandSpec spec;
 
-    @Mixin
-    ImageOptions.Format imageFormat;
-
-    @Mixin
-    ImageOptions.Output outputFormat;
-
-    @Option(names = {"-s", "--start-offset"}, paramLabel = "N", description = "First guest byte to map.")
-    String startOffset;
-
-    @Option(names = {"-l", "--max-length"}, paramLabel = "N", description = "Bytes to map at most.")
-    String maxLength;
-
-    @Mixin
-    ImageOptions.ForceShare forceShare;
-
-    @Parameters(index = "0", paramLabel = "FILE")
-    String file;
+    static CommandSpec spec() {
+        MapCommand c = new MapCommand();
+        c.spec = Specs.command("map", c, "Show where guest data lives (as qemu-img map).")
+                .addOption(ImageOptions.format())
+                .addOption(ImageOptions.output())
+                .addOption(Specs.option("N", "First guest byte to map.", "-s", "--start-offset"))
+                .addOption(Specs.option("N", "Bytes to map at most.", "-l", "--max-length"))
+                .addOption(ImageOptions.forceShare())
+                .addPositional(Specs.positional(0, "FILE", String.class));
+        return c.spec;
+    }
 
     @Override
     public Integer call() throws Exception {
+        ParseResult args = spec.commandLine().getParseResult();
+        String format = args.matchedOptionValue("-f", null);
+        String startOffset = args.matchedOptionValue("--start-offset", null);
+        String maxLength = args.matchedOptionValue("--max-length", null);
+        String file = args.matchedPositionalValue(0, null);
         long start = startOffset == null ? 0 : Sizes.parse("start offset", startOffset);
         long max = maxLength == null ? -1 : Sizes.parse("max length", maxLength);
         PrintWriter out = spec.commandLine().getOut();
-        try (DiskImage image = ImageFormats.open(Path.of(file), imageFormat.format)) {
-            if (outputFormat.output == OutputFormat.HUMAN) {
+        try (DiskImage image = ImageFormats.open(Path.of(file), format)) {
+            if (ImageOptions.output(args) == OutputFormat.HUMAN) {
                 out.print(MapText.humanHeader());
                 try {
                     ImageMapper.map(image, start, max, (e, last) -> out.print(MapText.humanLine(e)));

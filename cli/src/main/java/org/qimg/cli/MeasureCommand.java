@@ -3,47 +3,37 @@ package org.qimg.cli;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.qimg.converters.convert.SnapshotSpec;
 import org.qimg.converters.measure.ImageMeasure;
 import org.qimg.converters.measure.MeasureResult;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 
 /** {@code qimg measure [--output=human|json] [-O FMT] [-o OPTIONS] (--size N | [-f FMT] FILE)}. */
-@Command(name = "measure", description = "Calculate the file size needed for a new image, as qemu-img measure.")
 final class MeasureCommand implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private CommandSpec spec;
 
-    @Option(names = "--output", description = "human (default) or json.")
-    String output = "human";
-
-    @Option(names = "-O", description = "Output format: raw (default) or qcow2.")
-    String outFormat = "raw";
-
-    @Option(names = "-o", description = "Output format options, k=v[,k=v...].")
-    java.util.List<String> options = new java.util.ArrayList<>();
-
-    @Option(names = "--size", description = "Virtual size instead of a source image.")
-    String size;
-
-    @Option(names = "-f", description = "Source image format (probed when absent).")
-    String format;
-
-    @Option(names = "-l", paramLabel = "SNAPSHOT", description = "Measure this internal snapshot of FILE: ID_OR_NAME,"
-            + " or snapshot.id=ID[,snapshot.name=NAME].")
-    String snapshot;
-
-    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE")
-    Path file;
+    static CommandSpec spec() {
+        MeasureCommand c = new MeasureCommand();
+        c.spec = Specs.command("measure", c, "Calculate the file size needed for a new image, as qemu-img measure.")
+                .addOption(Specs.option("human|json", "human (default) or json.", "--output"))
+                .addOption(Specs.option("FMT", "Output format: raw (default) or qcow2.", "-O"))
+                .addOption(Specs.repeated(String.class, "OPTIONS", "Output format options, k=v[,k=v...].", "-o"))
+                .addOption(Specs.option("SIZE", "Virtual size instead of a source image.", "--size"))
+                .addOption(Specs.option("FMT", "Source image format (probed when absent).", "-f"))
+                .addOption(Specs.option("SNAPSHOT", "Measure this internal snapshot of FILE: ID_OR_NAME, or "
+                        + "snapshot.id=ID[,snapshot.name=NAME].", "-l"))
+                .addPositional(Specs.optionalPositional(0, "FILE", Path.class));
+        return c.spec;
+    }
 
     /** ImageMeasure, with its messages printed on as many lines as qemu-img prints them. */
-    private MeasureResult measure(String opts, Long size, DiskImage img) throws java.io.IOException {
+    private static MeasureResult measure(String outFormat, String opts, Long size, DiskImage img)
+            throws java.io.IOException {
         try {
             return ImageMeasure.measure(outFormat, opts, size, img);
         } catch (org.qimg.format.UnsupportedFeatureException e) {
@@ -55,6 +45,14 @@ final class MeasureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ParseResult args = spec.commandLine().getParseResult();
+        String output = args.matchedOptionValue("--output", "human");
+        String outFormat = args.matchedOptionValue("-O", "raw");
+        List<String> options = args.matchedOptionValue("-o", List.of());
+        String size = args.matchedOptionValue("--size", null);
+        String format = args.matchedOptionValue("-f", null);
+        String snapshot = args.matchedOptionValue("-l", null);
+        Path file = args.matchedPositionalValue(0, null);
         if (!output.equals("human") && !output.equals("json")) {
             throw new ExitCodeException(1, "--output must be used with human or json as argument.");
         }
@@ -71,15 +69,15 @@ final class MeasureCommand implements Callable<Integer> {
         MeasureResult r;
         if (size != null) {
             long s = Sizes.parse("image size", size, spec.commandLine().getErr());
-            r = measure(opts, s, null);
+            r = measure(outFormat, opts, s, null);
         } else {
             SnapshotSpec snap = snapshot == null ? null : SnapshotSpec.parse(snapshot);
             try (DiskImage img = ImageFormats.open(file, format)) {
                 if (snap == null) {
-                    r = measure(opts, null, img);
+                    r = measure(outFormat, opts, null, img);
                 } else {
                     try (DiskImage at = snap.open(img)) {
-                        r = measure(opts, null, at);
+                        r = measure(outFormat, opts, null, at);
                     }
                 }
             }

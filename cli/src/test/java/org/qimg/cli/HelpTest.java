@@ -23,6 +23,19 @@ class HelpTest {
     }
 
     @Test
+    void everyCommandAnswersVersion() {
+        for (String name : Main.commandLine().getSubcommands().keySet()) {
+            if (name.equals("help")) {
+                continue; // picocli's help command prints the usage for anything it is given
+            }
+            StringWriter out = new StringWriter();
+            int code = Main.run(new PrintWriter(out), new PrintWriter(new StringWriter()), name, "-V");
+            assertThat(code).as(name + " -V exit code").isZero();
+            assertThat(out.toString()).as(name + " -V").startsWith("qimg version ");
+        }
+    }
+
+    @Test
     void aRunRegistersOnlyTheCommandItExecutes() {
         assertThat(Main.commandOf(new String[] {"--debug", "compare", "-s", "a", "b"})).isEqualTo("compare");
         assertThat(Main.commandOf(new String[] {"help", "convert"})).isNull();
