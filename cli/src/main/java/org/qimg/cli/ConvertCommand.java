@@ -35,6 +35,8 @@ final class ConvertCommand implements Callable<Integer> {
                         + "default 4k; 0 writes everything).", "-S"))
                 .addOption(Specs.option("N", "Worker threads, 1 to 16 as qemu-img's -m (default: number of "
                         + "cores).", "-m"))
+                .addOption(Specs.flag("Accepted for qemu-img compatibility: qimg's workers already write out of "
+                        + "order.", "-W"))
                 .addOption(Specs.option("SNAPSHOT", "Convert this internal snapshot: ID_OR_NAME, or "
                         + "snapshot.id=ID[,snapshot.name=NAME].", "-l"))
                 .addOption(Specs.repeated(String.class, "OPTIONS", "Target format options (qcow2).", "-o"))

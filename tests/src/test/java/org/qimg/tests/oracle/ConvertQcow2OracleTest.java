@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -69,6 +70,24 @@ class ConvertQcow2OracleTest {
             Files.deleteIfExists(actual);
             Files.deleteIfExists(expected);
         }
+    }
+
+    /**
+     * {@code -W} (out-of-order writes) is accepted, as scripts written for qemu-img pass it with {@code -c}.
+     * qemu-img's own output then depends on which write lands first, so only validity and content count.
+     */
+    @Test
+    void outOfOrderWritesOptionIsAccepted() throws Exception {
+        OracleImage image = OracleImages.named("v3-c4k");
+        Path out = Scratch.dir("convert-qcow2/W");
+        Path actual = out.resolve("qimg-W.qcow2");
+        Files.deleteIfExists(actual);
+        Qimg.inProcess(args("-O", "qcow2", List.of("-c", "-W", "-m", "4"), image.path(), actual)).requireSuccess();
+        Qemu q = new Qemu(out);
+        assertThat(q.imgResult("check", actual.toString()).exitCode()).isZero();
+        assertThat(q.imgResult("compare", "-f", image.format(), image.path().toString(), actual.toString())
+                .exitCode()).isZero();
+        Files.deleteIfExists(actual);
     }
 
     private static String[] args(String o, String fmt, List<String> options, Path src, Path dst) {
