@@ -21,6 +21,11 @@ import java.nio.channels.FileChannel;
  * immediate, not left to the garbage collector: that takes {@code sun.misc.Unsafe.invokeCleaner}
  * (module jdk.unsupported). Where it is missing, {@link #available()} is false and nothing is mapped.
  *
+ * <p>The one risk a read does not have: if another process shrinks the file while a window over the lost
+ * part is mapped, touching it faults (SIGBUS), which the JVM reports as an InternalError at best and dies of
+ * in C1-compiled code. The length check before each map narrows that to a file cut during the milliseconds
+ * a window is in use; images are not truncated under a running compare (qemu-img would lock them).
+ *
  * <p>Not thread-safe: one window per thread and per file being read. A buffer it returned stays valid until
  * the next {@link #view} or {@link #close} on the same window.
  */
