@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.qimg.format.io.MappedWindow;
 
 /**
  * A read view of one opened image (one layer; its backing chain hangs off {@link #backing()}).
@@ -29,16 +28,6 @@ public interface DiskImage extends Closeable {
      * {@link #virtualSize()} is an error.
      */
     void read(long offset, ByteBuffer dst) throws IOException;
-
-    /**
-     * Guest bytes [offset, offset + length) read in place through {@code window}, without copying, when this
-     * layer stores all of them verbatim in one contiguous range of one host file (a raw file's bytes, a run
-     * of plain qcow2 data clusters); null when it does not (zeros, backing, compressed, split ranges), and
-     * the caller then uses {@link #read}. The buffer stays valid until the window's next use or close.
-     */
-    default ByteBuffer view(long offset, int length, MappedWindow window) throws IOException {
-        return null;
-    }
 
     /**
      * The longest run starting at {@code offset}, at most {@code maxLength} bytes, that has one status in

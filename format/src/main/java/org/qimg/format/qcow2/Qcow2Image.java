@@ -22,7 +22,6 @@ import org.qimg.format.ImageLimitException;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.SnapshotInfo;
 import org.qimg.format.codec.ClusterDecompressor;
-import org.qimg.format.io.MappedWindow;
 import org.qimg.format.io.Positional;
 import org.qimg.format.raw.HostFiles;
 
@@ -240,20 +239,6 @@ public final class Qcow2Image implements DiskImage {
             dst.limit(limit);
             pos += n;
         }
-    }
-
-    /** One run of plain data clusters, contiguous in the (data) file and wholly inside it, maps as is. */
-    @Override
-    public ByteBuffer view(long offset, int length, MappedWindow window) throws IOException {
-        if (offset < 0 || length <= 0 || length > virtualSize - offset) {
-            return null;
-        }
-        ClusterMap.Run run = map.map(offset, length, false);
-        long host = run.hostOffset();
-        if (run.kind() != ClusterMap.Kind.DATA || run.length() < length || host < 0 || length > dataLength - host) {
-            return null;
-        }
-        return window.view(dataChannel, host, length);
     }
 
     private void readData(ClusterMap.Run run, ByteBuffer dst) throws IOException {

@@ -9,7 +9,6 @@ import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageInfo;
-import org.qimg.format.io.MappedWindow;
 import org.qimg.format.io.Positional;
 
 /**
@@ -85,15 +84,6 @@ public final class RawImage implements DiskImage {
         while (dst.hasRemaining()) {
             dst.put((byte) 0);
         }
-    }
-
-    /** Any range inside the file maps as is (holes map as zeros); the sector tail past its end does not. */
-    @Override
-    public ByteBuffer view(long offset, int length, MappedWindow window) throws IOException {
-        if (offset < 0 || length > fileLength - offset) {
-            return null;
-        }
-        return window.view(channel, offset, length);
     }
 
     /**

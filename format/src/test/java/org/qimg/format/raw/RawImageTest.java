@@ -7,7 +7,6 @@ import static org.qimg.format.testutil.ImageAssertions.qemuMap;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageFormats;
-import org.qimg.format.io.MappedWindow;
 import org.qimg.format.testutil.QemuJson;
 import org.qimg.format.testutil.Qemu;
 
@@ -92,23 +90,6 @@ class RawImageTest {
             assertThat(d.virtualSize()).isZero();
             assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> d.extentAt(0, 1)))
                     .isInstanceOf(org.qimg.format.ImageException.class);
-        }
-    }
-
-    @Test
-    void viewsMapTheFileButNotTheSectorTailPastItsEnd() throws IOException {
-        Path p = sparse();
-        try (DiskImage d = ImageFormats.open(p, null); MappedWindow w = new MappedWindow()) {
-            long end = (4L << 20) + 100;
-            for (long[] r : new long[][] {{1L << 20, 65536}, {0, 4096}, {end - 60, 60}}) {
-                ByteBuffer expected = ByteBuffer.allocate((int) r[1]);
-                d.read(r[0], expected);
-                ByteBuffer v = d.view(r[0], (int) r[1], w);
-                if (MappedWindow.available()) {
-                    assertThat(v.mismatch(expected.flip())).as("view at %d", r[0]).isEqualTo(-1);
-                }
-            }
-            assertThat(d.view(end - 60, 512 - 40, w)).as("reaches into the zero tail").isNull();
         }
     }
 }
