@@ -5,7 +5,7 @@ import org.qimg.format.ImageFormats;
 
 /**
  * Work a qimg process always needs and that does not depend on its arguments, done on the second core
- * while picocli reads the command line (~50 ms of the main thread):
+ * while picocli builds and parses the command line (~25 ms of the main thread):
  * <ul>
  *   <li>JNA and libc (~25 ms of class initialisation), which every raw file needs;</li>
  *   <li>the JIT compilation of {@link ByteBuffer#mismatch}, which compare, convert's zero scan and
