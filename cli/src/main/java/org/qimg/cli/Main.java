@@ -66,7 +66,7 @@ public final class Main implements Runnable {
                 continue;
             }
             if (name.equals("help")) {
-                // picocli's own command, declared by its annotations; like the others it answers -h and -V
+                // picocli's own command, declared by its annotations; like the others it answers -h
                 cl.addSubcommand(name, new CommandLine.HelpCommand());
                 cl.getSubcommands().get(name).getCommandSpec().mixinStandardHelpOptions(true);
             } else {
