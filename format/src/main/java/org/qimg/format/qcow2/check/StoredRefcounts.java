@@ -21,6 +21,9 @@ final class StoredRefcounts {
     private long[] table;
     private long tableEntries;
     private final Map<Long, byte[]> cache;
+    /** The block asked for last: a check walks the clusters in order, thousands of them per block. */
+    private long lastOffset = -1;
+    private byte[] lastBlock;
 
     StoredRefcounts(ImageFile file, CheckHeader h) throws IOException {
         this.file = file;
@@ -48,6 +51,8 @@ final class StoredRefcounts {
             table[i] = b.getLong(i * 8);
         }
         cache.clear();
+        lastOffset = -1;
+        lastBlock = null;
     }
 
     /** Number of entries the refcount table declares. */
@@ -104,11 +109,16 @@ final class StoredRefcounts {
     }
 
     private byte[] block(long off) throws IOException {
+        if (off == lastOffset) {
+            return lastBlock;
+        }
         byte[] b = cache.get(off);
         if (b == null) {
             b = file.read(off, 1 << clusterBits);
             cache.put(off, b);
         }
+        lastOffset = off;
+        lastBlock = b;
         return b;
     }
 }
