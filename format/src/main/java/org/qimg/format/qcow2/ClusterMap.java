@@ -106,7 +106,13 @@ final class ClusterMap {
         long pos = Math.min(u.end, end);
         if (kind != Kind.COMPRESSED || mergeCompressed) {
             while (pos < end) {
-                classify(pos, u);
+                try {
+                    classify(pos, u);
+                } catch (CorruptImageException e) {
+                    // as QEMU, which validates only the first entry of a run: a bad entry further on ends
+                    // the run here, and fails the query (or read) that starts at it
+                    break;
+                }
                 // as QEMU's count_contiguous_subclusters: same type, and contiguous host offsets where
                 // there are any (a zero cluster with a host cluster never merges with one without)
                 boolean sameHost = host < 0 ? u.host < 0 : u.host == host + (pos - offset);
