@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.qimg.converters.compare.BlockStatusException;
 import org.qimg.converters.compare.CompareResult;
 import org.qimg.converters.compare.ImageComparator;
 import org.qimg.format.DiskImage;
@@ -11,9 +12,11 @@ import org.qimg.format.ImageFormats;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 
-/** {@code qimg compare}: qemu-img compare's messages and exit codes (0 same, 1 different, 2 open error, 4 read error). */
+/** {@code qimg compare}: qemu-img compare's messages and exit codes (0 same, 1 different, 2 open error,
+ * 3 allocation status error, 4 read error). */
 final class CompareCommand implements Callable<Integer> {
     static final int EXIT_OPEN_ERROR = 2;
+    static final int EXIT_STATUS_ERROR = 3;
     static final int EXIT_READ_ERROR = 4;
 
     private CommandSpec spec;
@@ -51,6 +54,9 @@ final class CompareCommand implements Callable<Integer> {
             CompareResult r;
             try {
                 r = new ImageComparator().compare(a, b, strict, p);
+            } catch (BlockStatusException e) {
+                p.finish();
+                throw new ExitCodeException(EXIT_STATUS_ERROR, ErrorHandler.message(e));
             } catch (IOException e) {
                 p.finish();
                 throw new ExitCodeException(EXIT_READ_ERROR, ErrorHandler.message(e));

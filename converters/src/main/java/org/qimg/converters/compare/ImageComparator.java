@@ -72,8 +72,14 @@ public final class ImageComparator {
                 long chunk;
                 if (strict) {
                     // sizes are equal here; QEMU compares every block status flag, EOF included
-                    QemuBlockStatus sa = QemuBlockStatus.at(a, pos, total - pos);
-                    QemuBlockStatus sb = QemuBlockStatus.at(b, pos, total - pos);
+                    QemuBlockStatus sa;
+                    QemuBlockStatus sb;
+                    try {
+                        sa = QemuBlockStatus.at(a, pos, total - pos);
+                        sb = QemuBlockStatus.at(b, pos, total - pos);
+                    } catch (IOException e) {
+                        return statusFailed(e, inFlight, sizeMismatch);
+                    }
                     if (sa.flags() != sb.flags()) {
                         Long m = drain(inFlight);
                         if (m != null) {
@@ -85,13 +91,24 @@ public final class ImageComparator {
                     readA = !sa.zero();
                     readB = !sb.zero();
                 } else if (pos < common) {
-                    ChainStatus sa = ChainStatus.at(a, pos, common - pos);
-                    ChainStatus sb = ChainStatus.at(b, pos, common - pos);
+                    ChainStatus sa;
+                    ChainStatus sb;
+                    try {
+                        sa = ChainStatus.at(a, pos, common - pos);
+                        sb = ChainStatus.at(b, pos, common - pos);
+                    } catch (IOException e) {
+                        return statusFailed(e, inFlight, sizeMismatch);
+                    }
                     chunk = Math.min(sa.length(), sb.length());
                     readA = !sa.zero();
                     readB = !sb.zero();
                 } else {
-                    ChainStatus s = ChainStatus.at(longer, pos, total - pos);
+                    ChainStatus s;
+                    try {
+                        s = ChainStatus.at(longer, pos, total - pos);
+                    } catch (IOException e) {
+                        return statusFailed(e, inFlight, sizeMismatch);
+                    }
                     chunk = s.length();
                     readA = longer == a && !s.zero();
                     readB = longer == b && !s.zero();
@@ -134,6 +151,19 @@ public final class ImageComparator {
             }
             buffers.remove(); // the calling thread's pair, when it read (one thread); pool threads end here
         }
+    }
+
+    /**
+     * A status query failed: qemu-img compare has by then compared everything before it, so a mismatch
+     * (or read error) found in the pieces still in flight comes first; else the status failure is thrown.
+     */
+    private static CompareResult statusFailed(IOException e, ArrayDeque<Future<Long>> inFlight,
+                                              boolean sizeMismatch) throws IOException {
+        Long m = drain(inFlight);
+        if (m != null) {
+            return new CompareResult(CompareResult.Kind.CONTENT, m, sizeMismatch);
+        }
+        throw new BlockStatusException(e);
     }
 
     private static Future<Long> done(java.util.concurrent.Callable<Long> task) {

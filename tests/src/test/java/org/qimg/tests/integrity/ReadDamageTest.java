@@ -1,0 +1,95 @@
+package org.qimg.tests.integrity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.qimg.tests.support.Digests;
+import org.qimg.tests.support.Proc;
+import org.qimg.tests.support.ProcResult;
+import org.qimg.tests.support.Qemu;
+import org.qimg.tests.support.Qimg;
+
+/**
+ * Metadata damage met while reading, each found by a differential fuzz of compare, convert, checksum, info
+ * and map against qemu-img 7.2: qimg must end as qemu-img does (same exit code, same compare verdict,
+ * the same bytes where both read the image), and fail with one line naming the file where qemu-img fails.
+ */
+class ReadDamageTest {
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void baseImages() {
+        Qemu.assumeInstalled();
+        // 64 KiB clusters: data at guest clusters 0..3 (host clusters 5..8, after the L2 table at 4)
+        make("plain", "cluster_size=64k", "write -P 1 0 64k", "write -P 2 64k 192k");
+        make("v2", "compat=0.10,cluster_size=4k", "write -P 1 0 16k");
+    }
+
+    private static void make(String name, String opts, String... writes) {
+        Path f = dir.resolve(name + ".qcow2");
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", opts, f.toString(), "1M");
+        for (String w : writes) {
+            Proc.ok(dir, "qemu-io", "-f", "qcow2", "-c", w, f.toString());
+        }
+        Proc.ok(dir, "qemu-img", "convert", "-O", "raw", f.toString(), dir.resolve(name + ".raw").toString());
+    }
+
+    static Stream<DamageCase> compareCases() {
+        return Stream.of(
+                // qemu-img: "Sector allocation test failed" (exit 3), not a read error (4)
+                new DamageCase("first data cluster offset unaligned", "plain",
+                        e -> e.setL2Entry(0, 0, e.l2Entry(0, 0) + 512)),
+                new DamageCase("L2 table offset unaligned", "plain", e -> e.put64(e.l1Offset(), e.u64(e.l1Offset()) + 512)),
+                // cluster 0 now maps cluster 1's data: the mismatch at 0 comes before the bad entry of cluster 2
+                new DamageCase("mismatch before an unaligned entry", "plain", e -> {
+                    e.setL2Entry(0, 0, e.l2Entry(0, 1));
+                    e.setL2Entry(0, 2, e.l2Entry(0, 2) + 512);
+                }),
+                // an unaligned entry after identical data: QEMU compares the good run first
+                new DamageCase("unaligned entry after good data", "plain", e -> e.setL2Entry(0, 2, e.l2Entry(0, 2) + 512)),
+                new DamageCase("zero flag in a version 2 image", "v2", e -> e.setL2Entry(0, 1, e.l2Entry(0, 1) | 1)));
+    }
+
+    /** qimg compare DAMAGED ORIGINAL.raw: qemu-img's exit code and stdout; errors as one line naming the file. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("compareCases")
+    void compareEndsAsQemuImgCompareDoes(DamageCase c) throws IOException {
+        Path img = c.applyTo(dir, "");
+        String raw = dir.resolve(c.base() + ".raw").toString();
+        ProcResult q = Proc.run(dir, "qemu-img", "compare", img.toString(), raw);
+        ProcResult m = Qimg.inProcess("compare", img.toString(), raw);
+        assertThat(m.exitCode()).as("qimg compare exit; qemu-img: %s%s; qimg: %s", q.stdout(), q.stderr(), m.stderr())
+                .isEqualTo(q.exitCode());
+        assertThat(m.stdout()).isEqualTo(q.stdout());
+        if (m.exitCode() > 1) {
+            assertOneLineNaming(m, img);
+        }
+    }
+
+    static void assertOneLineNaming(ProcResult r, Path file) {
+        assertThat(r.stderrLines()).as("stderr").hasSize(1);
+        assertThat(r.stderr()).startsWith("qimg: ").contains(file.toString()).doesNotContain("Exception");
+    }
+
+    /** Where qemu-img convert reads the image, qimg's raw output and checksum are its bytes. */
+    static void assertReadsAsQemu(Path img) throws IOException {
+        Path theirs = dir.resolve(img.getFileName() + ".q.raw");
+        Path ours = dir.resolve(img.getFileName() + ".m.raw");
+        Proc.ok(dir, "qemu-img", "convert", "-O", "raw", img.toString(), theirs.toString());
+        ProcResult m = Qimg.inProcess("convert", "-O", "raw", img.toString(), ours.toString());
+        assertThat(m.exitCode()).as("qimg convert; stderr: %s", m.stderr()).isZero();
+        assertThat(Digests.sha256(ours)).isEqualTo(Digests.sha256(theirs));
+        assertThat(Qimg.inProcess("checksum", img.toString()).stdout()).startsWith(Digests.sha256(theirs));
+        for (String[] cmd : new String[][] {{"info"}, {"map", "--output=json"}}) {
+            ProcResult r = Qimg.inProcess(Stream.concat(Stream.of(cmd), Stream.of(img.toString())).toArray(String[]::new));
+            assertThat(r.exitCode()).as("qimg %s; stderr: %s", cmd[0], r.stderr()).isZero();
+        }
+    }
+}
