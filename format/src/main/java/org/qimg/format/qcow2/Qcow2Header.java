@@ -158,20 +158,23 @@ public final class Qcow2Header {
         long autoclear = version == 3 ? h.getLong(88) : 0;
 
         long backingOffset = h.getLong(OFF_BACKING_OFFSET);
+        long backingLength = Integer.toUnsignedLong(h.getInt(OFF_BACKING_SIZE));
         long extEnd = clusterSize;
         if (backingOffset != 0) {
-            if (backingOffset < headerLength || backingOffset > clusterSize) {
+            // a name of 0 bytes is no backing file, wherever it is said to start (QEMU reads nothing there)
+            if (Long.compareUnsigned(backingOffset, clusterSize) > 0
+                    || (backingOffset < headerLength && backingLength != 0)) {
                 throw new CorruptImageException(f, OFF_BACKING_OFFSET, "backing_file_offset must lie after the "
                         + headerLength + "-byte header and within the first cluster (" + clusterSize
-                        + " bytes), found " + backingOffset);
+                        + " bytes), found " + Long.toUnsignedString(backingOffset));
             }
             extEnd = backingOffset;
         }
         HeaderExtensions ext = HeaderExtensions.read(ch, file, headerLength, Math.min(extEnd, fileLength),
                 clusterSize, autoclear);
         String backingFile = null;
-        if (backingOffset != 0) {
-            long len = Integer.toUnsignedLong(h.getInt(OFF_BACKING_SIZE));
+        if (backingOffset != 0 && backingLength != 0) {
+            long len = backingLength;
             if (len > MAX_BACKING_NAME || len > fileLength - backingOffset) {
                 throw new CorruptImageException(f, OFF_BACKING_SIZE, "backing file name length must be at most "
                         + MAX_BACKING_NAME + " bytes and end inside the file, found " + len + " bytes at offset "

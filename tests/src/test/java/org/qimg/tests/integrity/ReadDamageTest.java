@@ -78,6 +78,20 @@ class ReadDamageTest {
         assertThat(r.stderr()).startsWith("qimg: ").contains(file.toString()).doesNotContain("Exception");
     }
 
+    static Stream<DamageCase> readableCases() {
+        return Stream.of(
+                // a backing file name of 0 bytes is no backing file, wherever its offset points
+                new DamageCase("empty backing file name after the header", "v2", e -> e.put64(8, 512)),
+                new DamageCase("empty backing file name inside the header", "plain", e -> e.put64(8, 1)));
+    }
+
+    /** Damage qemu-img reads through: qimg reads the same bytes, and info and map succeed. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("readableCases")
+    void readsWhatQemuImgReads(DamageCase c) throws IOException {
+        assertReadsAsQemu(c.applyTo(dir, ""));
+    }
+
     /** Where qemu-img convert reads the image, qimg's raw output and checksum are its bytes. */
     static void assertReadsAsQemu(Path img) throws IOException {
         Path theirs = dir.resolve(img.getFileName() + ".q.raw");
