@@ -79,12 +79,13 @@ public final class HeaderExtensions {
             int type = area.getInt(pos);
             long len = Integer.toUnsignedLong(area.getInt(pos + 4));
             pos += 8;
-            if (type == END) {
-                break;
-            }
+            // the length is checked first, even that of the end marker, as QEMU does
             if (len > area.limit() - pos) {
                 throw new CorruptImageException(f, at, String.format("header extension 0x%08x has length %d, "
                         + "but only %d bytes remain before offset %d", type, len, area.limit() - pos, end));
+            }
+            if (type == END) {
+                break;
             }
             int n = (int) len;
             switch (type) {
