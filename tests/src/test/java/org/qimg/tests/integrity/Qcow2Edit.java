@@ -35,6 +35,11 @@ final class Qcow2Edit implements AutoCloseable {
         return ch.size();
     }
 
+    /** Cuts the file to {@code length} bytes. */
+    void truncate(long length) throws IOException {
+        ch.truncate(length);
+    }
+
     int u32(long at) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(4);
         ch.read(b, at);

@@ -30,6 +30,9 @@ class ReadDamageTest {
         // 64 KiB clusters: data at guest clusters 0..3 (host clusters 5..8, after the L2 table at 4)
         make("plain", "cluster_size=64k", "write -P 1 0 64k", "write -P 2 64k 192k");
         make("v2", "compat=0.10,cluster_size=4k", "write -P 1 0 16k");
+        // the file ends with the 79-byte deflate stream of one compressed cluster of 0x06 bytes (qemu-io
+        // does not pad it); its last byte, 0x6a, holds the final match's extra bits and the end code
+        make("comp", "cluster_size=64k", "write -P 1 0 64k", "write -c -P 6 512k 64k");
     }
 
     private static void make(String name, String opts, String... writes) {
@@ -57,6 +60,28 @@ class ReadDamageTest {
                 new DamageCase("zero flag in a version 2 image", "v2", e -> e.setL2Entry(0, 1, e.l2Entry(0, 1) | 1)));
     }
 
+    static Stream<DamageCase> refusedCases() {
+        return Stream.of(
+                // an end marker is checked for its length too: QEMU says "Header extension too large"
+                new DamageCase("end marker longer than the first cluster", "v2", e -> e.put64(72, 0xffffffffL)));
+    }
+
+    /** Damage qemu-img refuses to open: qimg refuses it too, for info, map, convert and compare. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedCases")
+    void refusesWhatQemuImgRefuses(DamageCase c) throws IOException {
+        Path img = c.applyTo(dir, "");
+        assertThat(Proc.run(dir, "qemu-img", "info", img.toString()).exitCode()).as("qemu-img info").isEqualTo(1);
+        for (String[] cmd : new String[][] {{"info"}, {"map", "--output=json"}, {"checksum"}}) {
+            ProcResult r = Qimg.inProcess(Stream.concat(Stream.of(cmd), Stream.of(img.toString())).toArray(String[]::new));
+            assertThat(r.exitCode()).as("qimg %s", cmd[0]).isEqualTo(1);
+            assertOneLineNaming(r, img);
+        }
+        ProcResult cmp = Qimg.inProcess("compare", img.toString(), dir.resolve(c.base() + ".raw").toString());
+        assertThat(cmp.exitCode()).as("qimg compare").isEqualTo(2);
+        assertOneLineNaming(cmp, img);
+    }
+
     /** qimg compare DAMAGED ORIGINAL.raw: qemu-img's exit code and stdout; errors as one line naming the file. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("compareCases")
@@ -82,7 +107,13 @@ class ReadDamageTest {
         return Stream.of(
                 // a backing file name of 0 bytes is no backing file, wherever its offset points
                 new DamageCase("empty backing file name after the header", "v2", e -> e.put64(8, 512)),
-                new DamageCase("empty backing file name inside the header", "plain", e -> e.put64(8, 1)));
+                new DamageCase("empty backing file name inside the header", "plain", e -> e.put64(8, 1)),
+                // the payload loses its last byte: QEMU reads a zero byte past the end of the file, with
+                // which the stream still fills the cluster (before its end code)
+                new DamageCase("compressed payload cut by its last byte", "comp", e -> {
+                    assertThat(e.bytes(e.fileLength() - 1, 1)[0]).as("last byte of the payload").isEqualTo((byte) 0x6a);
+                    e.truncate(e.fileLength() - 1);
+                }));
     }
 
     /** Damage qemu-img reads through: qimg reads the same bytes, and info and map succeed. */
