@@ -19,6 +19,10 @@ final class BitmapDirectory {
     static final int FLAG_IN_USE = 1;
     static final int FLAG_AUTO = 2;
     static final int MAX_NAME = 1023;
+    static final long MAX_TABLE_ENTRIES = 0x8000000;
+    static final long MAX_PHYS_BYTES = 0x20000000;
+    private static final long TABLE_RESERVED = 0xff000000000001feL;
+    private static final long TABLE_OFFSET = 0x00fffffffffffe00L;
 
     /** One directory entry as {@code qemu-img info} shows it. */
     record Bitmap(String name, long granularity, int flags) {
@@ -55,33 +59,99 @@ final class BitmapDirectory {
                     + " bytes extends past the end of the file (" + h.fileLength() + " bytes)");
         }
         List<Bitmap> out = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
         ByteBuffer fixed = ByteBuffer.allocate(24);
+        long end = start + size;
         long pos = start;
-        for (int i = 0; i < ext.count(); i++) {
-            if (24 > start + size - pos) {
-                throw new CorruptImageException(f, pos, "bitmap directory entry " + i + " of " + ext.count()
-                        + " lies past the directory's end (" + size + " bytes)");
+        int i = 0;
+        // QEMU loads every bitmap on open (bitmap_list_load, check_dir_entry, load_bitmap) and refuses the
+        // image when one breaks its rules; the same rules here
+        while (pos < end) {
+            if (24 > end - pos) {
+                throw broken(f, pos, "entry " + i + " crosses the directory's end (" + size + " bytes)");
+            }
+            if (i >= ext.count()) {
+                throw new CorruptImageException(f, pos, "bitmap directory holds more bitmaps than the "
+                        + ext.count() + " its header extension gives");
             }
             fixed.clear();
             Positional.readFully(ch, fixed, pos, h.file());
+            long tableOffset = fixed.getLong(0);
+            long tableSize = Integer.toUnsignedLong(fixed.getInt(8));
             int flags = fixed.getInt(12);
+            int type = fixed.get(16) & 0xff;
             int granularityBits = fixed.get(17) & 0xff;
             int nameSize = fixed.getShort(18) & 0xffff;
             long extra = Integer.toUnsignedLong(fixed.getInt(20));
-            if (nameSize == 0 || nameSize > MAX_NAME || granularityBits > 63) {
-                throw new CorruptImageException(f, pos, "bitmap directory entry " + i + ": name size " + nameSize
-                        + " (must be 1.." + MAX_NAME + ") or granularity bits " + granularityBits + " out of range");
-            }
             long entryLen = (24 + extra + nameSize + 7) & ~7L;
-            if (extra > size || entryLen > start + size - pos) {
-                throw new CorruptImageException(f, pos, "bitmap directory entry " + i + " (" + entryLen
-                        + " bytes) extends past the directory's end");
+            if (entryLen > end - pos) {
+                throw broken(f, pos, "entry " + i + " (" + entryLen + " bytes) crosses the directory's end");
+            }
+            if (extra != 0) {
+                throw new CorruptImageException(f, pos + 20, "bitmap directory entry " + i + " has " + extra
+                        + " bytes of extra data (must be 0)");
             }
             ByteBuffer name = ByteBuffer.allocate(nameSize);
             Positional.readFully(ch, name, pos + 24 + extra, h.file());
-            out.add(new Bitmap(new String(name.array(), StandardCharsets.UTF_8), 1L << granularityBits, flags));
+            String n = new String(name.array(), StandardCharsets.UTF_8);
+            long cs = h.clusterSize();
+            long physBytes = tableSize * cs;
+            boolean bad = tableSize == 0 || tableOffset == 0 || Long.remainderUnsigned(tableOffset, cs) != 0
+                    || tableSize > MAX_TABLE_ENTRIES || granularityBits > 31 || granularityBits < 9
+                    || (flags & ~(FLAG_IN_USE | FLAG_AUTO)) != 0 || nameSize == 0 || nameSize > MAX_NAME
+                    || type != 1 || physBytes > MAX_PHYS_BYTES
+                    || ((flags & FLAG_IN_USE) == 0
+                        && Long.compareUnsigned(h.virtualSize() & ~511L, (physBytes * 8) << granularityBits) > 0);
+            if (bad) {
+                throw new CorruptImageException(f, pos, "bitmap '" + n + "' (directory entry " + i + ") does not "
+                        + "satisfy the constraints: table of " + tableSize + " entries at offset " + tableOffset
+                        + ", type " + type + ", granularity bits " + granularityBits + ", flags 0x"
+                        + Integer.toHexString(flags));
+            }
+            if (!names.add(n)) {
+                throw new CorruptImageException(f, pos, "bitmap '" + n + "' is in the directory twice");
+            }
+            if ((flags & FLAG_IN_USE) == 0) {
+                checkTable(ch, h, n, tableOffset, tableSize, granularityBits);
+            }
+            out.add(new Bitmap(n, 1L << granularityBits, flags));
             pos += entryLen;
+            i++;
+        }
+        if (i != ext.count()) {
+            throw new CorruptImageException(f, start, "bitmap directory holds " + i + " bitmaps, its header "
+                    + "extension says " + ext.count());
         }
         return out;
+    }
+
+    private static CorruptImageException broken(String f, long pos, String detail) {
+        return new CorruptImageException(f, pos, "broken bitmap directory: " + detail);
+    }
+
+    /**
+     * The bitmap table of a bitmap QEMU loads: one entry per cluster of bitmap data the disk needs, reserved
+     * bits clear, offsets cluster-aligned. Entries past the end of the file read as zeros (QEMU's reading).
+     */
+    private static void checkTable(FileChannel ch, Qcow2Header h, String name, long offset, long entries,
+                                   int granularityBits) throws IOException {
+        String f = h.file().toString();
+        long bits = -Math.floorDiv(-(h.virtualSize() & ~511L), 1L << granularityBits);
+        long needed = -Math.floorDiv(-bits, 8L * h.clusterSize());
+        if (needed != entries) {
+            throw new CorruptImageException(f, offset, "bitmap table of '" + name + "' has " + entries
+                    + " entries, its disk needs " + needed);
+        }
+        long inFile = Math.max(0, Math.min(entries, (h.fileLength() - offset) / 8));
+        ByteBuffer t = ByteBuffer.allocate((int) inFile * 8);
+        Positional.readFully(ch, t, offset, h.file());
+        for (int k = 0; k < inFile; k++) {
+            long e = t.getLong(8 * k);
+            long off = e & TABLE_OFFSET;
+            if ((e & TABLE_RESERVED) != 0 || (off != 0 && ((e & 1) != 0 || off % h.clusterSize() != 0))) {
+                throw new CorruptImageException(f, offset + 8L * k, String.format("bitmap table entry %d of '%s' "
+                        + "is invalid: 0x%016x", k, name, e));
+            }
+        }
     }
 }

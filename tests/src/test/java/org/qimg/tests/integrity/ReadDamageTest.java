@@ -33,6 +33,9 @@ class ReadDamageTest {
         // the file ends with the 79-byte deflate stream of one compressed cluster of 0x06 bytes (qemu-io
         // does not pad it); its last byte, 0x6a, holds the final match's extra bits and the end code
         make("comp", "cluster_size=64k", "write -P 1 0 64k", "write -c -P 6 512k 64k");
+        make("bitmaps", "cluster_size=4k", "write -P 1 0 16k");
+        Proc.ok(dir, "qemu-img", "bitmap", "--add", "bitmaps.qcow2", "b0");
+        Proc.ok(dir, "qemu-img", "bitmap", "--add", "-g", "512", "bitmaps.qcow2", "b1");
     }
 
     private static void make(String name, String opts, String... writes) {
@@ -63,7 +66,20 @@ class ReadDamageTest {
     static Stream<DamageCase> refusedCases() {
         return Stream.of(
                 // an end marker is checked for its length too: QEMU says "Header extension too large"
-                new DamageCase("end marker longer than the first cluster", "v2", e -> e.put64(72, 0xffffffffL)));
+                new DamageCase("end marker longer than the first cluster", "v2", e -> e.put64(72, 0xffffffffL)),
+                // QEMU loads every bitmap on open and refuses one that breaks the rules of the spec
+                new DamageCase("bitmap granularity under 512 bytes", "bitmaps",
+                        e -> e.putBytes(e.bitmapEntry(0) + 17, new byte[] {8})),
+                new DamageCase("bitmap with an unknown type", "bitmaps",
+                        e -> e.putBytes(e.bitmapEntry(1) + 16, new byte[] {2})),
+                new DamageCase("bitmap table one entry longer than its disk needs", "bitmaps",
+                        e -> e.put32(e.bitmapEntry(0) + 8, e.u32(e.bitmapEntry(0) + 8) + 1)),
+                new DamageCase("bitmap table entry with a reserved bit", "bitmaps",
+                        e -> e.put64(e.u64(e.bitmapEntry(1)), 2)),
+                new DamageCase("two bitmaps of one name", "bitmaps",
+                        e -> e.putBytes(e.bitmapEntry(1) + 24, new byte[] {'b', '0'})),
+                new DamageCase("fewer bitmaps in the directory than the extension says", "bitmaps",
+                        e -> e.put32(e.bitmapsExtension(), 3)));
     }
 
     /** Damage qemu-img refuses to open: qimg refuses it too, for info, map, convert and compare. */
