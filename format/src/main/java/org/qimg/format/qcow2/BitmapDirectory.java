@@ -60,6 +60,7 @@ final class BitmapDirectory {
         }
         List<Bitmap> out = new ArrayList<>();
         java.util.Set<String> names = new java.util.HashSet<>();
+        Map<Long, Integer> checked = new java.util.HashMap<>(); // table cluster -> entries checked there
         ByteBuffer fixed = ByteBuffer.allocate(24);
         long end = start + size;
         long pos = start;
@@ -112,7 +113,7 @@ final class BitmapDirectory {
                 throw new CorruptImageException(f, pos, "bitmap '" + n + "' is in the directory twice");
             }
             if ((flags & FLAG_IN_USE) == 0) {
-                checkTable(ch, h, n, tableOffset, tableSize, granularityBits);
+                checkTable(ch, h, n, tableOffset, tableSize, granularityBits, checked);
             }
             out.add(new Bitmap(n, 1L << granularityBits, flags));
             pos += entryLen;
@@ -132,9 +133,10 @@ final class BitmapDirectory {
     /**
      * The bitmap table of a bitmap QEMU loads: one entry per cluster of bitmap data the disk needs, reserved
      * bits clear, offsets cluster-aligned. Entries past the end of the file read as zeros (QEMU's reading).
+     * Clusters already in {@code checked} are not read again, so the work stays bounded by the file size.
      */
     private static void checkTable(FileChannel ch, Qcow2Header h, String name, long offset, long entries,
-                                   int granularityBits) throws IOException {
+                                   int granularityBits, Map<Long, Integer> checked) throws IOException {
         String f = h.file().toString();
         long bits = -Math.floorDiv(-(h.virtualSize() & ~511L), 1L << granularityBits);
         long needed = -Math.floorDiv(-bits, 8L * h.clusterSize());
@@ -142,16 +144,31 @@ final class BitmapDirectory {
             throw new CorruptImageException(f, offset, "bitmap table of '" + name + "' has " + entries
                     + " entries, its disk needs " + needed);
         }
-        long inFile = Math.max(0, Math.min(entries, (h.fileLength() - offset) / 8));
-        ByteBuffer t = ByteBuffer.allocate((int) inFile * 8);
-        Positional.readFully(ch, t, offset, h.file());
-        for (int k = 0; k < inFile; k++) {
-            long e = t.getLong(8 * k);
-            long off = e & TABLE_OFFSET;
-            if ((e & TABLE_RESERVED) != 0 || (off != 0 && ((e & 1) != 0 || off % h.clusterSize() != 0))) {
-                throw new CorruptImageException(f, offset + 8L * k, String.format("bitmap table entry %d of '%s' "
-                        + "is invalid: 0x%016x", k, name, e));
+        if (offset < 0 || 8 * entries > Long.MAX_VALUE - offset) {
+            throw new CorruptImageException(f, offset, "bitmap table of '" + name + "' (" + entries
+                    + " entries) at offset " + Long.toUnsignedString(offset) + " cannot be read");
+        }
+        long inFile = offset >= h.fileLength() ? 0 : Math.min(entries, (h.fileLength() - offset) / 8);
+        int perCluster = h.clusterSize() / 8;
+        ByteBuffer t = ByteBuffer.allocate(h.clusterSize());
+        for (long k = 0; k < inFile; k += perCluster) {
+            long at = offset + 8 * k;
+            int n = (int) Math.min(perCluster, inFile - k);
+            // every table cluster is checked once, however many bitmaps share it
+            if (checked.getOrDefault(at, 0) >= n) {
+                continue;
             }
+            t.clear().limit(8 * n);
+            Positional.readFully(ch, t, at, h.file());
+            for (int j = 0; j < n; j++) {
+                long e = t.getLong(8 * j);
+                long off = e & TABLE_OFFSET;
+                if ((e & TABLE_RESERVED) != 0 || (off != 0 && ((e & 1) != 0 || off % h.clusterSize() != 0))) {
+                    throw new CorruptImageException(f, at + 8L * j, String.format("bitmap table entry %d of '%s' "
+                            + "is invalid: 0x%016x", k + j, name, e));
+                }
+            }
+            checked.put(at, n);
         }
     }
 }

@@ -79,7 +79,9 @@ class ReadDamageTest {
                 new DamageCase("two bitmaps of one name", "bitmaps",
                         e -> e.putBytes(e.bitmapEntry(1) + 24, new byte[] {'b', '0'})),
                 new DamageCase("fewer bitmaps in the directory than the extension says", "bitmaps",
-                        e -> e.put32(e.bitmapsExtension(), 3)));
+                        e -> e.put32(e.bitmapsExtension(), 3)),
+                new DamageCase("bitmap table offset past 2^63", "bitmaps",
+                        e -> e.put64(e.bitmapEntry(0), 0xfffffffffffff000L)));
     }
 
     /** Damage qemu-img refuses to open: qimg refuses it too, for info, map, convert and compare. */
@@ -124,6 +126,9 @@ class ReadDamageTest {
                 // a backing file name of 0 bytes is no backing file, wherever its offset points
                 new DamageCase("empty backing file name after the header", "v2", e -> e.put64(8, 512)),
                 new DamageCase("empty backing file name inside the header", "plain", e -> e.put64(8, 1)),
+                // QEMU reads a bitmap table past the end of the file as zeros: a valid, empty table
+                new DamageCase("bitmap table past the end of the file", "bitmaps",
+                        e -> e.put64(e.bitmapEntry(0), (e.fileLength() + 3 * e.clusterSize()) & -e.clusterSize())),
                 // the payload loses its last byte: QEMU reads a zero byte past the end of the file, with
                 // which the stream still fills the cluster (before its end code)
                 new DamageCase("compressed payload cut by its last byte", "comp", e -> {
