@@ -12,8 +12,10 @@ import org.qimg.format.ImageFormats;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 
-/** {@code qimg compare}: qemu-img compare's messages and exit codes (0 same, 1 different, 2 open error,
- * 3 allocation status error, 4 read error). */
+/**
+ * {@code qimg compare}: qemu-img compare's messages and exit codes (0 same, 1 different, 2 open error,
+ * 3 allocation status error, 4 read error).
+ */
 final class CompareCommand implements Callable<Integer> {
     static final int EXIT_OPEN_ERROR = 2;
     static final int EXIT_STATUS_ERROR = 3;
