@@ -122,11 +122,12 @@ public final class HeaderExtensions {
                     cryptoLength = area.getLong(pos + 8);
                 }
                 case BITMAPS -> {
-                    if ((autoclear & Qcow2Header.AUTOCLEAR_BITMAPS) == 0) {
-                        break; // inconsistent bitmaps: QEMU ignores the extension, so do we
-                    }
+                    // QEMU checks the length even of an extension it then ignores
                     if (n != 24) {
                         throw new CorruptImageException(f, at, "bitmaps extension must be 24 bytes, found " + n);
+                    }
+                    if ((autoclear & Qcow2Header.AUTOCLEAR_BITMAPS) == 0) {
+                        break; // inconsistent bitmaps: QEMU ignores the extension, so do we
                     }
                     long count = Integer.toUnsignedLong(area.getInt(pos));
                     long dirSize = area.getLong(pos + 8);
