@@ -173,9 +173,14 @@ public final class Qcow2Image implements DiskImage {
         try {
             return ImageFormats.open(bpath, h.extensions().backingFormat(), options.below(self));
         } catch (ImageException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("Could not open '")) {
+            String m = e.getMessage();
+            if (m != null && m.startsWith("Could not open '")) {
                 // a plain open failure (a directory, a FIFO, no permission): say which image wanted it
-                throw new ImageException(f + ": could not open backing file: " + e.getMessage(), e);
+                throw new ImageException(f + ": could not open backing file: " + m, e);
+            }
+            if (m == null || !m.contains(bpath.toString())) {
+                // e.g. an unknown backing format name in the header: name both files
+                throw new ImageException(f + ": could not open backing file '" + bpath + "': " + m, e);
             }
             throw e;
         }
