@@ -81,7 +81,10 @@ class ReadDamageTest {
                 new DamageCase("fewer bitmaps in the directory than the extension says", "bitmaps",
                         e -> e.put32(e.bitmapsExtension(), 3)),
                 new DamageCase("bitmap table offset past 2^63", "bitmaps",
-                        e -> e.put64(e.bitmapEntry(0), 0xfffffffffffff000L)));
+                        e -> e.put64(e.bitmapEntry(0), 0xfffffffffffff000L)),
+                // the feature name table retyped as a bitmaps extension: its length is wrong, and QEMU checks
+                // it even though the bitmaps autoclear bit is clear
+                new DamageCase("bitmaps extension of the wrong length", "plain", e -> e.put32(e.u32(100), 0x23852875)));
     }
 
     /** Damage qemu-img refuses to open: qimg refuses it too, for info, map, convert and compare. */
@@ -98,6 +101,27 @@ class ReadDamageTest {
         ProcResult cmp = Qimg.inProcess("compare", img.toString(), dir.resolve(c.base() + ".raw").toString());
         assertThat(cmp.exitCode()).as("qimg compare").isEqualTo(2);
         assertOneLineNaming(cmp, img);
+    }
+
+    /** A backing format name no driver has: the error names the image that asks for it. */
+    @org.junit.jupiter.api.Test
+    void unknownBackingFormatNamesTheImage() throws IOException {
+        Path img = dir.resolve("fmt-q.qcow2");
+        Proc.ok(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-b", "plain.qcow2", "-F", "qcow2", img.toString());
+        try (Qcow2Edit e = new Qcow2Edit(img)) {
+            long pos = e.u32(100);
+            while (e.u32(pos) != 0xe2792aca) { // the backing format extension, "qcow2"
+                pos += 8 + ((e.u32(pos + 4) + 7) & ~7L);
+            }
+            e.put32(pos + 4, 1); // now "q"
+        }
+        assertThat(Proc.run(dir, "qemu-img", "convert", "-O", "raw", img.toString(), dir.resolve("q.raw").toString())
+                .exitCode()).as("qemu-img convert").isEqualTo(1);
+        for (String[] cmd : new String[][] {{"checksum"}, {"map", "--output=json"}}) {
+            ProcResult r = Qimg.inProcess(Stream.concat(Stream.of(cmd), Stream.of(img.toString())).toArray(String[]::new));
+            assertThat(r.exitCode()).as("qimg %s", cmd[0]).isEqualTo(1);
+            assertOneLineNaming(r, img);
+        }
     }
 
     /** qimg compare DAMAGED ORIGINAL.raw: qemu-img's exit code and stdout; errors as one line naming the file. */
