@@ -178,8 +178,8 @@ public final class Qcow2Image implements DiskImage {
                 // a plain open failure (a directory, a FIFO, no permission): say which image wanted it
                 throw new ImageException(f + ": could not open backing file: " + m, e);
             }
-            if (m == null || !m.contains(bpath.toString())) {
-                // e.g. an unknown backing format name in the header: name both files
+            if (m != null && m.startsWith("Unknown file format")) {
+                // the backing format name in the header names no driver: say which image asked for it
                 throw new ImageException(f + ": could not open backing file '" + bpath + "': " + m, e);
             }
             throw e;
