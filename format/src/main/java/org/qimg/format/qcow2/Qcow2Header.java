@@ -283,6 +283,12 @@ public final class Qcow2Header {
     private void checkTable(int field, String what, long offset, long bytes, boolean zeroAllowed)
             throws CorruptImageException {
         if (bytes == 0) {
+            // QEMU validates the offset of an empty table too (qcow2_validate_table): aligned, below 2^63
+            if (offset < 0 || (offset & (clusterSize() - 1)) != 0) {
+                throw new CorruptImageException(file.toString(), field, what + " offset must be a multiple of the "
+                        + "cluster size " + clusterSize() + " below 2^63, even for an empty table, found "
+                        + Long.toUnsignedString(offset));
+            }
             return;
         }
         if (offset < 0 || offset == 0 && !zeroAllowed || (offset & (clusterSize() - 1)) != 0) {

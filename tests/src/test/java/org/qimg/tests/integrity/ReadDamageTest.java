@@ -84,7 +84,9 @@ class ReadDamageTest {
                         e -> e.put64(e.bitmapEntry(0), 0xfffffffffffff000L)),
                 // the feature name table retyped as a bitmaps extension: its length is wrong, and QEMU checks
                 // it even though the bitmaps autoclear bit is clear
-                new DamageCase("bitmaps extension of the wrong length", "plain", e -> e.put32(e.u32(100), 0x23852875)));
+                new DamageCase("bitmaps extension of the wrong length", "plain", e -> e.put32(e.u32(100), 0x23852875)),
+                // QEMU validates the snapshot table's offset even when there are no snapshots
+                new DamageCase("unaligned offset of an empty snapshot table", "plain", e -> e.put64(64, 0x2210eb)));
     }
 
     /** Damage qemu-img refuses to open: qimg refuses it too, for info, map, convert and compare. */
