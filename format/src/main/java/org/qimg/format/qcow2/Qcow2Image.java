@@ -308,8 +308,8 @@ public final class Qcow2Image implements DiskImage {
         int n = (int) Math.min(want, fileLength - hostOffset);
         s.compressed.clear().limit(n);
         Positional.readFully(channel, s.compressed, hostOffset, path);
-        // a span that runs past the end of the file reads zeros there, as QEMU reads it: a payload cut
-        // only in its padding still expands, one cut in its data fails below
+        // a span that runs past the end of the file reads zeros there, as QEMU reads it: a payload that
+        // lost only its padding, or bytes that were zeros, still expands; one cut elsewhere fails below
         s.compressed.limit((int) want);
         fillZeros(s.compressed);
         s.compressed.flip();
