@@ -18,11 +18,6 @@ import org.qimg.format.io.Positional;
 final class BitmapDirectory {
     static final int FLAG_IN_USE = 1;
     static final int FLAG_AUTO = 2;
-    static final int MAX_NAME = 1023;
-    static final long MAX_TABLE_ENTRIES = 0x8000000;
-    static final long MAX_PHYS_BYTES = 0x20000000;
-    private static final long TABLE_RESERVED = 0xff000000000001feL;
-    private static final long TABLE_OFFSET = 0x00fffffffffffe00L;
 
     /** One directory entry as {@code qemu-img info} shows it. */
     record Bitmap(String name, long granularity, int flags) {
@@ -95,14 +90,11 @@ final class BitmapDirectory {
             ByteBuffer name = ByteBuffer.allocate(nameSize);
             Positional.readFully(ch, name, pos + 24 + extra, h.file());
             String n = new String(name.array(), StandardCharsets.UTF_8);
-            long cs = h.clusterSize();
-            long physBytes = tableSize * cs;
-            boolean bad = tableSize == 0 || tableOffset == 0 || Long.remainderUnsigned(tableOffset, cs) != 0
-                    || tableSize > MAX_TABLE_ENTRIES || granularityBits > 31 || granularityBits < 9
-                    || (flags & ~(FLAG_IN_USE | FLAG_AUTO)) != 0 || nameSize == 0 || nameSize > MAX_NAME
-                    || type != 1 || physBytes > MAX_PHYS_BYTES
-                    || ((flags & FLAG_IN_USE) == 0
-                        && Long.compareUnsigned(h.virtualSize() & ~511L, (physBytes * 8) << granularityBits) > 0);
+            boolean bad = nameSize == 0 || !BitmapRules.fieldsValid(tableOffset, tableSize,
+                    Integer.toUnsignedLong(flags), type, granularityBits, nameSize, h.clusterSize())
+                    || BitmapRules.tableTooLarge(tableSize, h.clusterBits())
+                    || (flags & FLAG_IN_USE) == 0
+                        && !BitmapRules.covers(h.virtualSize() & ~511L, tableSize, h.clusterBits(), granularityBits);
             if (bad) {
                 throw new CorruptImageException(f, pos, "bitmap '" + n + "' (directory entry " + i + ") does not "
                         + "satisfy the constraints: table of " + tableSize + " entries at offset " + tableOffset
@@ -138,8 +130,7 @@ final class BitmapDirectory {
     private static void checkTable(FileChannel ch, Qcow2Header h, String name, long offset, long entries,
                                    int granularityBits, Map<Long, Integer> checked) throws IOException {
         String f = h.file().toString();
-        long bits = -Math.floorDiv(-(h.virtualSize() & ~511L), 1L << granularityBits);
-        long needed = -Math.floorDiv(-bits, 8L * h.clusterSize());
+        long needed = BitmapRules.tableEntriesNeeded(h.virtualSize() & ~511L, granularityBits, h.clusterSize());
         if (needed != entries) {
             throw new CorruptImageException(f, offset, "bitmap table of '" + name + "' has " + entries
                     + " entries, its disk needs " + needed);
@@ -162,8 +153,7 @@ final class BitmapDirectory {
             Positional.readFully(ch, t, at, h.file());
             for (int j = 0; j < n; j++) {
                 long e = t.getLong(8 * j);
-                long off = e & TABLE_OFFSET;
-                if ((e & TABLE_RESERVED) != 0 || (off != 0 && ((e & 1) != 0 || off % h.clusterSize() != 0))) {
+                if (!BitmapRules.tableEntryValid(e, h.clusterSize())) {
                     throw new CorruptImageException(f, at + 8L * j, String.format("bitmap table entry %d of '%s' "
                             + "is invalid: 0x%016x", k + j, name, e));
                 }

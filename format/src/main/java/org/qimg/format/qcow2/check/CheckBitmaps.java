@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.qimg.format.CorruptImageException;
+import org.qimg.format.qcow2.BitmapRules;
 
 /**
  * The persistent bitmaps as QEMU 7.2 sees them when it opens an image for checking: the bitmap directory
@@ -20,13 +21,7 @@ import org.qimg.format.CorruptImageException;
  * extra data and the name, padded to 8 bytes.
  */
 final class CheckBitmaps {
-    static final long MAX_TABLE_ENTRIES = 0x8000000L;
-    static final long MAX_PHYS_BYTES = 0x20000000L;
-    static final long RESERVED_FLAGS = 0xfffffffcL;
     static final long FLAG_IN_USE = 1;
-    static final long TABLE_RESERVED_MASK = 0xff000000000001feL;
-    static final long TABLE_OFFSET_MASK = 0x00fffffffffffe00L;
-    static final long TABLE_ALL_ONES = 1;
     private static final int ENTRY_HEAD = 24;
 
     /** One directory entry. */
@@ -85,7 +80,7 @@ final class CheckBitmaps {
                         + extra + " bytes");
             }
             String name = name(dir, pos + ENTRY_HEAD, nameSize);
-            String bad = entryProblem(file, h, tableOffset, tableSize, flags, type, granularityBits, nameSize,
+            String bad = entryProblem(h, tableOffset, tableSize, flags, type, granularityBits, nameSize,
                     virtualSize);
             if (bad != null) {
                 throw new CorruptImageException(f, at, "bitmap '" + name + "' doesn't satisfy the constraints: "
@@ -116,28 +111,22 @@ final class CheckBitmaps {
     }
 
     /** check_dir_entry, and load_bitmap_data's table size for a bitmap not in use; null when fine. */
-    private static String entryProblem(ImageFile file, CheckHeader h, long tableOffset, long tableSize, long flags,
-            int type, int granularityBits, int nameSize, long virtualSize) {
-        if (tableSize == 0 || tableOffset == 0 || (tableOffset & (h.clusterSize() - 1)) != 0
-                || tableSize > MAX_TABLE_ENTRIES || granularityBits > 31 || granularityBits < 9
-                || (flags & RESERVED_FLAGS) != 0 || nameSize > 1023 || type != 1) {
+    private static String entryProblem(CheckHeader h, long tableOffset, long tableSize, long flags, int type,
+                                       int granularityBits, int nameSize, long virtualSize) {
+        if (!BitmapRules.fieldsValid(tableOffset, tableSize, flags, type, granularityBits, nameSize,
+                h.clusterSize())) {
             return "table at " + Long.toUnsignedString(tableOffset) + " of " + tableSize + " entries, flags 0x"
                     + Long.toHexString(flags) + ", type " + type + ", granularity bits " + granularityBits
                     + ", name of " + nameSize + " bytes";
         }
-        long physBytes = tableSize << h.clusterBits;
-        if (physBytes > MAX_PHYS_BYTES) {
+        if (BitmapRules.tableTooLarge(tableSize, h.clusterBits)) {
             return "a table of " + tableSize + " clusters exceeds 512 MiB";
         }
         if ((flags & FLAG_IN_USE) == 0) {
-            // the bits the table can hold must cover the disk (at most 2^32 << 31: no overflow, unsigned)
-            long cover = (physBytes << 3) << granularityBits;
-            if (Long.compareUnsigned(virtualSize, cover) > 0) {
+            if (!BitmapRules.covers(virtualSize, tableSize, h.clusterBits, granularityBits)) {
                 return "a table of " + tableSize + " clusters cannot cover the disk";
             }
-            // load_bitmap_data: the table must have exactly as many entries as the serialized bitmap needs
-            long words = virtualSize == 0 ? 0 : ((virtualSize - 1) >>> granularityBits >>> 6) + 1;
-            long needed = ((words * 8) + h.clusterSize() - 1) >>> h.clusterBits;
+            long needed = BitmapRules.tableEntriesNeeded(virtualSize, granularityBits, h.clusterSize());
             if (needed != tableSize) {
                 return "the table has " + tableSize + " entries, the bitmap needs " + needed;
             }
@@ -149,20 +138,11 @@ final class CheckBitmaps {
     static long firstBadEntry(ImageFile file, Bitmap bm, int clusterSize) throws IOException {
         ByteBuffer t = ByteBuffer.wrap(file.read(bm.tableOffset(), (int) (bm.tableSize() * 8)));
         for (int i = 0; i < bm.tableSize(); i++) {
-            if (!entryValid(t.getLong(i * 8), clusterSize)) {
+            if (!BitmapRules.tableEntryValid(t.getLong(i * 8), clusterSize)) {
                 return i;
             }
         }
         return -1;
-    }
-
-    /** check_table_entry: no reserved bits; a data offset must be cluster aligned and not "all ones". */
-    static boolean entryValid(long entry, int clusterSize) {
-        if ((entry & TABLE_RESERVED_MASK) != 0) {
-            return false;
-        }
-        long off = entry & TABLE_OFFSET_MASK;
-        return off == 0 || (entry & TABLE_ALL_ONES) == 0 && (off & (clusterSize - 1)) == 0;
     }
 
     private static String name(ByteBuffer dir, long pos, int size) {

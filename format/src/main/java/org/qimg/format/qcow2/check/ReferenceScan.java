@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.qimg.format.CorruptImageException;
+import org.qimg.format.qcow2.BitmapRules;
 
 /**
  * Rebuilds every reference in memory (QEMU's {@code calculate_refcounts}): header, active and snapshot
@@ -239,7 +240,7 @@ final class ReferenceScan {
             }
             ByteBuffer t = ByteBuffer.wrap(c.file.read(bm.tableOffset(), (int) (bm.tableSize() * 8)));
             for (int i = 0; i < bm.tableSize(); i++) {
-                long off = t.getLong(i * 8) & CheckBitmaps.TABLE_OFFSET_MASK;
+                long off = t.getLong(i * 8) & BitmapRules.TABLE_OFFSET_MASK;
                 if (off != 0) {
                     incRefs(off, c.clusterSize());
                 }
