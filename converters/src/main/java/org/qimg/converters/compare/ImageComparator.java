@@ -52,7 +52,6 @@ public final class ImageComparator {
         }
         long common = Math.min(sizeA, sizeB);
         long total = Math.max(sizeA, sizeB);
-        DiskImage longer = sizeA >= sizeB ? a : b;
         ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "qimg-compare");
             t.setDaemon(true);
@@ -67,62 +66,30 @@ public final class ImageComparator {
         try {
             long pos = 0;
             while (pos < total) {
-                boolean readA;
-                boolean readB;
-                long chunk;
-                if (strict) {
-                    // sizes are equal here; QEMU compares every block status flag, EOF included
-                    QemuBlockStatus sa;
-                    QemuBlockStatus sb;
-                    try {
-                        sa = QemuBlockStatus.at(a, pos, total - pos);
-                        sb = QemuBlockStatus.at(b, pos, total - pos);
-                    } catch (IOException e) {
-                        return statusFailed(e, inFlight, sizeMismatch);
-                    }
-                    if (sa.flags() != sb.flags()) {
-                        Long m = drain(inFlight);
-                        if (m != null) {
-                            return new CompareResult(CompareResult.Kind.CONTENT, m, sizeMismatch);
-                        }
-                        return new CompareResult(CompareResult.Kind.STRICT_STATUS, pos, sizeMismatch);
-                    }
-                    chunk = Math.min(sa.length(), sb.length());
-                    readA = !sa.zero();
-                    readB = !sb.zero();
-                } else if (pos < common) {
-                    ChainStatus sa;
-                    ChainStatus sb;
-                    try {
-                        sa = ChainStatus.at(a, pos, common - pos);
-                        sb = ChainStatus.at(b, pos, common - pos);
-                    } catch (IOException e) {
-                        return statusFailed(e, inFlight, sizeMismatch);
-                    }
-                    chunk = Math.min(sa.length(), sb.length());
-                    readA = !sa.zero();
-                    readB = !sb.zero();
-                } else {
-                    ChainStatus s;
-                    try {
-                        s = ChainStatus.at(longer, pos, total - pos);
-                    } catch (IOException e) {
-                        return statusFailed(e, inFlight, sizeMismatch);
-                    }
-                    chunk = s.length();
-                    readA = longer == a && !s.zero();
-                    readB = longer == b && !s.zero();
+                Step step;
+                try {
+                    step = step(a, b, strict, pos, common, total);
+                } catch (IOException e) {
+                    return statusFailed(e, inFlight, sizeMismatch);
                 }
+                if (step.flagsDiffer()) {
+                    Long m = drain(inFlight);
+                    if (m != null) {
+                        return new CompareResult(CompareResult.Kind.CONTENT, m, sizeMismatch);
+                    }
+                    return new CompareResult(CompareResult.Kind.STRICT_STATUS, pos, sizeMismatch);
+                }
+                long chunk = step.length();
+                boolean readA = step.readA();
+                boolean readB = step.readB();
                 if (readA || readB) {
                     long end = pos + chunk;
                     for (long p = pos, next; p < end; p = next) {
                         next = Math.min(end, p - p % PIECE + PIECE);
                         int len = (int) (next - p);
                         long at = p;
-                        boolean ra = readA;
-                        boolean rb = readB;
                         java.util.concurrent.Callable<Long> task =
-                                () -> firstDifference(a, b, at, len, ra, rb, buffers.get());
+                                () -> firstDifference(a, b, at, len, readA, readB, buffers.get());
                         inFlight.add(pool != null ? pool.submit(task) : done(task));
                         while (inFlight.size() >= window || pool == null && !inFlight.isEmpty()) {
                             Long m = await(inFlight.poll());
@@ -157,6 +124,32 @@ public final class ImageComparator {
      * A status query failed: qemu-img compare has by then compared everything before it, so a mismatch
      * (or read error) found in the pieces still in flight comes first; else the status failure is thrown.
      */
+    /**
+     * What to do from {@code pos}: how far the status of both sides stays the same and which side must be
+     * read there; with {@code strict}, whether QEMU's block status flags differ (sizes are equal then).
+     */
+    private record Step(long length, boolean readA, boolean readB, boolean flagsDiffer) {
+    }
+
+    private static Step step(DiskImage a, DiskImage b, boolean strict, long pos, long common, long total)
+            throws IOException {
+        if (strict) {
+            // QEMU compares every block status flag, EOF included
+            QemuBlockStatus sa = QemuBlockStatus.at(a, pos, total - pos);
+            QemuBlockStatus sb = QemuBlockStatus.at(b, pos, total - pos);
+            return new Step(Math.min(sa.length(), sb.length()), !sa.zero(), !sb.zero(), sa.flags() != sb.flags());
+        }
+        if (pos < common) {
+            ChainStatus sa = ChainStatus.at(a, pos, common - pos);
+            ChainStatus sb = ChainStatus.at(b, pos, common - pos);
+            return new Step(Math.min(sa.length(), sb.length()), !sa.zero(), !sb.zero(), false);
+        }
+        // past the shorter image: only the longer one is read
+        boolean longerIsA = a.virtualSize() >= b.virtualSize();
+        ChainStatus s = ChainStatus.at(longerIsA ? a : b, pos, total - pos);
+        return new Step(s.length(), longerIsA && !s.zero(), !longerIsA && !s.zero(), false);
+    }
+
     private static CompareResult statusFailed(IOException e, ArrayDeque<Future<Long>> inFlight,
                                               boolean sizeMismatch) throws IOException {
         Long m = drain(inFlight);
