@@ -177,7 +177,7 @@ class CheckDamageTest {
     }
 
     private static Map<String, Object> json(String text) throws IOException {
-        Map<String, Object> m = new TreeMap<>(JSON.readValue(text, Map.class));
+        Map<String, Object> m = new TreeMap<>(JSON.readValue(text, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { }));
         m.remove("filename");
         return m;
     }

@@ -147,7 +147,7 @@ final class CheckSnapshots {
         t.corruptions += extraDropped;
         if (dropped > 0) {
             // as QEMU: the header gets the new count at once, so that the refcount pass sees the same table
-            file.write(60, ByteBuffer.allocate(4).putInt((int) t.entries.size()).array(), 0, 4);
+            file.write(60, ByteBuffer.allocate(4).putInt(t.entries.size()).array(), 0, 4);
             file.sync();
             h.nbSnapshots = t.entries.size();
             t.corruptionsFixed += dropped;
