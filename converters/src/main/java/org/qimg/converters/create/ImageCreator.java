@@ -167,29 +167,8 @@ public final class ImageCreator {
         Path p = resolve(file, backing);
         try (DiskImage img = ImageFormats.open(p, format)) {
             return img.virtualSize();
-        } catch (UnsupportedFeatureException e) {
-            Long s = qcow2HeaderSize(p);
-            if (s != null && format.equals("qcow2")) {
-                return s;
-            }
-            throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing image.\n", e);
         } catch (ImageException e) {
             throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing image.\n", e);
-        }
-    }
-
-    /** The virtual size from a qcow2 header, for qcow2 backing files while the qcow2 reader is not there. */
-    private static Long qcow2HeaderSize(Path p) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(32);
-            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
-                // read fully
-            }
-            if (b.position() < 32 || b.getInt(0) != 0x514649fb) {
-                return null;
-            }
-            long s = b.getLong(24);
-            return s < 0 ? null : s;
         }
     }
 }

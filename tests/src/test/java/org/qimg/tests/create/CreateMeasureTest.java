@@ -113,20 +113,9 @@ class CreateMeasureTest {
         for (String s : spec.split(" ")) {
             args.add(s.equals("SRC") ? raw.toString() : s.equals("QSRC") ? qsrc.toString() : s);
         }
-        if (spec.contains("QSRC") && !qcow2Readable(qsrc)) {
-            return; // qcow2 sources need the qcow2 reader (another branch); raw sources are covered above
-        }
         ProcResult q = qemu(args.toArray(String[]::new));
         ProcResult r = Qimg.inProcess(args.toArray(String[]::new));
         assertThat(r.exitCode()).as(r.stderr()).isEqualTo(q.exitCode());
         assertThat(r.stdout()).isEqualTo(q.stdout());
-    }
-
-    static boolean qcow2Readable(Path p) {
-        try (var img = org.qimg.format.ImageFormats.open(p, "qcow2")) {
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
     }
 }
