@@ -1,0 +1,4 @@
+/**
+ * {@code qimg create}: new empty raw and qcow2 images, byte-identical to qemu-img create's.
+ */
+package org.qimg.converters.create;
