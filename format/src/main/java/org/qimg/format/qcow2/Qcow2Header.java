@@ -1,5 +1,8 @@
 package org.qimg.format.qcow2;
 
+import static org.qimg.format.qcow2.layout.Entries.OFFSET_MASK;
+import static org.qimg.format.qcow2.layout.HeaderLayout.*;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,49 +23,6 @@ import org.qimg.format.io.Positional;
  * L1 size against the virtual size, extension lengths, feature bits and encryption.
  */
 public final class Qcow2Header {
-    public static final int MAGIC = 0x514649fb;
-    public static final int V2_HEADER_LENGTH = 72;
-    public static final int V3_MIN_HEADER_LENGTH = 104;
-
-    public static final long INCOMPAT_DIRTY = 1L;
-    public static final long INCOMPAT_CORRUPT = 1L << 1;
-    public static final long INCOMPAT_DATA_FILE = 1L << 2;
-    public static final long INCOMPAT_COMPRESSION = 1L << 3;
-    public static final long INCOMPAT_EXTL2 = 1L << 4;
-    public static final long INCOMPAT_KNOWN = 0x1fL;
-    public static final long COMPAT_LAZY_REFCOUNTS = 1L;
-    public static final long AUTOCLEAR_BITMAPS = 1L;
-    public static final long AUTOCLEAR_DATA_FILE_RAW = 1L << 1;
-
-    public static final int MIN_CLUSTER_BITS = 9;
-    public static final int MAX_CLUSTER_BITS = 21;
-    /** QEMU's limits on table sizes; qimg holds an L1 table in memory, so this also bounds memory. */
-    public static final long MAX_L1_BYTES = 32L << 20;
-    public static final long MAX_REFCOUNT_TABLE_BYTES = 8L << 20;
-    public static final long MAX_SNAPSHOTS = 65536;
-    public static final int MAX_BACKING_NAME = 1023;
-
-    /** Offset mask of L1 entries and standard L2 descriptors: bits 9..55. */
-    static final long OFFSET_MASK = 0x00fffffffffffe00L;
-
-    // Field offsets inside the header, used in error messages.
-    static final int OFF_VERSION = 4;
-    static final int OFF_BACKING_OFFSET = 8;
-    static final int OFF_BACKING_SIZE = 16;
-    static final int OFF_CLUSTER_BITS = 20;
-    static final int OFF_SIZE = 24;
-    static final int OFF_CRYPT = 32;
-    static final int OFF_L1_SIZE = 36;
-    static final int OFF_L1_OFFSET = 40;
-    static final int OFF_REFTABLE_OFFSET = 48;
-    static final int OFF_REFTABLE_CLUSTERS = 56;
-    static final int OFF_NB_SNAPSHOTS = 60;
-    static final int OFF_SNAPSHOTS_OFFSET = 64;
-    static final int OFF_INCOMPAT = 72;
-    static final int OFF_REFCOUNT_ORDER = 96;
-    static final int OFF_HEADER_LENGTH = 100;
-    static final int OFF_COMPRESSION_TYPE = 104;
-
     private final Path file;
     private final long fileLength;
     private final int version;
@@ -100,8 +60,8 @@ public final class Qcow2Header {
         this.snapshotsOffset = h.getLong(OFF_SNAPSHOTS_OFFSET);
         boolean v3 = version >= 3;
         this.incompatibleFeatures = v3 ? h.getLong(OFF_INCOMPAT) : 0;
-        this.compatibleFeatures = v3 ? h.getLong(80) : 0;
-        this.autoclearFeatures = v3 ? h.getLong(88) : 0;
+        this.compatibleFeatures = v3 ? h.getLong(OFF_COMPAT) : 0;
+        this.autoclearFeatures = v3 ? h.getLong(OFF_AUTOCLEAR) : 0;
         this.refcountOrder = v3 ? h.getInt(OFF_REFCOUNT_ORDER) : 4;
         this.headerLength = headerLength;
         this.compressionType = compressionType;
@@ -155,7 +115,7 @@ public final class Qcow2Header {
             }
         }
         long incompat = version == 3 ? h.getLong(OFF_INCOMPAT) : 0;
-        long autoclear = version == 3 ? h.getLong(88) : 0;
+        long autoclear = version == 3 ? h.getLong(OFF_AUTOCLEAR) : 0;
 
         long backingOffset = h.getLong(OFF_BACKING_OFFSET);
         long backingLength = Integer.toUnsignedLong(h.getInt(OFF_BACKING_SIZE));
