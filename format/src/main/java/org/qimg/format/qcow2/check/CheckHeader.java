@@ -9,6 +9,7 @@ import org.qimg.format.CorruptImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.qcow2.layout.ExtensionWalk;
+import org.qimg.format.qcow2.layout.HeaderFields;
 
 /**
  * The header fields the check needs, validated only as far as QEMU validates them when it opens an image
@@ -66,50 +67,51 @@ final class CheckHeader {
 
     static CheckHeader read(ImageFile file) throws IOException {
         String f = file.path().toString();
-        if (file.length() < 72) {
+        if (file.length() < V2_HEADER_LENGTH) {
             throw new CorruptImageException(f, 0, "file of " + file.length() + " bytes is too short for a qcow2 header");
         }
-        ByteBuffer h = ByteBuffer.wrap(file.read(0, 112));
-        if (h.getInt(OFF_MAGIC) != MAGIC) {
+        HeaderFields raw = HeaderFields.decode(ByteBuffer.wrap(file.read(0, HeaderFields.BYTES)));
+        if (raw.magic() != MAGIC) {
             throw new CorruptImageException(f, 0, "bad magic: expected 0x514649fb, found 0x"
-                    + Integer.toHexString(h.getInt(OFF_MAGIC)));
+                    + Integer.toHexString(raw.magic()));
         }
         CheckHeader c = new CheckHeader();
-        c.version = h.getInt(OFF_VERSION);
-        if (c.version != 2 && c.version != 3) {
-            throw new UnsupportedFeatureException(f + ": unsupported qcow2 version " + c.version);
+        if (raw.version() != 2 && raw.version() != 3) {
+            throw new UnsupportedFeatureException(f + ": unsupported qcow2 version " + (int) raw.version());
         }
-        long bits = Integer.toUnsignedLong(h.getInt(OFF_CLUSTER_BITS));
-        if (bits < 9 || bits > 21) {
-            throw new CorruptImageException(f, 20, "cluster_bits must be 9..21, found " + bits);
+        c.version = (int) raw.version();
+        long bits = raw.clusterBits();
+        if (bits < MIN_CLUSTER_BITS || bits > MAX_CLUSTER_BITS) {
+            throw new CorruptImageException(f, OFF_CLUSTER_BITS, "cluster_bits must be 9..21, found " + bits);
         }
         c.clusterBits = (int) bits;
-        c.virtualSize = h.getLong(OFF_SIZE);
+        c.virtualSize = raw.size();
         if (c.virtualSize < 0) {
             throw new ImageLimitException(f + ": virtual size " + Long.toUnsignedString(c.virtualSize) + " is too large");
         }
-        if (h.getInt(OFF_CRYPT) != 0) {
+        if (raw.cryptMethod() != 0) {
             throw new UnsupportedFeatureException(f + ": encrypted images cannot be checked by qimg");
         }
-        c.l1Size = h.getInt(OFF_L1_SIZE);
-        c.l1Offset = h.getLong(OFF_L1_OFFSET);
-        c.reftableOffset = h.getLong(OFF_REFTABLE_OFFSET);
-        c.reftableClusters = Integer.toUnsignedLong(h.getInt(OFF_REFTABLE_CLUSTERS));
-        c.nbSnapshots = Integer.toUnsignedLong(h.getInt(OFF_NB_SNAPSHOTS));
-        c.snapshotsOffset = h.getLong(OFF_SNAPSHOTS_OFFSET);
-        c.headerLength = 72;
+        c.l1Size = (int) raw.l1Size();
+        c.l1Offset = raw.l1Offset();
+        c.reftableOffset = raw.reftableOffset();
+        c.reftableClusters = raw.reftableClusters();
+        c.nbSnapshots = raw.nbSnapshots();
+        c.snapshotsOffset = raw.snapshotsOffset();
+        c.incompatible = raw.incompatible();
+        c.autoclear = raw.autoclear();
+        c.headerLength = V2_HEADER_LENGTH;
         c.refcountOrder = 4;
         if (c.version == 3) {
-            c.incompatible = h.getLong(OFF_INCOMPAT);
-            c.autoclear = h.getLong(OFF_AUTOCLEAR);
-            long order = Integer.toUnsignedLong(h.getInt(OFF_REFCOUNT_ORDER));
-            if (order > 6) {
-                throw new CorruptImageException(f, 96, "refcount_order must be 0..6, found " + order);
+            long order = raw.refcountOrder();
+            if (order > MAX_REFCOUNT_ORDER) {
+                throw new CorruptImageException(f, OFF_REFCOUNT_ORDER, "refcount_order must be 0..6, found " + order);
             }
             c.refcountOrder = (int) order;
-            long hl = Integer.toUnsignedLong(h.getInt(OFF_HEADER_LENGTH));
-            if (hl < 104 || hl > c.clusterSize()) {
-                throw new CorruptImageException(f, 100, "header_length must be 104.." + c.clusterSize() + ", found " + hl);
+            long hl = raw.headerLength();
+            if (hl < V3_MIN_HEADER_LENGTH || hl > c.clusterSize()) {
+                throw new CorruptImageException(f, OFF_HEADER_LENGTH, "header_length must be 104.." + c.clusterSize()
+                        + ", found " + hl);
             }
             c.headerLength = (int) hl;
         }
@@ -117,9 +119,9 @@ final class CheckHeader {
             throw new UnsupportedFeatureException(f + ": unsupported incompatible features 0x"
                     + Long.toHexString(c.incompatible & ~INCOMPAT_KNOWN));
         }
-        long backingOffset = h.getLong(OFF_BACKING_OFFSET);
+        long backingOffset = raw.backingOffset();
         if (Long.compareUnsigned(backingOffset, c.clusterSize()) > 0) {
-            throw new CorruptImageException(f, 8, "invalid backing file offset: must lie within the first cluster ("
+            throw new CorruptImageException(f, OFF_BACKING_OFFSET, "invalid backing file offset: must lie within the first cluster ("
                     + c.clusterSize() + " bytes), found " + Long.toUnsignedString(backingOffset));
         }
         if (c.extendedL2() && c.clusterSize() / 32 < 512) {
@@ -127,11 +129,11 @@ final class CheckHeader {
             throw new UnsupportedFeatureException(f + ": extended L2 entries need clusters of at least 16 KiB, "
                     + "found " + c.clusterSize() + " (subclusters of " + c.clusterSize() / 32 + " bytes)");
         }
-        c.checkCompressionType(f, h);
+        c.checkCompressionType(f, raw.compressionType());
         c.validate(f);
         c.readExtensions(file, backingOffset);
         if ((c.autoclear & AUTOCLEAR_DATA_FILE_RAW) != 0 && !c.hasDataFile()) {
-            throw new CorruptImageException(f, 88, "data-file-raw autoclear bit (1) is set without an external "
+            throw new CorruptImageException(f, OFF_AUTOCLEAR, "data-file-raw autoclear bit (1) is set without an external "
                     + "data file");
         }
         if (c.hasDataFile() && c.dataFileName == null) {
@@ -139,9 +141,9 @@ final class CheckHeader {
                     + "names none in its header; qimg cannot be told one");
         }
         if (backingOffset != 0) {
-            long len = Integer.toUnsignedLong(h.getInt(OFF_BACKING_SIZE));
-            if (len > Math.min(1023, c.clusterSize() - backingOffset)) {
-                throw new CorruptImageException(f, 16, "backing file name of " + len + " bytes at offset "
+            long len = raw.backingSize();
+            if (len > Math.min(MAX_BACKING_NAME, c.clusterSize() - backingOffset)) {
+                throw new CorruptImageException(f, OFF_BACKING_SIZE, "backing file name of " + len + " bytes at offset "
                         + backingOffset + " is too long (at most 1023 bytes, inside the first cluster)");
             }
         }
@@ -149,8 +151,7 @@ final class CheckHeader {
     }
 
     /** The compression type byte (v3 headers longer than 104 bytes) and its incompatible bit must agree. */
-    private void checkCompressionType(String f, ByteBuffer h) throws IOException {
-        int type = headerLength > OFF_COMPRESSION_TYPE ? h.get(OFF_COMPRESSION_TYPE) & 0xff : 0;
+    private void checkCompressionType(String f, int type) throws IOException {
         if (type > 1) {
             throw new UnsupportedFeatureException(f + ": offset 104 (0x68): unknown compression type " + type
                     + " (qimg knows 0 = zlib, 1 = zstd)");
