@@ -12,6 +12,8 @@ import org.qimg.format.QemuOptionSyntax;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.qcow2.Qcow2CreateOptions;
 import org.qimg.format.qcow2.WriterMath;
+import org.qimg.format.qcow2.layout.Entries;
+import org.qimg.format.qcow2.layout.HeaderLayout;
 
 /**
  * {@code qemu-img measure}: the size a new image of format raw or qcow2 needs, from a virtual size or
@@ -133,8 +135,8 @@ public final class ImageMeasure {
         long given = size != null ? size : raw.containsKey("size") ? sizeOption(raw.get("size")) : 0;
         int refcountOrder = Long.numberOfTrailingZeros(refcountBits);
         long virtualSize = roundUp(given, cs);
-        long l2Tables = ceilDiv(virtualSize / cs, cs / (extendedL2 ? 16 : 8));
-        if (l2Tables * 8 > 32L << 20) {
+        long l2Tables = ceilDiv(virtualSize / cs, cs / Entries.l2EntryBytes(extendedL2));
+        if (l2Tables * Entries.ENTRY_BYTES > HeaderLayout.MAX_L1_BYTES) {
             throw new ImageException("The image size is too large (try using a larger cluster size)");
         }
         long required = 0;

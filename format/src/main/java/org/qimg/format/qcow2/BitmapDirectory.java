@@ -10,24 +10,23 @@ import java.util.List;
 import java.util.Map;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.BitmapEntryHead;
+import org.qimg.format.qcow2.layout.BitmapRules;
 
 /**
  * The persistent dirty bitmap directory, read only for {@code info}: names, granularities and flags.
  * Bitmap data is never touched by the reader.
  */
 final class BitmapDirectory {
-    static final int FLAG_IN_USE = 1;
-    static final int FLAG_AUTO = 2;
-
     /** One directory entry as {@code qemu-img info} shows it. */
     record Bitmap(String name, long granularity, int flags) {
         /** The JSON object qemu-img info prints: keys flags, name, granularity in qemu's order. */
         Map<String, Object> toInfo() {
             List<String> f = new ArrayList<>();
-            if ((flags & FLAG_IN_USE) != 0) {
+            if ((flags & BitmapEntryHead.FLAG_IN_USE) != 0) {
                 f.add("in-use");
             }
-            if ((flags & FLAG_AUTO) != 0) {
+            if ((flags & BitmapEntryHead.FLAG_AUTO) != 0) {
                 f.add("auto");
             }
             Map<String, Object> m = new LinkedHashMap<>();
@@ -56,14 +55,14 @@ final class BitmapDirectory {
         List<Bitmap> out = new ArrayList<>();
         java.util.Set<String> names = new java.util.HashSet<>();
         Map<Long, Integer> checked = new java.util.HashMap<>(); // table cluster -> entries checked there
-        ByteBuffer fixed = ByteBuffer.allocate(24);
+        ByteBuffer fixed = ByteBuffer.allocate(BitmapEntryHead.BYTES);
         long end = start + size;
         long pos = start;
         int i = 0;
         // QEMU loads every bitmap on open (bitmap_list_load, check_dir_entry, load_bitmap) and refuses the
         // image when one breaks its rules; the same rules here
         while (pos < end) {
-            if (24 > end - pos) {
+            if (BitmapEntryHead.BYTES > end - pos) {
                 throw broken(f, pos, "entry " + i + " crosses the directory's end (" + size + " bytes)");
             }
             if (i >= ext.count()) {
@@ -72,28 +71,29 @@ final class BitmapDirectory {
             }
             fixed.clear();
             Positional.readFully(ch, fixed, pos, h.file());
-            long tableOffset = fixed.getLong(0);
-            long tableSize = Integer.toUnsignedLong(fixed.getInt(8));
-            int flags = fixed.getInt(12);
-            int type = fixed.get(16) & 0xff;
-            int granularityBits = fixed.get(17) & 0xff;
-            int nameSize = fixed.getShort(18) & 0xffff;
-            long extra = Integer.toUnsignedLong(fixed.getInt(20));
-            long entryLen = (24 + extra + nameSize + 7) & ~7L;
+            BitmapEntryHead e = BitmapEntryHead.decode(fixed, 0);
+            long tableOffset = e.tableOffset();
+            long tableSize = e.tableSize();
+            int flags = (int) e.flags();
+            int type = e.type();
+            int granularityBits = e.granularityBits();
+            int nameSize = e.nameSize();
+            long extra = e.extraSize();
+            long entryLen = e.entryBytes();
             if (entryLen > end - pos) {
                 throw broken(f, pos, "entry " + i + " (" + entryLen + " bytes) crosses the directory's end");
             }
             if (extra != 0) {
-                throw new CorruptImageException(f, pos + 20, "bitmap directory entry " + i + " has " + extra
+                throw new CorruptImageException(f, pos + BitmapEntryHead.OFF_EXTRA_SIZE, "bitmap directory entry " + i + " has " + extra
                         + " bytes of extra data (must be 0)");
             }
             ByteBuffer name = ByteBuffer.allocate(nameSize);
-            Positional.readFully(ch, name, pos + 24 + extra, h.file());
+            Positional.readFully(ch, name, pos + BitmapEntryHead.BYTES + extra, h.file());
             String n = new String(name.array(), StandardCharsets.UTF_8);
             boolean bad = nameSize == 0 || !BitmapRules.fieldsValid(tableOffset, tableSize,
                     Integer.toUnsignedLong(flags), type, granularityBits, nameSize, h.clusterSize())
                     || BitmapRules.tableTooLarge(tableSize, h.clusterBits())
-                    || (flags & FLAG_IN_USE) == 0
+                    || (flags & BitmapEntryHead.FLAG_IN_USE) == 0
                         && !BitmapRules.covers(h.virtualSize() & ~511L, tableSize, h.clusterBits(), granularityBits);
             if (bad) {
                 throw new CorruptImageException(f, pos, "bitmap '" + n + "' (directory entry " + i + ") does not "
@@ -104,7 +104,7 @@ final class BitmapDirectory {
             if (!names.add(n)) {
                 throw new CorruptImageException(f, pos, "bitmap '" + n + "' is in the directory twice");
             }
-            if ((flags & FLAG_IN_USE) == 0) {
+            if ((flags & BitmapEntryHead.FLAG_IN_USE) == 0) {
                 checkTable(ch, h, n, tableOffset, tableSize, granularityBits, checked);
             }
             out.add(new Bitmap(n, 1L << granularityBits, flags));

@@ -1,5 +1,9 @@
 package org.qimg.format.qcow2;
 
+import static org.qimg.format.qcow2.layout.Entries.COMPRESSED;
+import static org.qimg.format.qcow2.layout.Entries.COPIED;
+import static org.qimg.format.qcow2.layout.Entries.ZERO;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -7,6 +11,8 @@ import java.nio.file.Path;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.Entries;
+import org.qimg.format.qcow2.layout.HeaderLayout;
 
 /**
  * Guest-to-host mapping through one L1 table (the active one or a snapshot's) and the L2 tables it points
@@ -27,10 +33,6 @@ final class ClusterMap {
      */
     record Run(Kind kind, long guestOffset, long length, long hostOffset, long l2Entry, long entryOffset) {
     }
-
-    static final long COPIED = 1L << 63;
-    static final long COMPRESSED = 1L << 62;
-    static final long ZERO_FLAG = 1L;
 
     private final Qcow2Header header;
     private final FileChannel channel;
@@ -61,9 +63,9 @@ final class ClusterMap {
     /** Reads and validates an L1 table of {@code entries} entries at {@code offset}. */
     static long[] readL1(FileChannel ch, Qcow2Header h, long offset, long entries, String what) throws IOException {
         String f = h.file().toString();
-        if (entries > Qcow2Header.MAX_L1_BYTES / 8) {
+        if (entries > HeaderLayout.MAX_L1_BYTES / 8) {
             throw new ImageLimitException(f + ": " + what + " of " + entries + " entries exceeds the limit of "
-                    + Qcow2Header.MAX_L1_BYTES / 8 + " entries (32 MiB)");
+                    + HeaderLayout.MAX_L1_BYTES / 8 + " entries (32 MiB)");
         }
         if (entries == 0) {
             return new long[0];
@@ -141,7 +143,7 @@ final class ClusterMap {
             u.end = virtualSize;
             return;
         }
-        long l2Offset = l1[(int) l1Index] & Qcow2Header.OFFSET_MASK;
+        long l2Offset = l1[(int) l1Index] & Entries.OFFSET_MASK;
         if (l2Offset == 0) {
             u.kind = Kind.UNALLOCATED;
             u.end = l1RangeEnd;
@@ -161,14 +163,14 @@ final class ClusterMap {
             u.kind = Kind.COMPRESSED;
             return;
         }
-        long host = entry & Qcow2Header.OFFSET_MASK;
+        long host = entry & Entries.OFFSET_MASK;
         boolean allocated = host != 0 || (externalData && (entry & COPIED) != 0);
         if (allocated && (host & ((1L << clusterBits) - 1)) != 0) {
             throw corrupt(u.entryOffset, "data cluster offset " + host + " is not aligned to the cluster size "
                     + (1L << clusterBits));
         }
         if (!extended) {
-            if ((entry & ZERO_FLAG) != 0) {
+            if ((entry & ZERO) != 0) {
                 if (header.version() < 3) {
                     throw corrupt(u.entryOffset, "zero cluster flag in a version 2 image");
                 }

@@ -1,6 +1,7 @@
 package org.qimg.format.qcow2;
 
 import org.qimg.format.CorruptImageException;
+import org.qimg.format.qcow2.layout.Entries;
 
 /**
  * Where one compressed guest cluster's payload is stored, decoded from its L2 entry (for tools that
@@ -18,16 +19,14 @@ public record CompressedPayload(long guestOffset, long hostOffset, int spanLengt
     static CompressedPayload fromEntry(Qcow2Header h, long guestOffset, long entry, long entryOffset)
             throws CorruptImageException {
         int cb = h.clusterBits();
-        int x = 62 - (cb - 8);
-        long host = entry & ((1L << x) - 1);
-        long sectors = (entry >>> x) & ((1L << (cb - 8)) - 1);
+        long host = Entries.compressedOffset(entry, cb);
         long fileLength = h.fileLength();
         if (host >= fileLength) {
             throw new CorruptImageException(h.file().toString(), entryOffset, "compressed cluster for guest offset "
                     + guestOffset + " points to host offset " + host + ", past the end of the file ("
                     + fileLength + " bytes)");
         }
-        long span = Math.min((sectors + 1) * 512 - (host & 511), fileLength - host);
+        long span = Math.min(Entries.compressedSpan(entry, cb), fileLength - host);
         return new CompressedPayload(guestOffset, host, (int) span);
     }
 }

@@ -1,5 +1,7 @@
 package org.qimg.format.qcow2;
 
+import static org.qimg.format.qcow2.layout.HeaderLayout.*;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,18 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.ExtensionWalk;
 
 /**
  * The header extensions of a qcow2 image (the area between the header and the backing file name, or the
  * end of the first cluster). Unknown extension types are skipped, as the spec allows.
  */
 public final class HeaderExtensions {
-    public static final int END = 0;
-    public static final int BACKING_FORMAT = 0xe2792aca;
-    public static final int FEATURE_NAME_TABLE = 0x6803f857;
-    public static final int BITMAPS = 0x23852875;
-    public static final int FULL_DISK_ENCRYPTION = 0x0537be77;
-    public static final int EXTERNAL_DATA_FILE = 0x44415441;
 
     /** One feature name table entry: type 0 incompatible, 1 compatible, 2 autoclear. */
     public record FeatureName(int type, int bit, String name) {
@@ -29,9 +26,6 @@ public final class HeaderExtensions {
     /** The bitmaps extension's fields (parsed, validated, otherwise unused by the reader). */
     public record Bitmaps(int count, long directorySize, long directoryOffset) {
     }
-
-    private static final int MAX_BITMAPS = 65535;
-    private static final long MAX_BITMAP_DIRECTORY = 64L << 20;
 
     private final String backingFormat;
     private final List<FeatureName> featureNames;
@@ -57,46 +51,40 @@ public final class HeaderExtensions {
     static HeaderExtensions read(FileChannel ch, Path file, int start, long end, int clusterSize, long autoclear)
             throws IOException {
         String f = file.toString();
-        String backingFormat = null;
-        String dataFile = null;
-        Bitmaps bitmaps = null;
+        Collector c = new Collector();
+        if (end > start) {
+            ByteBuffer area = ByteBuffer.allocate((int) (end - start));
+            Positional.readFully(ch, area, start, file);
+            area.flip();
+            ExtensionWalk.walk(area, start, f, x -> c.take(x, area, f, autoclear, clusterSize));
+        }
+        return new HeaderExtensions(c.backingFormat, c.names, c.dataFile, c.bitmaps, c.cryptoOffset,
+                c.cryptoLength);
+    }
+
+    /** What the walk found so far. */
+    private static final class Collector {
+        String backingFormat;
+        String dataFile;
+        Bitmaps bitmaps;
         long cryptoOffset = -1;
         long cryptoLength = -1;
-        List<FeatureName> names = new ArrayList<>();
-        if (end <= start) {
-            return new HeaderExtensions(null, names, null, null, -1, -1);
-        }
-        ByteBuffer area = ByteBuffer.allocate((int) (end - start));
-        Positional.readFully(ch, area, start, file);
-        area.flip();
-        int pos = 0;
-        while (pos < area.limit()) {
-            long at = start + pos;
-            if (area.limit() - pos < 8) {
-                throw new CorruptImageException(f, at, "header extension header needs 8 bytes, only "
-                        + (area.limit() - pos) + " remain before offset " + end);
-            }
-            int type = area.getInt(pos);
-            long len = Integer.toUnsignedLong(area.getInt(pos + 4));
-            pos += 8;
-            // the length is checked first, even that of the end marker, as QEMU does
-            if (len > area.limit() - pos) {
-                throw new CorruptImageException(f, at, String.format("header extension 0x%08x has length %d, "
-                        + "but only %d bytes remain before offset %d", type, len, area.limit() - pos, end));
-            }
-            if (type == END) {
-                break;
-            }
-            int n = (int) len;
-            switch (type) {
-                case BACKING_FORMAT -> {
+        final List<FeatureName> names = new ArrayList<>();
+
+        void take(ExtensionWalk.Extension x, ByteBuffer area, String f, long autoclear, int clusterSize)
+                throws CorruptImageException {
+            int pos = x.payload();
+            int n = x.length();
+            long at = x.at();
+            switch (x.type()) {
+                case EXT_BACKING_FORMAT -> {
                     if (n > 15) {
                         throw new CorruptImageException(f, at, "backing format name must be at most 15 bytes, "
                                 + "found " + n);
                     }
                     backingFormat = string(area, pos, n);
                 }
-                case FEATURE_NAME_TABLE -> {
+                case EXT_FEATURE_NAME_TABLE -> {
                     for (int e = 0; e + 48 <= n; e += 48) {
                         int ft = area.get(pos + e) & 0xff;
                         int bit = area.get(pos + e + 1) & 0xff;
@@ -107,13 +95,13 @@ public final class HeaderExtensions {
                         names.add(new FeatureName(ft, bit, string(area, pos + e + 2, nameLen)));
                     }
                 }
-                case EXTERNAL_DATA_FILE -> {
+                case EXT_EXTERNAL_DATA_FILE -> {
                     if (n == 0) {
                         throw new CorruptImageException(f, at, "external data file name is empty");
                     }
                     dataFile = string(area, pos, n);
                 }
-                case FULL_DISK_ENCRYPTION -> {
+                case EXT_FULL_DISK_ENCRYPTION -> {
                     if (n != 16) {
                         throw new CorruptImageException(f, at, "full disk encryption extension must be 16 bytes, "
                                 + "found " + n);
@@ -121,36 +109,39 @@ public final class HeaderExtensions {
                     cryptoOffset = area.getLong(pos);
                     cryptoLength = area.getLong(pos + 8);
                 }
-                case BITMAPS -> {
-                    // QEMU checks the length even of an extension it then ignores
-                    if (n != 24) {
-                        throw new CorruptImageException(f, at, "bitmaps extension must be 24 bytes, found " + n);
-                    }
-                    if ((autoclear & Qcow2Header.AUTOCLEAR_BITMAPS) == 0) {
-                        break; // inconsistent bitmaps: QEMU ignores the extension, so do we
-                    }
-                    long count = Integer.toUnsignedLong(area.getInt(pos));
-                    long dirSize = area.getLong(pos + 8);
-                    long dirOffset = area.getLong(pos + 16);
-                    if (count == 0 || count > MAX_BITMAPS || area.getInt(pos + 4) != 0) {
-                        throw new CorruptImageException(f, at + 8, "bitmaps extension: count must be 1.."
-                                + MAX_BITMAPS + " with zero reserved field, found " + count);
-                    }
-                    if (dirSize <= 0 || dirSize > MAX_BITMAP_DIRECTORY || dirOffset <= 0
-                            || (dirOffset & (clusterSize - 1)) != 0) {
-                        throw new CorruptImageException(f, at + 8, "bitmaps extension: directory of " + dirSize
-                                + " bytes at offset " + dirOffset + " is not a cluster-aligned table of at most "
-                                + MAX_BITMAP_DIRECTORY + " bytes");
-                    }
-                    bitmaps = new Bitmaps((int) count, dirSize, dirOffset);
-                }
+                case EXT_BITMAPS -> bitmaps = bitmaps(area, pos, n, at, f, autoclear, clusterSize);
                 default -> {
                     // unknown extension: safe to ignore
                 }
             }
-            pos += (n + 7) & ~7;
         }
-        return new HeaderExtensions(backingFormat, names, dataFile, bitmaps, cryptoOffset, cryptoLength);
+
+        /** The bitmaps extension; null when QEMU ignores it (the autoclear bit is clear). */
+        private static Bitmaps bitmaps(ByteBuffer area, int pos, int n, long at, String f, long autoclear,
+                                       int clusterSize) throws CorruptImageException {
+            // QEMU checks the length even of an extension it then ignores
+            if (n != BITMAPS_EXT_LENGTH) {
+                throw new CorruptImageException(f, at, "bitmaps extension must be " + BITMAPS_EXT_LENGTH
+                        + " bytes, found " + n);
+            }
+            if ((autoclear & AUTOCLEAR_BITMAPS) == 0) {
+                return null; // inconsistent bitmaps: QEMU ignores the extension, so do we
+            }
+            long count = Integer.toUnsignedLong(area.getInt(pos));
+            long dirSize = area.getLong(pos + 8);
+            long dirOffset = area.getLong(pos + 16);
+            if (count == 0 || count > MAX_BITMAPS || area.getInt(pos + 4) != 0) {
+                throw new CorruptImageException(f, at + 8, "bitmaps extension: count must be 1.."
+                        + MAX_BITMAPS + " with zero reserved field, found " + count);
+            }
+            if (dirSize <= 0 || dirSize > MAX_BITMAP_DIRECTORY || dirOffset <= 0
+                    || (dirOffset & (clusterSize - 1)) != 0) {
+                throw new CorruptImageException(f, at + 8, "bitmaps extension: directory of " + dirSize
+                        + " bytes at offset " + dirOffset + " is not a cluster-aligned table of at most "
+                        + MAX_BITMAP_DIRECTORY + " bytes");
+            }
+            return new Bitmaps((int) count, dirSize, dirOffset);
+        }
     }
 
     private static String string(ByteBuffer b, int off, int len) {

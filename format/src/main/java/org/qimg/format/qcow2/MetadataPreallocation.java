@@ -1,5 +1,7 @@
 package org.qimg.format.qcow2;
 
+import static org.qimg.format.qcow2.layout.Entries.REFTABLE_OFFSET_MASK;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,7 +24,6 @@ import org.qimg.format.raw.HostFiles;
  * by an image and its snapshot views, closed by the image that owns the files.
  */
 final class MetadataPreallocation {
-    private static final long REFT_OFFSET_MASK = 0xfffffffffffffe00L;
     private static final int TABLE_CHUNK_ENTRIES = 8192;
 
     private final Qcow2Header header;
@@ -95,7 +96,7 @@ final class MetadataPreallocation {
                 table.clear().limit(8 * (int) Math.min(TABLE_CHUNK_ENTRIES, neededEntries - ti));
                 readPadded(table, header.refcountTableOffset() + 8 * ti);
             }
-            long blockOffset = table.getLong(8 * inChunk) & REFT_OFFSET_MASK;
+            long blockOffset = table.getLong(8 * inChunk) & REFTABLE_OFFSET_MASK;
             if (blockOffset == 0) {
                 continue;
             }

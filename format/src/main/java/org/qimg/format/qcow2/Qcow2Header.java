@@ -1,5 +1,8 @@
 package org.qimg.format.qcow2;
 
+import static org.qimg.format.qcow2.layout.Entries.OFFSET_MASK;
+import static org.qimg.format.qcow2.layout.HeaderLayout.*;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,6 +15,7 @@ import org.qimg.format.ImageLimitException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.codec.CompressionType;
 import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.HeaderFields;
 
 /**
  * The parsed and validated qcow2 header (v2 or v3) with its header extensions and backing file name.
@@ -20,49 +24,6 @@ import org.qimg.format.io.Positional;
  * L1 size against the virtual size, extension lengths, feature bits and encryption.
  */
 public final class Qcow2Header {
-    public static final int MAGIC = 0x514649fb;
-    public static final int V2_HEADER_LENGTH = 72;
-    public static final int V3_MIN_HEADER_LENGTH = 104;
-
-    public static final long INCOMPAT_DIRTY = 1L;
-    public static final long INCOMPAT_CORRUPT = 1L << 1;
-    public static final long INCOMPAT_DATA_FILE = 1L << 2;
-    public static final long INCOMPAT_COMPRESSION = 1L << 3;
-    public static final long INCOMPAT_EXTL2 = 1L << 4;
-    public static final long INCOMPAT_KNOWN = 0x1fL;
-    public static final long COMPAT_LAZY_REFCOUNTS = 1L;
-    public static final long AUTOCLEAR_BITMAPS = 1L;
-    public static final long AUTOCLEAR_DATA_FILE_RAW = 1L << 1;
-
-    public static final int MIN_CLUSTER_BITS = 9;
-    public static final int MAX_CLUSTER_BITS = 21;
-    /** QEMU's limits on table sizes; qimg holds an L1 table in memory, so this also bounds memory. */
-    public static final long MAX_L1_BYTES = 32L << 20;
-    public static final long MAX_REFCOUNT_TABLE_BYTES = 8L << 20;
-    public static final long MAX_SNAPSHOTS = 65536;
-    public static final int MAX_BACKING_NAME = 1023;
-
-    /** Offset mask of L1 entries and standard L2 descriptors: bits 9..55. */
-    static final long OFFSET_MASK = 0x00fffffffffffe00L;
-
-    // Field offsets inside the header, used in error messages.
-    static final int OFF_VERSION = 4;
-    static final int OFF_BACKING_OFFSET = 8;
-    static final int OFF_BACKING_SIZE = 16;
-    static final int OFF_CLUSTER_BITS = 20;
-    static final int OFF_SIZE = 24;
-    static final int OFF_CRYPT = 32;
-    static final int OFF_L1_SIZE = 36;
-    static final int OFF_L1_OFFSET = 40;
-    static final int OFF_REFTABLE_OFFSET = 48;
-    static final int OFF_REFTABLE_CLUSTERS = 56;
-    static final int OFF_NB_SNAPSHOTS = 60;
-    static final int OFF_SNAPSHOTS_OFFSET = 64;
-    static final int OFF_INCOMPAT = 72;
-    static final int OFF_REFCOUNT_ORDER = 96;
-    static final int OFF_HEADER_LENGTH = 100;
-    static final int OFF_COMPRESSION_TYPE = 104;
-
     private final Path file;
     private final long fileLength;
     private final int version;
@@ -84,26 +45,26 @@ public final class Qcow2Header {
     private final String backingFile;
     private final HeaderExtensions extensions;
 
-    private Qcow2Header(Path file, long fileLength, ByteBuffer h, int version, int headerLength,
-                        HeaderExtensions extensions, String backingFile, CompressionType compressionType) {
+    private Qcow2Header(Path file, long fileLength, HeaderFields raw, HeaderExtensions extensions, String backingFile,
+                        CompressionType compressionType) {
         this.file = file;
         this.fileLength = fileLength;
-        this.version = version;
-        this.clusterBits = h.getInt(OFF_CLUSTER_BITS);
-        this.virtualSize = h.getLong(OFF_SIZE);
-        this.cryptMethod = h.getInt(OFF_CRYPT);
-        this.l1Size = h.getInt(OFF_L1_SIZE);
-        this.l1TableOffset = h.getLong(OFF_L1_OFFSET);
-        this.refcountTableOffset = h.getLong(OFF_REFTABLE_OFFSET);
-        this.refcountTableClusters = h.getInt(OFF_REFTABLE_CLUSTERS);
-        this.nbSnapshots = h.getInt(OFF_NB_SNAPSHOTS);
-        this.snapshotsOffset = h.getLong(OFF_SNAPSHOTS_OFFSET);
-        boolean v3 = version >= 3;
-        this.incompatibleFeatures = v3 ? h.getLong(OFF_INCOMPAT) : 0;
-        this.compatibleFeatures = v3 ? h.getLong(80) : 0;
-        this.autoclearFeatures = v3 ? h.getLong(88) : 0;
-        this.refcountOrder = v3 ? h.getInt(OFF_REFCOUNT_ORDER) : 4;
-        this.headerLength = headerLength;
+        // each value was range-checked by read() before this narrowing
+        this.version = (int) raw.version();
+        this.clusterBits = (int) raw.clusterBits();
+        this.virtualSize = raw.size();
+        this.cryptMethod = (int) raw.cryptMethod();
+        this.l1Size = (int) raw.l1Size();
+        this.l1TableOffset = raw.l1Offset();
+        this.refcountTableOffset = raw.reftableOffset();
+        this.refcountTableClusters = (int) raw.reftableClusters();
+        this.nbSnapshots = (int) raw.nbSnapshots();
+        this.snapshotsOffset = raw.snapshotsOffset();
+        this.incompatibleFeatures = raw.incompatible();
+        this.compatibleFeatures = raw.compatible();
+        this.autoclearFeatures = raw.autoclear();
+        this.refcountOrder = (int) raw.refcountOrder();
+        this.headerLength = (int) raw.headerLength();
         this.compressionType = compressionType;
         this.backingFile = backingFile;
         this.extensions = extensions;
@@ -117,20 +78,20 @@ public final class Qcow2Header {
             throw new CorruptImageException(f, 0, "file is " + fileLength
                     + " bytes long, too short for a qcow2 header (at least 72 bytes)");
         }
-        ByteBuffer h = ByteBuffer.allocate((int) Math.min(fileLength, 112));
+        ByteBuffer h = ByteBuffer.allocate((int) Math.min(fileLength, HeaderFields.BYTES));
         Positional.readFully(ch, h, 0, file);
         h.flip();
-        int magic = h.getInt(0);
-        if (magic != MAGIC) {
+        HeaderFields raw = HeaderFields.decode(h);
+        if (raw.magic() != MAGIC) {
             throw new CorruptImageException(f, 0, "bad magic: expected 0x514649fb (\"QFI\\xfb\"), found 0x"
-                    + Integer.toHexString(magic));
+                    + Integer.toHexString(raw.magic()));
         }
-        long version = Integer.toUnsignedLong(h.getInt(OFF_VERSION));
+        long version = raw.version();
         if (version != 2 && version != 3) {
             throw new UnsupportedFeatureException(f + ": offset 4: unsupported qcow2 version " + version
                     + " (qimg reads versions 2 and 3)");
         }
-        long clusterBits = Integer.toUnsignedLong(h.getInt(OFF_CLUSTER_BITS));
+        long clusterBits = raw.clusterBits();
         if (clusterBits < MIN_CLUSTER_BITS || clusterBits > MAX_CLUSTER_BITS) {
             throw new CorruptImageException(f, OFF_CLUSTER_BITS, "cluster_bits must be 9..21 (512 B..2 MiB), found "
                     + clusterBits);
@@ -142,23 +103,23 @@ public final class Qcow2Header {
                 throw new CorruptImageException(f, 0, "file is " + fileLength
                         + " bytes long, too short for a version 3 header (at least 104 bytes)");
             }
-            long hl = Integer.toUnsignedLong(h.getInt(OFF_HEADER_LENGTH));
+            long hl = raw.headerLength();
             if (hl < V3_MIN_HEADER_LENGTH || hl % 8 != 0 || hl > clusterSize || hl > fileLength) {
                 throw new CorruptImageException(f, OFF_HEADER_LENGTH, "header_length must be a multiple of 8, "
                         + "at least 104 and within the first cluster (" + clusterSize + " bytes) and the file ("
                         + fileLength + " bytes), found " + hl);
             }
             headerLength = (int) hl;
-            long order = Integer.toUnsignedLong(h.getInt(OFF_REFCOUNT_ORDER));
-            if (order > 6) {
+            long order = raw.refcountOrder();
+            if (order > MAX_REFCOUNT_ORDER) {
                 throw new CorruptImageException(f, OFF_REFCOUNT_ORDER, "refcount_order must be 0..6, found " + order);
             }
         }
-        long incompat = version == 3 ? h.getLong(OFF_INCOMPAT) : 0;
-        long autoclear = version == 3 ? h.getLong(88) : 0;
+        long incompat = raw.incompatible();
+        long autoclear = raw.autoclear();
 
-        long backingOffset = h.getLong(OFF_BACKING_OFFSET);
-        long backingLength = Integer.toUnsignedLong(h.getInt(OFF_BACKING_SIZE));
+        long backingOffset = raw.backingOffset();
+        long backingLength = raw.backingSize();
         long extEnd = clusterSize;
         if (backingOffset != 0) {
             // a name of 0 bytes is no backing file, wherever it is said to start (QEMU reads nothing there)
@@ -184,14 +145,10 @@ public final class Qcow2Header {
             Positional.readFully(ch, name, backingOffset, file);
             backingFile = new String(name.array(), StandardCharsets.UTF_8);
         }
-        CompressionType ct = CompressionType.ZLIB;
-        if (headerLength > OFF_COMPRESSION_TYPE) {
-            int code = h.get(OFF_COMPRESSION_TYPE) & 0xff;
-            ct = CompressionType.fromCode(code);
-            if (ct == null) {
-                throw new UnsupportedFeatureException(f + ": offset 104 (0x68): unknown compression type " + code
-                        + " (qimg knows 0 = zlib, 1 = zstd)");
-            }
+        CompressionType ct = CompressionType.fromCode(raw.compressionType());
+        if (ct == null) {
+            throw new UnsupportedFeatureException(f + ": offset 104 (0x68): unknown compression type "
+                    + raw.compressionType() + " (qimg knows 0 = zlib, 1 = zstd)");
         }
         if ((ct != CompressionType.ZLIB) != ((incompat & INCOMPAT_COMPRESSION) != 0)) {
             throw new CorruptImageException(f, OFF_INCOMPAT, "compression type " + ct.qemuName()
@@ -199,7 +156,7 @@ public final class Qcow2Header {
                     + (ct == CompressionType.ZLIB ? "clear" : "set") + ", but it is "
                     + ((incompat & INCOMPAT_COMPRESSION) != 0 ? "set" : "clear"));
         }
-        Qcow2Header hdr = new Qcow2Header(file, fileLength, h, (int) version, headerLength, ext, backingFile, ct);
+        Qcow2Header hdr = new Qcow2Header(file, fileLength, raw, ext, backingFile, ct);
         hdr.validate();
         return hdr;
     }

@@ -23,6 +23,8 @@ import org.qimg.format.OpenOptions;
 import org.qimg.format.SnapshotInfo;
 import org.qimg.format.codec.ClusterDecompressor;
 import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.Entries;
+import org.qimg.format.qcow2.layout.HeaderLayout;
 import org.qimg.format.raw.HostFiles;
 
 /**
@@ -166,7 +168,7 @@ public final class Qcow2Image implements DiskImage {
         Path self = path.toRealPath();
         Path real = bpath.toRealPath();
         if (real.equals(self) || options.chain().contains(real)) {
-            throw new CorruptImageException(f, Qcow2Header.OFF_BACKING_OFFSET,
+            throw new CorruptImageException(f, HeaderLayout.OFF_BACKING_OFFSET,
                     "backing chain loop: backing file '" + h.backingFile() + "' (" + real
                             + ") is already open above this image");
         }
@@ -295,16 +297,14 @@ public final class Qcow2Image implements DiskImage {
 
     private void expand(long entry, ClusterMap.Run run, Scratch s) throws IOException {
         int cb = header.clusterBits();
-        int x = 62 - (cb - 8);
-        long hostOffset = entry & ((1L << x) - 1);
-        long sectors = (entry >>> x) & ((1L << (cb - 8)) - 1);
+        long hostOffset = Entries.compressedOffset(entry, cb);
         long fileLength = header.fileLength();
         if (hostOffset >= fileLength) {
             throw new CorruptImageException(path.toString(), run.entryOffset(), "compressed cluster for guest offset "
                     + run.guestOffset() + " points to host offset " + hostOffset + ", past the end of the file ("
                     + fileLength + " bytes)");
         }
-        long want = (sectors + 1) * 512 - (hostOffset & 511);
+        long want = Entries.compressedSpan(entry, cb);
         int n = (int) Math.min(want, fileLength - hostOffset);
         s.compressed.clear().limit(n);
         Positional.readFully(channel, s.compressed, hostOffset, path);

@@ -1,5 +1,10 @@
 package org.qimg.format.qcow2;
 
+import static org.qimg.format.qcow2.layout.Entries.COMPRESSED;
+import static org.qimg.format.qcow2.layout.Entries.COPIED;
+import static org.qimg.format.qcow2.layout.Entries.OFFSET_MASK;
+import static org.qimg.format.qcow2.layout.Entries.ZERO;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -15,6 +20,8 @@ import org.qimg.format.ImageException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.codec.CompressionType;
 import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.Entries;
+import org.qimg.format.qcow2.layout.HeaderLayout;
 
 /**
  * Writes guest clusters into an EXISTING qcow2 image in place (what {@code qemu-img convert -n} needs).
@@ -40,10 +47,6 @@ import org.qimg.format.io.Positional;
  * <p>Not thread-safe; calls must come in increasing guest cluster order from one thread.
  */
 public final class Qcow2Updater implements ClusterSink {
-    static final long OFFSET_MASK = 0x00fffffffffffe00L;
-    static final long COPIED = 1L << 63;
-    static final long COMPRESSED = 1L << 62;
-    static final long ZERO = 1L;
     private static final int BATCH_CLUSTERS = 4096;
 
     private final FileChannel ch;
@@ -59,7 +62,6 @@ public final class Qcow2Updater implements ClusterSink {
     private final long sourceSize;
     private final long tailIndex;
     private final int tailBytes;
-    private final int csizeShift;
     private final Map<Integer, long[]> l2 = new HashMap<>();
     private final TreeMap<Integer, Boolean> dirtyL2 = new TreeMap<>();
     private final List<Integer> dirtyL1 = new ArrayList<>();
@@ -82,7 +84,6 @@ public final class Qcow2Updater implements ClusterSink {
         boolean tail = partial != 0 && h.virtualSize() > sourceSize;
         this.tailIndex = tail ? sourceSize >>> clusterBits : -1;
         this.tailBytes = (int) partial;
-        this.csizeShift = 62 - (clusterBits - 8);
         this.zeros = ByteBuffer.allocateDirect(clusterSize);
         int n = h.l1Size();
         ByteBuffer buf = ByteBuffer.allocate(n * 8);
@@ -127,10 +128,10 @@ public final class Qcow2Updater implements ClusterSink {
             throw new UnsupportedFeatureException(f + ": image is marked dirty (lazy refcounts not written back);"
                     + " run qemu-img check -r all first");
         }
-        if ((h.incompatibleFeatures() & ~Qcow2Header.INCOMPAT_KNOWN) != 0) {
+        if ((h.incompatibleFeatures() & ~HeaderLayout.INCOMPAT_KNOWN) != 0) {
             throw new UnsupportedFeatureException(f + ": image has unknown incompatible features");
         }
-        if ((h.autoclearFeatures() & Qcow2Header.AUTOCLEAR_BITMAPS) != 0 || h.extensions().bitmaps() != null) {
+        if ((h.autoclearFeatures() & HeaderLayout.AUTOCLEAR_BITMAPS) != 0 || h.extensions().bitmaps() != null) {
             throw new UnsupportedFeatureException(f + ": image has persistent dirty bitmaps; qimg does not write"
                     + " into such images in place");
         }
@@ -213,9 +214,7 @@ public final class Qcow2Updater implements ClusterSink {
 
     /** {host byte offset, byte count} of a compressed entry's payload, as QEMU frees it. */
     private long[] payloadRange(long e) {
-        long off = e & ((1L << csizeShift) - 1);
-        long sectors = ((e & ~COMPRESSED) >>> csizeShift) + 1;
-        return new long[] {off, sectors * 512 - (off & 511)};
+        return new long[] {Entries.compressedOffset(e, clusterBits), Entries.compressedSpan(e, clusterBits)};
     }
 
     private String describe(long e) {
@@ -331,8 +330,7 @@ public final class Qcow2Updater implements ClusterSink {
         long off = allocBytes(len);
         write(payload.duplicate(), off);
         releaseLater(e);
-        long sectors = (off + len - 1) / 512 - off / 512;
-        setEntry(index, COMPRESSED | (sectors << csizeShift) | off);
+        setEntry(index, Entries.compressedEntry(off, len, clusterBits));
         step();
     }
 

@@ -1,5 +1,12 @@
 package org.qimg.format.qcow2;
 
+import static org.qimg.format.qcow2.layout.Entries.COMPRESSED;
+import static org.qimg.format.qcow2.layout.Entries.COPIED;
+import static org.qimg.format.qcow2.layout.Entries.SUBCLUSTERS_ALLOCATED;
+import static org.qimg.format.qcow2.layout.Entries.SUBCLUSTERS_ZERO;
+import static org.qimg.format.qcow2.layout.Entries.ZERO;
+import static org.qimg.format.qcow2.layout.HeaderLayout.MAX_L1_BYTES;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,6 +16,7 @@ import org.qimg.format.ImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.Entries;
 
 /**
  * Writes a fresh qcow2 image laid out as {@code qemu-img create} + {@code qemu-img convert} lay one out.
@@ -27,18 +35,12 @@ import org.qimg.format.io.Positional;
  * the refcount blocks; nothing proportional to the guest data.
  */
 public final class Qcow2Writer implements ClusterSink {
-    static final long COPIED = 1L << 63;
-    static final long COMPRESSED = 1L << 62;
-    static final long ZERO_FLAG = 1L;
     /** Extended L2 bitmap: all 32 subclusters allocated / all read as zero. */
-    static final long ALL_ALLOCATED = 0xffffffffL;
-    static final long ALL_ZERO = 0xffffffffL << 32;
     /** Every subcluster of a cluster, as a mask for {@link #writePlain(long, ByteBuffer, int, boolean)}. */
     public static final int ALL_SUBCLUSTERS = -1;
     /** qemu-img convert's IO_BUF_SIZE: one write request never spans more guest bytes than this. */
     static final int CONVERT_BUFFER = 2 << 20;
     /** QEMU's QCOW_MAX_L1_SIZE. */
-    static final long MAX_L1_BYTES = 32L << 20;
     /** QEMU's BDRV_REQUEST_MAX_BYTES. */
     static final long REQUEST_MAX_BYTES = ((long) Integer.MAX_VALUE >> 9) << 9;
 
@@ -222,7 +224,7 @@ public final class Qcow2Writer implements ClusterSink {
 
     /** The extended L2 allocation bitmap of the subclusters in mask (0 without extended L2). */
     private long allocatedBitmap(int subclusterMask) {
-        return options.extendedL2() ? subclusterMask & ALL_ALLOCATED : 0;
+        return options.extendedL2() ? subclusterMask & SUBCLUSTERS_ALLOCATED : 0;
     }
 
     /** Where the cluster's bytes are: {@code base} from {@code offset}; completes {@link #appendToRun}. */
@@ -270,9 +272,7 @@ public final class Qcow2Writer implements ClusterSink {
         ByteBuffer l2 = l2For(index);
         long off = refcounts.allocBytes(len);
         file.write(off, payload);
-        long sectors = ((off + len - 1) >> 9) - (off >> 9);
-        int shift = 62 - (clusterBits - 8);
-        setEntry(l2, index, COMPRESSED | (sectors << shift) | off, 0);
+        setEntry(l2, index, Entries.compressedEntry(off, len, clusterBits), 0);
         anyCompressed = true;
     }
 
@@ -290,18 +290,18 @@ public final class Qcow2Writer implements ClusterSink {
         if (preallocData != null) {
             long host = preallocHost(index);
             if (options.extendedL2()) {
-                patchBitmap(index, ALL_ZERO);
+                patchBitmap(index, SUBCLUSTERS_ZERO);
             } else {
-                patchEntry(index, host | COPIED | ZERO_FLAG);
+                patchEntry(index, host | COPIED | ZERO);
             }
             return;
         }
         flushRun();
         ByteBuffer l2 = l2For(index);
         if (options.extendedL2()) {
-            setEntry(l2, index, 0, ALL_ZERO);
+            setEntry(l2, index, 0, SUBCLUSTERS_ZERO);
         } else {
-            setEntry(l2, index, ZERO_FLAG, 0);
+            setEntry(l2, index, ZERO, 0);
         }
     }
 
@@ -371,7 +371,7 @@ public final class Qcow2Writer implements ClusterSink {
         long host = refcounts.allocClusters((long) runCount * clusterSize);
         long runBytes = (long) runCount * clusterSize;
         long last = runBitmaps[runCount - 1];
-        if (options.extendedL2() && last != ALL_ALLOCATED) {
+        if (options.extendedL2() && last != SUBCLUSTERS_ALLOCATED) {
             // QEMU writes (data plus copy-on-write padding) only the subclusters a request touched: the
             // file ends after the last allocated subcluster when this run is the last thing in it.
             int subcluster = clusterSize / 32;

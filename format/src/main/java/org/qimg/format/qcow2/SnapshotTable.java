@@ -10,15 +10,13 @@ import org.qimg.format.CorruptImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.SnapshotInfo;
 import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.SnapshotEntryHead;
 
 /** The internal snapshot table: entries of 40 fixed bytes, extra data, id, name, padded to 8 bytes. */
 final class SnapshotTable {
     /** One table entry: what {@code info} shows plus where its L1 table is. */
     record Entry(SnapshotInfo info, long l1Offset, long l1Size, long tableOffset) {
     }
-
-    static final int MAX_EXTRA_DATA = 1024;
-    static final long MAX_TABLE_BYTES = 64L << 20;
 
     private SnapshotTable() {
     }
@@ -29,54 +27,45 @@ final class SnapshotTable {
         String f = h.file().toString();
         long start = h.snapshotsOffset();
         long pos = start;
-        ByteBuffer fixed = ByteBuffer.allocate(40);
+        ByteBuffer fixed = ByteBuffer.allocate(SnapshotEntryHead.BYTES);
         for (int i = 0; i < count; i++) {
-            if (40 > h.fileLength() - pos) {
+            if (SnapshotEntryHead.BYTES > h.fileLength() - pos) {
                 throw new CorruptImageException(f, pos, "snapshot table entry " + i + " of " + count
                         + " extends past the end of the file (" + h.fileLength() + " bytes)");
             }
             fixed.clear();
             Positional.readFully(ch, fixed, pos, h.file());
-            long l1Offset = fixed.getLong(0);
-            long l1Size = Integer.toUnsignedLong(fixed.getInt(8));
-            int idLen = fixed.getShort(12) & 0xffff;
-            int nameLen = fixed.getShort(14) & 0xffff;
-            long dateSec = Integer.toUnsignedLong(fixed.getInt(16));
-            long dateNsec = Integer.toUnsignedLong(fixed.getInt(20));
-            long vmClock = fixed.getLong(24);
-            long vmState = Integer.toUnsignedLong(fixed.getInt(32));
-            long extraLen = Integer.toUnsignedLong(fixed.getInt(36));
-            if (extraLen > MAX_EXTRA_DATA) {
-                throw new CorruptImageException(f, pos + 36, "snapshot " + i + " has " + extraLen
-                        + " bytes of extra data, more than the limit of " + MAX_EXTRA_DATA);
+            SnapshotEntryHead head = SnapshotEntryHead.decode(fixed, 0);
+            long extraLen = head.extraSize();
+            if (extraLen > SnapshotEntryHead.MAX_EXTRA) {
+                throw new CorruptImageException(f, pos + SnapshotEntryHead.OFF_EXTRA_SIZE, "snapshot " + i + " has "
+                        + extraLen + " bytes of extra data, more than the limit of " + SnapshotEntryHead.MAX_EXTRA);
             }
-            long varLen = extraLen + idLen + nameLen;
-            long entryLen = (40 + varLen + 7) & ~7L;
-            if (varLen > h.fileLength() - pos - 40) {
-                throw new CorruptImageException(f, pos, "snapshot table entry " + i + " (" + (40 + varLen)
-                        + " bytes) extends past the end of the file (" + h.fileLength() + " bytes)");
+            long varLen = head.variableBytes();
+            long entryLen = SnapshotEntryHead.padded(SnapshotEntryHead.BYTES + varLen);
+            if (varLen > h.fileLength() - pos - SnapshotEntryHead.BYTES) {
+                throw new CorruptImageException(f, pos, "snapshot table entry " + i + " ("
+                        + (SnapshotEntryHead.BYTES + varLen) + " bytes) extends past the end of the file ("
+                        + h.fileLength() + " bytes)");
             }
-            if (pos + entryLen - start > MAX_TABLE_BYTES) {
+            if (pos + entryLen - start > SnapshotEntryHead.MAX_TABLE_BYTES) {
                 throw new ImageLimitException(f + ": offset " + start + ": snapshot table exceeds the limit of "
-                        + MAX_TABLE_BYTES + " bytes at entry " + i);
+                        + SnapshotEntryHead.MAX_TABLE_BYTES + " bytes at entry " + i);
             }
             ByteBuffer var = ByteBuffer.allocate((int) varLen);
-            Positional.readFully(ch, var, pos + 40, h.file());
-            long diskSize = -1;
-            long icount = -1;
-            if (extraLen >= 8) {
-                vmState = var.getLong(0);
-            }
-            if (extraLen >= 16) {
-                diskSize = var.getLong(8);
-            }
-            if (extraLen >= 24) {
-                icount = var.getLong(16);
-            }
+            Positional.readFully(ch, var, pos + SnapshotEntryHead.BYTES, h.file());
+            long vmState = extraLen >= SnapshotEntryHead.EXTRA_VM_STATE + 8
+                    ? var.getLong(SnapshotEntryHead.EXTRA_VM_STATE) : head.vmStateSize();
+            long diskSize = extraLen >= SnapshotEntryHead.EXTRA_DISK_SIZE + 8
+                    ? var.getLong(SnapshotEntryHead.EXTRA_DISK_SIZE) : -1;
+            long icount = extraLen >= SnapshotEntryHead.EXTRA_ICOUNT + 8
+                    ? var.getLong(SnapshotEntryHead.EXTRA_ICOUNT) : -1;
+            int idLen = head.idSize();
+            int nameLen = head.nameSize();
             String id = new String(var.array(), (int) extraLen, idLen, StandardCharsets.UTF_8);
             String name = new String(var.array(), (int) extraLen + idLen, nameLen, StandardCharsets.UTF_8);
-            out.add(new Entry(new SnapshotInfo(id, name, vmState, dateSec, dateNsec, vmClock, diskSize, icount),
-                    l1Offset, l1Size, pos));
+            out.add(new Entry(new SnapshotInfo(id, name, vmState, head.dateSec(), head.dateNsec(),
+                    head.vmClockNsec(), diskSize, icount), head.l1Offset(), head.l1Size(), pos));
             pos += entryLen;
         }
         return out;

@@ -1,5 +1,7 @@
 package org.qimg.format.qcow2;
 
+import static org.qimg.format.qcow2.layout.Entries.OFFSET_MASK;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,7 +11,8 @@ import java.util.Map;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.io.Positional;
-import org.qimg.format.qcow2.check.RefcountCodec;
+import org.qimg.format.qcow2.layout.HeaderLayout;
+import org.qimg.format.qcow2.layout.RefcountCodec;
 
 /**
  * The refcounts of an existing qcow2 image opened for writing by {@link Qcow2Updater}. Refcounts are kept
@@ -21,7 +24,6 @@ import org.qimg.format.qcow2.check.RefcountCodec;
  * switched over before the old table is freed.
  */
 final class UpdaterRefcounts {
-    private static final long OFFSET_MASK = 0x00fffffffffffe00L;
     /** Host offsets must fit the 56-bit offset field of L1/L2 entries. */
     private static final long MAX_HOST_OFFSET = 1L << 56;
 
@@ -194,7 +196,7 @@ final class UpdaterRefcounts {
             entries = Math.max(entries, lastBlock + 1);
             newBlocks = count;
         }
-        if (tableClusters << clusterBits > Qcow2Header.MAX_REFCOUNT_TABLE_BYTES) {
+        if (tableClusters << clusterBits > HeaderLayout.MAX_REFCOUNT_TABLE_BYTES) {
             throw new ImageLimitException(file + ": refcount table would exceed 8 MiB");
         }
         long[] grown = java.util.Arrays.copyOf(table, (int) entries);

@@ -1,9 +1,12 @@
 package org.qimg.format.qcow2;
 
+import static org.qimg.format.qcow2.layout.HeaderLayout.*;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.qimg.format.ImageException;
 import org.qimg.format.codec.CompressionType;
+import org.qimg.format.qcow2.layout.HeaderLayout;
 
 /**
  * The header cluster of a new image as QEMU 7.2 writes it: the fixed header (72 bytes for v2, 112 for
@@ -11,9 +14,6 @@ import org.qimg.format.codec.CompressionType;
  * clusters are larger than 4 KiB), the end marker, and the backing file name.
  */
 final class WriterHeader {
-    static final int EXT_BACKING_FORMAT = 0xe2792aca;
-    static final int EXT_FEATURE_TABLE = 0x6803f857;
-    static final int V3_HEADER_LENGTH = 112;
 
     /** QEMU 7.2's feature name table: type (0 incompatible, 1 compatible, 2 autoclear), bit, name. */
     private static final Object[][] FEATURES = {
@@ -36,15 +36,15 @@ final class WriterHeader {
         int cs = o.clusterSize();
         ByteBuffer b = ByteBuffer.allocate(cs);
         boolean v3 = o.version() >= 3;
-        b.putInt(0, Qcow2Format.MAGIC);
-        b.putInt(4, o.version());
-        b.putInt(20, o.clusterBits());
-        b.putLong(24, o.virtualSize());
-        b.putInt(32, 0); // crypt method
-        b.putInt(36, l1Size);
-        b.putLong(40, l1Offset);
-        b.putLong(48, refTableOffset);
-        b.putInt(56, refTableClusters);
+        b.putInt(OFF_MAGIC, HeaderLayout.MAGIC);
+        b.putInt(OFF_VERSION, o.version());
+        b.putInt(OFF_CLUSTER_BITS, o.clusterBits());
+        b.putLong(OFF_SIZE, o.virtualSize());
+        b.putInt(OFF_CRYPT, 0); // crypt method
+        b.putInt(OFF_L1_SIZE, l1Size);
+        b.putLong(OFF_L1_OFFSET, l1Offset);
+        b.putLong(OFF_REFTABLE_OFFSET, refTableOffset);
+        b.putInt(OFF_REFTABLE_CLUSTERS, refTableClusters);
         int pos = 72;
         if (v3) {
             long incompatible = 0;
@@ -54,12 +54,12 @@ final class WriterHeader {
             if (o.extendedL2()) {
                 incompatible |= 1L << 4;
             }
-            b.putLong(72, incompatible);
-            b.putLong(80, o.lazyRefcounts() ? 1 : 0);
-            b.putLong(88, 0);
-            b.putInt(96, o.refcountOrder());
-            b.putInt(100, V3_HEADER_LENGTH);
-            b.put(104, (byte) o.compressionType().code());
+            b.putLong(OFF_INCOMPAT, incompatible);
+            b.putLong(OFF_COMPAT, o.lazyRefcounts() ? 1 : 0);
+            b.putLong(OFF_AUTOCLEAR, 0);
+            b.putInt(OFF_REFCOUNT_ORDER, o.refcountOrder());
+            b.putInt(OFF_HEADER_LENGTH, V3_HEADER_LENGTH);
+            b.put(OFF_COMPRESSION_TYPE, (byte) o.compressionType().code());
             pos = V3_HEADER_LENGTH;
         }
         if (o.backingFormat() != null) {
@@ -73,7 +73,7 @@ final class WriterHeader {
                 byte[] name = ((String) FEATURES[i][2]).getBytes(StandardCharsets.US_ASCII);
                 System.arraycopy(name, 0, table, i * 48 + 2, name.length);
             }
-            pos = extension(b, pos, EXT_FEATURE_TABLE, table);
+            pos = extension(b, pos, EXT_FEATURE_NAME_TABLE, table);
         }
         pos = need(b, pos, 8); // end of extensions: 8 zero bytes
         pos += 8;
@@ -83,8 +83,8 @@ final class WriterHeader {
                 throw new ImageException("Backing file name too long: " + name.length + " bytes (at most 1023)");
             }
             need(b, pos, name.length);
-            b.putLong(8, pos);
-            b.putInt(16, name.length);
+            b.putLong(OFF_BACKING_OFFSET, pos);
+            b.putInt(OFF_BACKING_SIZE, name.length);
             b.put(pos, name);
         }
         return b;

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageFormats;
+import org.qimg.format.qcow2.layout.HeaderLayout;
 import org.qimg.format.testutil.Qemu;
 
 /**
@@ -205,7 +206,7 @@ class Qcow2OracleTest {
         // qemu-img 7.2 insists on -F: turn the backing format extension (0xe2792aca, right after the
         // 112-byte header) into an unknown type, which both readers skip, so both must probe the backing file
         byte[] b = Files.readAllBytes(ov);
-        assertThat(java.nio.ByteBuffer.wrap(b).getInt(112)).isEqualTo(HeaderExtensions.BACKING_FORMAT);
+        assertThat(java.nio.ByteBuffer.wrap(b).getInt(112)).isEqualTo(HeaderLayout.EXT_BACKING_FORMAT);
         java.nio.ByteBuffer.wrap(b).putInt(112, 0x7e57e57e);
         Files.write(ov, b);
         Qemu.io(ov, "qcow2", "write -P 0x09 4k 4k");

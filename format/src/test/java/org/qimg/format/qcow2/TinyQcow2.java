@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.Deflater;
+import org.qimg.format.qcow2.layout.HeaderLayout;
 
 /**
  * Builds a small, valid qcow2 v3 image byte by byte (4 KiB clusters, 1 MiB guest), which tests then break
@@ -38,7 +39,7 @@ final class TinyQcow2 {
     int compressedLength;
 
     TinyQcow2() {
-        b.putInt(0, Qcow2Header.MAGIC);     // 0..3    magic "QFI\xfb"
+        b.putInt(0, HeaderLayout.MAGIC);     // 0..3    magic "QFI\xfb"
         b.putInt(4, 3);                     // 4..7    version 3
         b.putLong(8, 0);                    // 8..15   backing_file_offset: none
         b.putInt(16, 0);                    // 16..19  backing_file_size
@@ -88,7 +89,7 @@ final class TinyQcow2 {
 
     /** Puts a feature name table extension at 112 naming incompatible bit {@code bit}, then the end marker. */
     TinyQcow2 featureName(int bit, String name) {
-        b.putInt(112, HeaderExtensions.FEATURE_NAME_TABLE);
+        b.putInt(112, HeaderLayout.EXT_FEATURE_NAME_TABLE);
         b.putInt(116, 48);
         b.put(120, (byte) 0);                 // type: incompatible
         b.put(121, (byte) bit);               // bit number

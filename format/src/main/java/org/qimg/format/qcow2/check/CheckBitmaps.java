@@ -8,7 +8,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.qimg.format.CorruptImageException;
-import org.qimg.format.qcow2.BitmapRules;
+import org.qimg.format.qcow2.layout.BitmapEntryHead;
+import org.qimg.format.qcow2.layout.BitmapRules;
 
 /**
  * The persistent bitmaps as QEMU 7.2 sees them when it opens an image for checking: the bitmap directory
@@ -21,13 +22,12 @@ import org.qimg.format.qcow2.BitmapRules;
  * extra data and the name, padded to 8 bytes.
  */
 final class CheckBitmaps {
-    static final long FLAG_IN_USE = 1;
-    private static final int ENTRY_HEAD = 24;
+    private static final int ENTRY_HEAD = BitmapEntryHead.BYTES;
 
     /** One directory entry. */
     record Bitmap(String name, long tableOffset, long tableSize, long flags) {
         boolean inUse() {
-            return (flags & FLAG_IN_USE) != 0;
+            return (flags & BitmapEntryHead.FLAG_IN_USE) != 0;
         }
     }
 
@@ -63,20 +63,21 @@ final class CheckBitmaps {
                 throw new CorruptImageException(f, at, "more bitmaps found than the " + h.bitmapCount
                         + " the header extension specifies");
             }
-            long tableOffset = u64(dir, pos);
-            long tableSize = u32(dir, pos + 8);
-            long flags = u32(dir, pos + 12);
-            int type = u8(dir, pos + 16);
-            int granularityBits = u8(dir, pos + 17);
-            int nameSize = (int) u16(dir, pos + 18);
-            long extra = u32(dir, pos + 20);
-            long next = pos + ((ENTRY_HEAD + nameSize + extra + 7) & ~7L);
+            BitmapEntryHead e = headAt(dir, pos);
+            long tableOffset = e.tableOffset();
+            long tableSize = e.tableSize();
+            long flags = e.flags();
+            int type = e.type();
+            int granularityBits = e.granularityBits();
+            int nameSize = e.nameSize();
+            long extra = e.extraSize();
+            long next = pos + e.entryBytes();
             if (next > dirSize) {
                 throw new CorruptImageException(f, at, "broken bitmap directory: entry " + (n - 1)
                         + " crosses its end");
             }
             if (extra != 0) {
-                throw new CorruptImageException(f, at + 20, "bitmap extra data is not supported, found "
+                throw new CorruptImageException(f, at + BitmapEntryHead.OFF_EXTRA_SIZE, "bitmap extra data is not supported, found "
                         + extra + " bytes");
             }
             String name = name(dir, pos + ENTRY_HEAD, nameSize);
@@ -122,7 +123,7 @@ final class CheckBitmaps {
         if (BitmapRules.tableTooLarge(tableSize, h.clusterBits)) {
             return "a table of " + tableSize + " clusters exceeds 512 MiB";
         }
-        if ((flags & FLAG_IN_USE) == 0) {
+        if ((flags & BitmapEntryHead.FLAG_IN_USE) == 0) {
             if (!BitmapRules.covers(virtualSize, tableSize, h.clusterBits, granularityBits)) {
                 return "a table of " + tableSize + " clusters cannot cover the disk";
             }
@@ -161,15 +162,12 @@ final class CheckBitmaps {
         return pos < b.limit() ? b.get((int) pos) & 0xff : 0;
     }
 
-    private static long u16(ByteBuffer b, long pos) {
-        return ((long) u8(b, pos) << 8) | u8(b, pos + 1);
-    }
-
-    private static long u32(ByteBuffer b, long pos) {
-        return (u16(b, pos) << 16) | u16(b, pos + 2);
-    }
-
-    private static long u64(ByteBuffer b, long pos) {
-        return (u32(b, pos) << 32) | u32(b, pos + 4);
+    /** The entry head at {@code pos}; bytes past what was read (past the end of the file) are zeros. */
+    private static BitmapEntryHead headAt(ByteBuffer dir, long pos) {
+        ByteBuffer head = ByteBuffer.allocate(ENTRY_HEAD);
+        for (int i = 0; i < ENTRY_HEAD; i++) {
+            head.put(i, (byte) u8(dir, pos + i));
+        }
+        return BitmapEntryHead.decode(head, 0);
     }
 }

@@ -1,6 +1,7 @@
 package org.qimg.format.qcow2.check;
 
 import java.util.function.Consumer;
+import org.qimg.format.qcow2.layout.RefcountCodec;
 
 /** State shared by the passes of one check: the file, its header, stored and computed refcounts. */
 final class CheckContext {

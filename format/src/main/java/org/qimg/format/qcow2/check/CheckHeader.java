@@ -1,10 +1,15 @@
 package org.qimg.format.qcow2.check;
 
+import static org.qimg.format.qcow2.layout.HeaderLayout.*;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.UnsupportedFeatureException;
+import org.qimg.format.qcow2.layout.ExtensionWalk;
+import org.qimg.format.qcow2.layout.HeaderFields;
 
 /**
  * The header fields the check needs, validated only as far as QEMU validates them when it opens an image
@@ -12,28 +17,6 @@ import org.qimg.format.UnsupportedFeatureException;
  * the image), but sizes are bounded by QEMU's limits before anything is allocated.
  */
 final class CheckHeader {
-    static final int MAGIC = 0x514649fb;
-    static final long INCOMPAT_DIRTY = 1L;
-    static final long INCOMPAT_CORRUPT = 1L << 1;
-    static final long INCOMPAT_DATA_FILE = 1L << 2;
-    static final long INCOMPAT_COMPRESSION = 1L << 3;
-    static final long INCOMPAT_EXTL2 = 1L << 4;
-    static final long INCOMPAT_KNOWN = 0x1fL;
-    static final long AUTOCLEAR_BITMAPS = 1L;
-    static final long AUTOCLEAR_DATA_FILE_RAW = 1L << 1;
-    static final long AUTOCLEAR_KNOWN = AUTOCLEAR_BITMAPS | AUTOCLEAR_DATA_FILE_RAW;
-    static final int BITMAPS_EXTENSION = 0x23852875;
-    static final int BACKING_FORMAT_EXTENSION = 0xe2792aca;
-    static final int CRYPTO_EXTENSION = 0x0537be77;
-    static final int DATA_FILE_EXTENSION = 0x44415441;
-    static final long MAX_L1_BYTES = 32L << 20;
-    static final long MAX_REFTABLE_BYTES = 8L << 20;
-    static final long MAX_BITMAPS = 65535;
-    static final long MAX_BITMAP_DIRECTORY = 1024 * MAX_BITMAPS;
-    static final int OFF_INCOMPAT = 72;
-    static final int OFF_AUTOCLEAR = 88;
-    static final int OFF_REFTABLE_OFFSET = 48;
-    static final int OFF_COMPRESSION_TYPE = 104;
 
     int version;
     int clusterBits;
@@ -84,50 +67,51 @@ final class CheckHeader {
 
     static CheckHeader read(ImageFile file) throws IOException {
         String f = file.path().toString();
-        if (file.length() < 72) {
+        if (file.length() < V2_HEADER_LENGTH) {
             throw new CorruptImageException(f, 0, "file of " + file.length() + " bytes is too short for a qcow2 header");
         }
-        ByteBuffer h = ByteBuffer.wrap(file.read(0, 112));
-        if (h.getInt(0) != MAGIC) {
+        HeaderFields raw = HeaderFields.decode(ByteBuffer.wrap(file.read(0, HeaderFields.BYTES)));
+        if (raw.magic() != MAGIC) {
             throw new CorruptImageException(f, 0, "bad magic: expected 0x514649fb, found 0x"
-                    + Integer.toHexString(h.getInt(0)));
+                    + Integer.toHexString(raw.magic()));
         }
         CheckHeader c = new CheckHeader();
-        c.version = h.getInt(4);
-        if (c.version != 2 && c.version != 3) {
-            throw new UnsupportedFeatureException(f + ": unsupported qcow2 version " + c.version);
+        if (raw.version() != 2 && raw.version() != 3) {
+            throw new UnsupportedFeatureException(f + ": unsupported qcow2 version " + (int) raw.version());
         }
-        long bits = Integer.toUnsignedLong(h.getInt(20));
-        if (bits < 9 || bits > 21) {
-            throw new CorruptImageException(f, 20, "cluster_bits must be 9..21, found " + bits);
+        c.version = (int) raw.version();
+        long bits = raw.clusterBits();
+        if (bits < MIN_CLUSTER_BITS || bits > MAX_CLUSTER_BITS) {
+            throw new CorruptImageException(f, OFF_CLUSTER_BITS, "cluster_bits must be 9..21, found " + bits);
         }
         c.clusterBits = (int) bits;
-        c.virtualSize = h.getLong(24);
+        c.virtualSize = raw.size();
         if (c.virtualSize < 0) {
             throw new ImageLimitException(f + ": virtual size " + Long.toUnsignedString(c.virtualSize) + " is too large");
         }
-        if (h.getInt(32) != 0) {
+        if (raw.cryptMethod() != 0) {
             throw new UnsupportedFeatureException(f + ": encrypted images cannot be checked by qimg");
         }
-        c.l1Size = h.getInt(36);
-        c.l1Offset = h.getLong(40);
-        c.reftableOffset = h.getLong(48);
-        c.reftableClusters = Integer.toUnsignedLong(h.getInt(56));
-        c.nbSnapshots = Integer.toUnsignedLong(h.getInt(60));
-        c.snapshotsOffset = h.getLong(64);
-        c.headerLength = 72;
+        c.l1Size = (int) raw.l1Size();
+        c.l1Offset = raw.l1Offset();
+        c.reftableOffset = raw.reftableOffset();
+        c.reftableClusters = raw.reftableClusters();
+        c.nbSnapshots = raw.nbSnapshots();
+        c.snapshotsOffset = raw.snapshotsOffset();
+        c.incompatible = raw.incompatible();
+        c.autoclear = raw.autoclear();
+        c.headerLength = V2_HEADER_LENGTH;
         c.refcountOrder = 4;
         if (c.version == 3) {
-            c.incompatible = h.getLong(72);
-            c.autoclear = h.getLong(88);
-            long order = Integer.toUnsignedLong(h.getInt(96));
-            if (order > 6) {
-                throw new CorruptImageException(f, 96, "refcount_order must be 0..6, found " + order);
+            long order = raw.refcountOrder();
+            if (order > MAX_REFCOUNT_ORDER) {
+                throw new CorruptImageException(f, OFF_REFCOUNT_ORDER, "refcount_order must be 0..6, found " + order);
             }
             c.refcountOrder = (int) order;
-            long hl = Integer.toUnsignedLong(h.getInt(100));
-            if (hl < 104 || hl > c.clusterSize()) {
-                throw new CorruptImageException(f, 100, "header_length must be 104.." + c.clusterSize() + ", found " + hl);
+            long hl = raw.headerLength();
+            if (hl < V3_MIN_HEADER_LENGTH || hl > c.clusterSize()) {
+                throw new CorruptImageException(f, OFF_HEADER_LENGTH, "header_length must be 104.." + c.clusterSize()
+                        + ", found " + hl);
             }
             c.headerLength = (int) hl;
         }
@@ -135,9 +119,9 @@ final class CheckHeader {
             throw new UnsupportedFeatureException(f + ": unsupported incompatible features 0x"
                     + Long.toHexString(c.incompatible & ~INCOMPAT_KNOWN));
         }
-        long backingOffset = h.getLong(8);
+        long backingOffset = raw.backingOffset();
         if (Long.compareUnsigned(backingOffset, c.clusterSize()) > 0) {
-            throw new CorruptImageException(f, 8, "invalid backing file offset: must lie within the first cluster ("
+            throw new CorruptImageException(f, OFF_BACKING_OFFSET, "invalid backing file offset: must lie within the first cluster ("
                     + c.clusterSize() + " bytes), found " + Long.toUnsignedString(backingOffset));
         }
         if (c.extendedL2() && c.clusterSize() / 32 < 512) {
@@ -145,11 +129,11 @@ final class CheckHeader {
             throw new UnsupportedFeatureException(f + ": extended L2 entries need clusters of at least 16 KiB, "
                     + "found " + c.clusterSize() + " (subclusters of " + c.clusterSize() / 32 + " bytes)");
         }
-        c.checkCompressionType(f, h);
+        c.checkCompressionType(f, raw.compressionType());
         c.validate(f);
         c.readExtensions(file, backingOffset);
         if ((c.autoclear & AUTOCLEAR_DATA_FILE_RAW) != 0 && !c.hasDataFile()) {
-            throw new CorruptImageException(f, 88, "data-file-raw autoclear bit (1) is set without an external "
+            throw new CorruptImageException(f, OFF_AUTOCLEAR, "data-file-raw autoclear bit (1) is set without an external "
                     + "data file");
         }
         if (c.hasDataFile() && c.dataFileName == null) {
@@ -157,9 +141,9 @@ final class CheckHeader {
                     + "names none in its header; qimg cannot be told one");
         }
         if (backingOffset != 0) {
-            long len = Integer.toUnsignedLong(h.getInt(16));
-            if (len > Math.min(1023, c.clusterSize() - backingOffset)) {
-                throw new CorruptImageException(f, 16, "backing file name of " + len + " bytes at offset "
+            long len = raw.backingSize();
+            if (len > Math.min(MAX_BACKING_NAME, c.clusterSize() - backingOffset)) {
+                throw new CorruptImageException(f, OFF_BACKING_SIZE, "backing file name of " + len + " bytes at offset "
                         + backingOffset + " is too long (at most 1023 bytes, inside the first cluster)");
             }
         }
@@ -167,8 +151,7 @@ final class CheckHeader {
     }
 
     /** The compression type byte (v3 headers longer than 104 bytes) and its incompatible bit must agree. */
-    private void checkCompressionType(String f, ByteBuffer h) throws IOException {
-        int type = headerLength > OFF_COMPRESSION_TYPE ? h.get(OFF_COMPRESSION_TYPE) & 0xff : 0;
+    private void checkCompressionType(String f, int type) throws IOException {
         if (type > 1) {
             throw new UnsupportedFeatureException(f + ": offset 104 (0x68): unknown compression type " + type
                     + " (qimg knows 0 = zlib, 1 = zstd)");
@@ -184,9 +167,9 @@ final class CheckHeader {
     /** The tables in QEMU's order (qcow2_do_open): refcount table, then the active L1 table. */
     private void validate(String f) throws IOException {
         // no refcount table at all (0 clusters) is for the check to report, as QEMU does with BDRV_O_CHECK
-        if (reftableClusters > MAX_REFTABLE_BYTES >> clusterBits) {
+        if (reftableClusters > MAX_REFCOUNT_TABLE_BYTES >> clusterBits) {
             throw new CorruptImageException(f, 56, "refcount table must have at most "
-                    + (MAX_REFTABLE_BYTES >> clusterBits) + " clusters, found " + reftableClusters);
+                    + (MAX_REFCOUNT_TABLE_BYTES >> clusterBits) + " clusters, found " + reftableClusters);
         }
         // QEMU asks no more of the refcount table than this: at offset 0 its check reads the header as the
         // table, reports what that gives and rebuilds with -r all; so does qimg
@@ -239,38 +222,22 @@ final class CheckHeader {
             return;
         }
         ByteBuffer a = ByteBuffer.wrap(file.read(headerLength, (int) (end - headerLength)));
-        int pos = 0;
-        while (pos < a.limit()) {
-            long at = headerLength + pos;
-            if (a.limit() - pos < 8) {
-                throw new CorruptImageException(f, at, "header extension too large: its 8-byte header crosses "
-                        + "offset " + end);
+        ExtensionWalk.walk(a, headerLength, f, x -> {
+            if (x.type() == EXT_BACKING_FORMAT && x.length() >= 16) {
+                throw new CorruptImageException(f, x.at(), "backing format name must be at most 15 bytes, found "
+                        + x.length());
             }
-            int type = a.getInt(pos);
-            long len = Integer.toUnsignedLong(a.getInt(pos + 4));
-            pos += 8;
-            if (len > a.limit() - pos) {
-                throw new CorruptImageException(f, at, String.format("header extension too large: 0x%08x has "
-                        + "length %d, but only %d bytes remain before offset %d", type, len, a.limit() - pos, end));
+            if (x.type() == EXT_EXTERNAL_DATA_FILE && x.length() > 0) {
+                dataFileName = new String(a.array(), x.payload(), x.length(), StandardCharsets.UTF_8);
             }
-            if (type == 0) {
-                return;
+            if (x.type() == EXT_FULL_DISK_ENCRYPTION) {
+                throw new CorruptImageException(f, x.at(), "full disk encryption header extension present but the "
+                        + "image is not LUKS-encrypted (crypt_method 0)");
             }
-            if (type == BACKING_FORMAT_EXTENSION && len >= 16) {
-                throw new CorruptImageException(f, at, "backing format name must be at most 15 bytes, found " + len);
+            if (x.type() == EXT_BITMAPS) {
+                readBitmapsExtension(f, a, x.payload(), x.at(), x.length());
             }
-            if (type == DATA_FILE_EXTENSION && len > 0) {
-                dataFileName = new String(a.array(), pos, (int) len, java.nio.charset.StandardCharsets.UTF_8);
-            }
-            if (type == CRYPTO_EXTENSION) {
-                throw new CorruptImageException(f, at, "full disk encryption header extension present but the image "
-                        + "is not LUKS-encrypted (crypt_method 0)");
-            }
-            if (type == BITMAPS_EXTENSION) {
-                readBitmapsExtension(f, a, pos, at, len);
-            }
-            pos += (int) ((len + 7) & ~7L);
-        }
+        });
     }
 
     /**
@@ -280,8 +247,9 @@ final class CheckHeader {
      */
     private void readBitmapsExtension(String f, ByteBuffer a, int pos, long at, long len)
             throws CorruptImageException {
-        if (len != 24) {
-            throw new CorruptImageException(f, at + 4, "bitmaps extension: length must be 24, found " + len);
+        if (len != BITMAPS_EXT_LENGTH) {
+            throw new CorruptImageException(f, at + 4, "bitmaps extension: length must be " + BITMAPS_EXT_LENGTH
+                    + ", found " + len);
         }
         if ((autoclear & AUTOCLEAR_BITMAPS) == 0) {
             staleBitmaps = true;

@@ -1,11 +1,18 @@
 package org.qimg.format.qcow2.check;
 
+import static org.qimg.format.qcow2.layout.SnapshotEntryHead.EXTRA_DISK_SIZE;
+import static org.qimg.format.qcow2.layout.SnapshotEntryHead.EXTRA_ICOUNT;
+import static org.qimg.format.qcow2.layout.SnapshotEntryHead.EXTRA_VM_STATE;
+import static org.qimg.format.qcow2.layout.SnapshotEntryHead.KNOWN_EXTRA;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.qimg.format.qcow2.layout.HeaderLayout;
+import org.qimg.format.qcow2.layout.SnapshotEntryHead;
 
 /**
  * The snapshot table as {@code qemu-img check} reads and repairs it (QEMU 7.2's
@@ -18,12 +25,8 @@ import java.util.List;
  * first; the header is pointed at it only once it is on disk; the old table's clusters are released last.
  */
 final class CheckSnapshots {
-    static final long MAX_EXTRA = 1024;
-    /** qemu's QCowSnapshotExtraData: vm_state_size_large, disk_size, icount. */
-    private static final int KNOWN_EXTRA = 24;
-    private static final long MAX_TABLE_BYTES = 1024L * 65536;
-    private static final long MAX_SNAPSHOTS = 65536;
-    private static final int ENTRY_HEAD = 40;
+    private static final long MAX_EXTRA = SnapshotEntryHead.MAX_EXTRA;
+    private static final int ENTRY_HEAD = SnapshotEntryHead.BYTES;
 
     /**
      * One entry. {@code fixed} is its 40-byte head (l1_table_offset 0, l1_size 8, id_str_size 12, name_size
@@ -68,14 +71,14 @@ final class CheckSnapshots {
         ImageFile file = c.file;
         long count = h.nbSnapshots;
         long dropped = 0;
-        if (count > MAX_SNAPSHOTS && repair) {
-            c.log("Discarding %d overhanging snapshots", count - MAX_SNAPSHOTS);
-            dropped += count - MAX_SNAPSHOTS;
-            count = MAX_SNAPSHOTS;
+        if (count > HeaderLayout.MAX_SNAPSHOTS && repair) {
+            c.log("Discarding %d overhanging snapshots", count - HeaderLayout.MAX_SNAPSHOTS);
+            dropped += count - HeaderLayout.MAX_SNAPSHOTS;
+            count = HeaderLayout.MAX_SNAPSHOTS;
         }
         String invalid = null;
         String errno = null;
-        if (count > MAX_SNAPSHOTS) {
+        if (count > HeaderLayout.MAX_SNAPSHOTS) {
             invalid = "snapshot table too large";
             errno = "File too large";
         } else if ((h.snapshotsOffset & (c.clusterSize() - 1)) != 0
@@ -86,9 +89,9 @@ final class CheckSnapshots {
         if (invalid != null) {
             c.res.checkErrors++;
             c.log.accept("ERROR " + invalid);
-            if (count > MAX_SNAPSHOTS) {
+            if (count > HeaderLayout.MAX_SNAPSHOTS) {
                 c.log("You can force-remove all %d overhanging snapshots with qemu-img check -r all",
-                        count - MAX_SNAPSHOTS);
+                        count - HeaderLayout.MAX_SNAPSHOTS);
             }
             throw ReferenceScan.failure(errno, invalid);
         }
@@ -100,10 +103,10 @@ final class CheckSnapshots {
             tableLength = (tableLength + 7) & ~7L;
             pos = (pos + 7) & ~7L;
             byte[] fixed = file.read(pos, ENTRY_HEAD);
-            ByteBuffer e = ByteBuffer.wrap(fixed);
-            int idSize = e.getShort(12) & 0xffff;
-            int nameSize = e.getShort(14) & 0xffff;
-            long extra = Integer.toUnsignedLong(e.getInt(36));
+            SnapshotEntryHead head = SnapshotEntryHead.decode(ByteBuffer.wrap(fixed), 0);
+            int idSize = head.idSize();
+            int nameSize = head.nameSize();
+            long extra = head.extraSize();
             boolean cut = false;
             if (extra > MAX_EXTRA) {
                 if (!repair) {
@@ -127,7 +130,7 @@ final class CheckSnapshots {
             pos += nameSize;
             // QEMU measures the table with the extra data as kept, and the file span as it is
             tableLength += ENTRY_HEAD + keptSize + idSize + nameSize;
-            if (tableLength > MAX_TABLE_BYTES || pos - h.snapshotsOffset > Integer.MAX_VALUE) {
+            if (tableLength > SnapshotEntryHead.MAX_TABLE_BYTES || pos - h.snapshotsOffset > Integer.MAX_VALUE) {
                 if (!repair) {
                     c.res.checkErrors++;
                     c.log.accept("ERROR failed to read the snapshot table: Snapshot table is too big");
@@ -139,7 +142,7 @@ final class CheckSnapshots {
                 pos = entryStart;
                 break;
             }
-            t.entries.add(new Entry(e.getLong(0), Integer.toUnsignedLong(e.getInt(8)), keptSize, fixed, kept,
+            t.entries.add(new Entry(head.l1Offset(), head.l1Size(), keptSize, fixed, kept,
                     cString(id), cString(name)));
         }
         t.size = pos - h.snapshotsOffset;
@@ -147,7 +150,8 @@ final class CheckSnapshots {
         t.corruptions += extraDropped;
         if (dropped > 0) {
             // as QEMU: the header gets the new count at once, so that the refcount pass sees the same table
-            file.write(60, ByteBuffer.allocate(4).putInt(t.entries.size()).array(), 0, 4);
+            byte[] n = ByteBuffer.allocate(4).putInt(t.entries.size()).array();
+            file.write(HeaderLayout.OFF_NB_SNAPSHOTS, n, 0, 4);
             file.sync();
             h.nbSnapshots = t.entries.size();
             t.corruptionsFixed += dropped;
@@ -180,8 +184,9 @@ final class CheckSnapshots {
             c.file.write(at, table, 0, table.length);
         }
         c.file.sync();
+        // nb_snapshots and snapshots_offset are adjacent: one write moves both
         ByteBuffer hdr = ByteBuffer.allocate(12).putInt(entries.size()).putLong(at);
-        c.file.write(60, hdr.array(), 0, 12);
+        c.file.write(HeaderLayout.OFF_NB_SNAPSHOTS, hdr.array(), 0, 12);
         c.file.sync();
         release(c, c.header.snapshotsOffset, size);
         c.header.snapshotsOffset = at;
@@ -195,18 +200,18 @@ final class CheckSnapshots {
         ByteBuffer out = ByteBuffer.allocate((int) encodedSize());
         for (Entry e : entries) {
             out.position((out.position() + 7) & ~7);
-            ByteBuffer f = ByteBuffer.wrap(e.fixed());
             ByteBuffer x = ByteBuffer.wrap(Arrays.copyOf(e.extra(), Math.max(KNOWN_EXTRA, e.extra().length)));
-            long kept = e.extra().length;
-            long vmState = kept >= 8 ? x.getLong(0) : Integer.toUnsignedLong(f.getInt(32));
-            long diskSize = kept >= 16 ? x.getLong(8) : h.virtualSize & ~511L;
-            long icount = kept >= 24 ? x.getLong(16) : -1L;
-            x.putLong(0, vmState).putLong(8, diskSize).putLong(16, icount);
+            int kept = e.extra().length;
+            SnapshotEntryHead head = SnapshotEntryHead.decode(ByteBuffer.wrap(e.fixed()), 0);
+            long vmState = kept >= EXTRA_VM_STATE + 8 ? x.getLong(EXTRA_VM_STATE) : head.vmStateSize();
+            long diskSize = kept >= EXTRA_DISK_SIZE + 8 ? x.getLong(EXTRA_DISK_SIZE) : h.virtualSize & ~511L;
+            long icount = kept >= EXTRA_ICOUNT + 8 ? x.getLong(EXTRA_ICOUNT) : -1L;
+            x.putLong(EXTRA_VM_STATE, vmState).putLong(EXTRA_DISK_SIZE, diskSize).putLong(EXTRA_ICOUNT, icount);
             byte[] id = e.idBytes();
             byte[] name = e.nameBytes();
-            out.putLong(e.l1Offset()).putInt((int) e.l1Size()).putShort((short) id.length)
-                    .putShort((short) name.length).putInt(f.getInt(16)).putInt(f.getInt(20)).putLong(f.getLong(24))
-                    .putInt(Long.compareUnsigned(vmState, 0xffffffffL) <= 0 ? (int) vmState : 0).putInt(x.capacity());
+            new SnapshotEntryHead(e.l1Offset(), e.l1Size(), id.length, name.length, head.dateSec(), head.dateNsec(),
+                    head.vmClockNsec(), Long.compareUnsigned(vmState, 0xffffffffL) <= 0 ? vmState : 0, x.capacity())
+                    .encode(out);
             out.put(x.array()).put(id).put(name);
         }
         return out.array();

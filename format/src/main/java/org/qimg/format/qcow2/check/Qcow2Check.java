@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 import org.qimg.format.ImageException;
+import org.qimg.format.qcow2.layout.Entries;
+import org.qimg.format.qcow2.layout.HeaderLayout;
 
 /**
  * {@code qemu-img check} for qcow2: recomputes every reference, compares it with the stored refcounts
@@ -98,7 +100,7 @@ public final class Qcow2Check {
         c.protect(h.l1Offset, Integer.toUnsignedLong(h.l1Size) * 8);
         c.protect(h.snapshotsOffset, snaps.size);
         for (CheckSnapshots.Entry sn : snaps.entries) {
-            if ((sn.l1Offset() & (c.clusterSize() - 1)) == 0 && sn.l1Size() <= CheckHeader.MAX_L1_BYTES / 8) {
+            if ((sn.l1Offset() & (c.clusterSize() - 1)) == 0 && sn.l1Size() <= HeaderLayout.MAX_L1_BYTES / 8) {
                 c.protect(sn.l1Offset(), sn.l1Size() * 8);
             }
         }
@@ -180,7 +182,7 @@ public final class Qcow2Check {
         for (long i = 0; i < n; i++) {
             if (st.blockOffset(i) < 0) {
                 long ti = i >>> st.blockBits();
-                long block = st.tableEntry(ti) & StoredRefcounts.REFT_OFFSET_MASK;
+                long block = st.tableEntry(ti) & Entries.REFTABLE_OFFSET_MASK;
                 if ((block & (c.clusterSize() - 1)) != 0) {
                     c.signalCorruption(String.format("Refblock offset %#x unaligned (reftable index: %#x)", block, ti));
                 } // else an offset past 2^63: QEMU's read of the block fails without a corruption event
@@ -253,19 +255,19 @@ public final class Qcow2Check {
             }
             c.file.read(at, l1e, 8);
             long entry = ByteBuffer.wrap(l1e).getLong();
-            long l2Offset = entry & L2Entries.OFFSET_MASK;
+            long l2Offset = entry & Entries.OFFSET_MASK;
             if (l2Offset == 0) {
                 continue;
             }
             long cl = l2Offset >>> c.clusterBits();
             if (st.blockOffset(cl) >= 0) {
                 long rc = st.get(cl);
-                if ((rc == 1) != ((entry & L2Entries.COPIED) != 0)) {
+                if ((rc == 1) != ((entry & Entries.COPIED) != 0)) {
                     res.corruptions++;
                     c.log("%s OFLAG_COPIED L2 cluster: l1_index=%d l1_entry=%x refcount=%s",
                             repair ? "Repairing" : "ERROR", i, entry, Long.toUnsignedString(rc));
                     if (repair) {
-                        long fixed = rc == 1 ? entry | L2Entries.COPIED : entry & ~L2Entries.COPIED;
+                        long fixed = rc == 1 ? entry | Entries.COPIED : entry & ~Entries.COPIED;
                         c.file.write(at, ByteBuffer.allocate(8).putLong(0, fixed).array(), 0, 8);
                         res.corruptions--;
                         res.corruptionsFixed++;
@@ -278,24 +280,24 @@ public final class Qcow2Check {
             for (int j = 0; j < h.l2Entries(); j++) {
                 int pos = j * h.l2EntrySize();
                 long e = b.getLong(pos);
-                L2Entries.Type t = L2Entries.type(e, h.extendedL2(), h.hasDataFile());
-                if (t != L2Entries.Type.NORMAL && t != L2Entries.Type.ZERO_ALLOC) {
+                Entries.Type t = Entries.type(e, h.extendedL2(), h.hasDataFile());
+                if (t != Entries.Type.NORMAL && t != Entries.Type.ZERO_ALLOC) {
                     continue;
                 }
                 long rc = 1; // every cluster of an external data file counts as referenced once
                 if (!h.hasDataFile()) {
-                    long dc = (e & L2Entries.OFFSET_MASK) >>> c.clusterBits();
+                    long dc = (e & Entries.OFFSET_MASK) >>> c.clusterBits();
                     if (st.blockOffset(dc) < 0) {
                         continue;
                     }
                     rc = st.get(dc);
                 }
-                if ((rc == 1) != ((e & L2Entries.COPIED) != 0)) {
+                if ((rc == 1) != ((e & Entries.COPIED) != 0)) {
                     res.corruptions++;
                     c.log("%s OFLAG_COPIED data cluster: l2_entry=%x refcount=%s", repair ? "Repairing" : "ERROR", e,
                             Long.toUnsignedString(rc));
                     if (repair) {
-                        b.putLong(pos, rc == 1 ? e | L2Entries.COPIED : e & ~L2Entries.COPIED);
+                        b.putLong(pos, rc == 1 ? e | Entries.COPIED : e & ~Entries.COPIED);
                         dirty++;
                     }
                 }
@@ -313,24 +315,24 @@ public final class Qcow2Check {
      * so when it opens the image for a repair, before the check.
      */
     private static void clearUnknownAutoclearBits(ImageFile file, CheckHeader h) throws IOException {
-        long unknown = h.autoclear & ~CheckHeader.AUTOCLEAR_KNOWN;
+        long unknown = h.autoclear & ~HeaderLayout.AUTOCLEAR_KNOWN;
         if (h.version < 3 || unknown == 0) {
             return;
         }
-        h.autoclear &= CheckHeader.AUTOCLEAR_KNOWN;
-        file.write(CheckHeader.OFF_AUTOCLEAR, ByteBuffer.allocate(8).putLong(0, h.autoclear).array(), 0, 8);
+        h.autoclear &= HeaderLayout.AUTOCLEAR_KNOWN;
+        file.write(HeaderLayout.OFF_AUTOCLEAR, ByteBuffer.allocate(8).putLong(0, h.autoclear).array(), 0, 8);
         file.sync();
     }
 
     /** After a successful repair QEMU clears the dirty and corrupt bits (qcow2_mark_clean/consistent). */
     private static void markClean(CheckContext c) throws IOException {
         CheckHeader h = c.header;
-        long bits = CheckHeader.INCOMPAT_DIRTY | CheckHeader.INCOMPAT_CORRUPT;
+        long bits = HeaderLayout.INCOMPAT_DIRTY | HeaderLayout.INCOMPAT_CORRUPT;
         if (h.version < 3 || (h.incompatible & bits) == 0) {
             return;
         }
         c.file.sync();
         h.incompatible &= ~bits;
-        c.file.write(CheckHeader.OFF_INCOMPAT, ByteBuffer.allocate(8).putLong(0, h.incompatible).array(), 0, 8);
+        c.file.write(HeaderLayout.OFF_INCOMPAT, ByteBuffer.allocate(8).putLong(0, h.incompatible).array(), 0, 8);
     }
 }

@@ -3,6 +3,8 @@ package org.qimg.format.qcow2.check;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import org.qimg.format.qcow2.layout.HeaderLayout;
+import org.qimg.format.qcow2.layout.RefcountCodec;
 
 /**
  * Writes a new refcount structure from the computed references alone (QEMU's
@@ -43,7 +45,7 @@ final class RefcountRebuild {
         c.file.write(tableOffset, t.array(), 0, t.capacity());
         c.file.sync();
         ByteBuffer hdr = ByteBuffer.allocate(12).putLong(tableOffset).putInt((int) tableClusters);
-        c.file.write(CheckHeader.OFF_REFTABLE_OFFSET, hdr.array(), 0, 12);
+        c.file.write(HeaderLayout.OFF_REFTABLE_OFFSET, hdr.array(), 0, 12);
         c.file.sync();
         c.header.reftableOffset = tableOffset;
         c.header.reftableClusters = tableClusters;

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.qimg.format.CorruptImageException;
-import org.qimg.format.qcow2.BitmapRules;
+import org.qimg.format.qcow2.layout.BitmapRules;
+import org.qimg.format.qcow2.layout.Entries;
+import org.qimg.format.qcow2.layout.HeaderLayout;
 
 /**
  * Rebuilds every reference in memory (QEMU's {@code calculate_refcounts}): header, active and snapshot
@@ -68,7 +70,7 @@ final class ReferenceScan {
                 c.res.corruptions++;
                 continue;
             }
-            if (sn.l1Size() > CheckHeader.MAX_L1_BYTES / 8) {
+            if (sn.l1Size() > HeaderLayout.MAX_L1_BYTES / 8) {
                 c.log("ERROR snapshot %s (%s) l1_size=%#x: L1 table is too large; snapshot table entry corrupted",
                         sn.id(), sn.name(), sn.l1Size());
                 c.res.corruptions++;
@@ -101,11 +103,11 @@ final class ReferenceScan {
                 if (e == 0) {
                     continue;
                 }
-                if ((e & L2Entries.L1_RESERVED_MASK) != 0) {
+                if ((e & Entries.L1_RESERVED_MASK) != 0) {
                     c.log("ERROR found L1 entry with reserved bits set: %x", e);
                     c.res.corruptions++;
                 }
-                long l2 = e & L2Entries.OFFSET_MASK;
+                long l2 = e & Entries.OFFSET_MASK;
                 incRefs(l2, c.clusterSize());
                 if ((l2 & (c.clusterSize() - 1)) != 0) {
                     c.log("ERROR l2_offset=%x: Table is not cluster aligned; L1 entry corrupted", l2);
@@ -127,17 +129,17 @@ final class ReferenceScan {
         for (int i = 0; i < h.l2Entries(); i++) {
             long e = b.getLong(i * esize);
             long bitmap = ext ? b.getLong(i * esize + 8) : 0;
-            L2Entries.Type type = L2Entries.type(e, ext, h.hasDataFile());
-            if (type != L2Entries.Type.COMPRESSED && (e & L2Entries.L2_STD_RESERVED_MASK) != 0) {
+            Entries.Type type = Entries.type(e, ext, h.hasDataFile());
+            if (type != Entries.Type.COMPRESSED && (e & Entries.L2_STD_RESERVED_MASK) != 0) {
                 c.log("ERROR found l2 entry with reserved bits set: %x", e);
                 res.corruptions++;
             }
             switch (type) {
                 case COMPRESSED -> {
-                    if ((e & L2Entries.COPIED) != 0) {
+                    if ((e & Entries.COPIED) != 0) {
                         c.log("ERROR: coffset=0x%x: copied flag must never be set for compressed clusters",
-                                L2Entries.compressedOffset(e, c.clusterBits()));
-                        e &= ~L2Entries.COPIED;
+                                Entries.compressedOffset(e, c.clusterBits()));
+                        e &= ~Entries.COPIED;
                         res.corruptions++;
                     }
                     if (h.hasDataFile()) {
@@ -151,8 +153,8 @@ final class ReferenceScan {
                         res.corruptions++;
                         break;
                     }
-                    incRefs(L2Entries.compressedOffset(e, c.clusterBits()),
-                            L2Entries.compressedSize(e, c.clusterBits()));
+                    incRefs(Entries.compressedOffset(e, c.clusterBits()),
+                            Entries.compressedSpan(e, c.clusterBits()));
                     if (active) {
                         res.allocatedClusters++;
                         res.compressedClusters++;
@@ -160,14 +162,14 @@ final class ReferenceScan {
                     }
                 }
                 case ZERO_ALLOC, NORMAL -> {
-                    long off = e & L2Entries.OFFSET_MASK;
+                    long off = e & Entries.OFFSET_MASK;
                     if (((bitmap >>> 32) & bitmap) != 0) {
                         res.corruptions++;
                         c.log("ERROR offset=%x: Allocated cluster has corrupted subcluster allocation bitmap", off);
                     }
                     if ((off & (c.clusterSize() - 1)) != 0) {
                         res.corruptions++;
-                        boolean data = ext ? (bitmap & L2Entries.BITMAP_ALL_ALLOC) != 0 : (e & L2Entries.ZERO) == 0;
+                        boolean data = ext ? (bitmap & Entries.SUBCLUSTERS_ALLOCATED) != 0 : (e & Entries.ZERO) == 0;
                         if (!data) {
                             c.log("%s offset=%x: Preallocated cluster is not properly aligned; L2 entry corrupted.",
                                     fix.fixErrors() ? "Repairing" : "ERROR", off);
@@ -192,7 +194,7 @@ final class ReferenceScan {
                 case ZERO_PLAIN -> {
                 }
                 case UNALLOCATED -> {
-                    if ((bitmap & L2Entries.BITMAP_ALL_ALLOC) != 0) {
+                    if ((bitmap & Entries.SUBCLUSTERS_ALLOCATED) != 0) {
                         res.corruptions++;
                         c.log("ERROR: Unallocated cluster has non-zero subcluster allocation map");
                     }
@@ -208,9 +210,9 @@ final class ReferenceScan {
         ByteBuffer e = ByteBuffer.allocate(h.l2EntrySize());
         if (h.extendedL2()) {
             long bm = bitmap | (bitmap << 32);
-            e.putLong(0, 0).putLong(8, bm & L2Entries.BITMAP_ALL_ZEROES);
+            e.putLong(0, 0).putLong(8, bm & Entries.SUBCLUSTERS_ZERO);
         } else {
-            e.putLong(0, L2Entries.ZERO);
+            e.putLong(0, Entries.ZERO);
         }
         long at = l2Offset + (long) index * h.l2EntrySize();
         c.file.write(at, e.array(), 0, e.capacity());
@@ -254,9 +256,9 @@ final class ReferenceScan {
         StoredRefcounts st = c.stored;
         for (long i = 0; i < st.tableEntries(); i++) {
             long e = st.tableEntry(i);
-            long off = e & StoredRefcounts.REFT_OFFSET_MASK;
+            long off = e & Entries.REFTABLE_OFFSET_MASK;
             long cluster = off >>> c.clusterBits();
-            if ((e & StoredRefcounts.REFT_RESERVED_MASK) != 0) {
+            if ((e & Entries.REFTABLE_RESERVED_MASK) != 0) {
                 c.log("ERROR refcount table entry %d has reserved bits set", i);
                 c.res.corruptions++;
                 rebuild = true;

@@ -1,17 +1,18 @@
 package org.qimg.format.qcow2.check;
 
+import static org.qimg.format.qcow2.layout.Entries.REFTABLE_OFFSET_MASK;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.qimg.format.qcow2.layout.RefcountCodec;
 
 /**
  * The refcounts as the image stores them: the refcount table (held in memory, at most 8 MiB as QEMU
  * allows) and refcount blocks read on demand through a small LRU cache. Writes go straight to the file.
  */
 final class StoredRefcounts {
-    static final long REFT_OFFSET_MASK = 0xfffffffffffffe00L;
-    static final long REFT_RESERVED_MASK = 0x1ffL;
     private static final long CACHE_BYTES = 8L << 20;
 
     private final ImageFile file;
@@ -79,7 +80,7 @@ final class StoredRefcounts {
         if (ti >= tableEntries) {
             return 0;
         }
-        long off = tableEntry(ti) & REFT_OFFSET_MASK;
+        long off = tableEntry(ti) & REFTABLE_OFFSET_MASK;
         if ((off & ((1L << clusterBits) - 1)) != 0) {
             return -1;
         }

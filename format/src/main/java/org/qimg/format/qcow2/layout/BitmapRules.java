@@ -1,9 +1,9 @@
-package org.qimg.format.qcow2;
+package org.qimg.format.qcow2.layout;
 
 /**
  * The rules a persistent bitmap must meet for QEMU 7.2 to open its image (qcow2-bitmap.c
  * {@code check_dir_entry}, {@code load_bitmap_data}, {@code check_table_entry}): one place for both the
- * reader ({@link BitmapDirectory}) and {@code check} ({@code CheckBitmaps}), which refuse the same images
+ * reader ({@code BitmapDirectory}) and {@code check} ({@code CheckBitmaps}), which refuse the same images
  * in their own words. Sizes are unsigned; {@code virtualSize} is in whole 512-byte sectors.
  */
 public final class BitmapRules {

@@ -1,4 +1,4 @@
-package org.qimg.format.qcow2.check;
+package org.qimg.format.qcow2.layout;
 
 /**
  * Reads and writes one entry of an on-disk refcount block of any width (refcount_order 0..6). Sub-byte

@@ -1,4 +1,4 @@
-package org.qimg.format.qcow2.check;
+package org.qimg.format.qcow2.layout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
