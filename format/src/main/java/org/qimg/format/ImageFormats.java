@@ -69,7 +69,7 @@ public final class ImageFormats {
 
     /** The format of a file whose probe bytes are {@code bytes}: qimg's own formats first, then the others. */
     public static ImageFormat probe(ProbeBytes bytes) {
-        RawFormat raw = (RawFormat) FORMATS.get(FORMATS.size() - 1);
+        ImageFormat raw = FORMATS.get(FORMATS.size() - 1);
         if (bytes.size() == 0) {
             return raw;
         }

@@ -49,13 +49,23 @@ public final class ForeignFormat implements ImageFormat {
 
     @Override
     public DiskImage open(Path path, OpenOptions options) throws UnsupportedFeatureException {
-        throw refusal(path);
+        // opened below an overlay (the chain is not empty): -f would name the overlay's format, not this one's
+        throw refusal(path, options != null && !options.chain().isEmpty());
     }
 
-    /** The one-line error for {@code path}. */
+    /** The one-line error for {@code path} opened as an image the user named. */
     public UnsupportedFeatureException refusal(Path path) {
+        return refusal(path, false);
+    }
+
+    /**
+     * The one-line error for {@code path}; for a {@code backing} file the way to read it as raw anyway is to
+     * record raw as its format in the overlay, not {@code -f raw}.
+     */
+    public UnsupportedFeatureException refusal(Path path, boolean backing) {
         String file = "Could not open '" + path + "': ";
-        String raw = "use -f raw to read its bytes as raw";
+        String raw = backing ? "record raw as its backing format, e.g. qemu-img rebase -u -b FILE -F raw, to read its "
+                + "bytes as raw" : "use -f raw to read its bytes as raw";
         return new UnsupportedFeatureException(switch (signature.kind()) {
             case IMAGE -> probed
                     ? file + "image format '" + name() + "' is not supported by qimg (" + signature.what()

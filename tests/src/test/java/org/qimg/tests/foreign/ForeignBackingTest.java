@@ -100,6 +100,10 @@ class ForeignBackingTest {
                 .contains("not supported by qimg").doesNotContain("\tat ");
         if (!command.get(0).equals("info")) {
             assertThat(r.stderr()).as("names the overlay too").contains(overlay);
+            if (overlay.contains("probed")) {
+                // -f raw would read the overlay as raw: the advice is about the backing format
+                assertThat(r.stderr()).contains("-F raw").doesNotContain("-f raw");
+            }
         }
         assertThat(target).doesNotExist();
     }
