@@ -54,11 +54,12 @@ public final class Signatures {
             // crypto/block-luks.c: "LUKS\xba\xbe" and big-endian version 1
             image("luks", 100, "signature", "a LUKS-encrypted volume",
                     b -> at(b.head(), 0, "LUKS\u00ba\u00be") && be16(b.head(), 6) == 1),
-            // block/cloop.c: the start of the cloop v2.0 shell-script header (score 2)
-            image("cloop", 2, "signature", "a cloop image", b -> at(b.head(), 0, CLOOP_V2)),
-            // block/dmg.c: only the file name: longer than 4 characters and ending in ".dmg" (score 2)
+            // block/dmg.c: only the file name: longer than 4 characters and ending in ".dmg" (score 2);
+            // qemu-img 7.2 picks dmg over cloop for a cloop file named *.dmg, so dmg comes first
             image("dmg", 2, "file name", "an Apple disk image",
                     b -> b.fileName() != null && b.fileName().length() > 4 && b.fileName().endsWith(".dmg")),
+            // block/cloop.c: the start of the cloop v2.0 shell-script header (score 2)
+            image("cloop", 2, "signature", "a cloop image", b -> at(b.head(), 0, CLOOP_V2)),
             // qimg's own: LUKS2, which QEMU 7.2 cannot open and probes as raw
             image("luks", QIMG_ONLY, "signature", "a LUKS2-encrypted volume",
                     b -> at(b.head(), 0, "LUKS\u00ba\u00be") && be16(b.head(), 6) == 2),

@@ -107,6 +107,8 @@ class SignaturesTest {
         String script = "#!/bin/sh\n#V2.0 Format\nmodprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n";
         assertThat(probe(file(2048, ascii(script)))).isEqualTo("cloop");
         assertThat(probe(file(2048, ascii(script.replace("V2.0", "V3.0"))))).isEqualTo("raw");
+        // both score 2; qemu-img 7.2 opens a cloop file named *.dmg as dmg
+        assertThat(probe(file(2048, ascii(script)), "c.dmg")).isEqualTo("dmg");
     }
 
     @ParameterizedTest(name = "{0}")
