@@ -80,11 +80,13 @@ public record ProbeBytes(byte[] head, byte[] tail, long size, String fileName) {
     }
 
     static long be32(byte[] b, int off) {
-        return ((b[off] & 0xffL) << 24) | ((b[off + 1] & 0xff) << 16) | ((b[off + 2] & 0xff) << 8) | (b[off + 3] & 0xff);
+        return ((b[off] & 0xffL) << 24) | ((b[off + 1] & 0xff) << 16) | ((b[off + 2] & 0xff) << 8)
+                | (b[off + 3] & 0xff);
     }
 
     static long le32(byte[] b, int off) {
-        return ((b[off + 3] & 0xffL) << 24) | ((b[off + 2] & 0xff) << 16) | ((b[off + 1] & 0xff) << 8) | (b[off] & 0xff);
+        return ((b[off + 3] & 0xffL) << 24) | ((b[off + 2] & 0xff) << 16) | ((b[off + 1] & 0xff) << 8)
+                | (b[off] & 0xff);
     }
 
     static int be16(byte[] b, int off) {

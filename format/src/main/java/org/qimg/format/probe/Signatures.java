@@ -96,7 +96,8 @@ public final class Signatures {
     private static boolean bzip2(ProbeBytes b) {
         byte[] h = b.head();
         return at(h, 0, "BZh") && h[3] >= '1' && h[3] <= '9'
-                && (at(h, 4, "\u0031\u0041\u0059\u0026\u0053\u0059") || at(h, 4, "\u0017\u0072\u0045\u0038\u0050\u0090"));
+                && (at(h, 4, "\u0031\u0041\u0059\u0026\u0053\u0059")
+                        || at(h, 4, "\u0017\u0072\u0045\u0038\u0050\u0090"));
     }
 
     /** Every signature, in the order ties are broken (the first of equal scores wins). */

@@ -47,7 +47,8 @@ class SignaturesTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', ignoreLeadingAndTrailingWhitespace = false, value = {
         "vmdk sparse|KDMV|vmdk", "vmdk 3|COWD|vmdk", "vhdx|vhdxfile|vhdx", "vpc dynamic|conectix|vpc",
-        "qed|QED\u0000|qed", "xz|\u00fd7zXZ\u0000|xz", "gzip|\u001f\u008b\u0008|gzip", "zstd|\u0028\u00b5\u002f\u00fd|zstd",
+        "qed|QED\u0000|qed", "xz|\u00fd7zXZ\u0000|xz", "gzip|\u001f\u008b\u0008|gzip",
+        "zstd|\u0028\u00b5\u002f\u00fd|zstd",
         "zstd skippable|\u0050\u002a\u004d\u0018|zstd", "zstd skippable last|\u005f\u002a\u004d\u0018|zstd",
         "lz4 frame|\u0004\"M\u0018|lz4", "lz4 legacy|\u0002!L\u0018|lz4", "bzip2|BZh91AY&SY|bzip2",
         "bzip2 empty|BZh9\u0017rE8P\u0090|bzip2",

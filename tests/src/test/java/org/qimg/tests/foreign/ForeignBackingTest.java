@@ -30,7 +30,8 @@ class ForeignBackingTest {
         dir = ForeignFiles.dir();
         Qemu q = new Qemu(dir);
         q.img("create", "-q", "-f", "qcow2", "-b", "vmdk-monolithicSparse.vmdk", "-F", "vmdk", "over-vmdk-named.qcow2");
-        q.img("create", "-q", "-f", "qcow2", "-b", "vmdk-monolithicSparse.vmdk", "-F", "vmdk", "over-vmdk-probed.qcow2");
+        q.img("create", "-q", "-f", "qcow2", "-b", "vmdk-monolithicSparse.vmdk", "-F", "vmdk",
+                "over-vmdk-probed.qcow2");
         dropBackingFormat(dir.resolve("over-vmdk-probed.qcow2"));
         q.img("create", "-q", "-f", "qcow2", "-b", "data-fixed-vhd.vpc", "-F", "vpc", "over-vhd-probed.qcow2");
         dropBackingFormat(dir.resolve("over-vhd-probed.qcow2"));
