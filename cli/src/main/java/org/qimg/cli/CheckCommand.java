@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.qimg.format.ImageFormat;
 import org.qimg.format.ImageFormats;
+import org.qimg.format.probe.ForeignFormat;
 import org.qimg.format.qcow2.check.CheckMode;
 import org.qimg.format.qcow2.check.CheckResult;
 import org.qimg.format.qcow2.check.Qcow2Check;
@@ -64,6 +65,10 @@ final class CheckCommand implements Callable<Integer> {
         }
         ImageFormats.requireReadableFile(file);
         ImageFormat fmt = format == null ? ImageFormats.probe(file) : ImageFormats.byName(format);
+        if (fmt instanceof ForeignFormat foreign) {
+            // recognised but not read by qimg: say so rather than "does not support checks"
+            throw foreign.refusal(file);
+        }
         if (!fmt.name().equals("qcow2")) {
             throw new ExitCodeException(EXIT_NO_CHECK, "This image format does not support checks");
         }

@@ -9,7 +9,10 @@ public interface ImageFormat {
     /** The name as qemu-img's {@code -f} spells it. */
     String name();
 
-    /** True when {@code header[0..length)} (the file's first bytes, up to 512) identify this format. */
+    /**
+     * True when {@code header[0..length)} identify this format: the file's first 512 bytes, zero-padded
+     * when the file is shorter (as QEMU's probe buffer). A match scores as QEMU's magic matches (100).
+     */
     boolean matches(byte[] header, int length);
 
     /** Opens {@code path} for reading. */

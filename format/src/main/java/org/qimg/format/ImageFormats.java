@@ -1,16 +1,25 @@
 package org.qimg.format;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import org.qimg.format.probe.ForeignFormat;
+import org.qimg.format.probe.ProbeBytes;
+import org.qimg.format.probe.Signature;
+import org.qimg.format.probe.Signatures;
 import org.qimg.format.qcow2.Qcow2Format;
 import org.qimg.format.raw.RawFormat;
 
-/** The registry of formats qimg knows, and probing by signature like qemu-img (qcow2 magic, else raw). */
+/**
+ * The registry of formats qimg reads, and probing by signature like qemu-img 7.2: the format with the
+ * highest score wins; qcow2 scores 100, raw is what is left. Files of formats qimg recognises but does not
+ * read (vmdk, vhdx, ... and compressed or archived files, see {@link Signatures}) probe as a
+ * {@link ForeignFormat}, whose open fails with a message naming the file and the format: they are never
+ * read as raw unless {@code -f raw} says so.
+ */
 public final class ImageFormats {
     private static final List<ImageFormat> FORMATS = List.of(new Qcow2Format(), new RawFormat());
 
@@ -31,35 +40,53 @@ public final class ImageFormats {
         return FORMATS;
     }
 
-    /** The format named {@code name} (case-insensitive), or an error listing the known ones. */
+    /**
+     * The format named {@code name} (case-insensitive), or an error listing the known ones. A format QEMU
+     * knows and qimg does not read (e.g. vmdk) is returned as a {@link ForeignFormat} that refuses to open.
+     */
     public static ImageFormat byName(String name) throws ImageException {
+        String lower = name.toLowerCase(Locale.ROOT);
         for (ImageFormat f : FORMATS) {
-            if (f.name().equals(name.toLowerCase(Locale.ROOT))) {
+            if (f.name().equals(lower)) {
                 return f;
             }
+        }
+        Optional<Signature> foreign = Signatures.imageFormat(lower);
+        if (foreign.isPresent()) {
+            return ForeignFormat.named(foreign.get());
         }
         throw new UnsupportedFeatureException("Unknown file format '" + name + "' (known: qcow2, raw)");
     }
 
-    /** Detects the format of {@code path} from its first bytes; raw when nothing else matches. */
+    /**
+     * Detects the format of {@code path} as qemu-img does, from its first 512 bytes (zero-padded) and its
+     * name; qimg also looks at its last 512 bytes for trailers QEMU ignores. An empty file is raw.
+     */
     public static ImageFormat probe(Path path) throws IOException {
         requireReadableFile(path);
-        byte[] header = new byte[512];
-        int n = 0;
-        try (InputStream in = Files.newInputStream(path)) {
-            int r;
-            while (n < header.length && (r = in.read(header, n, header.length - n)) > 0) {
-                n += r;
-            }
-        } catch (NoSuchFileException e) {
-            throw new ImageException("Could not open '" + path + "': No such file or directory", e);
+        return probe(ProbeBytes.read(path));
+    }
+
+    /** The format of a file whose probe bytes are {@code bytes}: qimg's own formats first, then the others. */
+    public static ImageFormat probe(ProbeBytes bytes) {
+        ImageFormat raw = FORMATS.get(FORMATS.size() - 1);
+        if (bytes.size() == 0) {
+            return raw;
         }
+        ImageFormat best = raw;
+        int bestScore = 1;
         for (ImageFormat f : FORMATS) {
-            if (f.matches(header, n)) {
-                return f;
+            if (f.matches(bytes.head(), bytes.head().length)) {
+                best = f;
+                bestScore = 100;
+                break;
             }
         }
-        return FORMATS.get(FORMATS.size() - 1);
+        Optional<Signature> other = Signatures.best(bytes);
+        if (other.isPresent() && other.get().score() > bestScore) {
+            return ForeignFormat.detected(other.get());
+        }
+        return best;
     }
 
     /**
@@ -85,14 +112,32 @@ public final class ImageFormats {
 
     /** "FIFO" or "socket" when {@code path} is one (on systems that report a POSIX file mode), else null. */
     private static String specialFileKind(Path path) {
+        String kind = fileKind(path);
+        return "FIFO".equals(kind) || "socket".equals(kind) ? kind : null;
+    }
+
+    /**
+     * The POSIX type of {@code path} (following symbolic links): "regular file", "directory", "FIFO",
+     * "socket", "character device", "block device" or "symbolic link"; null when the system does not
+     * report a POSIX mode or the file cannot be examined.
+     */
+    public static String fileKind(Path path) {
         int mode;
         try {
             mode = (Integer) Files.getAttribute(path, "unix:mode");
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
             return null;
         }
-        int type = mode & 0170000;
-        return type == 0010000 ? "FIFO" : type == 0140000 ? "socket" : null;
+        return switch (mode & 0170000) {
+            case 0100000 -> "regular file";
+            case 0040000 -> "directory";
+            case 0010000 -> "FIFO";
+            case 0140000 -> "socket";
+            case 0020000 -> "character device";
+            case 0060000 -> "block device";
+            case 0120000 -> "symbolic link";
+            default -> null;
+        };
     }
 
     /** Opens {@code path} as {@code format}, or as the probed format when {@code format} is null. */

@@ -165,7 +165,8 @@ public final class ImageCreator {
 
     private static long backingSize(Path file, String backing, String format) throws IOException {
         Path p = resolve(file, backing);
-        try (DiskImage img = ImageFormats.open(p, format)) {
+        // only the size is needed: as qemu-img create, leave the backing file's data file unopened
+        try (DiskImage img = ImageFormats.open(p, format, org.qimg.format.OpenOptions.DEFAULT.metadataOnly())) {
             return img.virtualSize();
         } catch (ImageException e) {
             throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing image.\n", e);

@@ -14,7 +14,8 @@ import org.qimg.format.OpenOptions;
 
 /**
  * Gathers {@code info} reports for one image or, with {@code chain}, for it and every backing file below,
- * each opened on its own without its backing file (so a missing backing file still shows its overlay).
+ * each opened on its own without its backing file (so a missing backing file still shows its overlay) and, as
+ * qemu-img info, without files that hold only guest data (a qcow2 external data file).
  */
 public final class InfoCollector {
     private InfoCollector() {
@@ -34,7 +35,8 @@ public final class InfoCollector {
                         + OpenOptions.MAX_CHAIN_DEPTH + " images");
             }
             ImageInfo info;
-            try (DiskImage image = ImageFormats.open(Path.of(name), fmt, OpenOptions.DEFAULT.withoutBacking())) {
+            try (DiskImage image = ImageFormats.open(Path.of(name), fmt,
+                    OpenOptions.DEFAULT.withoutBacking().metadataOnly())) {
                 info = image.info();
                 out.add(new InfoReport(name, info, image.snapshots(), image.actualSize()));
             }

@@ -7,7 +7,10 @@ import org.qimg.format.ImageFormat;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.qcow2.layout.HeaderLayout;
 
-/** qcow2 (versions 2 and 3), recognised by its magic {@code QFI\xfb}. */
+/**
+ * qcow2 (versions 2 and 3), recognised as QEMU's qcow2_probe does: magic {@code QFI\xfb} and a version of
+ * at least 2 (version 1 with the same magic is the older qcow format).
+ */
 public final class Qcow2Format implements ImageFormat {
 
     @Override
@@ -17,8 +20,11 @@ public final class Qcow2Format implements ImageFormat {
 
     @Override
     public boolean matches(byte[] header, int length) {
-        return length >= 8 && (((header[0] & 0xff) << 24) | ((header[1] & 0xff) << 16)
-                | ((header[2] & 0xff) << 8) | (header[3] & 0xff)) == HeaderLayout.MAGIC;
+        return length >= 8 && be32(header, 0) == HeaderLayout.MAGIC && Integer.compareUnsigned(be32(header, 4), 2) >= 0;
+    }
+
+    private static int be32(byte[] b, int off) {
+        return ((b[off] & 0xff) << 24) | ((b[off + 1] & 0xff) << 16) | ((b[off + 2] & 0xff) << 8) | (b[off + 3] & 0xff);
     }
 
     @Override

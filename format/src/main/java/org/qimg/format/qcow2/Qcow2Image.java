@@ -86,7 +86,7 @@ public final class Qcow2Image implements DiskImage {
         this.channel = channel;
         this.dataPath = dataPath;
         this.dataChannel = dataChannel;
-        this.dataLength = dataChannel.size();
+        this.dataLength = dataChannel == null ? 0 : dataChannel.size();
         this.backing = backing;
         this.snapshots = List.copyOf(snapshots);
         this.bitmaps = List.copyOf(bitmaps);
@@ -116,7 +116,8 @@ public final class Qcow2Image implements DiskImage {
             data = ch;
             if (h.hasExternalDataFile()) {
                 dataPath = resolveBeside(path, h.extensions().dataFile());
-                data = openChannel(dataPath, "external data file");
+                // qemu-img info does not open the data file: a missing one, or a FIFO, must not stop it
+                data = options.guestData() ? openDataFile(path, dataPath) : null;
             }
             if (h.backingFile() != null && options.openBacking()) {
                 backing = openBacking(path, h, options);
@@ -132,6 +133,20 @@ public final class Qcow2Image implements DiskImage {
             ch.close();
             throw e;
         }
+    }
+
+    /**
+     * Opens the external data file {@code data} of {@code image}. Only a regular file or a block device is
+     * opened: opening a FIFO would block until some writer appears, and a socket or character device is
+     * no disk.
+     */
+    private static FileChannel openDataFile(Path image, Path data) throws IOException {
+        String kind = ImageFormats.fileKind(data);
+        if (kind != null && !kind.equals("regular file") && !kind.equals("block device")) {
+            throw new ImageException("Could not open '" + image + "': its external data file '" + data + "' is a "
+                    + kind + ", not a regular file or block device");
+        }
+        return openChannel(data, "external data file");
     }
 
     private static FileChannel openChannel(Path p, String what) throws IOException {
@@ -223,8 +238,17 @@ public final class Qcow2Image implements DiskImage {
         return Optional.ofNullable(backing);
     }
 
+    /** Fails when the image was opened for metadata only and guest data lives in an unopened data file. */
+    private void requireGuestData() throws ImageException {
+        if (dataChannel == null) {
+            throw new ImageException(path + ": opened for metadata only; its external data file '" + dataPath
+                    + "' was not opened");
+        }
+    }
+
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
+        requireGuestData();
         int len = dst.remaining();
         if (offset < 0 || len > virtualSize - offset) {
             throw new ImageException(path + ": read of " + len + " bytes at offset " + offset
@@ -333,6 +357,7 @@ public final class Qcow2Image implements DiskImage {
 
     @Override
     public Extent extentAt(long offset, long maxLength) throws IOException {
+        requireGuestData();
         if (offset < 0 || offset >= virtualSize || maxLength <= 0) {
             throw new ImageException(path + ": extent query at offset " + offset + " (length " + maxLength
                     + ") is outside the image (virtual size " + virtualSize + ")");
@@ -460,7 +485,7 @@ public final class Qcow2Image implements DiskImage {
                 backing.close();
             }
         } finally {
-            if (dataChannel != channel) {
+            if (dataChannel != channel && dataChannel != null) {
                 dataChannel.close();
             }
             channel.close();
