@@ -6,10 +6,10 @@ import java.util.concurrent.Callable;
 import org.qimg.converters.create.ImageCreator;
 import org.qimg.format.ImageException;
 import org.qimg.format.QemuOptionSyntax;
-import org.qimg.format.qcow2.Qcow2CreateOptions;
-import picocli.CommandLine;
+import org.qimg.format.qcow2.write.Qcow2CreateOptions;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /** {@code qimg create -f FMT [-o OPTIONS] [-b BACKING -F FMT] FILE [SIZE]}, as qemu-img create. */
 final class CreateCommand implements Callable<Integer> {

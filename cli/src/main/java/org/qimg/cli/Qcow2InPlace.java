@@ -9,8 +9,8 @@ import java.nio.file.StandardOpenOption;
 import org.qimg.converters.convert.ConvertOptions;
 import org.qimg.format.ImageException;
 import org.qimg.format.codec.Compressors;
-import org.qimg.format.qcow2.Qcow2Header;
-import org.qimg.format.qcow2.Qcow2Updater;
+import org.qimg.format.qcow2.layout.Qcow2Header;
+import org.qimg.format.qcow2.update.Qcow2Updater;
 
 /** Wires {@code -n -O qcow2} (optionally {@code -c}) to the format module's in-place {@link Qcow2Updater}. */
 final class Qcow2InPlace {

@@ -3,8 +3,8 @@ package org.qimg.cli;
 import org.qimg.converters.convert.ConvertOptions;
 import org.qimg.format.ImageException;
 import org.qimg.format.codec.Compressors;
-import org.qimg.format.qcow2.Qcow2CreateOptions;
-import org.qimg.format.qcow2.Qcow2Writer;
+import org.qimg.format.qcow2.write.Qcow2CreateOptions;
+import org.qimg.format.qcow2.write.Qcow2Writer;
 
 /**
  * Wires {@code -O qcow2} (with {@code -o}, {@code -B}, {@code -F}, {@code -c}) to the format module's qcow2

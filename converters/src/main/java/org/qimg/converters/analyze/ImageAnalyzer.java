@@ -23,8 +23,8 @@ import org.qimg.format.ImageInfo;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.codec.CompressionType;
 import org.qimg.format.io.Positional;
-import org.qimg.format.qcow2.CompressedPayload;
-import org.qimg.format.qcow2.Qcow2Image;
+import org.qimg.format.qcow2.read.CompressedPayload;
+import org.qimg.format.qcow2.read.Qcow2Image;
 
 /**
  * Measures what compression costs an image: which clusters are compressed and how well, how much CPU

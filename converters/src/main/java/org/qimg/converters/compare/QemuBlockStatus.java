@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.Optional;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
-import org.qimg.format.qcow2.Qcow2Image;
+import org.qimg.format.qcow2.read.Qcow2Image;
 
 /**
  * The block status flags and run length QEMU 7.2's {@code bdrv_block_status_above(bs, NULL, ...)} returns,

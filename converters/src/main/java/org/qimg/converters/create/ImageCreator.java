@@ -11,8 +11,8 @@ import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.QemuOptionSyntax;
 import org.qimg.format.UnsupportedFeatureException;
-import org.qimg.format.qcow2.Qcow2CreateOptions;
-import org.qimg.format.qcow2.Qcow2Writer;
+import org.qimg.format.qcow2.write.Qcow2CreateOptions;
+import org.qimg.format.qcow2.write.Qcow2Writer;
 
 /** {@code qemu-img create}: a new empty raw or qcow2 image, laid out byte for byte as qemu-img does. */
 public final class ImageCreator {

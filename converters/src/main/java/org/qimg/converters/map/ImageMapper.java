@@ -6,7 +6,7 @@ import java.util.List;
 import org.qimg.converters.chain.BlockStatus;
 import org.qimg.converters.chain.ChainWalker;
 import org.qimg.format.DiskImage;
-import org.qimg.format.qcow2.Qcow2Image;
+import org.qimg.format.qcow2.read.Qcow2Image;
 
 /**
  * Produces {@code qemu-img map}'s entries: walks the chain status from {@code startOffset} and merges

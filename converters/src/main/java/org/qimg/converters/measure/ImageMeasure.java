@@ -1,6 +1,6 @@
 package org.qimg.converters.measure;
 
-import static org.qimg.format.qcow2.Qcow2CreateOptions.DEFAULT_CLUSTER_SIZE;
+import static org.qimg.format.qcow2.write.Qcow2CreateOptions.DEFAULT_CLUSTER_SIZE;
 
 import java.io.IOException;
 import java.util.Map;
@@ -10,10 +10,10 @@ import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
 import org.qimg.format.QemuOptionSyntax;
 import org.qimg.format.UnsupportedFeatureException;
-import org.qimg.format.qcow2.Qcow2CreateOptions;
-import org.qimg.format.qcow2.WriterMath;
 import org.qimg.format.qcow2.layout.Entries;
 import org.qimg.format.qcow2.layout.HeaderLayout;
+import org.qimg.format.qcow2.write.Qcow2CreateOptions;
+import org.qimg.format.qcow2.write.WriterMath;
 
 /**
  * {@code qemu-img measure}: the size a new image of format raw or qcow2 needs, from a virtual size or

@@ -10,8 +10,8 @@ import org.qimg.converters.convert.Converter;
 import org.qimg.format.DiskImage;
 import org.qimg.format.codec.CompressionType;
 import org.qimg.format.codec.Compressors;
-import org.qimg.format.qcow2.Qcow2CreateOptions;
-import org.qimg.format.qcow2.Qcow2Writer;
+import org.qimg.format.qcow2.write.Qcow2CreateOptions;
+import org.qimg.format.qcow2.write.Qcow2Writer;
 
 /**
  * {@code convert -c -O qcow2} with plain-keeping policies, wired end to end: the reference for how the

@@ -6,6 +6,7 @@ import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormat;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.qcow2.layout.HeaderLayout;
+import org.qimg.format.qcow2.read.Qcow2Image;
 
 /**
  * qcow2 (versions 2 and 3), recognised as QEMU's qcow2_probe does: magic {@code QFI\xfb} and a version of

@@ -1,14 +1,15 @@
 /**
- * qcow2 versions 2 and 3 (QEMU's {@code docs/interop/qcow2.txt}).
- *
- * <p>Reader side: {@link org.qimg.format.qcow2.Qcow2Header} parses and validates the header and its
- * extensions; {@link org.qimg.format.qcow2.Qcow2Image} is the {@link org.qimg.format.DiskImage}. Package-private
- * parts: {@code ClusterMap} (L1/L2 lookup, cluster and subcluster classification, run merging),
- * {@code L2Cache} (LRU by bytes, shared by an image and its snapshot views), {@code SnapshotTable},
- * {@code BitmapDirectory} (names and flags only, for info).
- *
- * <p>Memory: the active L1 table is held whole (at most 32 MiB, QEMU's limit; 8 bytes per L2 table's worth
- * of guest space), L2 tables within {@link org.qimg.format.OpenOptions#cacheBytes()} per layer, and each
- * reading thread keeps three clusters of scratch space per image for compressed clusters.
+ * qcow2 versions 2 and 3 (QEMU's {@code docs/interop/qcow2.txt}). {@link org.qimg.format.qcow2.Qcow2Format}
+ * is the format's entry in the registry; the work lives in sibling packages that all stand on one layout
+ * layer and never import each other:
+ * <ul>
+ *   <li>{@code layout}: every on-disk fact, written once: header fields and feature bits, entry bits and the
+ *       compressed descriptor codec, refcount widths, snapshot and bitmap entry heads, the extension walk,
+ *       and the header as QEMU accepts it on open ({@code Qcow2Header});</li>
+ *   <li>{@code read}: the {@link org.qimg.format.DiskImage} of a qcow2 file;</li>
+ *   <li>{@code write}: new images, laid out as qemu-img lays them out;</li>
+ *   <li>{@code update}: writes into an existing image in place ({@code convert -n});</li>
+ *   <li>{@code check}: {@code qemu-img check} and its repairs, with check's own view of the header.</li>
+ * </ul>
  */
 package org.qimg.format.qcow2;

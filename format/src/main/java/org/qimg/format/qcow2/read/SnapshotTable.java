@@ -1,0 +1,89 @@
+package org.qimg.format.qcow2.read;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.qimg.format.CorruptImageException;
+import org.qimg.format.ImageLimitException;
+import org.qimg.format.SnapshotInfo;
+import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.Qcow2Header;
+import org.qimg.format.qcow2.layout.SnapshotEntryHead;
+
+/** The internal snapshot table: entries of 40 fixed bytes, extra data, id, name, padded to 8 bytes. */
+final class SnapshotTable {
+    /** One table entry: what {@code info} shows plus where its L1 table is. */
+    record Entry(SnapshotInfo info, long l1Offset, long l1Size, long tableOffset) {
+    }
+
+    private SnapshotTable() {
+    }
+
+    static List<Entry> read(FileChannel ch, Qcow2Header h) throws IOException {
+        int count = h.nbSnapshots();
+        List<Entry> out = new ArrayList<>(Math.min(count, 1024));
+        String f = h.file().toString();
+        long start = h.snapshotsOffset();
+        long pos = start;
+        ByteBuffer fixed = ByteBuffer.allocate(SnapshotEntryHead.BYTES);
+        for (int i = 0; i < count; i++) {
+            if (SnapshotEntryHead.BYTES > h.fileLength() - pos) {
+                throw new CorruptImageException(f, pos, "snapshot table entry " + i + " of " + count
+                        + " extends past the end of the file (" + h.fileLength() + " bytes)");
+            }
+            fixed.clear();
+            Positional.readFully(ch, fixed, pos, h.file());
+            SnapshotEntryHead head = SnapshotEntryHead.decode(fixed, 0);
+            long extraLen = head.extraSize();
+            if (extraLen > SnapshotEntryHead.MAX_EXTRA) {
+                throw new CorruptImageException(f, pos + SnapshotEntryHead.OFF_EXTRA_SIZE, "snapshot " + i + " has "
+                        + extraLen + " bytes of extra data, more than the limit of " + SnapshotEntryHead.MAX_EXTRA);
+            }
+            long varLen = head.variableBytes();
+            long entryLen = SnapshotEntryHead.padded(SnapshotEntryHead.BYTES + varLen);
+            if (varLen > h.fileLength() - pos - SnapshotEntryHead.BYTES) {
+                throw new CorruptImageException(f, pos, "snapshot table entry " + i + " ("
+                        + (SnapshotEntryHead.BYTES + varLen) + " bytes) extends past the end of the file ("
+                        + h.fileLength() + " bytes)");
+            }
+            if (pos + entryLen - start > SnapshotEntryHead.MAX_TABLE_BYTES) {
+                throw new ImageLimitException(f + ": offset " + start + ": snapshot table exceeds the limit of "
+                        + SnapshotEntryHead.MAX_TABLE_BYTES + " bytes at entry " + i);
+            }
+            ByteBuffer var = ByteBuffer.allocate((int) varLen);
+            Positional.readFully(ch, var, pos + SnapshotEntryHead.BYTES, h.file());
+            long vmState = extraLen >= SnapshotEntryHead.EXTRA_VM_STATE + 8
+                    ? var.getLong(SnapshotEntryHead.EXTRA_VM_STATE) : head.vmStateSize();
+            long diskSize = extraLen >= SnapshotEntryHead.EXTRA_DISK_SIZE + 8
+                    ? var.getLong(SnapshotEntryHead.EXTRA_DISK_SIZE) : -1;
+            long icount = extraLen >= SnapshotEntryHead.EXTRA_ICOUNT + 8
+                    ? var.getLong(SnapshotEntryHead.EXTRA_ICOUNT) : -1;
+            int idLen = head.idSize();
+            int nameLen = head.nameSize();
+            String id = new String(var.array(), (int) extraLen, idLen, StandardCharsets.UTF_8);
+            String name = new String(var.array(), (int) extraLen + idLen, nameLen, StandardCharsets.UTF_8);
+            out.add(new Entry(new SnapshotInfo(id, name, vmState, head.dateSec(), head.dateNsec(),
+                    head.vmClockNsec(), diskSize, icount), head.l1Offset(), head.l1Size(), pos));
+            pos += entryLen;
+        }
+        return out;
+    }
+
+    /** The entry whose id is {@code idOrName}, else the first whose name is, else null. */
+    static Entry find(List<Entry> entries, String idOrName) {
+        for (Entry e : entries) {
+            if (e.info().id().equals(idOrName)) {
+                return e;
+            }
+        }
+        for (Entry e : entries) {
+            if (e.info().name().equals(idOrName)) {
+                return e;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,476 @@
+package org.qimg.format.qcow2.update;
+
+import static org.qimg.format.qcow2.layout.Entries.COMPRESSED;
+import static org.qimg.format.qcow2.layout.Entries.COPIED;
+import static org.qimg.format.qcow2.layout.Entries.OFFSET_MASK;
+import static org.qimg.format.qcow2.layout.Entries.ZERO;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.qimg.format.ClusterSink;
+import org.qimg.format.CorruptImageException;
+import org.qimg.format.ImageException;
+import org.qimg.format.UnsupportedFeatureException;
+import org.qimg.format.codec.CompressionType;
+import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.Entries;
+import org.qimg.format.qcow2.layout.HeaderLayout;
+import org.qimg.format.qcow2.layout.Qcow2Header;
+
+/**
+ * Writes guest clusters into an EXISTING qcow2 image in place (what {@code qemu-img convert -n} needs).
+ *
+ * <p>Refused up front, before anything is written: internal snapshots, extended L2 entries, an external
+ * data file, encryption, the dirty or corrupt bit, persistent bitmaps, unknown incompatible features, a
+ * target whose virtual size is smaller than the source, and any L2 table or plain data cluster in the
+ * written range whose refcount is not exactly 1. Unknown autoclear bits are cleared, as the spec asks of a
+ * writer that does not know them.
+ *
+ * <p>Per guest cluster: a plain allocated cluster (refcount 1) is overwritten in place; an unallocated, zero
+ * or compressed one gets a new cluster (free clusters are reused, else the file grows); replaced compressed
+ * payloads are released once the L2 entry no longer points at them. Zero writes set the zero flag on v3
+ * (an allocated cluster keeps its allocation, as QEMU's write-zeroes without unmap); on v2 an allocated
+ * cluster is overwritten with zeros and an unallocated one without backing file is left alone.
+ *
+ * <p>Ordering: data and refcount increments are written first; L2 tables are written in batches after a
+ * flush, then L1 entries after another flush, then refcounts of replaced payloads are decremented. Refcounts
+ * are exact at every point, so a crash leaks clusters at worst, and the dirty bit is never needed. As with
+ * {@code qemu-img convert -n}, a failure midway leaves the target partly updated: its guest content is then
+ * a mix of old and new data.
+ *
+ * <p>Not thread-safe; calls must come in increasing guest cluster order from one thread.
+ */
+public final class Qcow2Updater implements ClusterSink {
+    private static final int BATCH_CLUSTERS = 4096;
+
+    private final FileChannel ch;
+    private final Path file;
+    private final Qcow2Header h;
+    private final int clusterBits;
+    private final int clusterSize;
+    private final int l2Bits;
+    private final boolean v3;
+    private final boolean backing;
+    private final long[] l1;
+    private final UpdaterRefcounts refs;
+    private final long sourceSize;
+    private final long tailIndex;
+    private final int tailBytes;
+    private final Map<Integer, long[]> l2 = new HashMap<>();
+    private final TreeMap<Integer, Boolean> dirtyL2 = new TreeMap<>();
+    private final List<Integer> dirtyL1 = new ArrayList<>();
+    private final List<long[]> pendingFree = new ArrayList<>();
+    private int batch;
+    private long freeByte;
+    private final ByteBuffer zeros;
+
+    private Qcow2Updater(FileChannel ch, Path file, Qcow2Header h, long sourceSize) throws IOException {
+        this.ch = ch;
+        this.file = file;
+        this.h = h;
+        this.clusterBits = h.clusterBits();
+        this.clusterSize = h.clusterSize();
+        this.l2Bits = clusterBits - 3;
+        this.v3 = h.version() >= 3;
+        this.backing = h.backingFile() != null;
+        this.sourceSize = sourceSize;
+        long partial = sourceSize & (clusterSize - 1);
+        boolean tail = partial != 0 && h.virtualSize() > sourceSize;
+        this.tailIndex = tail ? sourceSize >>> clusterBits : -1;
+        this.tailBytes = (int) partial;
+        this.zeros = ByteBuffer.allocateDirect(clusterSize);
+        int n = h.l1Size();
+        ByteBuffer buf = ByteBuffer.allocate(n * 8);
+        Positional.readFully(ch, buf, h.l1TableOffset(), file);
+        buf.flip();
+        l1 = new long[n];
+        for (int i = 0; i < n; i++) {
+            l1[i] = buf.getLong();
+        }
+        refs = new UpdaterRefcounts(ch, file, h);
+    }
+
+    /**
+     * Opens the qcow2 image on {@code ch} (readable and writable) for writing the first {@code sourceSize}
+     * guest bytes. Everything that would make the update unsafe is refused here, before any write.
+     *
+     * @param compressed clusters will be written compressed (matters for a partial last cluster)
+     */
+    public static Qcow2Updater open(FileChannel ch, Path file, long sourceSize, boolean compressed)
+            throws IOException {
+        Qcow2Header h = Qcow2Header.read(ch, file);
+        String f = file.toString();
+        if (h.virtualSize() < sourceSize) {
+            throw new ImageException("output file is smaller than input file");
+        }
+        if (h.nbSnapshots() != 0) {
+            throw new UnsupportedFeatureException(f + ": image has " + h.nbSnapshots() + " internal snapshot(s);"
+                    + " qimg does not write into images with snapshots");
+        }
+        if (h.hasExtendedL2()) {
+            throw new UnsupportedFeatureException(f + ": image uses extended L2 entries (subclusters); qimg does"
+                    + " not write into such images in place");
+        }
+        if (h.hasExternalDataFile()) {
+            throw new UnsupportedFeatureException(f + ": image uses an external data file; qimg does not write"
+                    + " into such images in place");
+        }
+        if (h.isCorrupt()) {
+            throw new UnsupportedFeatureException(f + ": image is marked corrupt; run qemu-img check -r all first");
+        }
+        if (h.isDirty()) {
+            throw new UnsupportedFeatureException(f + ": image is marked dirty (lazy refcounts not written back);"
+                    + " run qemu-img check -r all first");
+        }
+        if ((h.incompatibleFeatures() & ~HeaderLayout.INCOMPAT_KNOWN) != 0) {
+            throw new UnsupportedFeatureException(f + ": image has unknown incompatible features");
+        }
+        if ((h.autoclearFeatures() & HeaderLayout.AUTOCLEAR_BITMAPS) != 0 || h.extensions().bitmaps() != null) {
+            throw new UnsupportedFeatureException(f + ": image has persistent dirty bitmaps; qimg does not write"
+                    + " into such images in place");
+        }
+        if (h.cryptMethod() != 0) {
+            throw new UnsupportedFeatureException(f + ": image is encrypted");
+        }
+        Qcow2Updater u = new Qcow2Updater(ch, file, h, sourceSize);
+        u.preflight(compressed);
+        if (h.autoclearFeatures() != 0) {
+            Positional.writeFully(ch, ByteBuffer.allocate(8), 88);
+        }
+        return u;
+    }
+
+    public int clusterSize() {
+        return clusterSize;
+    }
+
+    public CompressionType compressionType() {
+        return h.compressionType();
+    }
+
+    /** Checks every L2 table and plain cluster the update may touch has refcount 1; validates entries. */
+    private void preflight(boolean compressed) throws IOException {
+        long clusters = (sourceSize + clusterSize - 1) >>> clusterBits;
+        long l2Entries = 1L << l2Bits;
+        String f = file.toString();
+        for (long i = 0; i * l2Entries < clusters; i++) {
+            long e = l1[(int) i];
+            long off = e & OFFSET_MASK;
+            if (off == 0) {
+                continue;
+            }
+            long[] t = table((int) i, false);
+            if ((e & COPIED) == 0 || refs.get(off >>> clusterBits) != 1) {
+                throw new UnsupportedFeatureException(f + ": L2 table at offset " + off + " is shared (refcount "
+                        + refs.get(off >>> clusterBits) + "); qimg only writes into tables it owns alone");
+            }
+            long n = Math.min(l2Entries, clusters - i * l2Entries);
+            for (int j = 0; j < n; j++) {
+                long v = t[j];
+                if ((v & COMPRESSED) != 0) {
+                    checkPayload(v, i * l2Entries + j);
+                    continue;
+                }
+                if ((v & COMPRESSED) == 0 && (v & OFFSET_MASK) != 0
+                        && refs.get((v & OFFSET_MASK) >>> clusterBits) != 1) {
+                    throw new UnsupportedFeatureException(f + ": guest cluster " + (i * l2Entries + j)
+                            + " is shared (refcount " + refs.get((v & OFFSET_MASK) >>> clusterBits)
+                            + "); qimg does not write into shared clusters");
+                }
+            }
+            l2.remove((int) i);
+        }
+        if (tailIndex >= 0) {
+            long e = entry(tailIndex);
+            boolean readsZero = (e & COMPRESSED) == 0 && ((v3 && (e & ZERO) != 0) || (e == 0 && !backing));
+            boolean plain = (e & COMPRESSED) == 0 && (e & OFFSET_MASK) != 0 && (e & ZERO) == 0;
+            if (!readsZero && (compressed || !plain)) {
+                throw new UnsupportedFeatureException(f + ": the source ends inside guest cluster " + tailIndex
+                        + " of the larger target, whose remaining content qimg cannot keep (" + describe(e)
+                        + (compressed ? ", compressed output" : "") + ")");
+            }
+        }
+    }
+
+    /** A compressed payload to be replaced must lie in clusters whose refcounts count it (so it can be freed). */
+    private void checkPayload(long v, long guestCluster) throws IOException {
+        long[] range = payloadRange(v);
+        long first = range[0] >>> clusterBits;
+        long last = (range[0] + range[1] - 1) >>> clusterBits;
+        for (long c = first; c <= last; c++) {
+            if (c == 0 || refs.get(c) == 0) {
+                throw new CorruptImageException(file.toString(), range[0], "compressed guest cluster " + guestCluster
+                        + " lies in host cluster " + c + " whose refcount is " + (c == 0 ? "the header's" : "0")
+                        + "; run qemu-img check -r all first");
+            }
+        }
+    }
+
+    /** {host byte offset, byte count} of a compressed entry's payload, as QEMU frees it. */
+    private long[] payloadRange(long e) {
+        return new long[] {Entries.compressedOffset(e, clusterBits), Entries.compressedSpan(e, clusterBits)};
+    }
+
+    private String describe(long e) {
+        if ((e & COMPRESSED) != 0) {
+            return "compressed cluster";
+        }
+        if ((e & OFFSET_MASK) != 0) {
+            return "allocated cluster";
+        }
+        return backing ? "cluster read from the backing file" : "unallocated cluster";
+    }
+
+    private long[] table(int l1Index, boolean create) throws IOException {
+        long[] t = l2.get(l1Index);
+        if (t != null) {
+            return t;
+        }
+        long e = l1[l1Index];
+        long off = e & OFFSET_MASK;
+        String f = file.toString();
+        if (off == 0) {
+            if (!create) {
+                return null;
+            }
+            off = refs.allocate();
+            Positional.writeFully(ch, zeros.clear(), off);
+            l1[l1Index] = off | COPIED;
+            dirtyL1.add(l1Index);
+            t = new long[1 << l2Bits];
+            l2.put(l1Index, t);
+            return t;
+        }
+        if ((off & (clusterSize - 1)) != 0 || off > ch.size() - clusterSize) {
+            throw new CorruptImageException(f, h.l1TableOffset() + 8L * l1Index, "L1 entry " + l1Index
+                    + " must point to a cluster-aligned L2 table inside the file, found 0x" + Long.toHexString(e));
+        }
+        ByteBuffer buf = ByteBuffer.allocate(clusterSize);
+        Positional.readFully(ch, buf, off, file);
+        buf.flip();
+        t = new long[1 << l2Bits];
+        long fileLength = ch.size();
+        for (int j = 0; j < t.length; j++) {
+            long v = buf.getLong();
+            if ((v & COMPRESSED) == 0) {
+                long host = v & OFFSET_MASK;
+                boolean reserved = (v & ~(OFFSET_MASK | COPIED | ZERO)) != 0;
+                if (reserved || (host & (clusterSize - 1)) != 0 || (host != 0 && host > fileLength - clusterSize)
+                        || (!v3 && (v & ZERO) != 0)) {
+                    throw new CorruptImageException(f, off + 8L * j, "L2 entry must be a cluster-aligned offset "
+                            + "inside the file with valid flags, found 0x" + Long.toHexString(v));
+                }
+            } else if ((v & COPIED) != 0) {
+                throw new CorruptImageException(f, off + 8L * j, "compressed L2 entry has the COPIED flag set: 0x"
+                        + Long.toHexString(v));
+            }
+            t[j] = v;
+        }
+        l2.put(l1Index, t);
+        return t;
+    }
+
+    private long entry(long index) throws IOException {
+        long[] t = table((int) (index >>> l2Bits), false);
+        return t == null ? 0 : t[(int) (index & ((1L << l2Bits) - 1))];
+    }
+
+    private void setEntry(long index, long value) throws IOException {
+        int l1Index = (int) (index >>> l2Bits);
+        table(l1Index, true)[(int) (index & ((1L << l2Bits) - 1))] = value;
+        dirtyL2.put(l1Index, Boolean.TRUE);
+    }
+
+    private void checkIndex(long index) {
+        if (index < 0 || index >= (sourceSize + clusterSize - 1) >>> clusterBits) {
+            throw new IllegalArgumentException("guest cluster " + index + " outside the source range");
+        }
+    }
+
+    /** Writes one guest cluster of plain data ({@code data} holds a whole cluster, zero-padded at the end). */
+    public void writePlain(long index, ByteBuffer data) throws IOException {
+        checkIndex(index);
+        if (data.remaining() != clusterSize) {
+            throw new IllegalArgumentException("need " + clusterSize + " bytes, got " + data.remaining());
+        }
+        long e = entry(index);
+        long host = e & OFFSET_MASK;
+        if ((e & COMPRESSED) == 0 && host != 0) {
+            ByteBuffer d = data.duplicate();
+            if (index == tailIndex && (e & ZERO) == 0) {
+                d.limit(d.position() + tailBytes);
+            }
+            write(d, host);
+            if (e != (host | COPIED)) {
+                setEntry(index, host | COPIED);
+            }
+        } else {
+            long off = refs.allocate();
+            write(data.duplicate(), off);
+            releaseLater(e);
+            setEntry(index, off | COPIED);
+        }
+        step();
+    }
+
+    /** Writes one guest cluster as a compressed payload (zlib or zstd per the image's compression type). */
+    public void writeCompressed(long index, ByteBuffer payload) throws IOException {
+        checkIndex(index);
+        int len = payload.remaining();
+        if (len <= 0 || len > clusterSize) {
+            throw new IllegalArgumentException("compressed payload of " + len + " bytes");
+        }
+        long e = entry(index);
+        long off = allocBytes(len);
+        write(payload.duplicate(), off);
+        releaseLater(e);
+        setEntry(index, Entries.compressedEntry(off, len, clusterBits));
+        step();
+    }
+
+    /** Makes one guest cluster read as zeros. */
+    public void writeZero(long index) throws IOException {
+        checkIndex(index);
+        long e = entry(index);
+        long host = e & OFFSET_MASK;
+        boolean compressed = (e & COMPRESSED) != 0;
+        if (v3) {
+            if (compressed) {
+                releaseLater(e);
+                setEntry(index, ZERO);
+            } else if ((e & ZERO) == 0) {
+                if (index == tailIndex && host != 0) {
+                    write(zeros.clear().limit(tailBytes), host);
+                } else if (index != tailIndex || backing) {
+                    setEntry(index, e | ZERO);
+                }
+            }
+        } else if (compressed) {
+            if (backing) {
+                long off = refs.allocate();
+                write(zeros.clear(), off);
+                setEntry(index, off | COPIED);
+            } else {
+                setEntry(index, 0);
+            }
+            releaseLater(e);
+        } else if (host != 0) {
+            write(zeros.clear().limit(index == tailIndex ? tailBytes : clusterSize), host);
+        } else if (backing) {
+            long off = refs.allocate();
+            write(zeros.clear(), off);
+            setEntry(index, off | COPIED);
+        }
+        step();
+    }
+
+    /** QEMU's byte allocator for compressed payloads: back to back, continuing into the next cluster only
+     *  when that is the next free one; every host cluster the payload touches gets +1. */
+    private long allocBytes(int len) throws IOException {
+        long off = freeByte;
+        if (off != 0 && refs.atMax(off >>> clusterBits)) {
+            off = 0;
+        }
+        long room = off == 0 ? 0 : clusterSize - (off & (clusterSize - 1));
+        if (off == 0 || room < len) {
+            long c = refs.reserve();
+            long next = ((off + clusterSize - 1) >>> clusterBits);
+            if (off == 0 || next != c) {
+                off = c << clusterBits;
+            }
+        }
+        for (long c = off >>> clusterBits; c <= (off + len - 1) >>> clusterBits; c++) {
+            refs.add(c, 1);
+        }
+        freeByte = off + len;
+        if ((freeByte & (clusterSize - 1)) == 0) {
+            freeByte = 0;
+        }
+        return off;
+    }
+
+    /** Queues the release of what an L2 entry owned, done once the new entry is on disk. */
+    private void releaseLater(long e) {
+        if ((e & COMPRESSED) != 0) {
+            pendingFree.add(payloadRange(e));
+        } else if ((e & OFFSET_MASK) != 0) {
+            pendingFree.add(new long[] {e & OFFSET_MASK, clusterSize});
+        }
+    }
+
+    private void write(ByteBuffer src, long pos) throws IOException {
+        int len = src.remaining();
+        try {
+            Positional.writeFully(ch, src, pos);
+        } catch (IOException ex) {
+            throw new ImageException(file + ": write of " + len + " bytes at offset " + pos + " failed: "
+                    + ex.getMessage(), ex);
+        }
+    }
+
+    private void step() throws IOException {
+        if (++batch >= BATCH_CLUSTERS) {
+            flushMetadata();
+        }
+    }
+
+    /** Data and refcounts, then L2 tables, then L1 entries, then releases, each after a flush. */
+    private void flushMetadata() throws IOException {
+        batch = 0;
+        if (dirtyL2.isEmpty() && dirtyL1.isEmpty() && pendingFree.isEmpty()) {
+            return;
+        }
+        ch.force(false);
+        ByteBuffer buf = ByteBuffer.allocate(clusterSize);
+        for (int i : dirtyL2.keySet()) {
+            buf.clear();
+            for (long v : l2.get(i)) {
+                buf.putLong(v);
+            }
+            buf.flip();
+            write(buf, l1[i] & OFFSET_MASK);
+        }
+        dirtyL2.clear();
+        l2.clear();
+        if (!dirtyL1.isEmpty()) {
+            ch.force(false);
+            for (int i : dirtyL1) {
+                write(ByteBuffer.allocate(8).putLong(0, l1[i]), h.l1TableOffset() + 8L * i);
+            }
+            dirtyL1.clear();
+        }
+        if (!pendingFree.isEmpty()) {
+            ch.force(false);
+            for (long[] p : pendingFree) {
+                long first = p[0] >>> clusterBits;
+                long last = (p[0] + p[1] - 1) >>> clusterBits;
+                for (long c = first; c <= last; c++) {
+                    refs.add(c, -1);
+                }
+            }
+            pendingFree.clear();
+        }
+    }
+
+    /** Writes the remaining metadata, pads the file to whole sectors and flushes it to disk. */
+    public void finish() throws IOException {
+        flushMetadata();
+        long size = ch.size();
+        if (size % 512 != 0) {
+            write(ByteBuffer.allocate((int) (512 - size % 512)), size);
+        }
+        ch.force(true);
+    }
+
+    /** Does not close the channel (its opener does). */
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,249 @@
+package org.qimg.format.qcow2.update;
+
+import static org.qimg.format.qcow2.layout.Entries.OFFSET_MASK;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.qimg.format.CorruptImageException;
+import org.qimg.format.ImageLimitException;
+import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.HeaderLayout;
+import org.qimg.format.qcow2.layout.Qcow2Header;
+import org.qimg.format.qcow2.layout.RefcountCodec;
+
+/**
+ * The refcounts of an existing qcow2 image opened for writing by {@link Qcow2Updater}. Refcounts are kept
+ * exact on disk at all times: every change is written through at once (entry bytes only), so the image
+ * never needs the dirty bit. Allocation follows QEMU's rules: the first cluster whose refcount is 0 is taken
+ * (clusters past the refcount table's reach count as free); a missing refcount block is placed at that
+ * first free cluster and describes itself; when the refcount table is too short it is rebuilt larger past
+ * the end of the file, together with the refcount blocks that the new area itself needs, and the header is
+ * switched over before the old table is freed.
+ */
+final class UpdaterRefcounts {
+    /** Host offsets must fit the 56-bit offset field of L1/L2 entries. */
+    private static final long MAX_HOST_OFFSET = 1L << 56;
+
+    private final FileChannel ch;
+    private final Path file;
+    private final int clusterBits;
+    private final int clusterSize;
+    private final int order;
+    private final int blockBits;
+    private final long max;
+    private long[] table;
+    private long tableOffset;
+    private final Map<Long, byte[]> blocks = new HashMap<>();
+    private long cursor;
+
+    UpdaterRefcounts(FileChannel ch, Path file, Qcow2Header h) throws IOException {
+        this.ch = ch;
+        this.file = file;
+        this.clusterBits = h.clusterBits();
+        this.clusterSize = h.clusterSize();
+        this.order = h.refcountOrder();
+        this.blockBits = clusterBits + 3 - order;
+        this.max = RefcountCodec.max(order);
+        this.tableOffset = h.refcountTableOffset();
+        if (tableOffset == 0) {
+            throw new CorruptImageException(file.toString(), 48, "refcount table offset is 0: the table would "
+                    + "overlap the header (qemu-img check -r all rebuilds it)");
+        }
+        int entries = (int) (((long) h.refcountTableClusters() << clusterBits) / 8);
+        ByteBuffer buf = ByteBuffer.allocate(entries * 8);
+        Positional.readFully(ch, buf, tableOffset, file);
+        buf.flip();
+        table = new long[entries];
+        long fileLength = ch.size();
+        for (int i = 0; i < entries; i++) {
+            long e = buf.getLong();
+            long off = e & OFFSET_MASK;
+            if (e != off || (off & (clusterSize - 1)) != 0 || (off != 0 && off > fileLength - clusterSize)) {
+                throw new CorruptImageException(file.toString(), tableOffset + 8L * i, "refcount table entry "
+                        + i + " must be a cluster-aligned offset inside the file, found 0x" + Long.toHexString(e));
+            }
+            table[i] = off;
+        }
+    }
+
+    int clusterBits() {
+        return clusterBits;
+    }
+
+    /** The refcount of host cluster {@code cluster}; 0 for clusters no refcount block covers. */
+    long get(long cluster) throws IOException {
+        long b = cluster >>> blockBits;
+        if (b >= table.length || table[(int) b] == 0) {
+            return 0;
+        }
+        return RefcountCodec.get(block(b), (int) (cluster & ((1L << blockBits) - 1)), order);
+    }
+
+    /** Adds {@code delta} (+1 or -1) to the refcount of a cluster whose refcount block exists. */
+    void add(long cluster, int delta) throws IOException {
+        long v = get(cluster);
+        if (delta < 0 && v == 0) {
+            throw new CorruptImageException(file.toString(), cluster << clusterBits,
+                    "refcount of host cluster " + cluster + " would drop below 0");
+        }
+        if (delta > 0 && v == max) {
+            throw new ImageLimitException(file + ": refcount of host cluster " + cluster
+                    + " would overflow its " + (1 << order) + "-bit entry");
+        }
+        set(cluster, v + delta);
+        if (v + delta == 0 && cluster < cursor) {
+            cursor = cluster;
+        }
+    }
+
+    boolean atMax(long cluster) throws IOException {
+        return get(cluster) == max;
+    }
+
+    private void set(long cluster, long value) throws IOException {
+        long b = cluster >>> blockBits;
+        if (b >= table.length || table[(int) b] == 0) {
+            throw new IllegalStateException("no refcount block for host cluster " + cluster);
+        }
+        byte[] blk = block(b);
+        int idx = (int) (cluster & ((1L << blockBits) - 1));
+        RefcountCodec.set(blk, idx, order, value);
+        int at = RefcountCodec.byteOffset(idx, order);
+        Positional.writeFully(ch, ByteBuffer.wrap(blk, at, RefcountCodec.byteLength(order)), table[(int) b] + at);
+    }
+
+    private byte[] block(long b) throws IOException {
+        byte[] blk = blocks.get(b);
+        if (blk == null) {
+            blk = new byte[clusterSize];
+            Positional.readFully(ch, ByteBuffer.wrap(blk), table[(int) b], file);
+            blocks.put(b, blk);
+        }
+        return blk;
+    }
+
+    /** Allocates one cluster (refcount set to 1) and returns its host offset; its content is not written. */
+    long allocate() throws IOException {
+        long c = reserve();
+        set(c, 1);
+        return c << clusterBits;
+    }
+
+    /**
+     * The first free host cluster whose refcount block exists (creating blocks or growing the table as
+     * needed). Its refcount is still 0: the caller sets it.
+     */
+    long reserve() throws IOException {
+        while (true) {
+            long c = cursor;
+            while (get(c) != 0) {
+                c++;
+            }
+            cursor = c;
+            if (Math.multiplyExact(c + 1, (long) clusterSize) > MAX_HOST_OFFSET) {
+                throw new ImageLimitException(file + ": host offset would exceed 2^56 bytes");
+            }
+            long b = c >>> blockBits;
+            if (b >= table.length) {
+                growTable(b);
+                continue;
+            }
+            if (table[(int) b] == 0) {
+                // The first free cluster lies in a range no block covers: the new block goes there and
+                // counts itself.
+                byte[] blk = new byte[clusterSize];
+                RefcountCodec.set(blk, (int) (c & ((1L << blockBits) - 1)), order, 1);
+                long off = c << clusterBits;
+                Positional.writeFully(ch, ByteBuffer.wrap(blk), off);
+                blocks.put(b, blk);
+                table[(int) b] = off;
+                ByteBuffer e = ByteBuffer.allocate(8).putLong(0, off);
+                Positional.writeFully(ch, e, tableOffset + 8 * b);
+                continue;
+            }
+            return c;
+        }
+    }
+
+    /**
+     * Rebuilds the refcount table large enough for block {@code needed}: the new table and the refcount blocks
+     * that describe the new area go past the end of the file; they are written and flushed, then the header
+     * points to the new table, then the old table's clusters are freed.
+     */
+    private void growTable(long needed) throws IOException {
+        long start = (ch.size() + clusterSize - 1) >>> clusterBits;
+        int perCluster = clusterSize / 8;
+        long entries = Math.max(needed + 1, table.length + 1);
+        long tableClusters;
+        long newBlocks = 0;
+        while (true) {
+            tableClusters = (entries + perCluster - 1) / perCluster;
+            entries = tableClusters * perCluster;
+            long end = start + tableClusters + newBlocks;
+            long lastBlock = (end - 1) >>> blockBits;
+            long count = 0;
+            for (long b = start >>> blockBits; b <= lastBlock; b++) {
+                if (b >= table.length || table[(int) b] == 0) {
+                    count++;
+                }
+            }
+            if (lastBlock < entries && count == newBlocks) {
+                break;
+            }
+            entries = Math.max(entries, lastBlock + 1);
+            newBlocks = count;
+        }
+        if (tableClusters << clusterBits > HeaderLayout.MAX_REFCOUNT_TABLE_BYTES) {
+            throw new ImageLimitException(file + ": refcount table would exceed 8 MiB");
+        }
+        long[] grown = java.util.Arrays.copyOf(table, (int) entries);
+        long newTableOffset = start << clusterBits;
+        long next = start + tableClusters;
+        Map<Long, byte[]> created = new HashMap<>();
+        long end = start + tableClusters + newBlocks;
+        for (long b = start >>> blockBits; b <= (end - 1) >>> blockBits; b++) {
+            if (grown[(int) b] == 0) {
+                grown[(int) b] = next << clusterBits;
+                created.put(b, new byte[clusterSize]);
+                next++;
+            }
+        }
+        // Refcount 1 for every cluster of the new area: in the new blocks (memory) or existing ones (on disk).
+        for (long c = start; c < end; c++) {
+            long b = c >>> blockBits;
+            int idx = (int) (c & ((1L << blockBits) - 1));
+            byte[] nb = created.get(b);
+            if (nb != null) {
+                RefcountCodec.set(nb, idx, order, 1);
+            } else {
+                set(c, 1);
+            }
+        }
+        for (Map.Entry<Long, byte[]> e : created.entrySet()) {
+            Positional.writeFully(ch, ByteBuffer.wrap(e.getValue()), grown[(int) (long) e.getKey()]);
+        }
+        ByteBuffer t = ByteBuffer.allocate((int) (tableClusters << clusterBits));
+        for (long v : grown) {
+            t.putLong(v);
+        }
+        t.flip();
+        Positional.writeFully(ch, t, newTableOffset);
+        ch.force(false);
+        ByteBuffer hdr = ByteBuffer.allocate(12).putLong(newTableOffset).putInt((int) tableClusters);
+        hdr.flip();
+        Positional.writeFully(ch, hdr, 48);
+        ch.force(false);
+        long oldOffset = tableOffset;
+        long oldClusters = ((long) table.length * 8 + clusterSize - 1) >>> clusterBits;
+        table = grown;
+        tableOffset = newTableOffset;
+        blocks.putAll(created);
+        for (long i = 0; i < oldClusters; i++) {
+            add((oldOffset >>> clusterBits) + i, -1);
+        }
+    }
+}

@@ -1,0 +1,494 @@
+package org.qimg.format.qcow2.write;
+
+import static org.qimg.format.qcow2.layout.Entries.COMPRESSED;
+import static org.qimg.format.qcow2.layout.Entries.COPIED;
+import static org.qimg.format.qcow2.layout.Entries.SUBCLUSTERS_ALLOCATED;
+import static org.qimg.format.qcow2.layout.Entries.SUBCLUSTERS_ZERO;
+import static org.qimg.format.qcow2.layout.Entries.ZERO;
+import static org.qimg.format.qcow2.layout.HeaderLayout.MAX_L1_BYTES;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import org.qimg.format.ClusterSink;
+import org.qimg.format.ImageException;
+import org.qimg.format.ImageLimitException;
+import org.qimg.format.UnsupportedFeatureException;
+import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.Entries;
+
+/**
+ * Writes a fresh qcow2 image laid out as {@code qemu-img create} + {@code qemu-img convert} lay one out.
+ * Clusters are handed over in increasing guest order by a single thread; clusters never handed over stay
+ * unallocated (read as zero, or through the backing file).
+ *
+ * <p>The layout follows QEMU 7.2 decision by decision: header at cluster 0, refcount table at 1, refcount
+ * block 0 at 2, the L1 table next; L2 tables allocated just before the first data that needs them;
+ * plain data allocated in runs the way qemu-img convert's write requests allocate them (consecutive
+ * clusters of one L2 table within one 2 MiB convert buffer, or where the caller says a request starts, with
+ * only the subclusters it wrote allocated under extended L2); compressed payloads packed byte by byte;
+ * refcount blocks and table growth as {@link WriterRefcounts} describes. With the same input clusters,
+ * the file is byte-identical to qemu-img's.
+ *
+ * <p>Memory: the L1 table, the current L2 table, one run buffer (at most max(2 MiB, cluster size)) and
+ * the refcount blocks; nothing proportional to the guest data.
+ */
+public final class Qcow2Writer implements ClusterSink {
+    /** Extended L2 bitmap: all 32 subclusters allocated / all read as zero. */
+    /** Every subcluster of a cluster, as a mask for {@link #writePlain(long, ByteBuffer, int, boolean)}. */
+    public static final int ALL_SUBCLUSTERS = -1;
+    /** qemu-img convert's IO_BUF_SIZE: one write request never spans more guest bytes than this. */
+    static final int CONVERT_BUFFER = 2 << 20;
+    /** QEMU's QCOW_MAX_L1_SIZE. */
+    /** QEMU's BDRV_REQUEST_MAX_BYTES. */
+    static final long REQUEST_MAX_BYTES = ((long) Integer.MAX_VALUE >> 9) << 9;
+
+    private final Qcow2CreateOptions options;
+    private final WriterFile file;
+    private final WriterRefcounts refcounts;
+    private final int clusterSize;
+    private final int clusterBits;
+    private final int l2Entries;
+    private final int l2EntrySize;
+    private final long clusterCount;
+    private final long l1Offset;
+    private final long[] l1;
+    /** For preallocated images: host offset of the first data cluster of each L2 table's range. */
+    private final long[] preallocData;
+
+    private long curL2Index = -1;
+    private ByteBuffer curL2;
+    private long lastIndex = -1;
+
+    private final int runMaxClusters;
+    /** Clusters one allocation run may hold: a 2 MiB request that starts inside a cluster touches one more. */
+    private final int runCapacity;
+    private ByteBuffer runBuf;
+    private long[] runBitmaps;
+    /** Where each cluster of the pending run is: runBuf (copied) or a caller's buffer (borrowed). */
+    private ByteBuffer[] runBase;
+    private int[] runOffset;
+    private long runStart = -1;
+    private int runCount;
+
+    private boolean anyCompressed;
+    private boolean compressedMode;
+    private boolean finished;
+
+    private Qcow2Writer(FileChannel channel, Path path, Qcow2CreateOptions options) throws IOException {
+        this.options = options;
+        this.file = new WriterFile(channel, path);
+        this.clusterSize = options.clusterSize();
+        this.clusterBits = options.clusterBits();
+        this.l2EntrySize = options.l2EntrySize();
+        this.l2Entries = clusterSize / l2EntrySize;
+        this.clusterCount = WriterMath.ceilDiv(options.virtualSize(), clusterSize);
+        long l1Size = WriterMath.ceilDiv(clusterCount, l2Entries);
+        if (l1Size * 8 > MAX_L1_BYTES) {
+            throw new ImageLimitException("Could not resize image: The L1 table would be " + l1Size * 8
+                    + " bytes, more than the " + MAX_L1_BYTES + " QEMU allows (image too large for cluster size "
+                    + clusterSize + ")");
+        }
+        this.runMaxClusters = Math.max(1, CONVERT_BUFFER / clusterSize);
+        this.runCapacity = runMaxClusters + 1;
+        // qemu-img create: header cluster, then refcount table and block written as two zeroed clusters.
+        file.noteWrite(0, 3L * clusterSize);
+        this.refcounts = new WriterRefcounts(file, clusterBits, options.refcountOrder());
+        long first = refcounts.allocClusters(3L * clusterSize);
+        assert first == 0;
+        this.l1 = new long[(int) l1Size];
+        if (l1Size > 0) {
+            this.l1Offset = refcounts.allocClusters(l1Size * 8);
+            file.noteWrite(l1Offset, l1Size * 8);
+        } else {
+            this.l1Offset = 0;
+        }
+        if (options.preallocation() == Qcow2CreateOptions.Preallocation.METADATA) {
+            this.preallocData = new long[(int) l1Size];
+            preallocate();
+        } else {
+            this.preallocData = null;
+        }
+    }
+
+    /** Starts an image of {@code options.virtualSize()} bytes in {@code channel} (empty, writable). */
+    public static Qcow2Writer create(FileChannel channel, Path pathForErrors, Qcow2CreateOptions options)
+            throws IOException {
+        return new Qcow2Writer(channel, pathForErrors, options);
+    }
+
+    public int clusterSize() {
+        return clusterSize;
+    }
+
+    /** Number of guest clusters (the last may be partly beyond the virtual size). */
+    public long clusterCount() {
+        return clusterCount;
+    }
+
+    public Qcow2CreateOptions options() {
+        return options;
+    }
+
+    /**
+     * Stores guest cluster {@code index} uncompressed; {@code data} holds exactly one cluster. Allocation runs
+     * follow qemu-img convert's default requests (consecutive clusters within one 2 MiB buffer window).
+     */
+    public void writePlain(long index, ByteBuffer data) throws IOException {
+        boolean startsWrite = runCount == 0 || index / runMaxClusters != runStart / runMaxClusters;
+        writePlain(index, data, ALL_SUBCLUSTERS, startsWrite);
+    }
+
+    /**
+     * As {@link #writePlain(long, ByteBuffer, int, boolean)}, but the cluster is not copied: the run it joins
+     * is written straight from {@code base} (consecutive clusters of one buffer in one write) when the run is
+     * complete, or copied by {@link #release(ByteBuffer)}. Preallocated images and compressed mode write at
+     * once and never borrow.
+     */
+    @Override
+    public void writePlainBorrowed(long index, ByteBuffer base, int offset, int subclusterMask, boolean startsWrite)
+            throws IOException {
+        if (preallocData != null || compressedMode) {
+            writePlain(index, base.slice(offset, clusterSize), subclusterMask, startsWrite);
+            return;
+        }
+        if (offset < 0 || offset > base.capacity() - clusterSize) {
+            throw new IllegalArgumentException("cluster at " + offset + " is outside a buffer of "
+                    + base.capacity() + " bytes");
+        }
+        checkPlain(index, subclusterMask);
+        appendToRun(index, subclusterMask, startsWrite);
+        addToRun(base, offset);
+    }
+
+    /** Copies the pending clusters borrowed from {@code base} into the run buffer. */
+    @Override
+    public void release(ByteBuffer base) {
+        for (int i = 0; i < runCount; i++) {
+            if (runBase[i] == base) {
+                runBuf.put(i * clusterSize, base, runOffset[i], clusterSize);
+                runBase[i] = runBuf;
+                runOffset[i] = i * clusterSize;
+            }
+        }
+    }
+
+    /**
+     * Stores guest cluster {@code index} uncompressed, as the end result of qemu write requests into a fresh
+     * image.
+     *
+     * @param data           exactly one cluster: the cluster's final content (zeros where nothing was written)
+     * @param subclusterMask bit i set = subcluster i (of 32) was written; with extended L2 only those are
+     *                       marked allocated, the others stay unallocated (read as zero / through the backing
+     *                       file). Must not be 0. Without extended L2 the whole cluster is allocated.
+     * @param startsWrite    true when the cluster is the first one a write request newly allocates; false
+     *                       when it continues the allocation of the previous cluster (index - 1, same L2
+     *                       table). Host placement of refcount blocks depends on how clusters are grouped.
+     */
+    public void writePlain(long index, ByteBuffer data, int subclusterMask, boolean startsWrite)
+            throws IOException {
+        if (data.remaining() != clusterSize) {
+            throw new IllegalArgumentException("writePlain needs exactly one cluster (" + clusterSize
+                    + " bytes), got " + data.remaining());
+        }
+        checkPlain(index, subclusterMask);
+        if (preallocData != null) {
+            long host = preallocHost(index);
+            // as qemu-img: nothing past the guest end, so the last cluster does not grow the preallocated file
+            long inImage = options.virtualSize() - index * clusterSize;
+            ByteBuffer d = data.duplicate();
+            if (inImage < clusterSize) {
+                d.limit(d.position() + (int) inImage);
+            }
+            file.write(host, d);
+            if (options.extendedL2()) {
+                patchBitmap(index, allocatedBitmap(subclusterMask));
+            }
+            return;
+        }
+        int at = appendToRun(index, subclusterMask, startsWrite) * clusterSize;
+        runBuf.put(at, data, data.position(), clusterSize);
+        addToRun(runBuf, at);
+        if (compressedMode) {
+            flushRun();
+        }
+    }
+
+    private void checkPlain(long index, int subclusterMask) throws ImageException {
+        if (subclusterMask == 0) {
+            throw new IllegalArgumentException("writePlain of cluster " + index + " with no subcluster written");
+        }
+        checkIndex(index);
+    }
+
+    /** The extended L2 allocation bitmap of the subclusters in mask (0 without extended L2). */
+    private long allocatedBitmap(int subclusterMask) {
+        return options.extendedL2() ? subclusterMask & SUBCLUSTERS_ALLOCATED : 0;
+    }
+
+    /** Where the cluster's bytes are: {@code base} from {@code offset}; completes {@link #appendToRun}. */
+    private void addToRun(ByteBuffer base, int offset) {
+        runBase[runCount] = base;
+        runOffset[runCount] = offset;
+        runCount++;
+    }
+
+    /**
+     * Ends the pending run where cluster index cannot join it, then records index's bitmap as the run's next
+     * cluster; returns that cluster's position in the run ({@link #addToRun} says where its bytes are).
+     */
+    private int appendToRun(long index, int subclusterMask, boolean startsWrite) throws IOException {
+        if (runCount > 0 && (startsWrite || index != runStart + runCount
+                || index / l2Entries != runStart / l2Entries || runCount == runCapacity)) {
+            flushRun();
+        }
+        if (runBuf == null) {
+            // aligned, so that an output channel may write the runs around the page cache
+            runBuf = Positional.alignedBuffer(runCapacity * clusterSize);
+            runBitmaps = new long[runCapacity];
+            runBase = new ByteBuffer[runCapacity];
+            runOffset = new int[runCapacity];
+        }
+        if (runCount == 0) {
+            runStart = index;
+        }
+        runBitmaps[runCount] = allocatedBitmap(subclusterMask);
+        return runCount;
+    }
+
+    /** Stores guest cluster {@code index} as a compressed payload ({@code payload.remaining()} bytes). */
+    public void writeCompressed(long index, ByteBuffer payload) throws IOException {
+        checkIndex(index);
+        int len = payload.remaining();
+        if (len <= 0 || len > clusterSize) {
+            throw new IllegalArgumentException("compressed payload must be 1.." + clusterSize + " bytes, got " + len);
+        }
+        if (preallocData != null) {
+            throw new UnsupportedFeatureException(file.path() + ": compressed writes into a preallocated image"
+                    + " are not supported");
+        }
+        flushRun();
+        ByteBuffer l2 = l2For(index);
+        long off = refcounts.allocBytes(len);
+        file.write(off, payload);
+        setEntry(l2, index, Entries.compressedEntry(off, len, clusterBits), 0);
+        anyCompressed = true;
+    }
+
+    /**
+     * Marks guest cluster {@code index} as reading zeros (v3 zero flag; all-zero subcluster bitmap with
+     * extended L2), hiding the backing file. A v2 image has no zero flag: the cluster is written as zeros,
+     * which is what QEMU falls back to.
+     */
+    public void writeZero(long index) throws IOException {
+        if (options.version() < 3) {
+            writePlain(index, ByteBuffer.allocate(clusterSize));
+            return;
+        }
+        checkIndex(index);
+        if (preallocData != null) {
+            long host = preallocHost(index);
+            if (options.extendedL2()) {
+                patchBitmap(index, SUBCLUSTERS_ZERO);
+            } else {
+                patchEntry(index, host | COPIED | ZERO);
+            }
+            return;
+        }
+        flushRun();
+        ByteBuffer l2 = l2For(index);
+        if (options.extendedL2()) {
+            setEntry(l2, index, 0, SUBCLUSTERS_ZERO);
+        } else {
+            setEntry(l2, index, ZERO, 0);
+        }
+    }
+
+    /**
+     * Behaves as {@code qemu-img convert -c} does: every uncompressed (fallback) cluster is its own write
+     * request, and the file end is padded to a whole 512-byte sector at {@link #finish()} even when no
+     * cluster ended up compressed. Call before the first write.
+     */
+    public void compressedMode() {
+        compressedMode = true;
+        anyCompressed = true;
+    }
+
+    /** Writes the remaining metadata (L2 tables, refcounts, header); durability (fsync) is the caller's. */
+    public void finish() throws IOException {
+        if (finished) {
+            return;
+        }
+        flushRun();
+        flushL2();
+        if (l1.length > 0) {
+            ByteBuffer b = ByteBuffer.allocate(l1.length * 8);
+            for (long e : l1) {
+                b.putLong(e);
+            }
+            b.flip();
+            file.writeQuiet(l1Offset, b);
+        }
+        refcounts.writeAll();
+        ByteBuffer header = WriterHeader.build(options, l1Offset, l1.length, refcounts.tableOffset(),
+                refcounts.tableClusters());
+        file.writeQuiet(0, header);
+        file.finish(anyCompressed);
+        finished = true;
+    }
+
+    /** The file length after {@link #finish()} (or the current QEMU-visible end before it). */
+    public long fileLength() {
+        return file.end();
+    }
+
+    @Override
+    public void close() throws IOException {
+        // The channel belongs to the caller; an unfinished image is left as is.
+    }
+
+    private void checkIndex(long index) throws ImageException {
+        if (finished) {
+            throw new IllegalStateException("image already finished");
+        }
+        if (index < 0 || index >= clusterCount) {
+            throw new ImageException(file.path() + ": guest cluster " + index + " is outside the image ("
+                    + clusterCount + " clusters)");
+        }
+        if (index <= lastIndex) {
+            throw new IllegalArgumentException("clusters must arrive in increasing guest order: " + index
+                    + " after " + lastIndex);
+        }
+        lastIndex = index;
+    }
+
+    private void flushRun() throws IOException {
+        if (runCount == 0) {
+            return;
+        }
+        ByteBuffer l2 = l2For(runStart);
+        long host = refcounts.allocClusters((long) runCount * clusterSize);
+        long runBytes = (long) runCount * clusterSize;
+        long last = runBitmaps[runCount - 1];
+        if (options.extendedL2() && last != SUBCLUSTERS_ALLOCATED) {
+            // QEMU writes (data plus copy-on-write padding) only the subclusters a request touched: the
+            // file ends after the last allocated subcluster when this run is the last thing in it.
+            int subcluster = clusterSize / 32;
+            int used = 64 - Long.numberOfLeadingZeros(last);
+            runBytes = (long) (runCount - 1) * clusterSize + (long) used * subcluster;
+        }
+        // one write per stretch of clusters that lie back to back in one buffer
+        for (int i = 0; i < runCount;) {
+            int j = i + 1;
+            while (j < runCount && runBase[j] == runBase[i]
+                    && runOffset[j] == runOffset[i] + (j - i) * clusterSize) {
+                j++;
+            }
+            long from = (long) i * clusterSize;
+            int len = (int) (Math.min(runBytes, (long) j * clusterSize) - from);
+            file.write(host + from, runBase[i].slice(runOffset[i], len));
+            i = j;
+        }
+        for (int i = 0; i < runCount; i++) {
+            setEntry(l2, runStart + i, (host + ((long) i << clusterBits)) | COPIED, runBitmaps[i]);
+            runBase[i] = null;
+        }
+        runCount = 0;
+    }
+
+    /** The L2 table covering index, allocated (after flushing the previous table) when first needed. */
+    private ByteBuffer l2For(long index) throws IOException {
+        long ti = index / l2Entries;
+        if (ti != curL2Index) {
+            flushL2();
+            long off = refcounts.allocClusters(clusterSize);
+            file.noteWrite(off, clusterSize);
+            l1[(int) ti] = off | COPIED;
+            curL2Index = ti;
+            if (curL2 == null) {
+                curL2 = ByteBuffer.allocate(clusterSize);
+            } else {
+                curL2.clear();
+                curL2.put(new byte[clusterSize]).clear();
+            }
+        }
+        return curL2;
+    }
+
+    private void flushL2() throws IOException {
+        if (curL2Index < 0) {
+            return;
+        }
+        long off = l1[(int) curL2Index] & ~COPIED;
+        file.writeQuiet(off, curL2.duplicate().clear());
+        curL2Index = -1;
+    }
+
+    private void setEntry(ByteBuffer l2, long index, long entry, long bitmap) {
+        int pos = (int) (index % l2Entries) * l2EntrySize;
+        l2.putLong(pos, entry);
+        if (l2EntrySize == 16) {
+            l2.putLong(pos + 8, bitmap);
+        }
+    }
+
+    /** preallocation=metadata as qcow2's preallocate(): per L2 table, the table, then its data clusters. */
+    private void preallocate() throws IOException {
+        long maxChunk = REQUEST_MAX_BYTES >> clusterBits;
+        long lastHost = 0;
+        long lastBytes = 0;
+        for (int ti = 0; ti < l1.length; ti++) {
+            long l2Off = refcounts.allocClusters(clusterSize);
+            file.noteWrite(l2Off, clusterSize);
+            l1[ti] = l2Off | COPIED;
+            long first = (long) ti * l2Entries;
+            long n = Math.min(l2Entries, clusterCount - first);
+            ByteBuffer l2 = ByteBuffer.allocate(clusterSize);
+            for (long done = 0; done < n;) {
+                long chunk = Math.min(maxChunk, n - done);
+                long host = refcounts.allocClusters(chunk << clusterBits);
+                if (done == 0) {
+                    preallocData[ti] = host;
+                } else if (host != preallocData[ti] + (done << clusterBits)) {
+                    throw new ImageLimitException(file.path() + ": preallocation of this image size is not"
+                            + " supported (data of one L2 table would not be contiguous)");
+                }
+                for (long i = 0; i < chunk; i++) {
+                    setEntry(l2, first + done + i, (host + (i << clusterBits)) | COPIED, 0);
+                }
+                lastHost = host;
+                // QEMU extends the file to the end of the last allocation: whole clusters, or with extended L2
+                // whole subclusters (up to the one holding the guest end)
+                lastBytes = chunk << clusterBits;
+                if (options.extendedL2() && first + done + chunk == clusterCount) {
+                    long sub = clusterSize / 32;
+                    long toEnd = options.virtualSize() - ((first + done) << clusterBits);
+                    lastBytes = Math.min(lastBytes, (toEnd + sub - 1) / sub * sub);
+                }
+                done += chunk;
+            }
+            file.write(l2Off, l2);
+        }
+        if (lastHost != 0) {
+            file.noteWrite(lastHost, lastBytes);
+        }
+    }
+
+    private long preallocHost(long index) {
+        long ti = index / l2Entries;
+        return preallocData[(int) ti] + ((index - ti * l2Entries) << clusterBits);
+    }
+
+    private void patchEntry(long index, long entry) throws IOException {
+        long ti = index / l2Entries;
+        long pos = (l1[(int) ti] & ~COPIED) + (index % l2Entries) * l2EntrySize;
+        file.writeQuiet(pos, ByteBuffer.allocate(8).putLong(0, entry));
+    }
+
+    private void patchBitmap(long index, long bitmap) throws IOException {
+        long ti = index / l2Entries;
+        long pos = (l1[(int) ti] & ~COPIED) + (index % l2Entries) * l2EntrySize + 8;
+        file.writeQuiet(pos, ByteBuffer.allocate(8).putLong(0, bitmap));
+    }
+}

@@ -1,0 +1,60 @@
+package org.qimg.format.qcow2.write;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import org.qimg.format.io.Positional;
+
+/**
+ * The output file of a {@link Qcow2Writer}: positional writes, plus the file length QEMU would leave,
+ * which is the end of the furthest write QEMU makes (metadata QEMU writes early but qimg writes at the end
+ * is accounted for with {@link #noteWrite} when QEMU would have written it).
+ */
+final class WriterFile {
+    private final FileChannel channel;
+    private final Path path;
+    private long end;
+
+    WriterFile(FileChannel channel, Path path) {
+        this.channel = channel;
+        this.path = path;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** Writes src at offset and extends the QEMU-visible end. */
+    void write(long offset, ByteBuffer src) throws IOException {
+        noteWrite(offset, src.remaining());
+        writeQuiet(offset, src);
+    }
+
+    /** Writes src at offset without moving the end (the range was noted when QEMU would have written it). */
+    void writeQuiet(long offset, ByteBuffer src) throws IOException {
+        Positional.writeFully(channel, src, offset);
+    }
+
+    void noteWrite(long offset, long length) {
+        end = Math.max(end, Math.addExact(offset, length));
+    }
+
+    long end() {
+        return end;
+    }
+
+    /**
+     * Sets the file length to the QEMU-visible end (optionally rounded up to 512). Does not fsync: the
+     * caller owns durability (convert fsyncs its temporary file before the rename; create fsyncs too).
+     */
+    void finish(boolean roundToSector) throws IOException {
+        long len = roundToSector ? (end + 511) & ~511L : end;
+        end = len;
+        if (channel.size() > len) {
+            channel.truncate(len);
+        } else if (channel.size() < len) {
+            Positional.writeFully(channel, ByteBuffer.allocate(1), len - 1);
+        }
+    }
+}
