@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import org.qimg.format.ImageException;
+import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 
 /**
@@ -17,7 +17,7 @@ final class RawTargetWriter implements TargetWriter {
     private final boolean targetZeroed;
 
     RawTargetWriter(FileChannel channel, Path path, boolean targetZeroed) {
-        this.channel = channel;
+        this.channel = NamedChannel.wrap(channel, path); // every I/O error names the file and the offset
         this.path = path;
         this.targetZeroed = targetZeroed;
     }
@@ -69,13 +69,7 @@ final class RawTargetWriter implements TargetWriter {
     }
 
     private void put(ByteBuffer src, long pos) throws IOException {
-        int len = src.remaining();
-        try {
-            Positional.writeFully(channel, src, pos);
-        } catch (IOException e) {
-            throw new ImageException(path + ": write of " + len + " bytes at offset " + pos + " failed: "
-                    + e.getMessage(), e);
-        }
+        Positional.writeFully(channel, src, pos);
     }
 
     @Override
