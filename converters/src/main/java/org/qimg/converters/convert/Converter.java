@@ -63,9 +63,21 @@ public final class Converter {
                 setLength(ch, out.tempFile(), destination, source.size());
             }
             ConvertResult r = writeNew(source, ch, destination, true, options);
-            out.commit();
+            commit(out, destination);
             options.progress.finished();
             return r;
+        }
+    }
+
+    /** Completes the output (fsync, rename); a failure there (a delayed ENOSPC or EIO) names DST too. */
+    private static void commit(SafeOutput out, Path destination) throws IOException {
+        try {
+            out.commit();
+        } catch (ImageException | java.io.InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new ImageException("'" + destination + "': error while completing the output: " + reason, e);
         }
     }
 

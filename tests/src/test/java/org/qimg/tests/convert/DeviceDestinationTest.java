@@ -148,6 +148,15 @@ class DeviceDestinationTest {
                 .isEqualTo(fmt.equals("raw") && deviceSize > 8 * MIB ? 1 : 0);
     }
 
+    @ParameterizedTest(name = "-O {0}")
+    @ValueSource(strings = {"raw", "qcow2"})
+    void verifyReadsBackWhatWasWrittenIntoALargerDevice(String fmt) throws Exception {
+        LoopDevice dev = device("dev", 12 * MIB, 12);
+        ProcResult r = Qimg.inProcess("convert", "--verify", "-f", "raw", "-O", fmt, s(src), s(dev.path()));
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(FileKind.of(dev.path())).isEqualTo("block");
+    }
+
     @Test
     void rawLargerThanTheBlockDeviceIsRefusedBeforeWritingAsQemuImgRefusesIt() throws Exception {
         LoopDevice small = device("small.dev", 4 * MIB, 3);
