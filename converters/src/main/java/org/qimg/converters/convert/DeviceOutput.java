@@ -75,6 +75,9 @@ final class DeviceOutput implements Closeable {
     }
 
     private static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "Permission denied";
         }
