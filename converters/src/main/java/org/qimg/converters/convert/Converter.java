@@ -96,8 +96,10 @@ public final class Converter {
             return run(source, new RawTargetWriter(ch, destination, zeroed && options.sparseSize > 0), options);
         }
         try (ClusterSink sink = options.clusterTarget.create(ch, destination, source.size())) {
-            boolean zeroClusters = options.targetHasBacking || options.sparseSize == 0;
-            return run(source, requestMode(options)
+            // preallocated clusters on a device hold its old bytes until written: zero clusters are written too
+            boolean zeroFill = !zeroed && sink.unwrittenReadsFile();
+            boolean zeroClusters = options.targetHasBacking || options.sparseSize == 0 || zeroFill;
+            return run(source, requestMode(options) && !zeroFill
                     ? new ClusterTargetWriter(sink, false, true, source.size())
                     : new ClusterTargetWriter(sink, zeroClusters), options);
         }
@@ -184,7 +186,7 @@ public final class Converter {
 
     static ConvertResult run(ConcatSource source, TargetWriter target, ConvertOptions o) throws IOException {
         int granule = target.granule();
-        boolean requests = requestMode(o);
+        boolean requests = target.followsQemuRequests();
         int chunk = requests ? QemuRequestPlanner.slotBytes(granule) : Math.max(granule, o.chunkSize / granule * granule);
         // request mode: the writer keeps the previous request's slot until the next one is written
         int slotCount = 2 * o.threads + (requests ? 2 : 1);

@@ -148,6 +148,22 @@ class DeviceDestinationTest {
                 .isEqualTo(fmt.equals("raw") && deviceSize > 8 * MIB ? 1 : 0);
     }
 
+    /**
+     * Preallocated clusters point at device space that holds old bytes: the zero ones must be written (qemu-img
+     * zeroes them as well, then frees them, so only the guest content is compared here).
+     */
+    @ParameterizedTest(name = "-o {0}")
+    @ValueSource(strings = {"preallocation=metadata", "compat=0.10,preallocation=metadata",
+        "preallocation=metadata,extended_l2=on"})
+    void preallocatedQcow2IntoABlockDeviceReadsNoneOfItsOldBytes(String options) throws Exception {
+        LoopDevice dev = device("dev", 12 * MIB, 13);
+        ProcResult r = Qimg.inProcess("convert", "-f", "raw", "-O", "qcow2", "-o", options, s(src), s(dev.path()));
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(qemu.imgResult("check", "-f", "qcow2", s(dev.path())).exitCode()).isZero();
+        ProcResult cmp = qemu.imgResult("compare", "-f", "raw", "-F", "qcow2", s(src), s(dev.path()));
+        assertThat(cmp.exitCode()).as(cmp.describe()).isZero();
+    }
+
     @ParameterizedTest(name = "-O {0}")
     @ValueSource(strings = {"raw", "qcow2"})
     void verifyReadsBackWhatWasWrittenIntoALargerDevice(String fmt) throws Exception {
