@@ -51,7 +51,7 @@ public final class Converter {
         DestinationKind kind = DestinationKind.of(destination);
         if (kind.special()) {
             try (DeviceOutput out = DeviceOutput.open(destination, kind, formatName(options), source.size())) {
-                ConvertResult r = writeNew(source, out.channel(), destination, false, options);
+                ConvertResult r = writeNew(source, out.channel(), destination, out, options);
                 out.finish(options.durable);
                 options.progress.finished();
                 return r;
@@ -62,7 +62,7 @@ public final class Converter {
             if (options.clusterTarget == null) {
                 setLength(ch, out.tempFile(), destination, source.size());
             }
-            ConvertResult r = writeNew(source, ch, destination, true, options);
+            ConvertResult r = writeNew(source, ch, destination, null, options);
             commit(out, destination);
             options.progress.finished();
             return r;
@@ -87,13 +87,16 @@ public final class Converter {
     }
 
     /**
-     * Writes a new target into {@code ch}; {@code zeroed}: the channel reads as zeros where nothing is written
-     * (a fresh file of the right length), so a raw target may leave zero runs as holes.
+     * Writes a new target into {@code ch}: a fresh file of the right length, which reads as zeros where nothing
+     * is written (a raw target may leave zero runs as holes), or with {@code device} a block or character
+     * device, which holds old bytes (zero runs are written; {@code device.zeroes()} may zero whole pages).
      */
-    private static ConvertResult writeNew(ConcatSource source, FileChannel ch, Path destination, boolean zeroed,
+    private static ConvertResult writeNew(ConcatSource source, FileChannel ch, Path destination, DeviceOutput device,
                                           ConvertOptions options) throws IOException {
+        boolean zeroed = device == null;
         if (options.clusterTarget == null) {
-            return run(source, new RawTargetWriter(ch, destination, zeroed && options.sparseSize > 0), options);
+            return run(source, new RawTargetWriter(ch, destination, zeroed && options.sparseSize > 0,
+                    zeroed ? null : device.zeroes()), options);
         }
         try (ClusterSink sink = options.clusterTarget.create(ch, destination, source.size())) {
             // preallocated clusters on a device hold its old bytes until written: zero clusters are written too
@@ -141,12 +144,14 @@ public final class Converter {
         if (options.clusterTarget != null) {
             return convertIntoCluster(source, destination, options);
         }
-        try (FileChannel ch = openInPlace(destination, StandardOpenOption.WRITE)) {
+        boolean block = DestinationKind.of(destination) == DestinationKind.BLOCK_DEVICE;
+        try (FileChannel ch = openInPlace(destination, StandardOpenOption.WRITE);
+             DeviceZeroes zeroes = block ? DeviceZeroes.open(destination) : null) {
             if (ch.size() < source.size()) {
                 throw new ImageException("output file is smaller than input file");
             }
             ConvertResult r = run(source, new RawTargetWriter(ch, destination,
-                    options.targetIsZero && options.sparseSize > 0), options);
+                    options.targetIsZero && options.sparseSize > 0, zeroes), options);
             // a character device has nothing to flush (fsync on /dev/null fails with EINVAL)
             if (options.durable && DestinationKind.of(destination) != DestinationKind.CHAR_DEVICE) {
                 ch.force(true);

@@ -29,10 +29,12 @@ import org.qimg.format.io.NamedChannel;
 final class DeviceOutput implements Closeable {
     private final FileChannel channel;
     private final DestinationKind kind;
+    private final DeviceZeroes zeroes;
 
-    private DeviceOutput(FileChannel channel, DestinationKind kind) {
+    private DeviceOutput(FileChannel channel, DestinationKind kind, DeviceZeroes zeroes) {
         this.channel = channel;
         this.kind = kind;
+        this.zeroes = zeroes;
     }
 
     /**
@@ -67,7 +69,8 @@ final class DeviceOutput implements Closeable {
             if (raw && have < size) {
                 throw new ImageException(refusal + "Cannot grow device files");
             }
-            return new DeviceOutput(named, kind);
+            return new DeviceOutput(named, kind,
+                    kind == DestinationKind.BLOCK_DEVICE ? DeviceZeroes.open(destination) : null);
         } catch (IOException | RuntimeException e) {
             named.close();
             throw e;
@@ -83,6 +86,11 @@ final class DeviceOutput implements Closeable {
         }
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    /** Zeroes whole pages of a block device without writing them, or null. */
+    DeviceZeroes zeroes() {
+        return zeroes;
     }
 
     /** The device, with errors naming it; its size is fixed ({@code truncate} does nothing). */
@@ -102,6 +110,9 @@ final class DeviceOutput implements Closeable {
 
     @Override
     public void close() throws IOException {
+        if (zeroes != null) {
+            zeroes.close();
+        }
         channel.close();
     }
 }
