@@ -1,6 +1,7 @@
 package org.qimg.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,7 +171,8 @@ final class ConvertCommand implements Callable<Integer> {
             ConvertOptions options = build(b);
             Converter.convert(sources, Path.of(dst), options);
             if (verify) {
-                verify(sources, Path.of(dst), target, !noCreate);
+                // a pre-existing DST (-n) or a device is never removed
+                verify(sources, Path.of(dst), target, !noCreate && Files.isRegularFile(Path.of(dst)));
             }
         } finally {
             closeAll(opened);

@@ -51,6 +51,15 @@ public interface ClusterSink extends Closeable {
     /** Marks the cluster as reading zeros even when the image has a backing file. */
     void writeZero(long index) throws IOException;
 
+    /**
+     * True when a cluster never handed over reads whatever the file holds where it was preallocated
+     * ({@code preallocation=metadata}): zeros in a fresh file, old bytes on a device. A caller writing into
+     * storage with old content must then hand over zero clusters too ({@link #writeZero}).
+     */
+    default boolean unwrittenReadsFile() {
+        return false;
+    }
+
     /** Writes the remaining metadata and flushes. */
     void finish() throws IOException;
 }

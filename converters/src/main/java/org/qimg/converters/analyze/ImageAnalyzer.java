@@ -22,6 +22,7 @@ import org.qimg.format.Extent;
 import org.qimg.format.ImageInfo;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.codec.CompressionType;
+import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.read.CompressedPayload;
 import org.qimg.format.qcow2.read.Qcow2Image;
@@ -265,7 +266,7 @@ public final class ImageAnalyzer {
             this.dataClusters = dataClusters;
             this.sample = sample;
             this.lab = new CodecLab(cs);
-            this.file = qcow2 == null ? null : FileChannel.open(image.path(), StandardOpenOption.READ);
+            this.file = qcow2 == null ? null : NamedChannel.open(image.path(), StandardOpenOption.READ);
             this.span = ByteBuffer.allocateDirect(2 * cs);
             this.data = ByteBuffer.allocateDirect(cs);
             for (String k : new String[] {"zlib", "zstd", "plain", "image"}) {

@@ -40,6 +40,11 @@ final class ClusterTargetWriter implements TargetWriter {
     }
 
     @Override
+    public boolean followsQemuRequests() {
+        return requests;
+    }
+
+    @Override
     public int granule() {
         return clusterSize;
     }

@@ -4,7 +4,6 @@ import org.qimg.format.ClusterSink;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
@@ -19,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.qimg.converters.WorkerResult;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
+import org.qimg.format.io.NamedChannel;
 
 /**
  * The convert pipeline. The calling thread plans chunks from metadata (known zeros are never read), hands
@@ -33,8 +33,10 @@ public final class Converter {
     }
 
     /**
-     * Converts {@code sources} (concatenated) into {@code destination}. Unless {@code -n}, the target is
-     * written to a hidden temporary file and renamed over the destination only on success.
+     * Converts {@code sources} (concatenated) into {@code destination}. Unless {@code -n}, a new target is
+     * written to a hidden temporary file and renamed over the destination only on success; a destination that
+     * is a device is written in place instead, and a FIFO or socket refused ({@link DeviceOutput}). Errors
+     * while writing name the destination and the offset.
      */
     public static ConvertResult convert(List<DiskImage> sources, Path destination, ConvertOptions options)
             throws IOException {
@@ -46,42 +48,112 @@ public final class Converter {
         if (options.noCreate) {
             return convertInPlace(source, destination, options);
         }
-        try (SafeOutput out = SafeOutput.create(destination, options.durable)) {
-            ConvertResult r;
-            if (options.clusterTarget != null) {
-                try (ClusterSink sink = options.clusterTarget.create(out.channel(), destination, source.size())) {
-                    boolean zeroClusters = options.targetHasBacking || options.sparseSize == 0;
-                    r = run(source, requestMode(options)
-                            ? new ClusterTargetWriter(sink, false, true, source.size())
-                            : new ClusterTargetWriter(sink, zeroClusters), options);
-                }
-            } else {
-                setLength(out.channel(), out.tempFile(), source.size());
-                r = run(source, new RawTargetWriter(out.channel(), destination, options.sparseSize > 0), options);
+        DestinationKind kind = DestinationKind.of(destination);
+        if (kind.special()) {
+            try (DeviceOutput out = DeviceOutput.open(destination, kind, formatName(options), source.size())) {
+                ConvertResult r = writeNew(source, out.channel(), destination, out, options);
+                out.finish(options.durable);
+                options.progress.finished();
+                return r;
             }
-            out.commit();
+        }
+        try (SafeOutput out = SafeOutput.create(destination, options.durable)) {
+            FileChannel ch = NamedChannel.wrap(out.channel(), destination);
+            if (options.clusterTarget == null) {
+                setLength(ch, out.tempFile(), destination, source.size());
+            }
+            ConvertResult r = writeNew(source, ch, destination, null, options);
+            commit(out, destination);
             options.progress.finished();
             return r;
         }
     }
 
+    /** Completes the output (fsync, rename); a failure there (a delayed ENOSPC or EIO) names DST too. */
+    private static void commit(SafeOutput out, Path destination) throws IOException {
+        try {
+            out.commit();
+        } catch (ImageException | java.io.InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new ImageException("'" + destination + "': error while completing the output: " + reason, e);
+        }
+    }
+
+    /** The name qemu-img's messages give the target format. */
+    private static String formatName(ConvertOptions options) {
+        return options.clusterTarget != null ? "qcow2" : "raw";
+    }
+
+    /**
+     * Writes a new target into {@code ch}: a fresh file of the right length, which reads as zeros where nothing
+     * is written (a raw target may leave zero runs as holes), or with {@code device} a block or character
+     * device, which holds old bytes (zero runs are written; {@code device.zeroes()} may zero whole pages).
+     */
+    private static ConvertResult writeNew(ConcatSource source, FileChannel ch, Path destination, DeviceOutput device,
+                                          ConvertOptions options) throws IOException {
+        boolean zeroed = device == null;
+        if (options.clusterTarget == null) {
+            return run(source, new RawTargetWriter(ch, destination, zeroed && options.sparseSize > 0,
+                    zeroed ? null : device.zeroes()), options);
+        }
+        try (ClusterSink sink = options.clusterTarget.create(ch, destination, source.size())) {
+            // preallocated clusters on a device hold its old bytes until written: zero clusters are written too
+            boolean zeroFill = !zeroed && sink.unwrittenReadsFile();
+            boolean zeroClusters = options.targetHasBacking || options.sparseSize == 0 || zeroFill;
+            return run(source, requestMode(options) && !zeroFill
+                    ? new ClusterTargetWriter(sink, false, true, source.size())
+                    : new ClusterTargetWriter(sink, zeroClusters), options);
+        }
+    }
+
+    /**
+     * Refuses an in-place ({@code -n}) destination that qemu-img cannot open as an image, with qemu-img's
+     * message, before anything opens it (opening a FIFO would block until a reader comes): a missing file, a
+     * FIFO, a socket, and a character device for a qcow2 target.
+     */
+    public static void checkInPlaceDestination(Path destination, String format) throws ImageException {
+        String open = "Could not open '" + destination + "': ";
+        switch (DestinationKind.of(destination)) {
+            case ABSENT -> throw new ImageException(open + "No such file or directory");
+            case FIFO -> throw new ImageException(open + "'file' driver requires '" + destination
+                    + "' to be a regular file");
+            case SOCKET -> throw new ImageException(open + open + "No such device or address");
+            case CHAR_DEVICE -> {
+                if (!"raw".equals(format)) {
+                    throw new ImageException(open + "Image is not in " + format + " format");
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** Opens an existing in-place destination with named errors; a device keeps its size. */
+    private static FileChannel openInPlace(Path destination, StandardOpenOption... modes) throws IOException {
+        FileChannel ch = FileChannel.open(destination, modes);
+        DestinationKind kind = DestinationKind.of(destination);
+        return kind == DestinationKind.BLOCK_DEVICE || kind == DestinationKind.CHAR_DEVICE
+                ? NamedChannel.wrapDevice(ch, destination) : NamedChannel.wrap(ch, destination);
+    }
+
     private static ConvertResult convertInPlace(ConcatSource source, Path destination, ConvertOptions options)
             throws IOException {
-        if (!Files.exists(destination)) {
-            throw new ImageException("Could not open '" + destination + "': No such file or directory");
-        }
+        checkInPlaceDestination(destination, formatName(options));
         if (options.clusterTarget != null) {
             return convertIntoCluster(source, destination, options);
         }
-        try (FileChannel ch = FileChannel.open(destination, StandardOpenOption.WRITE)) {
-            long have = ch.size();
-            if (Files.isRegularFile(destination) && have < source.size()) {
-                throw new ImageException(destination + ": target is smaller than the source (" + have + " < "
-                        + source.size() + " bytes)");
+        boolean block = DestinationKind.of(destination) == DestinationKind.BLOCK_DEVICE;
+        try (FileChannel ch = openInPlace(destination, StandardOpenOption.WRITE);
+             DeviceZeroes zeroes = block ? DeviceZeroes.open(destination) : null) {
+            if (ch.size() < source.size()) {
+                throw new ImageException("output file is smaller than input file");
             }
             ConvertResult r = run(source, new RawTargetWriter(ch, destination,
-                    options.targetIsZero && options.sparseSize > 0), options);
-            if (options.durable) {
+                    options.targetIsZero && options.sparseSize > 0, zeroes), options);
+            // a character device has nothing to flush (fsync on /dev/null fails with EINVAL)
+            if (options.durable && DestinationKind.of(destination) != DestinationKind.CHAR_DEVICE) {
                 ch.force(true);
             }
             options.progress.finished();
@@ -95,7 +167,7 @@ public final class Converter {
      */
     private static ConvertResult convertIntoCluster(ConcatSource source, Path destination, ConvertOptions options)
             throws IOException {
-        try (FileChannel ch = FileChannel.open(destination, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try (FileChannel ch = openInPlace(destination, StandardOpenOption.READ, StandardOpenOption.WRITE);
              ClusterSink sink = options.clusterTarget.create(ch, destination, source.size())) {
             boolean zeroClusters = !(options.targetIsZero && options.sparseSize > 0);
             ConvertResult r = run(source, new ClusterTargetWriter(sink, zeroClusters), options);
@@ -104,19 +176,22 @@ public final class Converter {
         }
     }
 
-    private static void setLength(FileChannel ch, Path file, long size) throws IOException {
+    private static void setLength(FileChannel ch, Path file, Path destination, long size) throws IOException {
         // FileChannel cannot grow a file without writing; RandomAccessFile.setLength extends sparsely.
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(size);
+        } catch (IOException e) {
+            throw new ImageException("'" + destination + "': Could not resize file to " + size + " bytes: "
+                    + e.getMessage(), e);
         }
         if (ch.size() != size) {
-            throw new ImageException(file + ": could not set length to " + size);
+            throw new ImageException("'" + destination + "': could not set length to " + size);
         }
     }
 
     static ConvertResult run(ConcatSource source, TargetWriter target, ConvertOptions o) throws IOException {
         int granule = target.granule();
-        boolean requests = requestMode(o);
+        boolean requests = target.followsQemuRequests();
         int chunk = requests ? QemuRequestPlanner.slotBytes(granule) : Math.max(granule, o.chunkSize / granule * granule);
         // request mode: the writer keeps the previous request's slot until the next one is written
         int slotCount = 2 * o.threads + (requests ? 2 : 1);

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import org.qimg.format.ImageException;
+import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 
 /**
@@ -15,11 +15,18 @@ final class RawTargetWriter implements TargetWriter {
     private final FileChannel channel;
     private final Path path;
     private final boolean targetZeroed;
+    private final DeviceZeroes zeroes;
 
     RawTargetWriter(FileChannel channel, Path path, boolean targetZeroed) {
-        this.channel = channel;
+        this(channel, path, targetZeroed, null);
+    }
+
+    /** @param zeroes zeroes whole pages of a block device target without writing them; null for files */
+    RawTargetWriter(FileChannel channel, Path path, boolean targetZeroed, DeviceZeroes zeroes) {
+        this.channel = NamedChannel.wrap(channel, path); // every I/O error names the file and the offset
         this.path = path;
         this.targetZeroed = targetZeroed;
+        this.zeroes = zeroes;
     }
 
     @Override
@@ -58,6 +65,20 @@ final class RawTargetWriter implements TargetWriter {
     }
 
     private void writeZeros(long pos, long len) throws IOException {
+        if (zeroes != null) {
+            long end = pos + len;
+            long from = Math.min(end, (pos + DeviceZeroes.PAGE - 1) / DeviceZeroes.PAGE * DeviceZeroes.PAGE);
+            long to = Math.max(from, end / DeviceZeroes.PAGE * DeviceZeroes.PAGE);
+            if (to > from && zeroes.zero(from, to - from)) {
+                writeZeroBytes(pos, from - pos);
+                writeZeroBytes(to, end - to);
+                return;
+            }
+        }
+        writeZeroBytes(pos, len);
+    }
+
+    private void writeZeroBytes(long pos, long len) throws IOException {
         long p = pos;
         long left = len;
         while (left > 0) {
@@ -69,13 +90,7 @@ final class RawTargetWriter implements TargetWriter {
     }
 
     private void put(ByteBuffer src, long pos) throws IOException {
-        int len = src.remaining();
-        try {
-            Positional.writeFully(channel, src, pos);
-        } catch (IOException e) {
-            throw new ImageException(path + ": write of " + len + " bytes at offset " + pos + " failed: "
-                    + e.getMessage(), e);
-        }
+        Positional.writeFully(channel, src, pos);
     }
 
     @Override

@@ -21,17 +21,28 @@ public final class TargetVerifier {
 
     /**
      * Compares {@code target} (opened as {@code targetFormat}) with {@code sources}; on a mismatch, deletes the
-     * target when {@code removeOnMismatch}.
+     * target when {@code removeOnMismatch} and it is a regular file (a device is never removed).
      */
     public static CompareResult verify(List<DiskImage> sources, Path target, String targetFormat,
                                        boolean removeOnMismatch) throws IOException {
         CompareResult r;
-        try (DiskImage out = ImageFormats.open(target, targetFormat)) {
-            r = new ImageComparator().compare(ConcatImage.of(sources), out, false, ProgressCallback.NONE);
+        DiskImage in = ConcatImage.of(sources);
+        try (DiskImage out = writtenPart(ImageFormats.open(target, targetFormat), target, in.virtualSize())) {
+            r = new ImageComparator().compare(in, out, false, ProgressCallback.NONE);
         }
-        if (!r.identical() && removeOnMismatch) {
+        if (!r.identical() && removeOnMismatch && Files.isRegularFile(target)) {
             Files.deleteIfExists(target);
         }
         return r;
+    }
+
+    /**
+     * A raw block device larger than the image keeps its old bytes past it (as with qemu-img): only the
+     * first {@code written} bytes are the converted image.
+     */
+    private static DiskImage writtenPart(DiskImage out, Path target, long written) {
+        boolean device = DestinationKind.of(target) == DestinationKind.BLOCK_DEVICE;
+        return device && "raw".equals(out.formatName()) && out.virtualSize() > written
+                ? new PrefixImage(out, written) : out;
     }
 }

@@ -28,6 +28,11 @@ interface TargetWriter extends Closeable {
         return false;
     }
 
+    /** True when chunks are qemu-img's write requests ({@link QemuRequestPlanner}), not fixed-size chunks. */
+    default boolean followsQemuRequests() {
+        return false;
+    }
+
     /** Flushes whatever the format still needs written. */
     void finish() throws IOException;
 }

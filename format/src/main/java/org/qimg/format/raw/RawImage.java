@@ -9,6 +9,7 @@ import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageInfo;
+import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 
 /**
@@ -34,7 +35,7 @@ public final class RawImage implements DiskImage {
     }
 
     public static RawImage open(Path path) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        FileChannel ch = NamedChannel.open(path, StandardOpenOption.READ);
         try {
             return new RawImage(path, ch, ch.size(), HostFiles.openForSeek(path));
         } catch (IOException | RuntimeException e) {

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 
 /**
@@ -27,8 +28,8 @@ final class ImageFile implements Closeable {
 
     static ImageFile open(Path path, boolean writable) throws IOException {
         FileChannel ch = writable
-                ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
-                : FileChannel.open(path, StandardOpenOption.READ);
+                ? NamedChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : NamedChannel.open(path, StandardOpenOption.READ);
         return new ImageFile(path, ch, writable);
     }
 

@@ -22,6 +22,7 @@ import org.qimg.format.ImageLimitException;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.SnapshotInfo;
 import org.qimg.format.codec.ClusterDecompressor;
+import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.Entries;
 import org.qimg.format.qcow2.layout.HeaderLayout;
@@ -152,7 +153,7 @@ public final class Qcow2Image implements DiskImage {
 
     private static FileChannel openChannel(Path p, String what) throws IOException {
         try {
-            return FileChannel.open(p, StandardOpenOption.READ);
+            return NamedChannel.open(p, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new ImageException("Could not open " + what + " '" + p + "': No such file or directory", e);
         }

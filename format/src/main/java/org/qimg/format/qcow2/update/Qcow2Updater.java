@@ -19,6 +19,7 @@ import org.qimg.format.CorruptImageException;
 import org.qimg.format.ImageException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.codec.CompressionType;
+import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.Entries;
 import org.qimg.format.qcow2.layout.HeaderLayout;
@@ -105,7 +106,8 @@ public final class Qcow2Updater implements ClusterSink {
      */
     public static Qcow2Updater open(FileChannel ch, Path file, long sourceSize, boolean compressed)
             throws IOException {
-        Qcow2Header h = Qcow2Header.read(ch, file);
+        FileChannel named = NamedChannel.wrap(ch, file); // every I/O error names the file and the offset
+        Qcow2Header h = Qcow2Header.read(named, file);
         String f = file.toString();
         if (h.virtualSize() < sourceSize) {
             throw new ImageException("output file is smaller than input file");
@@ -139,10 +141,10 @@ public final class Qcow2Updater implements ClusterSink {
         if (h.cryptMethod() != 0) {
             throw new UnsupportedFeatureException(f + ": image is encrypted");
         }
-        Qcow2Updater u = new Qcow2Updater(ch, file, h, sourceSize);
+        Qcow2Updater u = new Qcow2Updater(named, file, h, sourceSize);
         u.preflight(compressed);
         if (h.autoclearFeatures() != 0) {
-            Positional.writeFully(ch, ByteBuffer.allocate(8), 88);
+            Positional.writeFully(named, ByteBuffer.allocate(8), 88);
         }
         return u;
     }
@@ -406,13 +408,7 @@ public final class Qcow2Updater implements ClusterSink {
     }
 
     private void write(ByteBuffer src, long pos) throws IOException {
-        int len = src.remaining();
-        try {
-            Positional.writeFully(ch, src, pos);
-        } catch (IOException ex) {
-            throw new ImageException(file + ": write of " + len + " bytes at offset " + pos + " failed: "
-                    + ex.getMessage(), ex);
-        }
+        Positional.writeFully(ch, src, pos);
     }
 
     private void step() throws IOException {

@@ -338,6 +338,11 @@ public final class Qcow2Writer implements ClusterSink {
         finished = true;
     }
 
+    @Override
+    public boolean unwrittenReadsFile() {
+        return preallocData != null;
+    }
+
     /** The file length after {@link #finish()} (or the current QEMU-visible end before it). */
     public long fileLength() {
         return file.end();

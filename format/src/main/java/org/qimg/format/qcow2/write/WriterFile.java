@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 
 /**
@@ -17,7 +18,7 @@ final class WriterFile {
     private long end;
 
     WriterFile(FileChannel channel, Path path) {
-        this.channel = channel;
+        this.channel = NamedChannel.wrap(channel, path); // every I/O error names the file and the offset
         this.path = path;
     }
 
