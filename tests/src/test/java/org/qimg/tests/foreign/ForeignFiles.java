@@ -83,8 +83,8 @@ final class ForeignFiles {
                     "image format '" + f[0] + "'");
         }
         // iter-time lowered as in ErrorCasesTest: qemu's PBKDF calibration is slow on this kind of machine
-        q.img("create", "-q", "-f", "luks", "--object", "secret,id=sec0,data=abc", "-o",
-                "key-secret=sec0,iter-time=10", "volume.luks", "1M");
+        q.createWithKeySlot(q.workDir().resolve("volume.luks"), "create", "-q", "-f", "luks", "--object",
+                "secret,id=sec0,data=abc", "-o", "key-secret=sec0,iter-time=10", "volume.luks", "1M");
         add("luks", "volume.luks", "image format 'luks'");
         handMade();
         containers();

@@ -56,6 +56,27 @@ public final class Qemu {
     }
 
     /**
+     * {@code qemu-img ARGS} for a command that makes {@code image} with a LUKS key slot. LUKS key setup times
+     * PBKDF2 with the thread's CPU clock; on a busy machine qemu-img sometimes measures 0 ms and gives up
+     * ("Unable to get accurate CPU usage"). That is the tool's flake, not qimg's: such a run is tried again, up
+     * to eight times, after removing the half-made file it may leave. Any other failure fails at once.
+     */
+    public void createWithKeySlot(Path image, String... args) {
+        ProcResult r = null;
+        for (int attempt = 0; attempt < 8; attempt++) {
+            r = imgResult(args);
+            if (r.exitCode() == 0) {
+                return;
+            }
+            Scratch.deleteTree(image);
+            if (!r.stderr().contains("Unable to get accurate CPU usage")) {
+                break;
+            }
+        }
+        r.requireSuccess();
+    }
+
+    /**
      * Runs qemu-io on {@code image} (format given explicitly so raw files are not probed) with one
      * {@code -c} per command; requires success and that qemu-io reported no failed request (qemu-io
      * exits 0 even when a command fails, so its output is checked too).
