@@ -152,7 +152,7 @@ final class ConvertCommand implements Callable<Integer> {
             }
             List<DiskImage> sources = new ArrayList<>();
             for (String s : srcs) {
-                DiskImage img = ImageFormats.open(Path.of(s), sourceFormat);
+                DiskImage img = ImageFormats.open(Path.of(s), sourceFormat, ImageOptions.readOptions(args));
                 opened.add(img);
                 if (snap != null && (sources.isEmpty() || !snap.firstSourceOnly())) {
                     img = snap.open(img);

@@ -19,9 +19,12 @@ import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageInfo;
 import org.qimg.format.ImageLimitException;
+import org.qimg.format.ImageLockException;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.SnapshotInfo;
 import org.qimg.format.codec.ClusterDecompressor;
+import org.qimg.format.io.ImageLock;
+import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.Positional;
 import org.qimg.format.raw.HostFiles;
 
@@ -57,6 +60,9 @@ public final class Qcow2Image implements DiskImage {
     private final MetadataPreallocation prealloc;
     private final long virtualSize;
     private final boolean ownsResources;
+    /** QEMU's image locks on the image file and on the external data file; none for snapshot views. */
+    private final ImageLock lock;
+    private final ImageLock dataLock;
     private final ThreadLocal<Scratch> scratch;
     /** Every Scratch handed out, so that close() can release their native codec state. */
     private final List<Scratch> scratches = new java.util.ArrayList<>();
@@ -78,8 +84,10 @@ public final class Qcow2Image implements DiskImage {
     private Qcow2Image(Path path, Qcow2Header header, FileChannel channel, Path dataPath, FileChannel dataChannel,
                        DiskImage backing, List<SnapshotTable.Entry> snapshots, List<BitmapDirectory.Bitmap> bitmaps,
                        L2Cache cache, long[] l1, long l1Offset, MetadataPreallocation prealloc,
-                       boolean ownsResources) throws IOException {
+                       boolean ownsResources, ImageLock lock, ImageLock dataLock) throws IOException {
         this.path = path;
+        this.lock = lock;
+        this.dataLock = dataLock;
         this.header = header;
         this.channel = channel;
         this.dataPath = dataPath;
@@ -99,9 +107,21 @@ public final class Qcow2Image implements DiskImage {
         this.scratch = ThreadLocal.withInitial(Scratch::new);
     }
 
-    /** Opens {@code path} as qcow2: header, active L1 table, snapshot table, data file and backing chain. */
+    /**
+     * Opens {@code path} as qcow2: header, active L1 table, snapshot table, data file and backing chain. The
+     * image file is locked with {@link OpenOptions#lock()} before its header is read, as QEMU locks the file
+     * before the format driver reads it.
+     */
     public static Qcow2Image open(Path path, OpenOptions options) throws IOException {
-        FileChannel ch = openChannel(path, "image");
+        ImageLock lock = ImageLock.acquire(path, options.lock());
+        ImageLock dataLock = null;
+        FileChannel ch;
+        try {
+            ch = openChannel(path, "image");
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         FileChannel data = null;
         DiskImage backing = null;
         try {
@@ -115,21 +135,37 @@ public final class Qcow2Image implements DiskImage {
             if (h.hasExternalDataFile()) {
                 dataPath = resolveBeside(path, h.extensions().dataFile());
                 data = openChannel(dataPath, "external data file");
+                dataLock = ImageLock.acquire(dataPath, dataFileLock(options.lock()));
             }
             if (h.backingFile() != null && options.openBacking()) {
                 backing = openBacking(path, h, options);
             }
             L2Cache cache = new L2Cache(options.cacheBytes(), h.clusterSize());
             return new Qcow2Image(path, h, ch, dataPath, data, backing, snaps, bitmaps, cache, l1, h.l1TableOffset(),
-                    null, true);
+                    null, true, lock, dataLock);
         } catch (IOException | RuntimeException e) {
             closeQuietly(backing);
             if (data != null && data != ch) {
                 data.close();
             }
             ch.close();
+            if (dataLock != null) {
+                dataLock.close();
+            }
+            lock.close();
             throw e;
         }
+    }
+
+    /**
+     * QEMU's permissions on an external data file: those of the image file, sharing write (qcow2 coordinates
+     * its writers itself) but never resize; nothing when the image is opened for metadata only (info).
+     */
+    static LockPerms dataFileLock(LockPerms image) {
+        if (image.perm() == 0) {
+            return LockPerms.NONE;
+        }
+        return new LockPerms(image.perm(), image.shared() | LockPerms.WRITE);
     }
 
     private static FileChannel openChannel(Path p, String what) throws IOException {
@@ -172,6 +208,13 @@ public final class Qcow2Image implements DiskImage {
         }
         try {
             return ImageFormats.open(bpath, h.extensions().backingFormat(), options.below(self));
+        } catch (ImageLockException e) {
+            // qemu-img's words: the overlay could not be opened, the hint names the locked backing file
+            String reason = "Could not open backing file: " + e.reason();
+            ImageLockException up = new ImageLockException("Could not open '" + f + "': " + reason, reason,
+                    e.lockedFile());
+            up.initCause(e);
+            throw up;
         } catch (ImageException e) {
             String m = e.getMessage();
             if (m != null && m.startsWith("Could not open '")) {
@@ -433,7 +476,7 @@ public final class Qcow2Image implements DiskImage {
         long[] l1 = ClusterMap.readL1(channel, header, e.l1Offset(), e.l1Size(),
                 "L1 table of snapshot '" + e.info().name() + "' (entry at offset " + e.tableOffset() + ")");
         return new Qcow2Image(path, header, channel, dataPath, dataChannel, backing, List.of(), List.of(), cache, l1,
-                e.l1Offset(), prealloc, false);
+                e.l1Offset(), prealloc, false, null, null);
     }
 
     /**
@@ -460,10 +503,17 @@ public final class Qcow2Image implements DiskImage {
                 backing.close();
             }
         } finally {
-            if (dataChannel != channel) {
-                dataChannel.close();
+            try {
+                if (dataChannel != channel) {
+                    dataChannel.close();
+                }
+                channel.close();
+            } finally {
+                if (dataLock != null) {
+                    dataLock.close();
+                }
+                lock.close();
             }
-            channel.close();
         }
     }
 }
