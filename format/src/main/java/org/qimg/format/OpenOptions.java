@@ -11,11 +11,13 @@ import org.qimg.format.io.LockPerms;
  * @param chain       real paths of the overlays already open above this one, outermost first; used to
  *                    refuse loops and chains deeper than {@link #MAX_CHAIN_DEPTH}
  * @param cacheBytes  budget for metadata caches (L2 tables) of this layer
- * @param lock        QEMU's image locks to hold on this layer while it is open ({@link LockPerms#READ} by
- *                    default); backing files are always locked as {@link LockPerms#READ}, sharing everything
- *                    when this layer does ({@code -U})
+ * @param lock        the permissions this open asks of the image, as qemu-img's commands ask them
+ *                    ({@link LockPerms#READ} by default); the format turns them into QEMU's locks on its
+ *                    file(s), held until the image is closed. Backing files are opened with {@link LockPerms#READ}
+ * @param forceShare  {@code -U}: share every permission with other processes (the whole chain)
  */
-public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes, LockPerms lock) {
+public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes, LockPerms lock,
+                          boolean forceShare) {
     public static final int MAX_CHAIN_DEPTH = 64;
     public static final long DEFAULT_CACHE_BYTES = 32L << 20;
     public static final OpenOptions DEFAULT = new OpenOptions(true, List.of(), DEFAULT_CACHE_BYTES);
@@ -26,29 +28,27 @@ public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes
     }
 
     public OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes) {
-        this(openBacking, chain, cacheBytes, LockPerms.READ);
+        this(openBacking, chain, cacheBytes, LockPerms.READ, false);
     }
 
     public OpenOptions withoutBacking() {
-        return new OpenOptions(false, chain, cacheBytes, lock);
+        return new OpenOptions(false, chain, cacheBytes, lock, forceShare);
     }
 
-    /** The same options holding {@code perms} on this layer. */
+    /** The same options asking {@code perms} of this layer. */
     public OpenOptions withLock(LockPerms perms) {
-        return new OpenOptions(openBacking, chain, cacheBytes, perms);
+        return new OpenOptions(openBacking, chain, cacheBytes, perms, forceShare);
     }
 
-    /** With {@code force} ({@code -U}): the same permissions, sharing everything with other processes. */
+    /** With {@code force} ({@code -U}): share every permission with other processes. */
     public OpenOptions forceShare(boolean force) {
-        return force ? withLock(lock.forceShared()) : this;
+        return new OpenOptions(openBacking, chain, cacheBytes, lock, force);
     }
 
     /** Options for opening the backing file of the image at {@code overlay}. */
     public OpenOptions below(Path overlay) {
         List<Path> next = new java.util.ArrayList<>(chain);
         next.add(overlay);
-        LockPerms backing = lock.isEmpty() ? LockPerms.NONE
-                : lock.shared() == LockPerms.ALL ? LockPerms.READ.forceShared() : LockPerms.READ;
-        return new OpenOptions(openBacking, next, cacheBytes, backing);
+        return new OpenOptions(openBacking, next, cacheBytes, LockPerms.READ, forceShare);
     }
 }

@@ -19,6 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.qimg.converters.WorkerResult;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
+import org.qimg.format.ImageLockException;
+import org.qimg.format.io.ImageLock;
+import org.qimg.format.io.LockPerms;
 
 /**
  * The convert pipeline. The calling thread plans chunks from metadata (known zeros are never read), hands
@@ -44,9 +47,12 @@ public final class Converter {
         SameFileGuard.check(sources, destination);
         ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
         if (options.noCreate) {
-            return convertInPlace(source, destination, options);
+            try (ImageLock held = ImageLock.acquire(destination, targetLock(options))) {
+                return convertInPlace(source, destination, options);
+            }
         }
-        try (SafeOutput out = SafeOutput.create(destination, options.durable)) {
+        try (ImageLock held = lockReplaced(destination, options); SafeOutput out = SafeOutput.create(destination,
+                options.durable)) {
             ConvertResult r;
             if (options.clusterTarget != null) {
                 try (ClusterSink sink = options.clusterTarget.create(out.channel(), destination, source.size())) {
@@ -63,6 +69,39 @@ public final class Converter {
             options.progress.finished();
             return r;
         }
+    }
+
+    /**
+     * An existing DST is refused, before anything is written, when another process holds it as qemu-img's
+     * create step refuses it ({@code DST: error while converting qcow2: Failed to get "write" lock}); then it
+     * is held with the read-write locks qemu-img holds on its target until the new image has replaced it.
+     * Null when there is nothing to lock (no DST yet, or a directory, which SafeOutput refuses).
+     */
+    private static ImageLock lockReplaced(Path destination, ConvertOptions options) throws ImageException {
+        if (!Files.exists(destination) || Files.isDirectory(destination)) {
+            return null;
+        }
+        // the two target kinds convert writes today; a format registry for targets would name it instead
+        String format = options.clusterTarget != null ? "qcow2" : "raw";
+        ImageLock lock;
+        try {
+            lock = ImageLock.acquire(destination, LockPerms.CREATE);
+        } catch (ImageLockException e) {
+            throw e.withPrefix(destination + ": error while converting " + format + ": ");
+        }
+        try {
+            lock.change(targetLock(options));
+        } catch (ImageException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        return lock;
+    }
+
+    /** The locks qemu-img holds on its target's file: read-write, as its format driver asks them. */
+    private static LockPerms targetLock(ConvertOptions options) {
+        return options.clusterTarget != null ? LockPerms.WRITE_SHARED.qcow2File(false)
+                : LockPerms.WRITE_SHARED.rawFile(false);
     }
 
     private static ConvertResult convertInPlace(ConcatSource source, Path destination, ConvertOptions options)

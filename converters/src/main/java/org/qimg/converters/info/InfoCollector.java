@@ -27,12 +27,11 @@ public final class InfoCollector {
 
     /**
      * As {@link #collect(String, String, boolean)}; each image is locked as qemu-img info locks it (no read
-     * permission, write and resize not shared), or not at all with {@code forceShare} ({@code -U}).
+     * permission; a qcow2 file does not share write and resize), or not at all with {@code forceShare}.
      */
     public static List<InfoReport> collect(String filename, String format, boolean chain, boolean forceShare)
             throws IOException {
-        OpenOptions open = OpenOptions.DEFAULT.withoutBacking()
-                .withLock(forceShare ? LockPerms.NONE : LockPerms.METADATA);
+        OpenOptions open = OpenOptions.DEFAULT.withoutBacking().withLock(LockPerms.METADATA).forceShare(forceShare);
         List<InfoReport> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         String name = filename;

@@ -7,6 +7,9 @@ import java.util.List;
  * The block permissions an open of an image takes ({@code perm}) and the ones it lets other processes take
  * ({@code shared}), as QEMU 7.2 names them, and the bytes of the image file that stand for them.
  *
+ * <p>The constants are what a command asks of an image (qemu-img's block backend); {@link #rawFile} and
+ * {@link #qcow2File} are what the format driver then asks of the file, which is what gets locked.
+ *
  * <p>QEMU's scheme (its file driver, {@code locking=auto}): permission bit {@code i} is
  * {@linkplain #CONSISTENT_READ consistent read} (0), {@linkplain #WRITE write} (1),
  * {@linkplain #WRITE_UNCHANGED write unchanged} (2) and {@linkplain #RESIZE resize} (3); 7.2 has no fifth
@@ -30,16 +33,17 @@ public record LockPerms(int perm, int shared) {
     public static final int SHARED_BASE = 200;
     private static final String[] NAMES = {"consistent read", "write", "write unchanged", "resize"};
 
-    /** Locks nothing and checks nothing (qemu-img info -U). */
+    /** Nothing taken, everything shared: no lock at all. */
     public static final LockPerms NONE = new LockPerms(0, ALL);
-    /** qemu-img info: no I/O permission, but refuses to share write and resize. */
-    public static final LockPerms METADATA = new LockPerms(0, CONSISTENT_READ | WRITE_UNCHANGED);
-    /** A read-only open (map, check, compare, measure, convert sources, every backing file). */
-    public static final LockPerms READ = new LockPerms(CONSISTENT_READ, CONSISTENT_READ | WRITE_UNCHANGED);
-    /** A read-write open (check -r, convert -n's target, and any writer qemu-img opens). */
-    public static final LockPerms READ_WRITE = new LockPerms(CONSISTENT_READ | WRITE | RESIZE,
-            CONSISTENT_READ | WRITE_UNCHANGED);
-    /** The file driver's create step on an existing file (convert into an existing DST). */
+    /** qemu-img info: no I/O permission, shares everything (a qcow2 file still refuses to share writes). */
+    public static final LockPerms METADATA = new LockPerms(0, ALL);
+    /** map, measure, compare, check and other readers: reads, shares everything. */
+    public static final LockPerms READ = new LockPerms(CONSISTENT_READ, ALL);
+    /** convert's sources: reads and refuses other writers and resizers. */
+    public static final LockPerms READ_UNSHARED = new LockPerms(CONSISTENT_READ, CONSISTENT_READ | WRITE_UNCHANGED);
+    /** check -r and convert's target: reads and writes, shares everything (a qcow2 file still refuses). */
+    public static final LockPerms WRITE_SHARED = new LockPerms(CONSISTENT_READ | WRITE, ALL);
+    /** The file driver's create step on an existing file (convert into an existing DST), whatever the format. */
     public static final LockPerms CREATE = new LockPerms(WRITE | RESIZE, ALL & ~RESIZE);
 
     public LockPerms {
@@ -51,6 +55,35 @@ public record LockPerms(int perm, int shared) {
     /** The same permissions, sharing everything: {@code -U}/{@code --force-share}. */
     public LockPerms forceShared() {
         return new LockPerms(perm, ALL);
+    }
+
+    /**
+     * The locks on the file of a raw image opened with these permissions: the raw driver passes its user's
+     * permissions through unchanged; {@code force} ({@code -U}) shares everything.
+     */
+    public LockPerms rawFile(boolean force) {
+        return force ? forceShared() : this;
+    }
+
+    /**
+     * The locks on the file of a qcow2 image opened with these permissions: qcow2 reads its metadata whenever
+     * it does I/O, and writes and resizes the file when written, and it never shares write or resize of its
+     * file, except with {@code force} ({@code -U}), which shares everything.
+     */
+    public LockPerms qcow2File(boolean force) {
+        return new LockPerms(qcow2Perm(), force ? ALL : shared & ~(WRITE | RESIZE));
+    }
+
+    /** The locks on a qcow2 image's external data file: as its file, but only resize is never shared. */
+    public LockPerms qcow2DataFile(boolean force) {
+        return new LockPerms(qcow2Perm(), force ? ALL : ALL & ~RESIZE);
+    }
+
+    private int qcow2Perm() {
+        if (perm == 0) {
+            return 0;
+        }
+        return CONSISTENT_READ | ((perm & WRITE) != 0 ? WRITE | RESIZE : 0);
     }
 
     /** True when nothing is locked (nothing taken, everything shared). */

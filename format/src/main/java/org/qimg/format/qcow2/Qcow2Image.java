@@ -109,11 +109,11 @@ public final class Qcow2Image implements DiskImage {
 
     /**
      * Opens {@code path} as qcow2: header, active L1 table, snapshot table, data file and backing chain. The
-     * image file is locked with {@link OpenOptions#lock()} before its header is read, as QEMU locks the file
-     * before the format driver reads it.
+     * image file is locked for {@link OpenOptions#lock()} ({@link LockPerms#qcow2File}) before its header is
+     * read, as QEMU locks the file before the format driver reads it.
      */
     public static Qcow2Image open(Path path, OpenOptions options) throws IOException {
-        ImageLock lock = ImageLock.acquire(path, options.lock());
+        ImageLock lock = ImageLock.acquire(path, options.lock().qcow2File(options.forceShare()));
         ImageLock dataLock = null;
         FileChannel ch;
         try {
@@ -135,7 +135,7 @@ public final class Qcow2Image implements DiskImage {
             if (h.hasExternalDataFile()) {
                 dataPath = resolveBeside(path, h.extensions().dataFile());
                 data = openChannel(dataPath, "external data file");
-                dataLock = ImageLock.acquire(dataPath, dataFileLock(options.lock()));
+                dataLock = ImageLock.acquire(dataPath, options.lock().qcow2DataFile(options.forceShare()));
             }
             if (h.backingFile() != null && options.openBacking()) {
                 backing = openBacking(path, h, options);
@@ -155,17 +155,6 @@ public final class Qcow2Image implements DiskImage {
             lock.close();
             throw e;
         }
-    }
-
-    /**
-     * QEMU's permissions on an external data file: those of the image file, sharing write (qcow2 coordinates
-     * its writers itself) but never resize; nothing when the image is opened for metadata only (info).
-     */
-    static LockPerms dataFileLock(LockPerms image) {
-        if (image.perm() == 0) {
-            return LockPerms.NONE;
-        }
-        return new LockPerms(image.perm(), image.shared() | LockPerms.WRITE);
     }
 
     private static FileChannel openChannel(Path p, String what) throws IOException {

@@ -24,24 +24,25 @@ import org.qimg.format.qcow2.Qcow2Header;
 final class CheckLocks implements Closeable {
     private final Path path;
     private final LockPerms perms;
+    private final boolean force;
     private final Deque<Closeable> held = new ArrayDeque<>();
 
-    private CheckLocks(Path path, LockPerms perms) {
+    private CheckLocks(Path path, LockPerms perms, boolean force) {
         this.path = path;
         this.perms = perms;
+        this.force = force;
     }
 
-    /** Locks the image file with {@code perms}. */
-    static CheckLocks image(Path path, LockPerms perms) throws ImageException {
-        CheckLocks locks = new CheckLocks(path, perms);
-        locks.held.push(ImageLock.acquire(path, perms));
+    /** Locks the qcow2 file for a check asking {@code perms}, sharing everything with {@code force} (-U). */
+    static CheckLocks image(Path path, LockPerms perms, boolean force) throws ImageException {
+        CheckLocks locks = new CheckLocks(path, perms, force);
+        locks.held.push(ImageLock.acquire(path, perms.qcow2File(force)));
         return locks;
     }
 
-    /** Locks the external data file {@code data} (write shared, resize not; nothing for read-only -U). */
+    /** Locks the external data file {@code data}. */
     void dataFile(Path data) throws ImageException {
-        LockPerms p = new LockPerms(perms.perm(), perms.shared() | LockPerms.WRITE);
-        held.push(ImageLock.acquire(data, p));
+        held.push(ImageLock.acquire(data, perms.qcow2DataFile(force)));
     }
 
     /** Opens and holds the backing chain read-only, if the image has one; fails only on a lock conflict. */
@@ -60,7 +61,7 @@ final class CheckLocks implements Closeable {
             Path name = Path.of(h.backingFile());
             Path dir = path.getParent();
             backing = name.isAbsolute() || dir == null ? name : dir.resolve(name);
-            OpenOptions options = OpenOptions.DEFAULT.withLock(perms).below(path.toRealPath());
+            OpenOptions options = OpenOptions.DEFAULT.forceShare(force).below(path.toRealPath());
             held.push(ImageFormats.open(backing, h.extensions().backingFormat(), options));
         } catch (ImageLockException e) {
             String reason = "Could not open backing file: " + e.reason();

@@ -42,9 +42,8 @@ public final class Qcow2Check {
             throw new ImageException("Could not open '" + path + "': force-share=on can only be used with read-only "
                     + "images");
         }
-        LockPerms perms = mode.repairs() ? LockPerms.READ_WRITE
-                : forceShare ? LockPerms.READ.forceShared() : LockPerms.READ;
-        try (CheckLocks locks = CheckLocks.image(path, perms);
+        LockPerms perms = mode.repairs() ? LockPerms.WRITE_SHARED : LockPerms.READ;
+        try (CheckLocks locks = CheckLocks.image(path, perms, forceShare);
              ImageFile file = ImageFile.open(path, mode.repairs())) {
             CheckHeader h = CheckHeader.read(file);
             Path data = requireDataFile(path, h);
