@@ -13,7 +13,8 @@ import org.qimg.format.io.LockPerms;
  * @param cacheBytes  budget for metadata caches (L2 tables) of this layer
  * @param lock        the permissions this open asks of the image, as qemu-img's commands ask them
  *                    ({@link LockPerms#READ} by default); the format turns them into QEMU's locks on its
- *                    file(s), held until the image is closed. Backing files are opened with {@link LockPerms#READ}
+ *                    file(s), held until the image is closed. Backing files are opened for reading, sharing
+ *                    what this layer shares (convert's sources refuse writers of their backing files too)
  * @param forceShare  {@code -U}: share every permission with other processes (the whole chain)
  */
 public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes, LockPerms lock,
@@ -49,6 +50,7 @@ public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes
     public OpenOptions below(Path overlay) {
         List<Path> next = new java.util.ArrayList<>(chain);
         next.add(overlay);
-        return new OpenOptions(openBacking, next, cacheBytes, LockPerms.READ, forceShare);
+        LockPerms backing = new LockPerms(LockPerms.CONSISTENT_READ, lock.shared());
+        return new OpenOptions(openBacking, next, cacheBytes, backing, forceShare);
     }
 }

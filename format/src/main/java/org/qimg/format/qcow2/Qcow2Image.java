@@ -195,15 +195,11 @@ public final class Qcow2Image implements DiskImage {
                     "backing chain loop: backing file '" + h.backingFile() + "' (" + real
                             + ") is already open above this image");
         }
+        OpenOptions below = options.below(self);
         try {
-            return ImageFormats.open(bpath, h.extensions().backingFormat(), options.below(self));
+            return ImageFormats.open(bpath, h.extensions().backingFormat(), below);
         } catch (ImageLockException e) {
-            // qemu-img's words: the overlay could not be opened, the hint names the locked backing file
-            String reason = "Could not open backing file: " + e.reason();
-            ImageLockException up = new ImageLockException("Could not open '" + f + "': " + reason, reason,
-                    e.lockedFile());
-            up.initCause(e);
-            throw up;
+            throw backingLockFailure(f, bpath, h, below, e);
         } catch (ImageException e) {
             String m = e.getMessage();
             if (m != null && m.startsWith("Could not open '")) {
@@ -216,6 +212,32 @@ public final class Qcow2Image implements DiskImage {
             }
             throw e;
         }
+    }
+
+    /**
+     * qemu-img's words for a backing file held by another process. QEMU opens a backing file sharing
+     * everything and only then narrows what it shares to what the top image shares: a conflict found while
+     * opening says "Could not open backing file", one found while narrowing (convert's sources over a raw
+     * backing file) does not. The hint names the backing file either way.
+     */
+    private static ImageLockException backingLockFailure(String overlay, Path bpath, Qcow2Header h, OpenOptions below,
+                                                         ImageLockException e) {
+        ImageLockException first = e;
+        if (!below.lock().equals(LockPerms.READ)) {
+            try (DiskImage sharing = ImageFormats.open(bpath, h.extensions().backingFormat(),
+                    below.withLock(LockPerms.READ))) {
+                first = null; // the open alone succeeds: the narrowing failed
+            } catch (ImageLockException again) {
+                first = again;
+            } catch (IOException | RuntimeException again) {
+                first = e;
+            }
+        }
+        String reason = first == null ? e.reason() : "Could not open backing file: " + first.reason();
+        ImageLockException up = new ImageLockException("Could not open '" + overlay + "': " + reason, reason,
+                (first == null ? e : first).lockedFile());
+        up.initCause(e);
+        return up;
     }
 
     private static void closeQuietly(DiskImage img) {
