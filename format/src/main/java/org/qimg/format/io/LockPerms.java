@@ -74,8 +74,14 @@ public record LockPerms(int perm, int shared) {
         return new LockPerms(qcow2Perm(), force ? ALL : shared & ~(WRITE | RESIZE));
     }
 
-    /** The locks on a qcow2 image's external data file: as its file, but only resize is never shared. */
+    /**
+     * The locks on a qcow2 image's external data file: as its file, but only resize is never shared; none when
+     * the image is opened for metadata only (info).
+     */
     public LockPerms qcow2DataFile(boolean force) {
+        if (perm == 0) {
+            return NONE;
+        }
         return new LockPerms(qcow2Perm(), force ? ALL : ALL & ~RESIZE);
     }
 
