@@ -143,17 +143,24 @@ public final class Holder implements AutoCloseable {
                 + "\n  output: " + out;
     }
 
-    /** Kills the holder (and the process timeout runs) and waits for it to be gone. */
+    /** Kills the holder (and the process timeout runs) and waits until both are gone with their locks. */
     @Override
     public void close() {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+        List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+        all.add(process.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly);
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 throw new AssertionError("holder did not die: " + command);
             }
+            for (ProcessHandle p : all) {
+                // an orphan that nobody reaps stays a (lockless) zombie: do not wait for it forever
+                p.onExit().get(10, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // see above: its descriptors, and so its locks, went when it died
         }
     }
 
