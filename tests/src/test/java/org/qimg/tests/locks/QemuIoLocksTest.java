@@ -91,6 +91,9 @@ class QemuIoLocksTest {
             assertThat(create.stderrLines()).first().isEqualTo(
                     "qimg: " + i + ": error while converting qcow2: Failed to get \"write\" lock");
             Locks.assertSameAsQemuImg(qemu, "convert", "-O", "raw", src.toString(), i);
+            ProcResult recreate = Locks.assertSameAsQemuImg(qemu, "create", "-f", "qcow2", i, "4M");
+            assertThat(recreate.stderrLines()).first().isEqualTo("qimg: " + i + ": Failed to get \"write\" lock");
+            Locks.assertSameAsQemuImg(qemu, "create", "-f", "raw", i, "4M");
             // readers share with a reader
             assertThat(Locks.assertSameAsQemuImg(qemu, "info", i).exitCode()).isZero();
             assertThat(Locks.assertSameAsQemuImg(qemu, "map", i).exitCode()).isZero();
