@@ -30,6 +30,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                         + "blk_co_preadv events) or an 'OFFSET LENGTH' list of guest reads.", "--trace").build())
                 .addOption(Specs.typed(int.class, "N", "Data clusters recompressed to time each codec (default: "
                         + "256).", "--sample").build())
+                .addOption(ImageOptions.forceShare())
                 .addPositional(Specs.positional(0, "IMAGE", Path.class));
         return c.spec;
     }
@@ -52,7 +53,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         Trace t = trace == null ? null : new TraceParser().parse(trace);
         AnalysisReport report;
-        try (DiskImage img = ImageFormats.open(image, format)) {
+        try (DiskImage img = ImageFormats.open(image, format, ImageOptions.readOptions(args))) {
             report = new ImageAnalyzer(sample).analyze(img, t);
         }
         if (output.equals("json")) {

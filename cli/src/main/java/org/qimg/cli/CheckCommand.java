@@ -76,7 +76,8 @@ final class CheckCommand implements Callable<Integer> {
             err.println(line);
             err.flush();
         };
-        CheckResult r = Qcow2Check.run(file, mode, log);
+        boolean forceShare = args.matchedOptionValue("-U", false);
+        CheckResult r = Qcow2Check.run(file, mode, log, forceShare);
         if (r.failure() == null && (r.corruptionsFixed() != 0 || r.leaksFixed() != 0)) {
             if (!json && !quiet) {
                 out.printf("The following inconsistencies were found and repaired:%n%n    %d leaked clusters%n"
@@ -84,7 +85,7 @@ final class CheckCommand implements Callable<Integer> {
                         r.corruptionsFixed());
                 out.flush();
             }
-            CheckResult again = Qcow2Check.run(file, CheckMode.NONE, log);
+            CheckResult again = Qcow2Check.run(file, CheckMode.NONE, log, forceShare);
             again.carryFixedCounts(r);
             r = again;
         }

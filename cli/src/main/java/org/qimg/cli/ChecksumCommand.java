@@ -32,7 +32,7 @@ final class ChecksumCommand implements Callable<Integer> {
         boolean progress = args.matchedOptionValue("-p", false);
         Path file = args.matchedPositionalValue(0, null);
         PrintWriter out = spec.commandLine().getOut();
-        try (DiskImage img = ImageFormats.open(file, format)) {
+        try (DiskImage img = ImageFormats.open(file, format, ImageOptions.readOptions(args))) {
             PercentProgress p = new PercentProgress(spec.commandLine().getErr(), progress);
             String hex = new ImageChecksum().sha256(img, p);
             p.finish();

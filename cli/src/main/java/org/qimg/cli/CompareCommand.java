@@ -9,6 +9,7 @@ import org.qimg.converters.compare.CompareResult;
 import org.qimg.converters.compare.ImageComparator;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
+import org.qimg.format.OpenOptions;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 
@@ -50,8 +51,9 @@ final class CompareCommand implements Callable<Integer> {
         Path file2 = args.matchedPositionalValue(1, null);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        DiskImage a = open(file1, format1);
-        try (a; DiskImage b = open(file2, format2)) {
+        OpenOptions options = ImageOptions.readOptions(args);
+        DiskImage a = open(file1, format1, options);
+        try (a; DiskImage b = open(file2, format2, options)) {
             PercentProgress p = new PercentProgress(err, progress && !quiet);
             CompareResult r;
             try {
@@ -87,11 +89,11 @@ final class CompareCommand implements Callable<Integer> {
         }
     }
 
-    private static DiskImage open(Path file, String format) {
+    private static DiskImage open(Path file, String format, OpenOptions options) {
         try {
-            return ImageFormats.open(file, format);
+            return ImageFormats.open(file, format, options);
         } catch (IOException | RuntimeException e) {
-            throw new ExitCodeException(EXIT_OPEN_ERROR, ErrorHandler.message(e));
+            throw new ExitCodeException(EXIT_OPEN_ERROR, ErrorHandler.message(e), ErrorHandler.hint(e));
         }
     }
 }

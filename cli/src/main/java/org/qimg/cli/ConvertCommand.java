@@ -18,6 +18,7 @@ import org.qimg.format.ImageFormats;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
+import org.qimg.format.io.LockPerms;
 import picocli.CommandLine.ParseResult;
 
 /** {@code qimg convert}: qemu-img convert's options; the work is {@link Converter}'s. */
@@ -153,7 +154,8 @@ final class ConvertCommand implements Callable<Integer> {
             }
             List<DiskImage> sources = new ArrayList<>();
             for (String s : srcs) {
-                DiskImage img = ImageFormats.open(Path.of(s), sourceFormat);
+                DiskImage img = ImageFormats.open(Path.of(s), sourceFormat,
+                        ImageOptions.readOptions(args).withLock(LockPerms.READ_UNSHARED));
                 opened.add(img);
                 if (snap != null && (sources.isEmpty() || !snap.firstSourceOnly())) {
                     img = snap.open(img);

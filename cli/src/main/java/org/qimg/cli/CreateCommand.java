@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.qimg.converters.create.ImageCreator;
 import org.qimg.format.ImageException;
+import org.qimg.format.ImageLockException;
 import org.qimg.format.QemuOptionSyntax;
 import org.qimg.format.qcow2.write.Qcow2CreateOptions;
 import picocli.CommandLine.Model.CommandSpec;
@@ -66,6 +67,8 @@ final class CreateCommand implements Callable<Integer> {
                 out.flush();
             }
             ImageCreator.create(plan);
+        } catch (ImageLockException e) {
+            throw e; // already "FILE: Failed to get ... lock", with its hint
         } catch (ImageException e) {
             String m = e.getMessage();
             m = m.startsWith(file + ": ") ? m : file + ": " + m;

@@ -1,6 +1,7 @@
 package org.qimg.cli;
 
 import java.io.PrintWriter;
+import org.qimg.format.ImageLockException;
 import picocli.CommandLine;
 
 /**
@@ -17,6 +18,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
         String m = ex instanceof ExitCodeException ? lines(ex) : message(ex);
         err.println("qimg: " + m);
         if (ex instanceof ExitCodeException e && e.hint() != null) {
+            err.print(e.hint());
+        } else if (ex instanceof ImageLockException e) {
             err.print(e.hint());
         }
         if (debugRequested(parsed)) {
@@ -43,6 +46,11 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
     private static String lines(Throwable ex) {
         String m = ex.getMessage();
         return m == null || m.isBlank() ? message(ex) : m.replace("\n", System.lineSeparator() + "qimg: ");
+    }
+
+    /** The line qemu-img prints after the message of {@code ex} (its lock hint), or null. */
+    static String hint(Throwable ex) {
+        return ex instanceof ImageLockException e ? e.hint() : null;
     }
 
     static String message(Throwable ex) {

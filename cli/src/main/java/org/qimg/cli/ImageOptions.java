@@ -1,5 +1,6 @@
 package org.qimg.cli;
 
+import org.qimg.format.OpenOptions;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
@@ -24,9 +25,18 @@ final class ImageOptions {
         return args.matchedOptionValue("--output", OutputFormat.HUMAN);
     }
 
-    /** {@code -U/--force-share}: accepted as qemu-img accepts it; qimg opens images read-only and never locks. */
+    /**
+     * {@code -U/--force-share}: open even when another process (a running QEMU) writes the image, sharing every
+     * permission as qemu-img does; without it, read opens take QEMU's shared read locks and refuse a writer.
+     */
     static OptionSpec forceShare() {
-        return Specs.flag("Accepted for compatibility (qimg never locks).", "-U", "--force-share");
+        return Specs.flag("Force shared permissions: read an image another process (QEMU) is writing.", "-U",
+                "--force-share");
+    }
+
+    /** Options for a read-only open: QEMU's read locks, sharing everything with {@code -U}. */
+    static OpenOptions readOptions(ParseResult args) {
+        return OpenOptions.DEFAULT.forceShare(args.matchedOptionValue("-U", false));
     }
 
     /** {@code -T CACHE}: the source cache mode, accepted as qemu-img accepts it and ignored (check, compare). */

@@ -30,7 +30,7 @@ final class InfoCommand implements Callable<Integer> {
         String format = args.matchedOptionValue("-f", null);
         boolean chain = args.matchedOptionValue("--backing-chain", false);
         String file = args.matchedPositionalValue(0, null);
-        List<InfoReport> reports = InfoCollector.collect(file, format, chain);
+        List<InfoReport> reports = InfoCollector.collect(file, format, chain, args.matchedOptionValue("-U", false));
         PrintWriter out = spec.commandLine().getOut();
         if (ImageOptions.output(args) == OutputFormat.JSON) {
             if (chain) {

@@ -36,7 +36,7 @@ final class MapCommand implements Callable<Integer> {
         long start = startOffset == null ? 0 : Sizes.parse("start offset", startOffset);
         long max = maxLength == null ? -1 : Sizes.parse("max length", maxLength);
         PrintWriter out = spec.commandLine().getOut();
-        try (DiskImage image = ImageFormats.open(Path.of(file), format)) {
+        try (DiskImage image = ImageFormats.open(Path.of(file), format, ImageOptions.readOptions(args))) {
             if (ImageOptions.output(args) == OutputFormat.HUMAN) {
                 out.print(MapText.humanHeader());
                 try {

@@ -27,6 +27,7 @@ final class MeasureCommand implements Callable<Integer> {
                 .addOption(Specs.option("FMT", "Source image format (probed when absent).", "-f"))
                 .addOption(Specs.option("SNAPSHOT", "Measure this internal snapshot of FILE: ID_OR_NAME, or "
                         + "snapshot.id=ID[,snapshot.name=NAME].", "-l"))
+                .addOption(ImageOptions.forceShare())
                 .addPositional(Specs.optionalPositional(0, "FILE", Path.class));
         return c.spec;
     }
@@ -72,7 +73,7 @@ final class MeasureCommand implements Callable<Integer> {
             r = measure(outFormat, opts, s, null);
         } else {
             SnapshotSpec snap = snapshot == null ? null : SnapshotSpec.parse(snapshot);
-            try (DiskImage img = ImageFormats.open(file, format)) {
+            try (DiskImage img = ImageFormats.open(file, format, ImageOptions.readOptions(args))) {
                 if (snap == null) {
                     r = measure(outFormat, opts, null, img);
                 } else {

@@ -2,6 +2,7 @@ package org.qimg.format;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.qimg.format.io.LockPerms;
 
 /**
  * How to open an image.
@@ -13,34 +14,52 @@ import java.util.List;
  * @param guestData   whether guest data will be read or mapped; false (as {@code qemu-img info}) leaves files
  *                    that hold only guest data, such as a qcow2 external data file, unopened: the image
  *                    answers {@link DiskImage#info()} but refuses reads and extent queries
+ * @param lock        the permissions this open asks of the image, as qemu-img's commands ask them
+ *                    ({@link LockPerms#READ} by default); the format turns them into QEMU's locks on its
+ *                    file(s), held until the image is closed. Backing files are opened for reading, sharing
+ *                    what this layer shares (convert's sources refuse writers of their backing files too)
+ * @param forceShare  {@code -U}: share every permission with other processes (the whole chain)
  */
-public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes, boolean guestData) {
+public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes, boolean guestData, LockPerms lock,
+                          boolean forceShare) {
     public static final int MAX_CHAIN_DEPTH = 64;
     public static final long DEFAULT_CACHE_BYTES = 32L << 20;
-    public static final OpenOptions DEFAULT = new OpenOptions(true, List.of(), DEFAULT_CACHE_BYTES, true);
+    public static final OpenOptions DEFAULT = new OpenOptions(true, List.of(), DEFAULT_CACHE_BYTES);
 
     public OpenOptions {
         chain = List.copyOf(chain);
+        java.util.Objects.requireNonNull(lock, "lock");
     }
 
-    /** Options that read guest data (the form callers used before {@code guestData} existed). */
+    /** Options that read guest data, asking to read and sharing what readers share. */
     public OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes) {
-        this(openBacking, chain, cacheBytes, true);
+        this(openBacking, chain, cacheBytes, true, LockPerms.READ, false);
     }
 
     public OpenOptions withoutBacking() {
-        return new OpenOptions(false, chain, cacheBytes, guestData);
+        return new OpenOptions(false, chain, cacheBytes, guestData, lock, forceShare);
     }
 
     /** Options for reading only metadata, as {@code qemu-img info} does: no guest data files are opened. */
     public OpenOptions metadataOnly() {
-        return new OpenOptions(openBacking, chain, cacheBytes, false);
+        return new OpenOptions(openBacking, chain, cacheBytes, false, lock, forceShare);
+    }
+
+    /** The same options asking {@code perms} of this layer. */
+    public OpenOptions withLock(LockPerms perms) {
+        return new OpenOptions(openBacking, chain, cacheBytes, guestData, perms, forceShare);
+    }
+
+    /** With {@code force} ({@code -U}): share every permission with other processes. */
+    public OpenOptions forceShare(boolean force) {
+        return new OpenOptions(openBacking, chain, cacheBytes, guestData, lock, force);
     }
 
     /** Options for opening the backing file of the image at {@code overlay}. */
     public OpenOptions below(Path overlay) {
         List<Path> next = new java.util.ArrayList<>(chain);
         next.add(overlay);
-        return new OpenOptions(openBacking, next, cacheBytes, guestData);
+        LockPerms backing = new LockPerms(LockPerms.CONSISTENT_READ, lock.shared());
+        return new OpenOptions(openBacking, next, cacheBytes, guestData, backing, forceShare);
     }
 }

@@ -1,9 +1,9 @@
 package org.qimg.converters.convert;
 
-import org.qimg.format.ClusterSink;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
@@ -16,8 +16,12 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.qimg.converters.WorkerResult;
+import org.qimg.format.ClusterSink;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
+import org.qimg.format.ImageLockException;
+import org.qimg.format.io.ImageLock;
+import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.NamedChannel;
 
 /**
@@ -46,18 +50,25 @@ public final class Converter {
         SameFileGuard.check(sources, destination);
         ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
         if (options.noCreate) {
-            return convertInPlace(source, destination, options);
+            // refused before anything opens it: opening a FIFO, even to lock it, blocks until a writer comes
+            checkInPlaceDestination(destination, formatName(options));
+            try (ImageLock held = ImageLock.acquire(destination, targetLock(options))) {
+                return convertInPlace(source, destination, options);
+            }
         }
         DestinationKind kind = DestinationKind.of(destination);
         if (kind.special()) {
-            try (DeviceOutput out = DeviceOutput.open(destination, kind, formatName(options), source.size())) {
+            // only a block device is opened (and so locked) before DeviceOutput has judged the node
+            try (ImageLock held = kind == DestinationKind.BLOCK_DEVICE ? lockReplaced(destination, options) : null;
+                 DeviceOutput out = DeviceOutput.open(destination, kind, formatName(options), source.size())) {
                 ConvertResult r = writeNew(source, out.channel(), destination, out, options);
                 out.finish(options.durable);
                 options.progress.finished();
                 return r;
             }
         }
-        try (SafeOutput out = SafeOutput.create(destination, options.durable)) {
+        try (ImageLock held = lockReplaced(destination, options);
+             SafeOutput out = SafeOutput.create(destination, options.durable)) {
             FileChannel ch = NamedChannel.wrap(out.channel(), destination);
             if (options.clusterTarget == null) {
                 setLength(ch, out.tempFile(), destination, source.size());
@@ -138,9 +149,40 @@ public final class Converter {
                 ? NamedChannel.wrapDevice(ch, destination) : NamedChannel.wrap(ch, destination);
     }
 
+    /**
+     * An existing DST is refused, before anything is written, when another process holds it as qemu-img's
+     * create step refuses it ({@code DST: error while converting qcow2: Failed to get "write" lock}); then it
+     * is held with the read-write locks qemu-img holds on its target until the new image has replaced it.
+     * Null when there is nothing to lock (no DST yet, or a directory, which SafeOutput refuses).
+     */
+    private static ImageLock lockReplaced(Path destination, ConvertOptions options) throws ImageException {
+        if (!Files.exists(destination) || Files.isDirectory(destination)) {
+            return null;
+        }
+        String format = formatName(options);
+        ImageLock lock;
+        try {
+            lock = ImageLock.acquire(destination, LockPerms.CREATE);
+        } catch (ImageLockException e) {
+            throw e.withPrefix(destination + ": error while converting " + format + ": ");
+        }
+        try {
+            lock.change(targetLock(options));
+        } catch (ImageException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        return lock;
+    }
+
+    /** The locks qemu-img holds on its target's file: read-write, as its format driver asks them. */
+    private static LockPerms targetLock(ConvertOptions options) {
+        return options.clusterTarget != null ? LockPerms.WRITE_SHARED.qcow2File(false)
+                : LockPerms.WRITE_SHARED.rawFile(false);
+    }
+
     private static ConvertResult convertInPlace(ConcatSource source, Path destination, ConvertOptions options)
             throws IOException {
-        checkInPlaceDestination(destination, formatName(options));
         if (options.clusterTarget != null) {
             return convertIntoCluster(source, destination, options);
         }

@@ -2,6 +2,7 @@ package org.qimg.converters.create;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -9,8 +10,11 @@ import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageLimitException;
+import org.qimg.format.ImageLockException;
 import org.qimg.format.QemuOptionSyntax;
 import org.qimg.format.UnsupportedFeatureException;
+import org.qimg.format.io.ImageLock;
+import org.qimg.format.io.LockPerms;
 import org.qimg.format.qcow2.write.Qcow2CreateOptions;
 import org.qimg.format.qcow2.write.Qcow2Writer;
 
@@ -114,12 +118,25 @@ public final class ImageCreator {
         }
     }
 
-    /** Writes the image the plan describes (replacing any existing file). */
+    /**
+     * Writes the image the plan describes (replacing any existing file). An existing file that another
+     * process holds (a running QEMU, or any reader that does not share writes) is refused before it is
+     * truncated, as qemu-img create refuses it: {@code F: Failed to get "write" lock}.
+     */
     public static void create(Plan plan) throws IOException {
         if (plan.refused() != null) {
             throw plan.refused();
         }
-        try (FileChannel ch = FileChannel.open(plan.file(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        ImageLock held = null;
+        if (Files.exists(plan.file()) && !Files.isDirectory(plan.file())) {
+            try {
+                held = ImageLock.acquire(plan.file(), LockPerms.CREATE);
+            } catch (ImageLockException e) {
+                throw e.withPrefix(plan.file() + ": ");
+            }
+        }
+        try (ImageLock lock = held; FileChannel ch = FileChannel.open(plan.file(), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
                 StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING)) {
             if (plan.format().equals("raw")) {
                 long len = (plan.size() + 511) / 512 * 512;

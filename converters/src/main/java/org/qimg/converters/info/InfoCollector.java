@@ -11,6 +11,7 @@ import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageInfo;
 import org.qimg.format.OpenOptions;
+import org.qimg.format.io.LockPerms;
 
 /**
  * Gathers {@code info} reports for one image or, with {@code chain}, for it and every backing file below,
@@ -22,6 +23,17 @@ public final class InfoCollector {
     }
 
     public static List<InfoReport> collect(String filename, String format, boolean chain) throws IOException {
+        return collect(filename, format, chain, false);
+    }
+
+    /**
+     * As {@link #collect(String, String, boolean)}; each image is locked as qemu-img info locks it (no read
+     * permission; a qcow2 file does not share write and resize), or not at all with {@code forceShare}.
+     */
+    public static List<InfoReport> collect(String filename, String format, boolean chain, boolean forceShare)
+            throws IOException {
+        OpenOptions open = OpenOptions.DEFAULT.withoutBacking().metadataOnly().withLock(LockPerms.METADATA)
+                .forceShare(forceShare);
         List<InfoReport> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         String name = filename;
@@ -35,8 +47,7 @@ public final class InfoCollector {
                         + OpenOptions.MAX_CHAIN_DEPTH + " images");
             }
             ImageInfo info;
-            try (DiskImage image = ImageFormats.open(Path.of(name), fmt,
-                    OpenOptions.DEFAULT.withoutBacking().metadataOnly())) {
+            try (DiskImage image = ImageFormats.open(Path.of(name), fmt, open)) {
                 info = image.info();
                 out.add(new InfoReport(name, info, image.snapshots(), image.actualSize()));
             }

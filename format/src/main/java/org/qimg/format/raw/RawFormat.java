@@ -20,6 +20,6 @@ public final class RawFormat implements ImageFormat {
 
     @Override
     public DiskImage open(Path path, OpenOptions options) throws IOException {
-        return RawImage.open(path);
+        return RawImage.open(path, options.lock().rawFile(options.forceShare()));
     }
 }

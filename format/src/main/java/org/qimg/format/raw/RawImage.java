@@ -9,6 +9,8 @@ import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageInfo;
+import org.qimg.format.io.ImageLock;
+import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 
@@ -24,9 +26,11 @@ public final class RawImage implements DiskImage {
     /** Separate O_RDONLY descriptor for SEEK_DATA/SEEK_HOLE; -1 when hole queries are unavailable. */
     private final int seekFd;
     private volatile boolean seekWorks;
+    private final ImageLock lock;
 
-    private RawImage(Path path, FileChannel channel, long fileLength, int seekFd) {
+    private RawImage(Path path, FileChannel channel, long fileLength, int seekFd, ImageLock lock) {
         this.path = path;
+        this.lock = lock;
         this.channel = channel;
         this.fileLength = fileLength;
         this.virtualSize = roundUpToSector(fileLength);
@@ -34,12 +38,23 @@ public final class RawImage implements DiskImage {
         this.seekWorks = seekFd >= 0;
     }
 
+    /** Opens {@code path} holding QEMU's read locks on it ({@link LockPerms#READ}). */
     public static RawImage open(Path path) throws IOException {
-        FileChannel ch = NamedChannel.open(path, StandardOpenOption.READ);
+        return open(path, LockPerms.READ);
+    }
+
+    /** Opens {@code path} holding {@code perms} (QEMU's image locks) until {@link #close()}. */
+    public static RawImage open(Path path, LockPerms perms) throws IOException {
+        ImageLock lock = ImageLock.acquire(path, perms);
+        FileChannel ch = null;
         try {
-            return new RawImage(path, ch, ch.size(), HostFiles.openForSeek(path));
+            ch = NamedChannel.open(path, StandardOpenOption.READ);
+            return new RawImage(path, ch, ch.size(), HostFiles.openForSeek(path), lock);
         } catch (IOException | RuntimeException e) {
-            ch.close();
+            if (ch != null) {
+                ch.close();
+            }
+            lock.close();
             throw e;
         }
     }
@@ -134,6 +149,10 @@ public final class RawImage implements DiskImage {
     @Override
     public void close() throws IOException {
         HostFiles.close(seekFd);
-        channel.close();
+        try {
+            channel.close();
+        } finally {
+            lock.close();
+        }
     }
 }

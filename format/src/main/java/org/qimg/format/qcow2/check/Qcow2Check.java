@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 import org.qimg.format.ImageException;
+import org.qimg.format.io.LockPerms;
 import org.qimg.format.qcow2.layout.Entries;
 import org.qimg.format.qcow2.layout.HeaderLayout;
 
@@ -26,11 +27,32 @@ public final class Qcow2Check {
     private Qcow2Check() {
     }
 
-    /** Checks (and with {@code mode} repairs) the qcow2 image at {@code path}. */
+    /** Checks (and with {@code mode} repairs) the qcow2 image at {@code path}, holding QEMU's locks. */
     public static CheckResult run(Path path, CheckMode mode, Consumer<String> log) throws IOException {
-        try (ImageFile file = ImageFile.open(path, mode.repairs())) {
+        return run(path, mode, log, false);
+    }
+
+    /**
+     * Checks (and with {@code mode} repairs) the qcow2 image at {@code path}. As qemu-img check, it first
+     * locks the image (read, or read-write to repair; sharing everything with {@code forceShare}, which a
+     * repair cannot use), its external data file and its backing chain, and fails with
+     * {@link org.qimg.format.ImageLockException} when another process holds them incompatibly.
+     */
+    public static CheckResult run(Path path, CheckMode mode, Consumer<String> log, boolean forceShare)
+            throws IOException {
+        if (forceShare && mode.repairs()) {
+            throw new ImageException("Could not open '" + path + "': force-share=on can only be used with read-only "
+                    + "images");
+        }
+        LockPerms perms = mode.repairs() ? LockPerms.WRITE_SHARED : LockPerms.READ;
+        try (CheckLocks locks = CheckLocks.image(path, perms, forceShare);
+             ImageFile file = ImageFile.open(path, mode.repairs())) {
             CheckHeader h = CheckHeader.read(file);
-            requireDataFile(path, h);
+            Path data = requireDataFile(path, h);
+            if (data != null) {
+                locks.dataFile(data);
+            }
+            locks.backingChain();
             if (h.staleBitmaps) {
                 log.accept(h.version < 3
                         ? "warning: This qcow2 v2 image contains bitmaps, but they may have been modified by a program "
@@ -73,9 +95,9 @@ public final class Qcow2Check {
     }
 
     /** QEMU opens the external data file before it checks: a missing one fails the check. */
-    private static void requireDataFile(Path path, CheckHeader h) throws IOException {
+    private static Path requireDataFile(Path path, CheckHeader h) throws IOException {
         if (!h.hasDataFile()) {
-            return;
+            return null;
         }
         Path name;
         try {
@@ -90,6 +112,7 @@ public final class Qcow2Check {
             throw new ImageException("Could not open '" + path + "': Could not open '" + data
                     + "': No such file or directory");
         }
+        return data;
     }
 
     /** What QEMU's overlap check guards: header, refcount table, active L1, snapshot table and L1 tables. */

@@ -19,9 +19,12 @@ import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageInfo;
 import org.qimg.format.ImageLimitException;
+import org.qimg.format.ImageLockException;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.SnapshotInfo;
 import org.qimg.format.codec.ClusterDecompressor;
+import org.qimg.format.io.ImageLock;
+import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.Entries;
@@ -61,6 +64,9 @@ public final class Qcow2Image implements DiskImage {
     private final MetadataPreallocation prealloc;
     private final long virtualSize;
     private final boolean ownsResources;
+    /** QEMU's image locks on the image file and on the external data file; none for snapshot views. */
+    private final ImageLock lock;
+    private final ImageLock dataLock;
     private final ThreadLocal<Scratch> scratch;
     /** Every Scratch handed out, so that close() can release their native codec state. */
     private final List<Scratch> scratches = new java.util.ArrayList<>();
@@ -82,8 +88,10 @@ public final class Qcow2Image implements DiskImage {
     private Qcow2Image(Path path, Qcow2Header header, FileChannel channel, Path dataPath, FileChannel dataChannel,
                        DiskImage backing, List<SnapshotTable.Entry> snapshots, List<BitmapDirectory.Bitmap> bitmaps,
                        L2Cache cache, long[] l1, long l1Offset, MetadataPreallocation prealloc,
-                       boolean ownsResources) throws IOException {
+                       boolean ownsResources, ImageLock lock, ImageLock dataLock) throws IOException {
         this.path = path;
+        this.lock = lock;
+        this.dataLock = dataLock;
         this.header = header;
         this.channel = channel;
         this.dataPath = dataPath;
@@ -103,9 +111,21 @@ public final class Qcow2Image implements DiskImage {
         this.scratch = ThreadLocal.withInitial(Scratch::new);
     }
 
-    /** Opens {@code path} as qcow2: header, active L1 table, snapshot table, data file and backing chain. */
+    /**
+     * Opens {@code path} as qcow2: header, active L1 table, snapshot table, data file and backing chain. The
+     * image file is locked for {@link OpenOptions#lock()} ({@link LockPerms#qcow2File}) before its header is
+     * read, as QEMU locks the file before the format driver reads it.
+     */
     public static Qcow2Image open(Path path, OpenOptions options) throws IOException {
-        FileChannel ch = openChannel(path, "image");
+        ImageLock lock = ImageLock.acquire(path, options.lock().qcow2File(options.forceShare()));
+        ImageLock dataLock = null;
+        FileChannel ch;
+        try {
+            ch = openChannel(path, "image");
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         FileChannel data = null;
         DiskImage backing = null;
         try {
@@ -118,21 +138,30 @@ public final class Qcow2Image implements DiskImage {
             data = ch;
             if (h.hasExternalDataFile()) {
                 dataPath = resolveBeside(path, h.extensions().dataFile());
-                // qemu-img info does not open the data file: a missing one, or a FIFO, must not stop it
-                data = options.guestData() ? openDataFile(path, dataPath) : null;
+                // qemu-img info does not open (or lock) the data file: a missing one, or a FIFO, must not stop it
+                if (options.guestData()) {
+                    data = openDataFile(path, dataPath);
+                    dataLock = ImageLock.acquire(dataPath, options.lock().qcow2DataFile(options.forceShare()));
+                } else {
+                    data = null;
+                }
             }
             if (h.backingFile() != null && options.openBacking()) {
                 backing = openBacking(path, h, options);
             }
             L2Cache cache = new L2Cache(options.cacheBytes(), h.clusterSize());
             return new Qcow2Image(path, h, ch, dataPath, data, backing, snaps, bitmaps, cache, l1, h.l1TableOffset(),
-                    null, true);
+                    null, true, lock, dataLock);
         } catch (IOException | RuntimeException e) {
             closeQuietly(backing);
             if (data != null && data != ch) {
                 data.close();
             }
             ch.close();
+            if (dataLock != null) {
+                dataLock.close();
+            }
+            lock.close();
             throw e;
         }
     }
@@ -189,8 +218,11 @@ public final class Qcow2Image implements DiskImage {
                     "backing chain loop: backing file '" + h.backingFile() + "' (" + real
                             + ") is already open above this image");
         }
+        OpenOptions below = options.below(self);
         try {
-            return ImageFormats.open(bpath, h.extensions().backingFormat(), options.below(self));
+            return ImageFormats.open(bpath, h.extensions().backingFormat(), below);
+        } catch (ImageLockException e) {
+            throw backingLockFailure(f, bpath, h, below, e);
         } catch (ImageException e) {
             String m = e.getMessage();
             if (m != null && m.startsWith("Could not open '")) {
@@ -203,6 +235,32 @@ public final class Qcow2Image implements DiskImage {
             }
             throw e;
         }
+    }
+
+    /**
+     * qemu-img's words for a backing file held by another process. QEMU opens a backing file sharing
+     * everything and only then narrows what it shares to what the top image shares: a conflict found while
+     * opening says "Could not open backing file", one found while narrowing (convert's sources over a raw
+     * backing file) does not. The hint names the backing file either way.
+     */
+    private static ImageLockException backingLockFailure(String overlay, Path bpath, Qcow2Header h, OpenOptions below,
+                                                         ImageLockException e) {
+        ImageLockException first = e;
+        if (!below.lock().equals(LockPerms.READ)) {
+            try (DiskImage sharing = ImageFormats.open(bpath, h.extensions().backingFormat(),
+                    below.withLock(LockPerms.READ))) {
+                first = null; // the open alone succeeds: the narrowing failed
+            } catch (ImageLockException again) {
+                first = again;
+            } catch (IOException | RuntimeException again) {
+                first = e;
+            }
+        }
+        String reason = first == null ? e.reason() : "Could not open backing file: " + first.reason();
+        ImageLockException up = new ImageLockException("Could not open '" + overlay + "': " + reason, reason,
+                (first == null ? e : first).lockedFile());
+        up.initCause(e);
+        return up;
     }
 
     private static void closeQuietly(DiskImage img) {
@@ -460,7 +518,7 @@ public final class Qcow2Image implements DiskImage {
         long[] l1 = ClusterMap.readL1(channel, header, e.l1Offset(), e.l1Size(),
                 "L1 table of snapshot '" + e.info().name() + "' (entry at offset " + e.tableOffset() + ")");
         return new Qcow2Image(path, header, channel, dataPath, dataChannel, backing, List.of(), List.of(), cache, l1,
-                e.l1Offset(), prealloc, false);
+                e.l1Offset(), prealloc, false, null, null);
     }
 
     /**
@@ -487,10 +545,17 @@ public final class Qcow2Image implements DiskImage {
                 backing.close();
             }
         } finally {
-            if (dataChannel != channel && dataChannel != null) {
-                dataChannel.close();
+            try {
+                if (dataChannel != channel && dataChannel != null) {
+                    dataChannel.close();
+                }
+                channel.close();
+            } finally {
+                if (dataLock != null) {
+                    dataLock.close();
+                }
+                lock.close();
             }
-            channel.close();
         }
     }
 }
