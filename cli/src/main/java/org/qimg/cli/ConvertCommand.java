@@ -141,6 +141,9 @@ final class ConvertCommand implements Callable<Integer> {
         if (snap != null && !snap.firstSourceOnly() && srcs.size() > 1) {
             throw new ImageException("No support for concatenating multiple snapshot");
         }
+        if (verify && !noCreate) {
+            b.verify(target); // checked before the new file replaces DST
+        }
         b.noCreate(noCreate).targetIsZero(targetIsZero).durable(!"unsafe".equals(cacheMode(cache)));
         cacheMode(sourceCache);
         boolean showProgress = progress && !quiet;
@@ -169,8 +172,8 @@ final class ConvertCommand implements Callable<Integer> {
             }
             ConvertOptions options = build(b);
             Converter.convert(sources, Path.of(dst), options);
-            if (verify) {
-                verify(sources, Path.of(dst), target, !noCreate);
+            if (verify && noCreate) {
+                verifyInPlace(sources, Path.of(dst), target);
             }
         } finally {
             closeAll(opened);
@@ -179,15 +182,15 @@ final class ConvertCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code --verify}: the target must read exactly as the concatenated sources (ImageComparator, qemu-img
-     * compare rules). A mismatching target is removed, unless it existed before ({@code -n}).
+     * {@code -n --verify}: the target, written in place, must read exactly as the concatenated sources
+     * (ImageComparator, qemu-img compare rules). Without {@code -n} the converter verifies the new file before
+     * it replaces DST.
      */
-    private static void verify(List<DiskImage> sources, Path dst, String targetFormat, boolean remove)
-            throws IOException {
-        CompareResult r = TargetVerifier.verify(sources, dst, targetFormat, remove);
+    private static void verifyInPlace(List<DiskImage> sources, Path dst, String targetFormat) throws IOException {
+        CompareResult r = TargetVerifier.verify(sources, dst, targetFormat, false);
         if (!r.identical()) {
             throw new ExitCodeException(1, "verify failed: " + dst + ": Content mismatch at offset " + r.offset()
-                    + "!" + (remove ? " (the target was removed)" : ""));
+                    + "!");
         }
     }
 

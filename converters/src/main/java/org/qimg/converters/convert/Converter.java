@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -17,6 +18,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.qimg.converters.WorkerResult;
+import org.qimg.converters.compare.CompareResult;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 
@@ -34,7 +36,8 @@ public final class Converter {
 
     /**
      * Converts {@code sources} (concatenated) into {@code destination}. Unless {@code -n}, the target is
-     * written to a hidden temporary file and renamed over the destination only on success.
+     * written to a temporary file beside it ({@link SafeOutput}), verified there if asked, and renamed over
+     * the destination only on success.
      */
     public static ConvertResult convert(List<DiskImage> sources, Path destination, ConvertOptions options)
             throws IOException {
@@ -46,23 +49,57 @@ public final class Converter {
         if (options.noCreate) {
             return convertInPlace(source, destination, options);
         }
-        try (SafeOutput out = SafeOutput.create(destination, options.durable)) {
+        try (SafeOutput out = SafeOutput.create(destination, options.durable, files(sources))) {
             ConvertResult r;
-            if (options.clusterTarget != null) {
-                try (ClusterSink sink = options.clusterTarget.create(out.channel(), destination, source.size())) {
-                    boolean zeroClusters = options.targetHasBacking || options.sparseSize == 0;
-                    r = run(source, requestMode(options)
-                            ? new ClusterTargetWriter(sink, false, true, source.size())
-                            : new ClusterTargetWriter(sink, zeroClusters), options);
+            try {
+                if (options.clusterTarget != null) {
+                    try (ClusterSink sink = options.clusterTarget.create(out.channel(), destination, source.size())) {
+                        boolean zeroClusters = options.targetHasBacking || options.sparseSize == 0;
+                        r = run(source, requestMode(options)
+                                ? new ClusterTargetWriter(sink, false, true, source.size())
+                                : new ClusterTargetWriter(sink, zeroClusters), options);
+                    }
+                } else {
+                    setLength(out.channel(), out.tempFile(), source.size());
+                    r = run(source, new RawTargetWriter(out.channel(), destination, options.sparseSize > 0), options);
                 }
-            } else {
-                setLength(out.channel(), out.tempFile(), source.size());
-                r = run(source, new RawTargetWriter(out.channel(), destination, options.sparseSize > 0), options);
+            } catch (IOException e) {
+                throw out.failed(e);
+            }
+            Path written = out.seal();
+            if (options.verifyFormat != null) {
+                verifyBeforeRename(sources, written, destination, out.replaces(), options.verifyFormat);
             }
             out.commit();
             options.progress.finished();
             return r;
         }
+    }
+
+    /**
+     * {@code --verify} on the complete new file, through its hidden name beside the destination (so that a
+     * relative backing file resolves as it will there), before it replaces anything.
+     */
+    private static void verifyBeforeRename(List<DiskImage> sources, Path written, Path destination, boolean replaces,
+                                           String format) throws IOException {
+        CompareResult c = TargetVerifier.verify(sources, written, format, false);
+        if (!c.identical()) {
+            throw new ImageException("verify failed: " + destination + ": Content mismatch at offset " + c.offset()
+                    + "! (" + (replaces ? "the destination was left unchanged" : "no file was created") + ")");
+        }
+    }
+
+    /** The files whose data a convert copies: each source and its backing chain. */
+    private static List<Path> files(List<DiskImage> sources) {
+        List<Path> files = new ArrayList<>();
+        for (DiskImage s : sources) {
+            for (DiskImage i = s; i != null; i = i.backing().orElse(null)) {
+                if (i.path() != null) {
+                    files.add(i.path());
+                }
+            }
+        }
+        return files;
     }
 
     private static ConvertResult convertInPlace(ConcatSource source, Path destination, ConvertOptions options)
