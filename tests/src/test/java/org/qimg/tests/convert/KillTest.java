@@ -8,19 +8,19 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Optional;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qimg.format.raw.HostFiles;
 import org.qimg.tests.support.Proc;
 import org.qimg.tests.support.Qimg;
+import org.qimg.tests.support.TempFiles;
 
 /**
- * A convert that dies mid-way never leaves a file at DST; SIGTERM also removes its temporary file. Raw and
- * compressed qcow2 targets.
+ * A convert that dies mid-way never leaves a file at DST, nor a temporary file (it has no name while it is
+ * written); SIGTERM exits non-zero. Raw and compressed qcow2 targets.
  */
 class KillTest {
     @TempDir
@@ -57,26 +57,101 @@ class KillTest {
                 "convert", "-c", "-m", "1", "-O", "qcow2", "-o", "cluster_size=512", "src.raw", "dst.qcow2");
     }
 
-    /** SIGKILL leaves no DST (the temporary file may stay); SIGTERM leaves neither and exits non-zero. */
+    /**
+     * SIGKILL at random points of a convert over an existing DST (start-up, writing, fsync, rename): DST is
+     * always a whole file, the old one byte for byte unless the kill came after the rename, and no temporary
+     * file outlives the next run.
+     */
+    @Test
+    void sigkillAtRandomPointsKeepsTheOldDestinationWhole() throws Exception {
+        Random r = new Random(2026);
+        byte[] b = new byte[1 << 20];
+        try (FileChannel ch = FileChannel.open(dir.resolve("src.raw"), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            for (int i = 0; i < 48; i++) {
+                r.nextBytes(b);
+                ch.write(ByteBuffer.wrap(b));
+            }
+        }
+        byte[] old = new byte[1 << 20];
+        r.nextBytes(old);
+        String[] args = {"convert", "-m", "1", "-O", "qcow2", "src.raw", "dst.qcow2"};
+        // the time from the temporary file's creation to the end of the run, where the kills are aimed
+        Process c = startRun(args);
+        long opened = awaitTempFile(c);
+        assertThat(c.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        long window = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened));
+        byte[] complete = Files.readAllBytes(dir.resolve("dst.qcow2"));
+        Files.write(dir.resolve("dst.qcow2"), old);
+
+        int tries = 25;
+        int oldKept = 0;
+        int replaced = 0;
+        int finished = 0;
+        int whileWriting = 0;
+        int leftovers = 0;
+        for (int i = 0; i < tries; i++) {
+            Process p = startRun(args);
+            awaitTempFile(p);
+            Thread.sleep(r.nextInt((int) (window * 11 / 10) + 1));
+            boolean alive = p.isAlive();
+            if (!TempFiles.openBy(p.pid(), dir, "dst.qcow2").isEmpty()) {
+                whileWriting++;
+            }
+            p.destroyForcibly();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            byte[] now = Files.readAllBytes(dir.resolve("dst.qcow2"));
+            if (Arrays.equals(now, old)) {
+                oldKept++;
+            } else {
+                assertThat(now).as("try %d: DST is the old file or the complete new one", i).isEqualTo(complete);
+                if (alive) {
+                    replaced++;
+                } else {
+                    finished++;
+                }
+                Files.write(dir.resolve("dst.qcow2"), old);
+            }
+            leftovers += TempFiles.hidden(dir, "dst.qcow2").size();
+        }
+        System.out.printf("KillTest: %d SIGKILLs within %d ms of writing: %d while the temporary file was open; old DST"
+                + " kept %d, killed after the rename %d, finished before the kill %d; hidden temporary files seen"
+                + " after kills: %d%n", tries, window, whileWriting, oldKept, replaced, finished, leftovers);
+        assertThat(oldKept).as("most kills land before the rename").isGreaterThanOrEqualTo(tries / 2);
+        Proc.ok(dir, Qimg.command(args).toArray(String[]::new)); // the next run cleans what a kill left
+        assertThat(TempFiles.hidden(dir, "dst.qcow2")).isEmpty();
+        assertThat(Files.readAllBytes(dir.resolve("dst.qcow2"))).isEqualTo(complete);
+    }
+
+    private Process startRun(String... args) throws IOException {
+        return new ProcessBuilder(Qimg.command(args)).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("log.txt").toFile()).start();
+    }
+
+    /** Waits until {@code p} has its temporary file open (or has ended); returns System.nanoTime() then. */
+    private long awaitTempFile(Process p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (p.isAlive() && TempFiles.openBy(p.pid(), dir, "dst.qcow2").isEmpty()) {
+            assertThat(System.nanoTime()).as("the convert opens its temporary file").isLessThan(deadline);
+            Thread.sleep(1);
+        }
+        return System.nanoTime();
+    }
+
+    /** Neither SIGKILL nor SIGTERM leaves a DST or a temporary file; SIGTERM exits non-zero. */
     private void assertKillsLeaveNothing(String dst, Grown grown, String... args) throws Exception {
         Process p = startWriting(dst, grown, args);
         p.destroyForcibly(); // SIGKILL
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(dir.resolve(dst)).doesNotExist();
-        Files.deleteIfExists(tempFile(dst).orElse(dir.resolve("none")));
+        assertThat(TempFiles.hidden(dir, dst)).isEmpty();
 
         Process q = startWriting(dst, grown, args);
         q.destroy(); // SIGTERM: the shutdown hook deletes the temporary file
         assertThat(q.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(q.exitValue()).isNotZero();
         assertThat(dir.resolve(dst)).doesNotExist();
-        assertThat(tempFile(dst)).isEmpty();
-    }
-
-    private Optional<Path> tempFile(String dst) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("." + dst + ".qimg-")).findFirst();
-        }
+        assertThat(TempFiles.hidden(dir, dst)).isEmpty();
     }
 
     /** Starts {@code qimg ARGS} as a process and waits until its temporary file has {@code grown}. */
@@ -85,9 +160,14 @@ class KillTest {
                 .redirectOutput(dir.resolve("log.txt").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            Optional<Path> t = tempFile(dst);
-            if (t.isPresent() && grown.test(t.get())) {
-                return p;
+            for (Path t : TempFiles.openBy(p.pid(), dir, dst)) {
+                try {
+                    if (grown.test(t)) {
+                        return p;
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
             }
             if (!p.isAlive()) {
                 throw new AssertionError("convert ended before it could be killed: "
