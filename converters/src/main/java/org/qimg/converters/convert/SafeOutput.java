@@ -169,10 +169,10 @@ public final class SafeOutput implements Closeable {
         if (sealed == null) {
             writeback.close();
             try {
-                if (durable) {
-                    channel.force(true);
-                }
                 FileAttributesCopy.setMode(temp.fd(), finalMode);
+                if (durable) {
+                    channel.force(true); // data and inode, mode included, before the name appears
+                }
                 sealed = temp.name();
             } catch (IOException | NativeError e) {
                 throw new ImageException("'" + shown + "': could not complete the new file: " + e.getMessage()

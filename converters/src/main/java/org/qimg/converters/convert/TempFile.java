@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
@@ -22,15 +22,19 @@ import org.qimg.converters.convert.HostFileOps.NativeError;
  *
  * <p>Either way the file is {@code flock}ed from creation until it is closed, so a hidden file whose lock
  * can be taken belongs to a dead process: {@link #removeStale} deletes those for a destination before a new
- * one is created. Only the descriptor opened here holds the lock; other descriptors of the file (O_DIRECT,
+ * one is created. (A named file is unlocked for a moment after its creation; its creator checks after
+ * locking that the name is still its own and otherwise starts again.) Only the descriptor opened here holds the lock; other descriptors of the file (O_DIRECT,
  * writeback, the verifier) may come and go.
  *
  * <p>Needs {@link HostFileOps#available()}.
  */
 final class TempFile implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** A zero-length hidden file younger than this may be one that another run created and has yet to lock. */
-    private static final long FRESH_MILLIS = 60_000;
+    /**
+     * Set to true, a named temporary file is used even where unnamed ones work: the path taken on file systems
+     * without {@code O_TMPFILE} (e.g. NFS, vfat), for tests.
+     */
+    static final String NAMED_PROPERTY = "qimg.tempfile.named";
 
     private final Path dir;
     private final String destinationName;
@@ -55,6 +59,9 @@ final class TempFile implements AutoCloseable {
     static TempFile create(Path dir, String destinationName, int mode) throws NativeError {
         int fd = -1;
         try {
+            if (Boolean.getBoolean(NAMED_PROPERTY)) {
+                throw new NativeError(HostFileOps.EOPNOTSUPP, NAMED_PROPERTY);
+            }
             fd = HostFileOps.openUnnamed(dir.toString(), mode);
             if (!Files.isReadable(Path.of(HostFileOps.procPath(fd)))) {
                 throw new NativeError(HostFileOps.EOPNOTSUPP, "no /proc/self/fd"); // needed to reopen and to link
@@ -70,13 +77,31 @@ final class TempFile implements AutoCloseable {
         for (int attempt = 0; ; attempt++) {
             Path p = dir.resolve(hiddenName(destinationName));
             try {
-                return locked(new TempFile(dir, destinationName, HostFileOps.createExclusive(p.toString(), mode),
+                TempFile t = locked(new TempFile(dir, destinationName, HostFileOps.createExclusive(p.toString(), mode),
                         false, p));
+                if (stillNamed(t)) {
+                    return t;
+                }
+                t.close(); // another run took it for stale between our create and flock: start again
             } catch (NativeError e) {
                 if (e.errno() != HostFileOps.EEXIST || attempt > 10) {
                     throw e;
                 }
             }
+            if (attempt > 10) {
+                throw new NativeError(HostFileOps.EEXIST, "temporary files keep disappearing");
+            }
+        }
+    }
+
+    /** Whether the hidden name still leads to the file this descriptor has open (and locked). */
+    private static boolean stillNamed(TempFile t) {
+        try {
+            Object byName = Files.readAttributes(t.name, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            Object byFd = Files.readAttributes(t.openPath(), BasicFileAttributes.class).fileKey();
+            return byName != null && byName.equals(byFd);
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -187,10 +212,6 @@ final class TempFile implements AutoCloseable {
         int fd = -1;
         try {
             if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                return false;
-            }
-            FileTime modified = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS);
-            if (Files.size(p) == 0 && System.currentTimeMillis() - modified.toMillis() < FRESH_MILLIS) {
                 return false;
             }
             fd = HostFileOps.openReadOnly(p.toString());

@@ -8,8 +8,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,12 +62,25 @@ class KillTest {
     }
 
     /**
-     * SIGKILL at random points of a convert over an existing DST (start-up, writing, fsync, rename): DST is
-     * always a whole file, the old one byte for byte unless the kill came after the rename, and no temporary
-     * file outlives the next run.
+     * SIGKILL at random points of a convert over an existing DST (writing, fsync, rename): DST is always a
+     * whole file, the old one byte for byte unless the kill came after the rename, and no temporary file is
+     * left (it has no name until just before the rename).
      */
     @Test
     void sigkillAtRandomPointsKeepsTheOldDestinationWhole() throws Exception {
+        randomKills(false);
+    }
+
+    /**
+     * The same with a named temporary file (file systems without O_TMPFILE): kills leave hidden files, and
+     * the next run for the same DST removes them (their flock died with their process).
+     */
+    @Test
+    void hiddenFilesOfKilledRunsAreRemovedByTheNextRun() throws Exception {
+        randomKills(true);
+    }
+
+    private void randomKills(boolean named) throws Exception {
         Random r = new Random(2026);
         byte[] b = new byte[1 << 20];
         try (FileChannel ch = FileChannel.open(dir.resolve("src.raw"), StandardOpenOption.CREATE_NEW,
@@ -75,7 +92,10 @@ class KillTest {
         }
         byte[] old = new byte[1 << 20];
         r.nextBytes(old);
-        String[] args = {"convert", "-m", "1", "-O", "qcow2", "src.raw", "dst.qcow2"};
+        List<String> args = new ArrayList<>(Qimg.command("convert", "-m", "1", "-O", "qcow2", "src.raw", "dst.qcow2"));
+        if (named) {
+            args.add(1, "-Dqimg.tempfile.named=true");
+        }
         // the time from the temporary file's creation to the end of the run, where the kills are aimed
         Process c = startRun(args);
         long opened = awaitTempFile(c);
@@ -89,7 +109,7 @@ class KillTest {
         int replaced = 0;
         int finished = 0;
         int whileWriting = 0;
-        int leftovers = 0;
+        Set<Path> leftovers = new HashSet<>();
         for (int i = 0; i < tries; i++) {
             Process p = startRun(args);
             awaitTempFile(p);
@@ -112,19 +132,25 @@ class KillTest {
                 }
                 Files.write(dir.resolve("dst.qcow2"), old);
             }
-            leftovers += TempFiles.hidden(dir, "dst.qcow2").size();
+            List<Path> left = TempFiles.hidden(dir, "dst.qcow2");
+            leftovers.addAll(left);
+            assertThat(left.size()).as("the runs after a kill removed the files it left").isLessThanOrEqualTo(1);
         }
-        System.out.printf("KillTest: %d SIGKILLs within %d ms of writing: %d while the temporary file was open; old DST"
+        System.out.printf("KillTest (%s temporary file): %d SIGKILLs within %d ms of writing: %d while the temporary file was open; old DST"
                 + " kept %d, killed after the rename %d, finished before the kill %d; hidden temporary files seen"
-                + " after kills: %d%n", tries, window, whileWriting, oldKept, replaced, finished, leftovers);
+                + " after kills: %d%n", named ? "named" : "unnamed", tries, window, whileWriting, oldKept, replaced,
+                finished, leftovers.size());
+        if (!named) {
+            assertThat(leftovers).isEmpty();
+        }
         assertThat(oldKept).as("most kills land before the rename").isGreaterThanOrEqualTo(tries / 2);
-        Proc.ok(dir, Qimg.command(args).toArray(String[]::new)); // the next run cleans what a kill left
+        Proc.ok(dir, args.toArray(String[]::new)); // the next run cleans what a kill left
         assertThat(TempFiles.hidden(dir, "dst.qcow2")).isEmpty();
         assertThat(Files.readAllBytes(dir.resolve("dst.qcow2"))).isEqualTo(complete);
     }
 
-    private Process startRun(String... args) throws IOException {
-        return new ProcessBuilder(Qimg.command(args)).directory(dir.toFile()).redirectErrorStream(true)
+    private Process startRun(List<String> command) throws IOException {
+        return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("log.txt").toFile()).start();
     }
 
