@@ -99,6 +99,41 @@ class ReplaceDestinationTest {
     }
 
     @Test
+    void aRegularUserKeepsTheirFilesAttributesAndIsToldWhenAnOwnerCannotBeKept() throws Exception {
+        assumeRoot();
+        Assumptions.assumeTrue(Proc.run(dir, "setpriv", "--version").exitCode() == 0, "needs setpriv");
+        Proc.ok(dir, "chmod", "0755", ".");
+        Path home = dir.resolve("home");
+        Files.createDirectories(home);
+        Files.write(home.resolve("src.raw"), random(17, 1 << 20));
+        Files.write(home.resolve("mine.raw"), random(18, 1 << 20));
+        Files.write(home.resolve("roots.raw"), random(19, 1 << 20));
+        Proc.ok(home, "chown", "nobody:nogroup", ".", "src.raw", "mine.raw");
+        Proc.ok(home, "chmod", "0600", "mine.raw");
+        Proc.ok(home, "chmod", "0666", "roots.raw"); // writable by anyone, but its owner only root can give
+        Proc.ok(home, "setfattr", "-n", "user.note", "-v", "keep me", "mine.raw");
+        List<String> asNobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups");
+
+        List<String> mine = new ArrayList<>(asNobody);
+        mine.addAll(Qimg.command("convert", "-O", "qcow2", "src.raw", "mine.raw"));
+        ProcResult r = Proc.run(home, mine);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(Proc.ok(home, "stat", "-c", "%U %G %a", "mine.raw").strip()).isEqualTo("nobody nogroup 600");
+        assertThat(Proc.ok(home, "getfattr", "-n", "user.note", "--only-values", "mine.raw")).isEqualTo("keep me");
+
+        byte[] old = Files.readAllBytes(home.resolve("roots.raw"));
+        List<String> roots = new ArrayList<>(asNobody);
+        roots.addAll(Qimg.command("convert", "-O", "raw", "src.raw", "roots.raw"));
+        ProcResult q = Proc.run(home, roots);
+        assertThat(q.exitCode()).isEqualTo(1);
+        assertThat(q.stderr().strip()).isEqualTo("qimg: 'roots.raw': cannot replace it keeping what it carries: cannot"
+                + " give the new file its owner and group (uid 0, gid 0): Operation not permitted; write into it in"
+                + " place with -n, or remove it first");
+        assertThat(Files.readAllBytes(home.resolve("roots.raw"))).isEqualTo(old);
+        assertThat(TempFiles.hidden(home, "roots.raw")).isEmpty();
+    }
+
+    @Test
     void aDestinationWithSeveralHardLinksIsRefusedBeforeAnythingIsWritten() throws Exception {
         Files.write(dir.resolve("src.raw"), random(2, 1 << 20));
         byte[] old = random(3, 1 << 20);
