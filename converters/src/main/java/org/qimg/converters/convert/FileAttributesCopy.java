@@ -15,8 +15,8 @@ import org.qimg.converters.convert.HostFileOps.NativeError;
  *
  * <p>Applied to the replacement in two steps. {@link #applyOwnerAndXattrs} runs right after the
  * temporary file is created, before any data is written, so that a replacement that could not keep them is
- * refused before work is done; it leaves the file at a private mode. {@link #applyMode} runs just before
- * the rename. Order matters: {@code fchown} clears set-id bits, and setting an ACL rewrites the group bits,
+ * refused before work is done; it leaves the file at a private mode. The destination's {@link #mode} is set
+ * just before the rename. Order matters: {@code fchown} clears set-id bits, and setting an ACL rewrites the group bits,
  * so the final {@code fchmod} comes last (it also sets the ACL mask back to the destination's).
  */
 final class FileAttributesCopy {
@@ -36,7 +36,12 @@ final class FileAttributesCopy {
 
     /** Reads the attributes of the regular file {@code file} (symbolic links followed). */
     static FileAttributesCopy of(Path file) throws IOException {
-        Map<String, Object> a = Files.readAttributes(file, "unix:uid,gid,mode,nlink");
+        Map<String, Object> a;
+        try {
+            a = Files.readAttributes(file, "unix:uid,gid,mode,nlink");
+        } catch (UnsupportedOperationException e) {
+            return new FileAttributesCopy(-1, -1, -1, 1, Map.of()); // not a POSIX file system: nothing to keep
+        }
         Map<String, byte[]> x = new LinkedHashMap<>();
         if (HostFileOps.available()) {
             String p = file.toString();
@@ -60,17 +65,28 @@ final class FileAttributesCopy {
     }
 
     /**
-     * Gives the file open as {@code fd} this owner, group and exactly these extended attributes (others the
-     * new file got at creation, e.g. an ACL inherited from the directory, are removed where allowed), then
-     * sets {@code privateMode}. The message of the exception says which step failed.
+     * Gives {@code temp} this owner, group and exactly these extended attributes (others the new file got
+     * at creation, e.g. an ACL inherited from the directory, are removed where allowed), then sets
+     * {@code privateMode}. The message of the exception says which step failed. Without a descriptor
+     * (not Linux) only owner, group and mode are copied.
      */
-    void applyOwnerAndXattrs(int fd, int privateMode) throws IOException {
+    void applyOwnerAndXattrs(TempFile temp, int privateMode) throws IOException {
+        if (uid < 0) {
+            return; // no POSIX owners here
+        }
         try {
-            HostFileOps.fchown(fd, uid, gid);
-        } catch (NativeError e) {
+            temp.setOwner(uid, gid);
+        } catch (IOException e) {
             throw new IOException("cannot give the new file its owner and group (uid " + uid + ", gid " + gid
                     + "): " + e.getMessage());
         }
+        if (temp.hasDescriptor()) {
+            copyXattrs(temp.fd());
+        }
+        temp.setMode(privateMode);
+    }
+
+    private void copyXattrs(int fd) throws IOException {
         try {
             for (String name : HostFileOps.listXattrs(fd)) {
                 if (!xattrs.containsKey(name)) {
@@ -91,20 +107,6 @@ final class FileAttributesCopy {
                 throw new IOException("cannot give the new file its extended attribute '" + x.getKey() + "': "
                         + e.getMessage());
             }
-        }
-        setMode(fd, privateMode);
-    }
-
-    /** Sets the destination's mode, set-id bits included; the last step before the rename. */
-    void applyMode(int fd) throws IOException {
-        setMode(fd, mode);
-    }
-
-    static void setMode(int fd, int mode) throws IOException {
-        try {
-            HostFileOps.fchmod(fd, mode);
-        } catch (NativeError e) {
-            throw new IOException("cannot set mode " + Integer.toOctalString(mode) + ": " + e.getMessage());
         }
     }
 }

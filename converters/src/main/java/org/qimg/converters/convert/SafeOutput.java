@@ -75,31 +75,34 @@ public final class SafeOutput implements Closeable {
      * will be written (a new destination is made no more readable than they are).
      */
     public static SafeOutput create(Path destination, boolean durable, List<Path> sources) throws IOException {
-        if (!HostFileOps.available()) {
-            throw new ImageException("Could not create '" + destination + "': replacing a file safely needs Linux"
-                    + " (libc through JNA)");
-        }
         Path dst = DestinationPath.resolve(destination);
         Path dir = dst.getParent();
         FileAttributesCopy existing = null;
         if (Files.exists(dst)) {
             existing = checkReplaceable(destination, dst);
         }
-        TempFile.removeStale(dir, dst.getFileName().toString());
         TempFile temp;
         try {
-            temp = TempFile.create(dir, dst.getFileName().toString(), PRIVATE_MODE);
+            if (HostFileOps.available()) {
+                TempFile.removeStale(dir, dst.getFileName().toString());
+                temp = TempFile.create(dir, dst.getFileName().toString(), PRIVATE_MODE);
+            } else {
+                temp = TempFile.createPortable(dir, dst.getFileName().toString());
+            }
         } catch (NativeError e) {
-            throw cannotCreate(destination, dir, existing != null, e);
+            throw cannotCreate(destination, dir, existing != null, e.getMessage());
+        } catch (IOException e) {
+            throw cannotCreate(destination, dir, existing != null, reason(e));
         }
         try {
-            FileAttributesCopy.setMode(temp.fd(), PRIVATE_MODE); // whatever the umask
+            temp.setMode(PRIVATE_MODE); // whatever the umask
             if (existing != null) {
-                existing.applyOwnerAndXattrs(temp.fd(), PRIVATE_MODE);
+                existing.applyOwnerAndXattrs(temp, PRIVATE_MODE);
             }
             int mode = existing != null ? existing.mode : NewFileMode.of(sources);
             return new SafeOutput(destination, dst, temp, temp.openChannel(), existing, mode, durable);
         } catch (IOException e) {
+            temp.deleteName();
             temp.close();
             throw new ImageException("'" + destination + "': cannot replace it keeping what it carries: "
                     + e.getMessage() + "; write into it in place with -n, or remove it first", e);
@@ -130,13 +133,13 @@ public final class SafeOutput implements Closeable {
         return a;
     }
 
-    private static ImageException cannotCreate(Path shown, Path dir, boolean exists, NativeError e) {
+    private static ImageException cannotCreate(Path shown, Path dir, boolean exists, String reason) {
         if (exists) {
             return new ImageException("'" + shown + "': cannot replace it: no new file can be created in its"
-                    + " directory '" + dir + "': " + e.getMessage() + " (qimg writes the copy beside it and"
+                    + " directory '" + dir + "': " + reason + " (qimg writes the copy beside it and"
                     + " renames it; -n writes into the existing file in place)");
         }
-        return new ImageException("Could not create '" + shown + "': " + e.getMessage(), e);
+        return new ImageException("Could not create '" + shown + "': " + reason);
     }
 
     public FileChannel channel() {
@@ -169,7 +172,9 @@ public final class SafeOutput implements Closeable {
         if (sealed == null) {
             writeback.close();
             try {
-                FileAttributesCopy.setMode(temp.fd(), finalMode);
+                if (finalMode >= 0) {
+                    temp.setMode(finalMode);
+                }
                 if (durable) {
                     channel.force(true); // data and inode, mode included, before the name appears
                 }

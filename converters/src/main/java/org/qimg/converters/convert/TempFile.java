@@ -3,11 +3,13 @@ package org.qimg.converters.convert;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
@@ -26,7 +28,7 @@ import org.qimg.converters.convert.HostFileOps.NativeError;
  * locking that the name is still its own and otherwise starts again.) Only the descriptor opened here holds the lock; other descriptors of the file (O_DIRECT,
  * writeback, the verifier) may come and go.
  *
- * <p>Needs {@link HostFileOps#available()}.
+ * <p>Without {@link HostFileOps#available()}, {@link #createPortable} gives a plain named file.
  */
 final class TempFile implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -40,7 +42,8 @@ final class TempFile implements AutoCloseable {
     private final String destinationName;
     private final int fd;
     private final boolean unnamed;
-    private Path name;
+    private final Path portablePath;
+    private volatile Path name;
 
     private TempFile(Path dir, String destinationName, int fd, boolean unnamed, Path name) {
         this.dir = dir;
@@ -48,6 +51,61 @@ final class TempFile implements AutoCloseable {
         this.fd = fd;
         this.unnamed = unnamed;
         this.name = name;
+        this.portablePath = fd < 0 ? name : null;
+    }
+
+    /**
+     * Without libc through JNA (not Linux): a named file created through Java, mode 0600 where the file
+     * system has POSIX permissions; not locked, so what a SIGKILL leaves is not recognised later.
+     */
+    static TempFile createPortable(Path dir, String destinationName) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path p = dir.resolve(hiddenName(destinationName));
+            try {
+                if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+                    Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                } else {
+                    Files.createFile(p);
+                }
+                return new TempFile(dir, destinationName, -1, false, p);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt > 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Whether libc calls on {@link #fd()} are possible (false for a {@link #createPortable} file). */
+    boolean hasDescriptor() {
+        return fd >= 0;
+    }
+
+    void setOwner(int uid, int gid) throws IOException {
+        if (fd >= 0) {
+            try {
+                HostFileOps.fchown(fd, uid, gid);
+            } catch (NativeError e) {
+                throw new IOException(e.getMessage());
+            }
+        } else {
+            Files.setAttribute(portablePath, "unix:uid", uid);
+            Files.setAttribute(portablePath, "unix:gid", gid);
+        }
+    }
+
+    void setMode(int mode) throws IOException {
+        try {
+            if (fd >= 0) {
+                HostFileOps.fchmod(fd, mode);
+            } else {
+                Files.setAttribute(portablePath, "unix:mode", mode);
+            }
+        } catch (NativeError | IOException e) {
+            throw new IOException("cannot set mode " + Integer.toOctalString(mode) + ": " + e.getMessage());
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            // no POSIX modes on this file system
+        }
     }
 
     /**
@@ -132,7 +190,7 @@ final class TempFile implements AutoCloseable {
 
     /** A path that opens this file whether or not it has a name yet: /proc/self/fd/N. */
     Path openPath() {
-        return Path.of(HostFileOps.procPath(fd));
+        return fd < 0 ? portablePath : Path.of(HostFileOps.procPath(fd));
     }
 
     /** A new channel on the file (its own descriptor, read-write). */

@@ -134,6 +134,22 @@ class ReplaceDestinationTest {
     }
 
     @Test
+    void withoutLibcThroughJnaOwnerGroupAndModeAreStillKept() throws Exception {
+        assumeRoot();
+        Files.write(dir.resolve("src.raw"), random(20, 1 << 20));
+        Files.write(dir.resolve("dst.qcow2"), random(21, 1 << 20));
+        Proc.ok(dir, "chown", "nobody:nogroup", "dst.qcow2");
+        Proc.ok(dir, "chmod", "2640", "dst.qcow2");
+        List<String> cmd = new ArrayList<>(Qimg.command("convert", "-O", "qcow2", "src.raw", "dst.qcow2"));
+        cmd.add(1, "-Dqimg.hostfileops.off=true"); // the portable path (not Linux): a named file, Java's API
+        ProcResult r = Proc.run(dir, cmd);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(stat("dst.qcow2")).isEqualTo("nobody nogroup 2640 1");
+        Proc.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", "qcow2", "src.raw", "dst.qcow2");
+        assertThat(TempFiles.hidden(dir, "dst.qcow2")).isEmpty();
+    }
+
+    @Test
     void aDestinationWithSeveralHardLinksIsRefusedBeforeAnythingIsWritten() throws Exception {
         Files.write(dir.resolve("src.raw"), random(2, 1 << 20));
         byte[] old = random(3, 1 << 20);
