@@ -13,7 +13,8 @@ import java.util.List;
  * ({@code O_TMPFILE}) and linking them into place, {@code flock}, {@code fchown}/{@code fchmod}, and every
  * extended attribute (Java's {@code UserDefinedFileAttributeView} sees only {@code user.*}; ACLs live in
  * {@code system.posix_acl_*}, SELinux labels in {@code security.selinux}). Linux only (x86-64 and AArch64
- * flag values): {@link #available()} is false elsewhere and callers fall back to plain Java.
+ * flag values) with /proc mounted: {@link #available()} is false elsewhere and callers fall back to plain
+ * Java.
  *
  * <p>Every failing call throws {@link NativeError}, which carries errno and its text.
  */
@@ -98,8 +99,11 @@ final class HostFileOps {
         }
     }
 
+    private static final boolean PROC_FD = java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/self/fd"));
+
+    /** Whether these calls work here: libc through JNA, and /proc/self/fd to reopen and link descriptors. */
     static boolean available() {
-        return LIBC != null;
+        return LIBC != null && PROC_FD;
     }
 
     private static NativeError error(LastErrorException e) {

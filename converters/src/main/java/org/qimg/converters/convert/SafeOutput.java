@@ -104,6 +104,9 @@ public final class SafeOutput implements Closeable {
         } catch (IOException e) {
             temp.deleteName();
             temp.close();
+            if (existing == null) {
+                throw new ImageException("Could not create '" + destination + "': " + reason(e), e);
+            }
             throw new ImageException("'" + destination + "': cannot replace it keeping what it carries: "
                     + e.getMessage() + "; write into it in place with -n, or remove it first", e);
         }
