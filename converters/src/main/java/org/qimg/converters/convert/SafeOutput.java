@@ -164,9 +164,10 @@ public final class SafeOutput implements Closeable {
     }
 
     /**
-     * Completes the new file without publishing it: flushes it to disk (when durable), gives it its final mode
-     * and links it to a hidden name in the destination's directory, which it returns, so that it can be
-     * checked before {@link #commit()} (a relative backing file resolves as it will at the destination).
+     * Completes the new file without publishing it: flushes it to disk (when durable), gives it its final mode,
+     * closes {@link #channel()} and links the file to a hidden name in the destination's directory, which it
+     * returns, so that it can be checked before {@link #commit()} (a relative backing file resolves as it will
+     * at the destination).
      */
     public Path seal() throws IOException {
         if (closed) {
@@ -181,6 +182,7 @@ public final class SafeOutput implements Closeable {
                 if (durable) {
                     channel.force(true); // data and inode, mode included, before the name appears
                 }
+                channel.close(); // the file is complete: its name appears as late as possible
                 sealed = temp.name();
             } catch (IOException | NativeError e) {
                 throw new ImageException("'" + shown + "': could not complete the new file: " + e.getMessage()
@@ -190,10 +192,12 @@ public final class SafeOutput implements Closeable {
         return sealed;
     }
 
-    /** Seals the file if not yet done and renames it over the destination. */
+    /**
+     * Seals the file if not yet done and renames it over the destination. Between the two a SIGKILL leaves
+     * the hidden name behind, locked by nobody: the next run for this destination removes it.
+     */
     public void commit() throws IOException {
         Path from = seal();
-        channel.close();
         try {
             Files.move(from, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {

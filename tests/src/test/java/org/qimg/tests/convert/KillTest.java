@@ -63,8 +63,8 @@ class KillTest {
 
     /**
      * SIGKILL at random points of a convert over an existing DST (writing, fsync, rename): DST is always a
-     * whole file, the old one byte for byte unless the kill came after the rename, and no temporary file is
-     * left (it has no name until just before the rename).
+     * whole file, the old one byte for byte unless the kill came after the rename. The temporary file has no
+     * name until just before the rename; a kill in between leaves the hidden name, which the next run removes.
      */
     @Test
     void sigkillAtRandomPointsKeepsTheOldDestinationWhole() throws Exception {
@@ -96,14 +96,13 @@ class KillTest {
         if (named) {
             args.add(1, "-Dqimg.tempfile.named=true");
         }
-        // the time from the temporary file's creation to the end of the run, where the kills are aimed
-        Process c = startRun(args);
-        long opened = awaitTempFile(c);
-        assertThat(c.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        long window = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened));
+        Proc.ok(dir, args.toArray(String[]::new));
         byte[] complete = Files.readAllBytes(dir.resolve("dst.qcow2"));
         Files.write(dir.resolve("dst.qcow2"), old);
 
+        // each kill is aimed at a point of the run's progress, not of time (the machine's load varies): once
+        // the temporary file has grown to a random size up to 110% of the result's, or has gone (sealed,
+        // renamed) before that
         int tries = 25;
         int oldKept = 0;
         int replaced = 0;
@@ -113,7 +112,10 @@ class KillTest {
         for (int i = 0; i < tries; i++) {
             Process p = startRun(args);
             awaitTempFile(p);
-            Thread.sleep(r.nextInt((int) (window * 11 / 10) + 1));
+            long aim = (long) (r.nextDouble() * 1.1 * complete.length);
+            while (p.isAlive() && grownTo(p, aim) == Boolean.FALSE) {
+                Thread.onSpinWait();
+            }
             boolean alive = p.isAlive();
             if (!TempFiles.openBy(p.pid(), dir, "dst.qcow2").isEmpty()) {
                 whileWriting++;
@@ -136,14 +138,11 @@ class KillTest {
             leftovers.addAll(left);
             assertThat(left.size()).as("the runs after a kill removed the files it left").isLessThanOrEqualTo(1);
         }
-        System.out.printf("KillTest (%s temporary file): %d SIGKILLs within %d ms of writing: %d while the temporary file was open; old DST"
+        System.out.printf("KillTest (%s temporary file): %d SIGKILLs: %d while the temporary file was open; old DST"
                 + " kept %d, killed after the rename %d, finished before the kill %d; hidden temporary files seen"
-                + " after kills: %d%n", named ? "named" : "unnamed", tries, window, whileWriting, oldKept, replaced,
+                + " after kills: %d%n", named ? "named" : "unnamed", tries, whileWriting, oldKept, replaced,
                 finished, leftovers.size());
-        if (!named) {
-            assertThat(leftovers).isEmpty();
-        }
-        assertThat(oldKept).as("most kills land before the rename").isGreaterThanOrEqualTo(tries / 2);
+        assertThat(whileWriting).as("kills that hit the writing").isGreaterThanOrEqualTo(tries / 3);
         Proc.ok(dir, args.toArray(String[]::new)); // the next run cleans what a kill left
         assertThat(TempFiles.hidden(dir, "dst.qcow2")).isEmpty();
         assertThat(Files.readAllBytes(dir.resolve("dst.qcow2"))).isEqualTo(complete);
@@ -152,6 +151,27 @@ class KillTest {
     private Process startRun(List<String> command) throws IOException {
         return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("log.txt").toFile()).start();
+    }
+
+    /**
+     * Whether {@code p}'s temporary file has reached {@code size} bytes; null once it has none open (sealed,
+     * renamed, or exited).
+     */
+    private Boolean grownTo(Process p, long size) {
+        List<Path> open = TempFiles.openBy(p.pid(), dir, "dst.qcow2");
+        if (open.isEmpty()) {
+            return null;
+        }
+        for (Path t : open) {
+            try {
+                if (Files.size(t) >= size) {
+                    return true;
+                }
+            } catch (IOException e) {
+                return null;
+            }
+        }
+        return false;
     }
 
     /** Waits until {@code p} has its temporary file open (or has ended); returns System.nanoTime() then. */
