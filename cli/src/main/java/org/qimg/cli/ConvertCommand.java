@@ -50,8 +50,9 @@ final class ConvertCommand implements Callable<Integer> {
                         + "default) or unsafe (no fsync: qemu-img convert's default; faster, not crash-safe).", "-t"))
                 .addOption(Specs.option("SRC_CACHE", "Cache mode of the sources; accepted for compatibility (qimg "
                         + "only reads them).", "-T"))
-                .addOption(Specs.flag("After converting, compare the target's guest content with the sources' "
-                        + "(concatenated; as qemu-img compare); on a mismatch remove the target and exit 1.",
+                .addOption(Specs.flag("Before the new target replaces DST, compare its guest content with the "
+                        + "sources' (concatenated; as qemu-img compare); on a mismatch leave DST as it was and exit 1 "
+                        + "(with -n: compare after writing in place).",
                         "--verify"))
                 .addOption(Specs.repeated(Path.class, "FILE", "With -c: store uncompressed every cluster a read "
                         + "in this trace touches (repeatable; see qimg analyze).", "--keep-plain-trace"))

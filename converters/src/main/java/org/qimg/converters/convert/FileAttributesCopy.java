@@ -3,6 +3,7 @@ package org.qimg.converters.convert;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.qimg.converters.convert.HostFileOps.NativeError;
@@ -101,6 +102,9 @@ final class FileAttributesCopy {
             // the new file's own attributes cannot be listed: set the destination's anyway
         }
         for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
+            if (Arrays.equals(HostFileOps.getXattrOrNull(fd, x.getKey()), x.getValue())) {
+                continue; // e.g. the SELinux label the new file got anyway: relabelling may need a permission
+            }
             try {
                 HostFileOps.setXattr(fd, x.getKey(), x.getValue());
             } catch (NativeError e) {

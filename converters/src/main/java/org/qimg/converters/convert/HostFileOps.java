@@ -61,6 +61,8 @@ final class HostFileOps {
 
         long flistxattr(int fd, byte[] list, long size) throws LastErrorException;
 
+        long fgetxattr(int fd, String name, byte[] value, long size) throws LastErrorException;
+
         int fsetxattr(int fd, String name, byte[] value, long size, int flags) throws LastErrorException;
 
         int fremovexattr(int fd, String name) throws LastErrorException;
@@ -265,6 +267,18 @@ final class HostFileOps {
                 }
                 throw error(e);
             }
+        }
+    }
+
+    /** The value of {@code name} on {@code fd}, or null if it has none or it cannot be read. */
+    static byte[] getXattrOrNull(int fd, String name) {
+        try {
+            long n = LIBC.fgetxattr(fd, name, null, 0);
+            byte[] value = new byte[(int) n];
+            n = LIBC.fgetxattr(fd, name, value.length == 0 ? null : value, value.length);
+            return n == value.length ? value : null;
+        } catch (LastErrorException e) {
+            return null;
         }
     }
 
