@@ -82,10 +82,17 @@ public final class Converter {
      */
     private static void verifyBeforeRename(List<DiskImage> sources, Path written, Path destination, boolean replaces,
                                            String format) throws IOException {
-        CompareResult c = TargetVerifier.verify(sources, written, format, false);
+        String unchanged = " (" + (replaces ? "the destination was left unchanged" : "no file was created") + ")";
+        CompareResult c;
+        try {
+            c = TargetVerifier.verify(sources, written, format, false);
+        } catch (IOException e) {
+            // e.g. the new file does not open: name DST, not only the hidden file
+            throw new ImageException("verify failed: " + destination + ": " + e.getMessage() + unchanged, e);
+        }
         if (!c.identical()) {
             throw new ImageException("verify failed: " + destination + ": Content mismatch at offset " + c.offset()
-                    + "! (" + (replaces ? "the destination was left unchanged" : "no file was created") + ")");
+                    + "!" + unchanged);
         }
     }
 
