@@ -51,7 +51,7 @@ final class FileAttributesCopy {
                     try {
                         x.put(name, HostFileOps.getXattr(p, name));
                     } catch (NativeError e) {
-                        if (e.errno() != HostFileOps.ENOENT && e.errno() != 61 /* ENODATA: removed meanwhile */) {
+                        if (e.errno() != HostFileOps.ENOENT && e.errno() != HostFileOps.ENODATA) {
                             throw new IOException("cannot read its extended attribute '" + name + "': "
                                     + e.getMessage());
                         }

@@ -20,12 +20,12 @@ import java.util.List;
  */
 final class HostFileOps {
     static final int ENOENT = 2;
-    static final int EINTR = 4;
-    static final int EACCES = 13;
     static final int EEXIST = 17;
     static final int EISDIR = 21;
     static final int EINVAL = 22;
     static final int ERANGE = 34;
+    /** No such attribute (removed between list and get). */
+    static final int ENODATA = 61;
     static final int EWOULDBLOCK = 11;
     static final int EOPNOTSUPP = 95;
 

@@ -25,8 +25,8 @@ import org.qimg.converters.convert.HostFileOps.NativeError;
  * <p>Either way the file is {@code flock}ed from creation until it is closed, so a hidden file whose lock
  * can be taken belongs to a dead process: {@link #removeStale} deletes those for a destination before a new
  * one is created. (A named file is unlocked for a moment after its creation; its creator checks after
- * locking that the name is still its own and otherwise starts again.) Only the descriptor opened here holds the lock; other descriptors of the file (O_DIRECT,
- * writeback, the verifier) may come and go.
+ * locking that the name is still its own and otherwise starts again.) Only the descriptor opened here holds
+ * the lock; other descriptors of the file (O_DIRECT, writeback, the verifier) may come and go.
  *
  * <p>Without {@link HostFileOps#available()}, {@link #createPortable} gives a plain named file.
  */
@@ -41,15 +41,13 @@ final class TempFile implements AutoCloseable {
     private final Path dir;
     private final String destinationName;
     private final int fd;
-    private final boolean unnamed;
     private final Path portablePath;
     private volatile Path name;
 
-    private TempFile(Path dir, String destinationName, int fd, boolean unnamed, Path name) {
+    private TempFile(Path dir, String destinationName, int fd, Path name) {
         this.dir = dir;
         this.destinationName = destinationName;
         this.fd = fd;
-        this.unnamed = unnamed;
         this.name = name;
         this.portablePath = fd < 0 ? name : null;
     }
@@ -67,7 +65,7 @@ final class TempFile implements AutoCloseable {
                 } else {
                     Files.createFile(p);
                 }
-                return new TempFile(dir, destinationName, -1, false, p);
+                return new TempFile(dir, destinationName, -1, p);
             } catch (FileAlreadyExistsException e) {
                 if (attempt > 10) {
                     throw e;
@@ -124,7 +122,7 @@ final class TempFile implements AutoCloseable {
             if (!Files.isReadable(Path.of(HostFileOps.procPath(fd)))) {
                 throw new NativeError(HostFileOps.EOPNOTSUPP, "no /proc/self/fd"); // needed to reopen and to link
             }
-            return locked(new TempFile(dir, destinationName, fd, true, null));
+            return locked(new TempFile(dir, destinationName, fd, null));
         } catch (NativeError e) {
             HostFileOps.close(fd);
             int errno = e.errno();
@@ -135,8 +133,7 @@ final class TempFile implements AutoCloseable {
         for (int attempt = 0; ; attempt++) {
             Path p = dir.resolve(hiddenName(destinationName));
             try {
-                TempFile t = locked(new TempFile(dir, destinationName, HostFileOps.createExclusive(p.toString(), mode),
-                        false, p));
+                TempFile t = locked(new TempFile(dir, destinationName, HostFileOps.createExclusive(p.toString(), mode), p));
                 if (stillNamed(t)) {
                     return t;
                 }
@@ -183,11 +180,6 @@ final class TempFile implements AutoCloseable {
         return fd;
     }
 
-    /** Whether the file has no name yet (O_TMPFILE). */
-    boolean unnamed() {
-        return unnamed && name == null;
-    }
-
     /** A path that opens this file whether or not it has a name yet: /proc/self/fd/N. */
     Path openPath() {
         return fd < 0 ? portablePath : Path.of(HostFileOps.procPath(fd));
@@ -211,11 +203,6 @@ final class TempFile implements AutoCloseable {
                 }
             }
         }
-        return name;
-    }
-
-    /** The hidden name if the file has one, else null. */
-    Path currentName() {
         return name;
     }
 
