@@ -52,8 +52,9 @@ final class ConvertCommand implements Callable<Integer> {
                         + "default) or unsafe (no fsync: qemu-img convert's default; faster, not crash-safe).", "-t"))
                 .addOption(Specs.option("SRC_CACHE", "Cache mode of the sources; accepted for compatibility (qimg "
                         + "only reads them).", "-T"))
-                .addOption(Specs.flag("After converting, compare the target's guest content with the sources' "
-                        + "(concatenated; as qemu-img compare); on a mismatch remove the target and exit 1.",
+                .addOption(Specs.flag("Before the new target replaces DST, compare its guest content with the "
+                        + "sources' (concatenated; as qemu-img compare); on a mismatch leave DST as it was and exit 1 "
+                        + "(with -n: compare after writing in place).",
                         "--verify"))
                 .addOption(Specs.repeated(Path.class, "FILE", "With -c: store uncompressed every cluster a read "
                         + "in this trace touches (repeatable; see qimg analyze).", "--keep-plain-trace"))
@@ -143,6 +144,9 @@ final class ConvertCommand implements Callable<Integer> {
         if (snap != null && !snap.firstSourceOnly() && srcs.size() > 1) {
             throw new ImageException("No support for concatenating multiple snapshot");
         }
+        if (verify && !noCreate) {
+            b.verify(target); // checked before the new file replaces DST
+        }
         b.noCreate(noCreate).targetIsZero(targetIsZero).durable(!"unsafe".equals(cacheMode(cache)));
         cacheMode(sourceCache);
         boolean showProgress = progress && !quiet;
@@ -172,9 +176,8 @@ final class ConvertCommand implements Callable<Integer> {
             }
             ConvertOptions options = build(b);
             Converter.convert(sources, Path.of(dst), options);
-            if (verify) {
-                // a pre-existing DST (-n) or a device is never removed
-                verify(sources, Path.of(dst), target, !noCreate && Files.isRegularFile(Path.of(dst)));
+            if (verify && noCreate) {
+                verifyInPlace(sources, Path.of(dst), target);
             }
         } finally {
             closeAll(opened);
@@ -183,15 +186,15 @@ final class ConvertCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code --verify}: the target must read exactly as the concatenated sources (ImageComparator, qemu-img
-     * compare rules). A mismatching target is removed, unless it existed before ({@code -n}).
+     * {@code -n --verify}: the target, written in place, must read exactly as the concatenated sources
+     * (ImageComparator, qemu-img compare rules). Without {@code -n} the converter verifies the new file before
+     * it replaces DST.
      */
-    private static void verify(List<DiskImage> sources, Path dst, String targetFormat, boolean remove)
-            throws IOException {
-        CompareResult r = TargetVerifier.verify(sources, dst, targetFormat, remove);
+    private static void verifyInPlace(List<DiskImage> sources, Path dst, String targetFormat) throws IOException {
+        CompareResult r = TargetVerifier.verify(sources, dst, targetFormat, false);
         if (!r.identical()) {
             throw new ExitCodeException(1, "verify failed: " + dst + ": Content mismatch at offset " + r.offset()
-                    + "!" + (remove ? " (the target was removed)" : ""));
+                    + "!");
         }
     }
 

@@ -24,6 +24,7 @@ public final class ConvertOptions {
     final int chunkSize;
     final ProgressListener progress;
     final boolean durable;
+    final String verifyFormat;
 
     private ConvertOptions(Builder b) {
         this.clusterTarget = b.clusterTarget;
@@ -37,6 +38,7 @@ public final class ConvertOptions {
         this.chunkSize = b.chunkSize;
         this.progress = b.progress;
         this.durable = b.durable;
+        this.verifyFormat = b.verifyFormat;
     }
 
     public static Builder builder() {
@@ -65,6 +67,7 @@ public final class ConvertOptions {
         private int chunkSize = DEFAULT_CHUNK_SIZE;
         private ProgressListener progress = ProgressListener.NONE;
         private boolean durable = true;
+        private String verifyFormat;
 
         /** Write a cluster-granular image (qcow2) made by {@code factory}; without this the target is raw. */
         public Builder clusterTarget(ClusterTargetFactory factory) {
@@ -145,6 +148,16 @@ public final class ConvertOptions {
          */
         public Builder durable(boolean v) {
             this.durable = v;
+            return this;
+        }
+
+        /**
+         * {@code --verify}: read the new target back as {@code targetFormat} and compare it with the sources
+         * before it replaces the destination; a mismatch leaves the destination as it was. Ignored with
+         * {@code -n} (the caller verifies in place).
+         */
+        public Builder verify(String targetFormat) {
+            this.verifyFormat = targetFormat;
             return this;
         }
 

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -16,6 +17,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.qimg.converters.WorkerResult;
+import org.qimg.converters.compare.CompareResult;
 import org.qimg.format.ClusterSink;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
@@ -38,9 +40,9 @@ public final class Converter {
 
     /**
      * Converts {@code sources} (concatenated) into {@code destination}. Unless {@code -n}, a new target is
-     * written to a hidden temporary file and renamed over the destination only on success; a destination that
-     * is a device is written in place instead, and a FIFO or socket refused ({@link DeviceOutput}). Errors
-     * while writing name the destination and the offset.
+     * written to a temporary file beside it ({@link SafeOutput}), verified there if asked, and renamed over the
+     * destination only on success; a destination that is a device is written in place instead, and a FIFO or
+     * socket refused ({@link DeviceOutput}). Errors while writing name the destination and the offset.
      */
     public static ConvertResult convert(List<DiskImage> sources, Path destination, ConvertOptions options)
             throws IOException {
@@ -63,32 +65,33 @@ public final class Converter {
                  DeviceOutput out = DeviceOutput.open(destination, kind, formatName(options), source.size())) {
                 ConvertResult r = writeNew(source, out.channel(), destination, out, options);
                 out.finish(options.durable);
+                if (options.verifyFormat != null) {
+                    verifyWritten(sources, destination, destination, options.verifyFormat, "");
+                }
                 options.progress.finished();
                 return r;
             }
         }
         try (ImageLock held = lockReplaced(destination, options);
-             SafeOutput out = SafeOutput.create(destination, options.durable)) {
-            FileChannel ch = NamedChannel.wrap(out.channel(), destination);
-            if (options.clusterTarget == null) {
-                setLength(ch, out.tempFile(), destination, source.size());
+             SafeOutput out = SafeOutput.create(destination, options.durable, files(sources))) {
+            ConvertResult r;
+            try {
+                FileChannel ch = NamedChannel.wrap(out.channel(), destination);
+                if (options.clusterTarget == null) {
+                    setLength(ch, out.tempFile(), destination, source.size());
+                }
+                r = writeNew(source, ch, destination, null, options);
+            } catch (IOException e) {
+                throw out.failed(e);
             }
-            ConvertResult r = writeNew(source, ch, destination, null, options);
-            commit(out, destination);
+            Path written = out.seal();
+            if (options.verifyFormat != null) {
+                verifyWritten(sources, written, destination, options.verifyFormat, out.replaces()
+                        ? " (the destination was left unchanged)" : " (no file was created)");
+            }
+            out.commit();
             options.progress.finished();
             return r;
-        }
-    }
-
-    /** Completes the output (fsync, rename); a failure there (a delayed ENOSPC or EIO) names DST too. */
-    private static void commit(SafeOutput out, Path destination) throws IOException {
-        try {
-            out.commit();
-        } catch (ImageException | java.io.InterruptedIOException e) {
-            throw e;
-        } catch (IOException e) {
-            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new ImageException("'" + destination + "': error while completing the output: " + reason, e);
         }
     }
 
@@ -179,6 +182,39 @@ public final class Converter {
     private static LockPerms targetLock(ConvertOptions options) {
         return options.clusterTarget != null ? LockPerms.WRITE_SHARED.qcow2File(false)
                 : LockPerms.WRITE_SHARED.rawFile(false);
+    }
+
+    /**
+     * {@code --verify} of {@code written}, the complete new image: for a new file its hidden name beside the
+     * destination (so that a relative backing file resolves as it will there), before it replaces anything;
+     * for a device the device itself, which is never removed. Errors name the destination, then {@code note}.
+     */
+    private static void verifyWritten(List<DiskImage> sources, Path written, Path destination, String format,
+                                      String note) throws IOException {
+        CompareResult c;
+        try {
+            c = TargetVerifier.verify(sources, written, format, false);
+        } catch (IOException e) {
+            // e.g. the new file does not open: name DST, not only the hidden file
+            throw new ImageException("verify failed: " + destination + ": " + e.getMessage() + note, e);
+        }
+        if (!c.identical()) {
+            throw new ImageException("verify failed: " + destination + ": Content mismatch at offset " + c.offset()
+                    + "!" + note);
+        }
+    }
+
+    /** The files whose data a convert copies: each source and its backing chain. */
+    private static List<Path> files(List<DiskImage> sources) {
+        List<Path> files = new ArrayList<>();
+        for (DiskImage s : sources) {
+            for (DiskImage i = s; i != null; i = i.backing().orElse(null)) {
+                if (i.path() != null) {
+                    files.add(i.path());
+                }
+            }
+        }
+        return files;
     }
 
     private static ConvertResult convertInPlace(ConcatSource source, Path destination, ConvertOptions options)

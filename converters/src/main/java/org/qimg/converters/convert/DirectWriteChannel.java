@@ -43,8 +43,16 @@ final class DirectWriteChannel extends FileChannel {
 
     /** {@code buffered} with aligned writes routed to an {@code O_DIRECT} descriptor of {@code file}, if possible. */
     static FileChannel wrap(FileChannel buffered, Path file) {
+        return wrap(buffered, file, file);
+    }
+
+    /**
+     * As {@link #wrap(FileChannel, Path)}, with the block size read from the file store of {@code sameStore}
+     * (e.g. the directory of a file that is only reachable through {@code /proc/self/fd}).
+     */
+    static FileChannel wrap(FileChannel buffered, Path file, Path sameStore) {
         try {
-            long block = Files.getFileStore(file).getBlockSize();
+            long block = Files.getFileStore(sameStore).getBlockSize();
             if (block < 512 || block > 65536 || Long.bitCount(block) != 1) {
                 return buffered;
             }
