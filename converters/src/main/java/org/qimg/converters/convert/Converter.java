@@ -61,16 +61,18 @@ public final class Converter {
         DestinationKind kind = DestinationKind.of(destination);
         if (kind.special()) {
             // only a block device is opened (and so locked) before DeviceOutput has judged the node
+            ConvertResult r;
             try (ImageLock held = kind == DestinationKind.BLOCK_DEVICE ? lockReplaced(destination, options) : null;
                  DeviceOutput out = DeviceOutput.open(destination, kind, formatName(options), source.size())) {
-                ConvertResult r = writeNew(source, out.channel(), destination, out, options);
+                r = writeNew(source, out.channel(), destination, out, options);
                 out.finish(options.durable);
-                if (options.verifyFormat != null) {
-                    verifyWritten(sources, destination, destination, options.verifyFormat, "");
-                }
-                options.progress.finished();
-                return r;
             }
+            if (options.verifyFormat != null) {
+                // read back once the device is no longer held for writing (our own lock would refuse the reader)
+                verifyWritten(sources, destination, destination, options.verifyFormat, "");
+            }
+            options.progress.finished();
+            return r;
         }
         try (ImageLock held = lockReplaced(destination, options);
              SafeOutput out = SafeOutput.create(destination, options.durable, files(sources))) {
