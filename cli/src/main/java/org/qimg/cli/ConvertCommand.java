@@ -191,7 +191,7 @@ final class ConvertCommand implements Callable<Integer> {
      * it replaces DST.
      */
     private static void verifyInPlace(List<DiskImage> sources, Path dst, String targetFormat) throws IOException {
-        CompareResult r = TargetVerifier.verify(sources, dst, targetFormat, false);
+        CompareResult r = TargetVerifier.verify(sources, dst, targetFormat);
         if (!r.identical()) {
             throw new ExitCodeException(1, "verify failed: " + dst + ": Content mismatch at offset " + r.offset()
                     + "!");

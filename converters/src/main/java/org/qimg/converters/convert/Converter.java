@@ -195,7 +195,7 @@ public final class Converter {
                                       String note) throws IOException {
         CompareResult c;
         try {
-            c = TargetVerifier.verify(sources, written, format, false);
+            c = TargetVerifier.verify(sources, written, format);
         } catch (IOException e) {
             // e.g. the new file does not open: name DST, not only the hidden file
             throw new ImageException("verify failed: " + destination + ": " + e.getMessage() + note, e);

@@ -1,7 +1,6 @@
 package org.qimg.converters.convert;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.qimg.converters.compare.CompareResult;
@@ -13,25 +12,19 @@ import org.qimg.format.ImageFormats;
 /**
  * {@code convert --verify}: reads the written target back and compares its guest content with the
  * sources' (concatenated), with qemu-img compare's rules (a size difference is fine when the longer image
- * reads as zeros there). A target that does not match must not be left behind looking like a good copy.
+ * reads as zeros there). It only reads: a new file is verified before it replaces anything (the caller then
+ * drops it), a file or device written in place stays as written.
  */
 public final class TargetVerifier {
     private TargetVerifier() {
     }
 
-    /**
-     * Compares {@code target} (opened as {@code targetFormat}) with {@code sources}; on a mismatch, deletes the
-     * target when {@code removeOnMismatch} and it is a regular file (a device is never removed).
-     */
-    public static CompareResult verify(List<DiskImage> sources, Path target, String targetFormat,
-                                       boolean removeOnMismatch) throws IOException {
+    /** Compares {@code target} (opened as {@code targetFormat}) with {@code sources}. */
+    public static CompareResult verify(List<DiskImage> sources, Path target, String targetFormat) throws IOException {
         CompareResult r;
         DiskImage in = ConcatImage.of(sources);
         try (DiskImage out = writtenPart(ImageFormats.open(target, targetFormat), target, in.virtualSize())) {
             r = new ImageComparator().compare(in, out, false, ProgressCallback.NONE);
-        }
-        if (!r.identical() && removeOnMismatch && Files.isRegularFile(target)) {
-            Files.deleteIfExists(target);
         }
         return r;
     }
