@@ -62,10 +62,16 @@ class NoSpaceTest {
         return p.toString();
     }
 
+    /** The one line of a write into {@code file} (in place, -n) that ran out of space. */
     private static void assertNoSpaceNaming(ProcResult r, Path file) {
+        assertNoSpaceNaming(r, file, "");
+    }
+
+    /** As above, for a new file that was to replace {@code file}, with what became of {@code file}. */
+    private static void assertNoSpaceNaming(ProcResult r, Path file, String note) {
         assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
         assertThat(r.stderr()).as(r.describe()).matches("qimg: '" + Pattern.quote(file.toString())
-                + "': error while writing at byte \\d+: No space left on device\\n");
+                + "': error while writing at byte \\d+: No space left on device" + Pattern.quote(note) + "\\n");
     }
 
     private List<String> filesIn(Path d) throws IOException {
@@ -96,7 +102,7 @@ class NoSpaceTest {
 
         args.add(s(dst));
         ProcResult r = Qimg.inProcess(args.toArray(String[]::new));
-        assertNoSpaceNaming(r, dst);
+        assertNoSpaceNaming(r, dst, " (no file was created)");
         assertThat(filesIn(full)).as("no DST, no temporary file").isEmpty();
     }
 
@@ -108,7 +114,7 @@ class NoSpaceTest {
         qemu.img("convert", "-f", "raw", "-O", "qcow2", s(small), s(dst));
         String before = Digests.md5(dst);
         ProcResult r = Qimg.inProcess("convert", "-f", "raw", "-O", "qcow2", s(src), s(dst));
-        assertNoSpaceNaming(r, dst);
+        assertNoSpaceNaming(r, dst, " (the destination was left unchanged)");
         assertThat(Digests.md5(dst)).isEqualTo(before);
         assertThat(filesIn(full)).containsExactly("dst.qcow2");
     }
