@@ -24,9 +24,10 @@ import org.qimg.format.io.NamedChannel;
  *     qimg cannot block on a FIFO without a reader;</li>
  * <li>socket: "Could not create '...': No such device or address".</li>
  * </ul>
- * Every refusal reads {@code DST: error while converting FORMAT: REASON}, as qemu-img's.
+ * Every refusal of a convert reads {@code DST: error while converting FORMAT: REASON}, of a create
+ * {@code FILE: REASON}, as qemu-img's.
  */
-final class DeviceOutput implements Closeable {
+public final class DeviceOutput implements Closeable {
     private final FileChannel channel;
     private final DestinationKind kind;
     private final DeviceZeroes zeroes;
@@ -42,7 +43,27 @@ final class DeviceOutput implements Closeable {
      * {@code size} guest bytes ({@code raw} when the target is raw), or refuses as qemu-img does.
      */
     static DeviceOutput open(Path destination, DestinationKind kind, String format, long size) throws IOException {
-        String refusal = destination + ": error while converting " + format + ": ";
+        return open(destination, kind, format, size, destination + ": error while converting " + format + ": ");
+    }
+
+    /**
+     * For {@code create}: when {@code file} exists and is a device, FIFO or socket, opens it in place for a new
+     * {@code format} image of {@code size} bytes or refuses as qemu-img create does ({@code FILE: REASON});
+     * null when {@code file} is absent or a regular file (or a directory), which the caller creates as usual.
+     * Nothing is opened before the node's kind is known, so a FIFO never blocks.
+     */
+    public static DeviceOutput openForCreate(Path file, String format, long size) throws IOException {
+        DestinationKind kind = DestinationKind.of(file);
+        return kind.special() ? open(file, kind, format, size, file + ": ") : null;
+    }
+
+    /** Whether {@code file} exists as a device, FIFO or socket. */
+    public static boolean isSpecial(Path file) {
+        return DestinationKind.of(file).special();
+    }
+
+    private static DeviceOutput open(Path destination, DestinationKind kind, String format, long size,
+                                     String refusal) throws IOException {
         boolean raw = "raw".equals(format);
         switch (kind) {
             case FIFO -> throw new ImageException(refusal + "Could not resize file: Invalid argument");
@@ -88,13 +109,18 @@ final class DeviceOutput implements Closeable {
         return m == null ? e.getClass().getSimpleName() : m;
     }
 
+    /** Whether the node is a block device (the rest that is opened is a character device). */
+    public boolean blockDevice() {
+        return kind == DestinationKind.BLOCK_DEVICE;
+    }
+
     /** Zeroes whole pages of a block device without writing them, or null. */
     DeviceZeroes zeroes() {
         return zeroes;
     }
 
     /** The device, with errors naming it; its size is fixed ({@code truncate} does nothing). */
-    FileChannel channel() {
+    public FileChannel channel() {
         return channel;
     }
 
@@ -102,7 +128,7 @@ final class DeviceOutput implements Closeable {
      * Flushes what was written to a block device when {@code durable}; a character device has nothing to flush
      * (fsync on {@code /dev/null} fails with EINVAL).
      */
-    void finish(boolean durable) throws IOException {
+    public void finish(boolean durable) throws IOException {
         if (durable && kind == DestinationKind.BLOCK_DEVICE) {
             channel.force(true);
         }

@@ -1,11 +1,13 @@
 package org.qimg.converters.create;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import org.qimg.converters.convert.DeviceOutput;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
@@ -15,6 +17,7 @@ import org.qimg.format.QemuOptionSyntax;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
+import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.write.Qcow2CreateOptions;
 import org.qimg.format.qcow2.write.Qcow2Writer;
 
@@ -127,14 +130,12 @@ public final class ImageCreator {
         if (plan.refused() != null) {
             throw plan.refused();
         }
-        ImageLock held = null;
-        if (Files.exists(plan.file()) && !Files.isDirectory(plan.file())) {
-            try {
-                held = ImageLock.acquire(plan.file(), LockPerms.CREATE);
-            } catch (ImageLockException e) {
-                throw e.withPrefix(plan.file() + ": ");
-            }
+        if (DeviceOutput.isSpecial(plan.file())) {
+            createOnDevice(plan);
+            return;
         }
+        boolean exists = Files.exists(plan.file()) && !Files.isDirectory(plan.file());
+        ImageLock held = exists ? lockExisting(plan.file()) : null;
         try (ImageLock lock = held; FileChannel ch = FileChannel.open(plan.file(), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE,
                 StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -167,6 +168,36 @@ public final class ImageCreator {
             }
             w.finish();
             ch.force(true);
+        }
+    }
+
+    /**
+     * A device, FIFO or socket named as the new image: as qemu-img, a block device is written in place, never
+     * truncated (a raw image needs only room, and its first sector is zeroed so that an old header is not
+     * probed again; a qcow2 image gets its metadata from byte 0); the rest is refused ({@link DeviceOutput}).
+     * A block device another process holds is refused first.
+     */
+    private static void createOnDevice(Plan plan) throws IOException {
+        long size = plan.format().equals("raw") ? (plan.size() + 511) / 512 * 512 : 0;
+        try (DeviceOutput device = DeviceOutput.openForCreate(plan.file(), plan.format(), size)) {
+            try (ImageLock held = lockExisting(plan.file())) {
+                if (plan.format().equals("qcow2")) {
+                    Qcow2Writer.create(device.channel(), plan.file(), plan.qcow2()).finish();
+                } else if (device.blockDevice()) {
+                    long first = Math.min(512, device.channel().size());
+                    Positional.writeFully(device.channel(), ByteBuffer.allocate((int) first), 0);
+                }
+                device.finish(true);
+            }
+        }
+    }
+
+    /** Holds {@code file} as qemu-img create does, refusing one another process holds. */
+    private static ImageLock lockExisting(Path file) throws ImageException {
+        try {
+            return ImageLock.acquire(file, LockPerms.CREATE);
+        } catch (ImageLockException e) {
+            throw e.withPrefix(file + ": ");
         }
     }
 

@@ -32,11 +32,11 @@ import org.qimg.tests.support.Qemu;
 import org.qimg.tests.support.Qimg;
 
 /**
- * Devices, FIFOs and sockets as convert DST, against qemu-img 7.2 doing the same: a block device is written in
- * place and afterwards reads exactly as the twin device qemu-img wrote (same garbage before, so zero ranges and
- * bytes past the image are compared too); refusals have qemu-img's exit code and message; no such node is ever
- * replaced by a regular file. Needs root and loop devices (CI runs as root); the loop devices are attached here
- * and always detached.
+ * Devices, FIFOs and sockets as convert DST (and as the file of {@code create}), against qemu-img 7.2 doing the
+ * same: a block device is written in place and afterwards reads exactly as the twin device qemu-img wrote
+ * (same garbage before, so zero ranges and bytes past the image are compared too); refusals have qemu-img's
+ * exit code and message; no such node is ever replaced by a regular file. Needs root and loop devices (CI runs
+ * as root); the loop devices are attached here and always detached.
  */
 class DeviceDestinationTest {
     private static final long MIB = 1 << 20;
@@ -307,5 +307,52 @@ class DeviceDestinationTest {
             assertSameRefusal(q, r);
             assertThat(FileKind.of(sock)).isEqualTo("socket");
         }
+    }
+
+    @ParameterizedTest(name = "create -f {0}")
+    @ValueSource(strings = {"raw", "qcow2"})
+    void createOnABlockDeviceWritesWhatQemuImgWrites(String fmt) throws Exception {
+        LoopDevice byQemu = device("qemu.dev", 12 * MIB, 21);
+        LoopDevice byQimg = device("qimg.dev", 12 * MIB, 21);
+        ProcResult q = qemu.imgResult("create", "-q", "-f", fmt, s(byQemu.path()), "8M");
+        ProcResult r = Qimg.inProcess("create", "-q", "-f", fmt, s(byQimg.path()), "8M");
+        assertThat(q.exitCode()).as(q.describe()).isZero();
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        // qcow2: its metadata from byte 0; raw: only the first sector zeroed; the rest keeps its garbage
+        assertSameDeviceBytes(byQemu, byQimg);
+        assertThat(FileKind.of(byQimg.path())).isEqualTo("block");
+    }
+
+    @Test
+    void createOfARawImageLargerThanTheBlockDeviceIsRefusedAsQemuImgRefusesIt() throws Exception {
+        LoopDevice dev = device("small.dev", 4 * MIB, 22);
+        String before = Digests.md5(dev.path());
+        ProcResult q = qemu.imgResult("create", "-q", "-f", "raw", s(dev.path()), "8M");
+        ProcResult r = Qimg.inProcess("create", "-q", "-f", "raw", s(dev.path()), "8M");
+        assertSameRefusal(q, r);
+        assertThat(Digests.md5(dev.path())).isEqualTo(before);
+    }
+
+    @ParameterizedTest(name = "create -f {0} {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"raw,16M", "raw,0", "qcow2,16M"})
+    void createOnACharacterDeviceEndsAsWithQemuImg(String fmt, String size) {
+        Path dev = nullDevice();
+        ProcResult q = qemu.imgResult("create", "-q", "-f", fmt, s(dev), size);
+        ProcResult r = Qimg.inProcess("create", "-q", "-f", fmt, s(dev), size);
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(q.exitCode());
+        assertThat(r.stderr()).isEqualTo(asQimg(q));
+        assertStillNull(dev);
+    }
+
+    @ParameterizedTest(name = "create -f {0}")
+    @ValueSource(strings = {"raw", "qcow2"})
+    void createOnAFifoIsRefusedAsQemuImgRefusesItWithoutBlocking(String fmt) {
+        Path fifo = dir.resolve("fifo");
+        Proc.ok(dir, "mkfifo", s(fifo));
+        ProcResult q = Proc.run(dir, List.of(Qemu.QEMU_IMG, "create", "-q", "-f", fmt, s(fifo), "16M"), FIFO_TIMEOUT);
+        // a separate process: opening a FIFO without a writer for reading (to lock it) would block
+        ProcResult r = Proc.run(dir, Qimg.command("create", "-q", "-f", fmt, s(fifo), "16M"), FIFO_TIMEOUT);
+        assertSameRefusal(q, r);
+        assertThat(FileKind.of(fifo)).isEqualTo("fifo");
     }
 }
