@@ -1,6 +1,5 @@
 package org.qimg.tests.support;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -37,7 +36,7 @@ public final class Holder implements AutoCloseable {
 
     /** Skips the caller when qemu-system-x86_64 is not installed (CI installs qemu-system-x86). */
     public static void assumeQemuSystem() {
-        Assumptions.assumeTrue(onPath(QEMU_SYSTEM), QEMU_SYSTEM + " not installed");
+        Assumptions.assumeTrue(Qemu.executable(QEMU_SYSTEM), QEMU_SYSTEM + " not installed");
     }
 
     /**
@@ -170,18 +169,6 @@ public final class Holder implements AutoCloseable {
         process.descendants().forEach(d -> pids.append(' ').append(d.pid()));
         // the shell's own kill: procps may not be installed
         Proc.run(null, List.of("sh", "-c", "kill -" + signal + " " + pids)).requireSuccess();
-    }
-
-    private static boolean onPath(String program) {
-        if (program.contains(File.separator)) {
-            return Files.isExecutable(Path.of(program));
-        }
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void sleep(long ms) {

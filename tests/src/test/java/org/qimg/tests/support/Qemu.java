@@ -26,7 +26,8 @@ public final class Qemu {
         Assumptions.assumeTrue(executable(QEMU_IMG) && executable(QEMU_IO), "qemu-img/qemu-io not installed");
     }
 
-    private static boolean executable(String program) {
+    /** Whether {@code program} (a path, or a name looked up on PATH) can be run. */
+    static boolean executable(String program) {
         if (program.contains(File.separator)) {
             return Files.isExecutable(Path.of(program));
         }
