@@ -12,12 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.DataFormatException;
+import org.qimg.format.CompressedPayload;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageInfo;
+import org.qimg.format.ImageLayout;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.ImageLockException;
 import org.qimg.format.OpenOptions;
@@ -68,6 +70,7 @@ public final class Qcow2Image implements DiskImage {
     private final ImageLock lock;
     private final ImageLock dataLock;
     private final ThreadLocal<Scratch> scratch;
+    private final ImageLayout layout;
     /** Every Scratch handed out, so that close() can release their native codec state. */
     private final List<Scratch> scratches = new java.util.ArrayList<>();
 
@@ -109,6 +112,8 @@ public final class Qcow2Image implements DiskImage {
                 : new MetadataPreallocation(header, channel, dataPath, dataLength);
         this.ownsResources = ownsResources;
         this.scratch = ThreadLocal.withInitial(Scratch::new);
+        this.layout = new ImageLayout(header.clusterSize(), 1L << (header.clusterBits() + header.l2Bits()),
+                header.compressionType(), header.hasExternalDataFile() ? header.extensions().dataFile() : null);
     }
 
     /**
@@ -431,21 +436,25 @@ public final class Qcow2Image implements DiskImage {
         };
     }
 
-    /**
-     * The payload location of the compressed cluster holding guest byte {@code guestOffset}, or null when
-     * that cluster is not stored compressed in this layer. Reads only metadata.
-     */
-    public CompressedPayload compressedPayload(long guestOffset) throws IOException {
+    /** Cluster size, L2 table span, compression type and the external data file as the header names it. */
+    @Override
+    public ImageLayout layout() {
+        return layout;
+    }
+
+    /** The payload of a compressed cluster, from its L2 entry; reads only metadata. */
+    @Override
+    public Optional<CompressedPayload> compressedPayload(long guestOffset) throws IOException {
         if (guestOffset < 0 || guestOffset >= virtualSize) {
             throw new ImageException(path + ": offset " + guestOffset + " is outside the image (virtual size "
                     + virtualSize + ")");
         }
         ClusterMap.Run run = map.map(guestOffset, 1, false);
         if (run.kind() != ClusterMap.Kind.COMPRESSED) {
-            return null;
+            return Optional.empty();
         }
         long clusterStart = guestOffset & ~((long) header.clusterSize() - 1);
-        return CompressedPayload.fromEntry(header, clusterStart, run.l2Entry(), run.entryOffset());
+        return Optional.of(PayloadLocator.locate(header, clusterStart, run.l2Entry(), run.entryOffset()));
     }
 
     /** Number of L2 tables currently cached (for tests of the memory bound). */
