@@ -12,6 +12,7 @@ import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.ImageLockException;
 import org.qimg.format.QemuOptionSyntax;
+import org.qimg.format.UnknownFormatException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
@@ -114,7 +115,7 @@ public final class ImageCreator {
                     return new Plan(file, "qcow2", -1, null, description, e);
                 }
             }
-            default -> throw new UnsupportedFeatureException("Unknown file format '" + format + "' (qimg creates raw or qcow2)");
+            default -> throw new UnknownFormatException("Unknown file format '" + format + "' (qimg creates raw or qcow2)");
         }
     }
 

@@ -16,6 +16,7 @@ import org.qimg.format.CompressedPayload;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
+import org.qimg.format.FileOpenException;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageInfo;
@@ -24,6 +25,7 @@ import org.qimg.format.ImageLimitException;
 import org.qimg.format.ImageLockException;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.SnapshotInfo;
+import org.qimg.format.UnsupportedFormatException;
 import org.qimg.format.codec.ClusterDecompressor;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
@@ -179,8 +181,8 @@ public final class Qcow2Image implements DiskImage {
     private static FileChannel openDataFile(Path image, Path data) throws IOException {
         String kind = ImageFormats.fileKind(data);
         if (kind != null && !kind.equals("regular file") && !kind.equals("block device")) {
-            throw new ImageException("Could not open '" + image + "': its external data file '" + data + "' is a "
-                    + kind + ", not a regular file or block device");
+            throw new FileOpenException(image.toString(), "its external data file '" + data + "' is a " + kind
+                    + ", not a regular file or block device");
         }
         return openChannel(data, "external data file");
     }
@@ -224,22 +226,33 @@ public final class Qcow2Image implements DiskImage {
                             + ") is already open above this image");
         }
         OpenOptions below = options.below(self);
+        String format = h.extensions().backingFormat();
         try {
-            return ImageFormats.open(bpath, h.extensions().backingFormat(), below);
+            // the checks ImageFormats.open starts with, made first so that their failures are known as such
+            ImageFormats.requireReadableFile(bpath);
+        } catch (ImageException e) {
+            throw cannotOpen(f, e);
+        }
+        if (format != null) {
+            try {
+                ImageFormats.byName(format);
+            } catch (ImageException e) {
+                // the backing format name in the header names no driver: say which image asked for it
+                throw new ImageException(f + ": could not open backing file '" + bpath + "': " + e.getMessage(), e);
+            }
+        }
+        try {
+            return ImageFormats.open(bpath, format, below);
         } catch (ImageLockException e) {
             throw backingLockFailure(f, bpath, h, below, e);
-        } catch (ImageException e) {
-            String m = e.getMessage();
-            if (m != null && m.startsWith("Could not open '")) {
-                // a plain open failure (a directory, a FIFO, no permission): say which image wanted it
-                throw new ImageException(f + ": could not open backing file: " + m, e);
-            }
-            if (m != null && m.startsWith("Unknown file format")) {
-                // the backing format name in the header names no driver: say which image asked for it
-                throw new ImageException(f + ": could not open backing file '" + bpath + "': " + m, e);
-            }
-            throw e;
+        } catch (FileOpenException | UnsupportedFormatException e) {
+            throw cannotOpen(f, e);
         }
+    }
+
+    /** A plain open failure (a directory, a FIFO, no permission, a format qimg does not read): say who asked. */
+    private static ImageException cannotOpen(String overlay, ImageException e) {
+        return new ImageException(overlay + ": could not open backing file: " + e.getMessage(), e);
     }
 
     /**
