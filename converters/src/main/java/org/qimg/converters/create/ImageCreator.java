@@ -32,12 +32,6 @@ public final class ImageCreator {
             ImageException refused) {
     }
 
-    /**
-     * Separates an error message from the hint qemu-img prints after it (its own lines, no program prefix,
-     * exactly as given, e.g. "Detected format of raw." without a newline).
-     */
-    public static final String HINT = "\n";
-
     private ImageCreator() {
     }
 
@@ -94,11 +88,11 @@ public final class ImageCreator {
                         try {
                             detected = ImageFormats.probe(resolve(file, back)).name();
                         } catch (ImageException e) {
-                            throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing"
+                            throw new CreateHintException(file + ": " + e.getMessage(), "Could not open backing"
                                     + " image.\n", e);
                         }
-                        throw new ImageException(file + ": Backing file specified without backing format" + HINT
-                                + "Detected format of " + detected + ".");
+                        throw new CreateHintException(file + ": Backing file specified without backing format",
+                                "Detected format of " + detected + ".", null);
                     }
                     long backingSize = backingSize(file, back, backFmt);
                     if (!b.isSet("size")) {
@@ -187,7 +181,7 @@ public final class ImageCreator {
         try (DiskImage img = ImageFormats.open(p, format, org.qimg.format.OpenOptions.DEFAULT.metadataOnly())) {
             return img.virtualSize();
         } catch (ImageException e) {
-            throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing image.\n", e);
+            throw new CreateHintException(file + ": " + e.getMessage(), "Could not open backing image.\n", e);
         }
     }
 }
