@@ -3,6 +3,7 @@ package org.qimg.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.qimg.converters.create.CreateHintException;
 import org.qimg.converters.create.ImageCreator;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageLockException;
@@ -69,14 +70,11 @@ final class CreateCommand implements Callable<Integer> {
             ImageCreator.create(plan);
         } catch (ImageLockException e) {
             throw e; // already "FILE: Failed to get ... lock", with its hint
+        } catch (CreateHintException e) {
+            throw new ExitCodeException(1, e.headline(), e.hint()); // qemu-img's hint: its own lines after it
         } catch (ImageException e) {
             String m = e.getMessage();
-            m = m.startsWith(file + ": ") ? m : file + ": " + m;
-            int h = m.indexOf(ImageCreator.HINT);
-            if (h >= 0) { // qemu-img's hint: its own lines after the message
-                throw new ExitCodeException(1, m.substring(0, h), m.substring(h + ImageCreator.HINT.length()));
-            }
-            throw new ImageException(m, e);
+            throw new ImageException(m.startsWith(file + ": ") ? m : file + ": " + m, e);
         }
         return 0;
     }

@@ -35,6 +35,28 @@ public interface DiskImage extends Closeable {
      */
     Extent extentAt(long offset, long maxLength) throws IOException;
 
+    /**
+     * How this layer stores guest data: its allocation unit, mapping tables, compression codec and external
+     * data file. The default, {@link ImageLayout#FLAT}, is the answer of an image without clusters (raw) and
+     * of views that have no layout of their own; formats with clusters override it. Never reads the file.
+     */
+    default ImageLayout layout() {
+        return ImageLayout.FLAT;
+    }
+
+    /**
+     * Where this layer keeps the compressed payload of the cluster holding guest byte {@code guestOffset}
+     * ({@code 0 <= guestOffset < virtualSize()}), or empty when that cluster is not stored compressed here
+     * (always, by default: for formats without compression). Reads only metadata. A cluster has a payload
+     * exactly when the extent over it is {@link Extent#compressed()}.
+     *
+     * @throws ImageException when the metadata that locates the payload is corrupt (e.g. points past the end
+     *                        of the file), or {@code guestOffset} is outside the image
+     */
+    default Optional<CompressedPayload> compressedPayload(long guestOffset) throws IOException {
+        return Optional.empty();
+    }
+
     /** The opened backing image, if this layer has one. */
     default Optional<DiskImage> backing() {
         return Optional.empty();

@@ -11,7 +11,10 @@ package org.qimg.format;
  *                   UNALLOCATED extent may have one: qcow2 zero clusters that keep their host cluster, and
  *                   unallocated subclusters of an allocated extended-L2 cluster (qemu-img map prints it);
  *                   their host bytes are not guest data.
- * @param compressed true when the bytes are stored in compressed clusters
+ * @param compressed true when the bytes are stored in compressed clusters (qcow2's compressed clusters, and
+ *                   in the same way a VMDK's compressed grains): only for DATA, whose host offset is then -1;
+ *                   each cluster's payload is found with {@link DiskImage#compressedPayload(long)}, its codec
+ *                   and size with {@link DiskImage#layout()}
  * @param hostZero   only for DATA: the layer stores the bytes, but the file under them reports them as
  *                   zeros (a hole, or past its end). QEMU's block status then says "data and zero" (it asks
  *                   the host file for metadata-preallocated qcow2 images). Reading the range gives zeros;
@@ -31,6 +34,10 @@ public record Extent(long start, long length, Status status, long hostOffset, bo
     public Extent {
         if (length <= 0) {
             throw new IllegalArgumentException("extent length must be positive: " + length);
+        }
+        if (compressed && (status != Status.DATA || hostOffset != -1)) {
+            throw new IllegalArgumentException("a compressed extent is DATA without a host offset, not " + status
+                    + " at host offset " + hostOffset);
         }
         if (hostZero && status != Status.DATA) {
             throw new IllegalArgumentException("hostZero is only meaningful for DATA extents, not " + status);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,16 +17,15 @@ import java.util.zip.DataFormatException;
 import org.qimg.converters.trace.ClusterSet;
 import org.qimg.converters.trace.GuestRange;
 import org.qimg.converters.trace.Trace;
+import org.qimg.format.CompressedPayload;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
-import org.qimg.format.ImageInfo;
+import org.qimg.format.ImageLayout;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.codec.CompressionType;
 import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
-import org.qimg.format.qcow2.read.CompressedPayload;
-import org.qimg.format.qcow2.read.Qcow2Image;
 
 /**
  * Measures what compression costs an image: which clusters are compressed and how well, how much CPU
@@ -57,15 +57,10 @@ public final class ImageAnalyzer {
 
     /** Analyses {@code image}; {@code trace} may be null. */
     public AnalysisReport analyze(DiskImage image, Trace trace) throws IOException {
-        ImageInfo info = image.info();
-        int cs = info.clusterSize() != null ? info.clusterSize() : RAW_GRANULE;
+        ImageLayout layout = image.layout();
+        int cs = layout.flat() ? RAW_GRANULE : layout.clusterSize();
         long vs = image.virtualSize();
-        Qcow2Image qcow2 = image instanceof Qcow2Image q ? q : null;
-        CompressionType codec = null;
-        if (qcow2 != null) {
-            Object ct = info.formatSpecific().get("compression-type");
-            codec = "zstd".equals(ct) ? CompressionType.ZSTD : CompressionType.ZLIB;
-        }
+        CompressionType codec = layout.compression();
         Counts counts = census(image, cs);
 
         ClusterSet touched = ClusterSet.empty();
@@ -90,7 +85,7 @@ public final class ImageAnalyzer {
         long dataClusters = counts.plainClusters + counts.compressedClusters;
         int sample = (int) Math.min(sampleClusters, dataClusters);
         long touchedData = 0;
-        Pass pass = new Pass(image, qcow2, codec, cs, touched, multiplicity, dataClusters, sample);
+        Pass pass = new Pass(image, codec, cs, touched, multiplicity, dataClusters, sample);
         try (pass) {
             pass.run();
         }
@@ -229,7 +224,6 @@ public final class ImageAnalyzer {
     /** The one pass over the data clusters that reads payloads and samples. */
     private static final class Pass implements AutoCloseable {
         final DiskImage image;
-        final Qcow2Image qcow2;
         final CompressionType codec;
         final int cs;
         final ClusterSet touched;
@@ -237,7 +231,9 @@ public final class ImageAnalyzer {
         final long dataClusters;
         final int sample;
         final CodecLab lab;
-        final FileChannel file;
+        /** The file the last compressed payload was read from, opened at the first one. */
+        FileChannel file;
+        Path payloadPath;
         final ByteBuffer span;
         final ByteBuffer data;
         final long[] histogram = new long[10];
@@ -255,10 +251,9 @@ public final class ImageAnalyzer {
         private int traceStride = 1;
         private long touchedSeen;
 
-        Pass(DiskImage image, Qcow2Image qcow2, CompressionType codec, int cs, ClusterSet touched,
+        Pass(DiskImage image, CompressionType codec, int cs, ClusterSet touched,
              Map<Long, Integer> multiplicity, long dataClusters, int sample) throws IOException {
             this.image = image;
-            this.qcow2 = qcow2;
             this.codec = codec;
             this.cs = cs;
             this.touched = touched;
@@ -266,7 +261,6 @@ public final class ImageAnalyzer {
             this.dataClusters = dataClusters;
             this.sample = sample;
             this.lab = new CodecLab(cs);
-            this.file = qcow2 == null ? null : NamedChannel.open(image.path(), StandardOpenOption.READ);
             this.span = ByteBuffer.allocateDirect(2 * cs);
             this.data = ByteBuffer.allocateDirect(cs);
             for (String k : new String[] {"zlib", "zstd", "plain", "image"}) {
@@ -301,9 +295,10 @@ public final class ImageAnalyzer {
             long guest = c * cs;
             int valid = (int) Math.min(cs, image.virtualSize() - guest);
             if (compressed) {
-                CompressedPayload p = qcow2.compressedPayload(guest);
+                CompressedPayload p = image.compressedPayload(guest).orElseThrow(() -> new IllegalStateException(
+                        image.path() + ": compressed extent at guest offset " + guest + " has no payload"));
                 span.clear().limit(p.spanLength());
-                Positional.readFully(file, span, p.hostOffset(), image.path());
+                Positional.readFully(payloadFile(p), span, p.hostOffset(), p.file());
                 span.flip();
                 data.clear();
                 long t0 = System.nanoTime();
@@ -382,6 +377,18 @@ public final class ImageAnalyzer {
             if (measureTrace) {
                 traceAcc.get("plain").nanos += m * copy;
             }
+        }
+
+        private FileChannel payloadFile(CompressedPayload p) throws IOException {
+            if (file == null || !payloadPath.equals(p.file())) {
+                if (file != null) {
+                    file.close();
+                }
+                file = null;
+                file = NamedChannel.open(p.file(), StandardOpenOption.READ);
+                payloadPath = p.file();
+            }
+            return file;
         }
 
         @Override

@@ -4,15 +4,15 @@ import java.io.IOException;
 import java.util.Optional;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
-import org.qimg.format.qcow2.read.Qcow2Image;
+import org.qimg.format.ImageLayout;
 
 /**
  * The block status flags and run length QEMU 7.2's {@code bdrv_block_status_above(bs, NULL, ...)} returns,
  * which {@code qemu-img compare -s} compares flag for flag. Besides data/zero/allocated this includes
  * "offset valid" (the range has a host offset) and "EOF" (the run reaches the end of the image), so the
- * run lengths must be QEMU's too: a qcow2 run stops at the end
- * of the L2 table that maps it, at the end of a compressed cluster and at 2^31 - 1 bytes, and a data run
- * stops where its host clusters stop being contiguous. Reads only metadata.
+ * run lengths must be QEMU's too: a run of an image with clusters (qcow2) stops at the end of the mapping
+ * table that maps it ({@link ImageLayout#tableSpan()}), at the end of a compressed cluster and at 2^31 - 1
+ * bytes, and a data run stops where its host clusters stop being contiguous. Reads only metadata.
  *
  * @param flags  a bit set of the {@code BDRV_BLOCK_*} values below
  * @param length bytes from the queried offset with these flags (&gt; 0)
@@ -72,8 +72,9 @@ record QemuBlockStatus(int flags, long length) {
         Extent e = img.extentAt(offset, bytes);
         long len = Math.min(e.length(), bytes);
         int flags;
-        if (img instanceof Qcow2Image q) {
-            len = Math.min(len, qcow2RunLimit(q, offset, e));
+        ImageLayout layout = img.layout();
+        if (!layout.flat()) {
+            len = Math.min(len, runLimit(layout, offset, e));
             flags = 0;
             if (e.hostOffset() >= 0 && !e.compressed()) {
                 flags |= OFFSET_VALID;
@@ -107,17 +108,19 @@ record QemuBlockStatus(int flags, long length) {
     }
 
     /**
-     * How far one qcow2_get_host_offset call reaches from {@code offset}: at most INT_MAX bytes, to the end
-     * of the L2 table (QEMU's default L2 slice is a whole table), and a compressed cluster on its own.
+     * How far one call of the format driver reaches from {@code offset} (qcow2_get_host_offset for qcow2): at
+     * most INT_MAX bytes, to the end of the mapping table (QEMU's default L2 slice is a whole table), and a
+     * compressed cluster on its own.
      */
-    private static long qcow2RunLimit(Qcow2Image q, long offset, Extent e) {
-        int clusterBits = Integer.numberOfTrailingZeros(q.header().clusterSize());
-        int entryBits = q.header().hasExtendedL2() ? 4 : 3;
-        int tableBits = clusterBits + clusterBits - entryBits;
+    private static long runLimit(ImageLayout layout, long offset, Extent e) {
         long limit = Integer.MAX_VALUE;
-        limit = Math.min(limit, (1L << tableBits) - (offset & ((1L << tableBits) - 1)));
+        long span = layout.tableSpan();
+        if (span > 0) {
+            limit = Math.min(limit, span - (offset & (span - 1)));
+        }
         if (e.compressed()) {
-            limit = Math.min(limit, (1L << clusterBits) - (offset & ((1L << clusterBits) - 1)));
+            long cs = layout.clusterSize();
+            limit = Math.min(limit, cs - (offset & (cs - 1)));
         }
         return limit;
     }

@@ -6,7 +6,6 @@ import java.util.List;
 import org.qimg.converters.chain.BlockStatus;
 import org.qimg.converters.chain.ChainWalker;
 import org.qimg.format.DiskImage;
-import org.qimg.format.qcow2.read.Qcow2Image;
 
 /**
  * Several source images seen as one guest disk, one after the other, as {@code qemu-img convert SRC1 SRC2 DST}
@@ -58,7 +57,7 @@ final class ConcatSource {
     }
 
     /**
-     * Like {@link #runAt(long, long)}, but a data run that starts in a compressed qcow2 cluster ends with that
+     * Like {@link #runAt(long, long)}, but a data run that starts in a compressed cluster ends with that
      * cluster, as QEMU's block status answers (compressed clusters one at a time): qemu-img convert makes
      * one request per such run, and the requests decide where the target's metadata clusters land.
      */
@@ -79,8 +78,8 @@ final class ConcatSource {
             k = Kind.ZERO;
         } else if (s.data()) {
             k = Kind.DATA;
-            if (compressedOneByOne && s.layer() instanceof Qcow2Image q && q.compressedPayload(local) != null) {
-                long cs = q.info().clusterSize();
+            if (compressedOneByOne && s.layer().compressedPayload(local).isPresent()) {
+                long cs = s.layer().layout().clusterSize();
                 return new Run(Math.min(s.length(), (local / cs + 1) * cs - local), k);
             }
         } else {

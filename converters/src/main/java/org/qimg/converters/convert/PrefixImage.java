@@ -3,9 +3,12 @@ package org.qimg.converters.convert;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Optional;
+import org.qimg.format.CompressedPayload;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageInfo;
+import org.qimg.format.ImageLayout;
 
 /**
  * The first {@code size} bytes of an image: what a raw convert wrote into a larger block device, whose bytes
@@ -51,6 +54,19 @@ final class PrefixImage implements DiskImage {
     @Override
     public Extent extentAt(long offset, long maxLength) throws IOException {
         return image.extentAt(offset, Math.min(maxLength, size - offset));
+    }
+
+    @Override
+    public ImageLayout layout() {
+        return image.layout();
+    }
+
+    @Override
+    public Optional<CompressedPayload> compressedPayload(long guestOffset) throws IOException {
+        if (guestOffset >= size) {
+            throw new IllegalArgumentException("offset " + guestOffset + " is outside the first " + size + " bytes");
+        }
+        return image.compressedPayload(guestOffset);
     }
 
     @Override

@@ -14,6 +14,7 @@ import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.ImageLockException;
 import org.qimg.format.QemuOptionSyntax;
+import org.qimg.format.UnknownFormatException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
@@ -33,12 +34,6 @@ public final class ImageCreator {
     public record Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description,
             ImageException refused) {
     }
-
-    /**
-     * Separates an error message from the hint qemu-img prints after it (its own lines, no program prefix,
-     * exactly as given, e.g. "Detected format of raw." without a newline).
-     */
-    public static final String HINT = "\n";
 
     private ImageCreator() {
     }
@@ -96,11 +91,11 @@ public final class ImageCreator {
                         try {
                             detected = ImageFormats.probe(resolve(file, back)).name();
                         } catch (ImageException e) {
-                            throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing"
+                            throw new CreateHintException(file + ": " + e.getMessage(), "Could not open backing"
                                     + " image.\n", e);
                         }
-                        throw new ImageException(file + ": Backing file specified without backing format" + HINT
-                                + "Detected format of " + detected + ".");
+                        throw new CreateHintException(file + ": Backing file specified without backing format",
+                                "Detected format of " + detected + ".", null);
                     }
                     long backingSize = backingSize(file, back, backFmt);
                     if (!b.isSet("size")) {
@@ -117,7 +112,7 @@ public final class ImageCreator {
                     return new Plan(file, "qcow2", -1, null, description, e);
                 }
             }
-            default -> throw new UnsupportedFeatureException("Unknown file format '" + format + "' (qimg creates raw or qcow2)");
+            default -> throw new UnknownFormatException("Unknown file format '" + format + "' (qimg creates raw or qcow2)");
         }
     }
 
@@ -217,7 +212,7 @@ public final class ImageCreator {
         try (DiskImage img = ImageFormats.open(p, format, org.qimg.format.OpenOptions.DEFAULT.metadataOnly())) {
             return img.virtualSize();
         } catch (ImageException e) {
-            throw new ImageException(file + ": " + e.getMessage() + HINT + "Could not open backing image.\n", e);
+            throw new CreateHintException(file + ": " + e.getMessage(), "Could not open backing image.\n", e);
         }
     }
 }

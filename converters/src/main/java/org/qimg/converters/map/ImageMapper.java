@@ -6,7 +6,6 @@ import java.util.List;
 import org.qimg.converters.chain.BlockStatus;
 import org.qimg.converters.chain.ChainWalker;
 import org.qimg.format.DiskImage;
-import org.qimg.format.qcow2.read.Qcow2Image;
 
 /**
  * Produces {@code qemu-img map}'s entries: walks the chain status from {@code startOffset} and merges
@@ -63,14 +62,12 @@ public final class ImageMapper {
     }
 
     /**
-     * The file host offsets refer to: a qcow2 layer's external data file where it has one, named as its
-     * header spells it (qemu-img 7.2 prints, and opens, that name as given).
+     * The file host offsets refer to: a layer's external data file where it has one, named as its header
+     * spells it (qemu-img 7.2 prints, and opens, that name as given).
      */
     private static String hostFile(DiskImage layer) {
-        if (layer instanceof Qcow2Image q && q.header().hasExternalDataFile()) {
-            return q.header().extensions().dataFile();
-        }
-        return layer.path().toString();
+        String dataFile = layer.layout().externalDataFile();
+        return dataFile != null ? dataFile : layer.path().toString();
     }
 
     private static long saturatedAdd(long a, long b) {

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormat;
 import org.qimg.format.OpenOptions;
-import org.qimg.format.UnsupportedFeatureException;
+import org.qimg.format.UnsupportedFormatException;
 
 /**
  * A format qimg recognises but does not read: a disk image format QEMU knows (found by its signature or
@@ -48,13 +48,13 @@ public final class ForeignFormat implements ImageFormat {
     }
 
     @Override
-    public DiskImage open(Path path, OpenOptions options) throws UnsupportedFeatureException {
+    public DiskImage open(Path path, OpenOptions options) throws UnsupportedFormatException {
         // opened below an overlay (the chain is not empty): -f would name the overlay's format, not this one's
         throw refusal(path, options != null && !options.chain().isEmpty());
     }
 
     /** The one-line error for {@code path} opened as an image the user named. */
-    public UnsupportedFeatureException refusal(Path path) {
+    public UnsupportedFormatException refusal(Path path) {
         return refusal(path, false);
     }
 
@@ -62,11 +62,11 @@ public final class ForeignFormat implements ImageFormat {
      * The one-line error for {@code path}; for a {@code backing} file the way to read it as raw anyway is to
      * record raw as its format in the overlay, not {@code -f raw}.
      */
-    public UnsupportedFeatureException refusal(Path path, boolean backing) {
+    public UnsupportedFormatException refusal(Path path, boolean backing) {
         String file = "Could not open '" + path + "': ";
         String raw = backing ? "record raw as its backing format, e.g. qemu-img rebase -u -b FILE -F raw, to read its "
                 + "bytes as raw" : "use -f raw to read its bytes as raw";
-        return new UnsupportedFeatureException(switch (signature.kind()) {
+        return new UnsupportedFormatException(switch (signature.kind()) {
             case IMAGE -> probed
                     ? file + "image format '" + name() + "' is not supported by qimg (" + signature.what()
                             + ", detected by its " + signature.evidence() + "; " + raw + ")"

@@ -7,7 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
-import org.qimg.format.ImageException;
+import org.qimg.format.FileOpenException;
 import org.qimg.format.io.Positional;
 
 /**
@@ -61,7 +61,7 @@ public record ProbeBytes(byte[] head, byte[] tail, long size, String fileName) {
             }
             return new ProbeBytes(head, tail, Math.max(size, dst.position()), path.toString());
         } catch (NoSuchFileException e) {
-            throw new ImageException("Could not open '" + path + "': No such file or directory", e);
+            throw new FileOpenException(path.toString(), "No such file or directory", e);
         }
     }
 

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
+import org.qimg.format.FileOpenException;
 import org.qimg.format.ImageException;
 import org.qimg.format.io.LockPerms;
 import org.qimg.format.qcow2.layout.Entries;
@@ -109,8 +110,7 @@ public final class Qcow2Check {
         Path dir = path.getParent();
         Path data = name.isAbsolute() || dir == null ? name : dir.resolve(name);
         if (!java.nio.file.Files.exists(data)) {
-            throw new ImageException("Could not open '" + path + "': Could not open '" + data
-                    + "': No such file or directory");
+            throw new FileOpenException(path.toString(), "Could not open '" + data + "': No such file or directory");
         }
         return data;
     }

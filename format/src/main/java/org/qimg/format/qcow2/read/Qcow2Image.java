@@ -12,16 +12,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.DataFormatException;
+import org.qimg.format.CompressedPayload;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
+import org.qimg.format.FileOpenException;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageInfo;
+import org.qimg.format.ImageLayout;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.ImageLockException;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.SnapshotInfo;
+import org.qimg.format.UnsupportedFormatException;
 import org.qimg.format.codec.ClusterDecompressor;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
@@ -68,6 +72,7 @@ public final class Qcow2Image implements DiskImage {
     private final ImageLock lock;
     private final ImageLock dataLock;
     private final ThreadLocal<Scratch> scratch;
+    private final ImageLayout layout;
     /** Every Scratch handed out, so that close() can release their native codec state. */
     private final List<Scratch> scratches = new java.util.ArrayList<>();
 
@@ -109,6 +114,8 @@ public final class Qcow2Image implements DiskImage {
                 : new MetadataPreallocation(header, channel, dataPath, dataLength);
         this.ownsResources = ownsResources;
         this.scratch = ThreadLocal.withInitial(Scratch::new);
+        this.layout = new ImageLayout(header.clusterSize(), 1L << (header.clusterBits() + header.l2Bits()),
+                header.compressionType(), header.hasExternalDataFile() ? header.extensions().dataFile() : null);
     }
 
     /**
@@ -174,8 +181,8 @@ public final class Qcow2Image implements DiskImage {
     private static FileChannel openDataFile(Path image, Path data) throws IOException {
         String kind = ImageFormats.fileKind(data);
         if (kind != null && !kind.equals("regular file") && !kind.equals("block device")) {
-            throw new ImageException("Could not open '" + image + "': its external data file '" + data + "' is a "
-                    + kind + ", not a regular file or block device");
+            throw new FileOpenException(image.toString(), "its external data file '" + data + "' is a " + kind
+                    + ", not a regular file or block device");
         }
         return openChannel(data, "external data file");
     }
@@ -219,22 +226,33 @@ public final class Qcow2Image implements DiskImage {
                             + ") is already open above this image");
         }
         OpenOptions below = options.below(self);
+        String format = h.extensions().backingFormat();
         try {
-            return ImageFormats.open(bpath, h.extensions().backingFormat(), below);
+            // the checks ImageFormats.open starts with, made first so that their failures are known as such
+            ImageFormats.requireReadableFile(bpath);
+        } catch (ImageException e) {
+            throw cannotOpen(f, e);
+        }
+        if (format != null) {
+            try {
+                ImageFormats.byName(format);
+            } catch (ImageException e) {
+                // the backing format name in the header names no driver: say which image asked for it
+                throw new ImageException(f + ": could not open backing file '" + bpath + "': " + e.getMessage(), e);
+            }
+        }
+        try {
+            return ImageFormats.open(bpath, format, below);
         } catch (ImageLockException e) {
             throw backingLockFailure(f, bpath, h, below, e);
-        } catch (ImageException e) {
-            String m = e.getMessage();
-            if (m != null && m.startsWith("Could not open '")) {
-                // a plain open failure (a directory, a FIFO, no permission): say which image wanted it
-                throw new ImageException(f + ": could not open backing file: " + m, e);
-            }
-            if (m != null && m.startsWith("Unknown file format")) {
-                // the backing format name in the header names no driver: say which image asked for it
-                throw new ImageException(f + ": could not open backing file '" + bpath + "': " + m, e);
-            }
-            throw e;
+        } catch (FileOpenException | UnsupportedFormatException e) {
+            throw cannotOpen(f, e);
         }
+    }
+
+    /** A plain open failure (a directory, a FIFO, no permission, a format qimg does not read): say who asked. */
+    private static ImageException cannotOpen(String overlay, ImageException e) {
+        return new ImageException(overlay + ": could not open backing file: " + e.getMessage(), e);
     }
 
     /**
@@ -431,21 +449,25 @@ public final class Qcow2Image implements DiskImage {
         };
     }
 
-    /**
-     * The payload location of the compressed cluster holding guest byte {@code guestOffset}, or null when
-     * that cluster is not stored compressed in this layer. Reads only metadata.
-     */
-    public CompressedPayload compressedPayload(long guestOffset) throws IOException {
+    /** Cluster size, L2 table span, compression type and the external data file as the header names it. */
+    @Override
+    public ImageLayout layout() {
+        return layout;
+    }
+
+    /** The payload of a compressed cluster, from its L2 entry; reads only metadata. */
+    @Override
+    public Optional<CompressedPayload> compressedPayload(long guestOffset) throws IOException {
         if (guestOffset < 0 || guestOffset >= virtualSize) {
             throw new ImageException(path + ": offset " + guestOffset + " is outside the image (virtual size "
                     + virtualSize + ")");
         }
         ClusterMap.Run run = map.map(guestOffset, 1, false);
         if (run.kind() != ClusterMap.Kind.COMPRESSED) {
-            return null;
+            return Optional.empty();
         }
         long clusterStart = guestOffset & ~((long) header.clusterSize() - 1);
-        return CompressedPayload.fromEntry(header, clusterStart, run.l2Entry(), run.entryOffset());
+        return Optional.of(PayloadLocator.locate(header, clusterStart, run.l2Entry(), run.entryOffset()));
     }
 
     /** Number of L2 tables currently cached (for tests of the memory bound). */

@@ -99,6 +99,36 @@ final class TinyQcow2 {
         return this;
     }
 
+    /**
+     * Puts one header extension at 112 ({@code type}, then {@code data} padded to 8 bytes), then the end
+     * marker. Replaces any extension put there before.
+     */
+    TinyQcow2 extension(int type, String data) {
+        byte[] d = data.getBytes(StandardCharsets.UTF_8);
+        int padded = (d.length + 7) & ~7;
+        b.putInt(112, type);
+        b.putInt(116, d.length);
+        b.put(120, new byte[padded]);
+        b.put(120, d);
+        b.putLong(120 + padded, 0);
+        return this;
+    }
+
+    /** Names {@code format} as the backing format (the backing format extension). */
+    TinyQcow2 backingFormat(String format) {
+        return extension(HeaderLayout.EXT_BACKING_FORMAT, format);
+    }
+
+    /**
+     * Keeps guest data in the external data file {@code name} (incompatible bit 2 and the data file
+     * extension). Guest cluster 1 becomes unallocated: compressed clusters cannot live in a data file.
+     */
+    TinyQcow2 dataFile(String name) {
+        b.putLong(72, b.getLong(72) | (1L << 2));
+        b.putLong((int) L2 + 8, 0);
+        return extension(HeaderLayout.EXT_EXTERNAL_DATA_FILE, name);
+    }
+
     /** Stores a backing file name at 0x400 and points the header at it. */
     TinyQcow2 backing(String name) {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
