@@ -3,10 +3,7 @@ package org.qimg.format.qcow2.read;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,23 +13,16 @@ import org.qimg.format.CompressedPayload;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
-import org.qimg.format.FileOpenException;
 import org.qimg.format.ImageException;
-import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageInfo;
 import org.qimg.format.ImageLayout;
-import org.qimg.format.ImageLimitException;
-import org.qimg.format.ImageLockException;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.SnapshotInfo;
-import org.qimg.format.UnsupportedFormatException;
 import org.qimg.format.codec.ClusterDecompressor;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
-import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.Entries;
-import org.qimg.format.qcow2.layout.HeaderLayout;
 import org.qimg.format.qcow2.layout.Qcow2Header;
 import org.qimg.format.raw.HostFiles;
 
@@ -128,7 +118,7 @@ public final class Qcow2Image implements DiskImage {
         ImageLock dataLock = null;
         FileChannel ch;
         try {
-            ch = openChannel(path, "image");
+            ch = Qcow2Files.openChannel(path, "image");
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
@@ -144,23 +134,23 @@ public final class Qcow2Image implements DiskImage {
             Path dataPath = path;
             data = ch;
             if (h.hasExternalDataFile()) {
-                dataPath = resolveBeside(path, h.extensions().dataFile());
+                dataPath = Qcow2Files.resolveBeside(path, h.extensions().dataFile());
                 // qemu-img info does not open (or lock) the data file: a missing one, or a FIFO, must not stop it
                 if (options.guestData()) {
-                    data = openDataFile(path, dataPath);
+                    data = Qcow2Files.openDataFile(path, dataPath);
                     dataLock = ImageLock.acquire(dataPath, options.lock().qcow2DataFile(options.forceShare()));
                 } else {
                     data = null;
                 }
             }
             if (h.backingFile() != null && options.openBacking()) {
-                backing = openBacking(path, h, options);
+                backing = Qcow2Files.openBacking(path, h, options);
             }
             L2Cache cache = new L2Cache(options.cacheBytes(), h.clusterSize());
             return new Qcow2Image(path, h, ch, dataPath, data, backing, snaps, bitmaps, cache, l1, h.l1TableOffset(),
                     null, true, lock, dataLock);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(backing);
+            Qcow2Files.closeQuietly(backing);
             if (data != null && data != ch) {
                 data.close();
             }
@@ -170,124 +160,6 @@ public final class Qcow2Image implements DiskImage {
             }
             lock.close();
             throw e;
-        }
-    }
-
-    /**
-     * Opens the external data file {@code data} of {@code image}. Only a regular file or a block device is
-     * opened: opening a FIFO would block until some writer appears, and a socket or character device is
-     * no disk.
-     */
-    private static FileChannel openDataFile(Path image, Path data) throws IOException {
-        String kind = ImageFormats.fileKind(data);
-        if (kind != null && !kind.equals("regular file") && !kind.equals("block device")) {
-            throw new FileOpenException(image.toString(), "its external data file '" + data + "' is a " + kind
-                    + ", not a regular file or block device");
-        }
-        return openChannel(data, "external data file");
-    }
-
-    private static FileChannel openChannel(Path p, String what) throws IOException {
-        try {
-            return NamedChannel.open(p, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new ImageException("Could not open " + what + " '" + p + "': No such file or directory", e);
-        }
-    }
-
-    /** A file name from a header, relative to the directory of {@code image} unless absolute. */
-    static Path resolveBeside(Path image, String name) throws ImageException {
-        Path n;
-        try {
-            n = Path.of(name);
-        } catch (java.nio.file.InvalidPathException e) {
-            throw new ImageException(image + ": file name '" + name.replace("\0", "\\0") + "' in the header is not a "
-                    + "valid path: " + e.getReason());
-        }
-        Path dir = image.getParent();
-        return n.isAbsolute() || dir == null ? n : dir.resolve(n);
-    }
-
-    private static DiskImage openBacking(Path path, Qcow2Header h, OpenOptions options) throws IOException {
-        Path bpath = resolveBeside(path, h.backingFile());
-        String f = path.toString();
-        if (options.chain().size() + 1 > OpenOptions.MAX_CHAIN_DEPTH) {
-            throw new ImageLimitException(f + ": backing chain is deeper than " + OpenOptions.MAX_CHAIN_DEPTH
-                    + " images (backing file '" + h.backingFile() + "')");
-        }
-        if (!Files.exists(bpath)) {
-            throw new ImageException(f + ": could not open backing file '" + bpath + "': No such file or directory");
-        }
-        Path self = path.toRealPath();
-        Path real = bpath.toRealPath();
-        if (real.equals(self) || options.chain().contains(real)) {
-            throw new CorruptImageException(f, HeaderLayout.OFF_BACKING_OFFSET,
-                    "backing chain loop: backing file '" + h.backingFile() + "' (" + real
-                            + ") is already open above this image");
-        }
-        OpenOptions below = options.below(self);
-        String format = h.extensions().backingFormat();
-        try {
-            // the checks ImageFormats.open starts with, made first so that their failures are known as such
-            ImageFormats.requireReadableFile(bpath);
-        } catch (ImageException e) {
-            throw cannotOpen(f, e);
-        }
-        if (format != null) {
-            try {
-                ImageFormats.byName(format);
-            } catch (ImageException e) {
-                // the backing format name in the header names no driver: say which image asked for it
-                throw new ImageException(f + ": could not open backing file '" + bpath + "': " + e.getMessage(), e);
-            }
-        }
-        try {
-            return ImageFormats.open(bpath, format, below);
-        } catch (ImageLockException e) {
-            throw backingLockFailure(f, bpath, h, below, e);
-        } catch (FileOpenException | UnsupportedFormatException e) {
-            throw cannotOpen(f, e);
-        }
-    }
-
-    /** A plain open failure (a directory, a FIFO, no permission, a format qimg does not read): say who asked. */
-    private static ImageException cannotOpen(String overlay, ImageException e) {
-        return new ImageException(overlay + ": could not open backing file: " + e.getMessage(), e);
-    }
-
-    /**
-     * qemu-img's words for a backing file held by another process. QEMU opens a backing file sharing
-     * everything and only then narrows what it shares to what the top image shares: a conflict found while
-     * opening says "Could not open backing file", one found while narrowing (convert's sources over a raw
-     * backing file) does not. The hint names the backing file either way.
-     */
-    private static ImageLockException backingLockFailure(String overlay, Path bpath, Qcow2Header h, OpenOptions below,
-                                                         ImageLockException e) {
-        ImageLockException first = e;
-        if (!below.lock().equals(LockPerms.READ)) {
-            try (DiskImage sharing = ImageFormats.open(bpath, h.extensions().backingFormat(),
-                    below.withLock(LockPerms.READ))) {
-                first = null; // the open alone succeeds: the narrowing failed
-            } catch (ImageLockException again) {
-                first = again;
-            } catch (IOException | RuntimeException again) {
-                first = e;
-            }
-        }
-        String reason = first == null ? e.reason() : "Could not open backing file: " + first.reason();
-        ImageLockException up = new ImageLockException("Could not open '" + overlay + "': " + reason, reason,
-                (first == null ? e : first).lockedFile());
-        up.initCause(e);
-        return up;
-    }
-
-    private static void closeQuietly(DiskImage img) {
-        if (img != null) {
-            try {
-                img.close();
-            } catch (IOException e) {
-                // already failing; the first error is the one to report
-            }
         }
     }
 
@@ -511,7 +383,7 @@ public final class Qcow2Image implements DiskImage {
         String full = bf;
         if (bf != null) {
             try {
-                full = resolveBeside(path, bf).toString();
+                full = Qcow2Files.resolveBeside(path, bf).toString();
             } catch (ImageException e) {
                 // not a usable path (e.g. a NUL byte): show the name as stored
             }
