@@ -72,6 +72,7 @@ final class HostFileOps {
 
     /** A failed libc call: {@link #errno()} and the system's text for it ("Permission denied"). */
     static final class NativeError extends Exception {
+        private static final long serialVersionUID = 1L;
         private final int errno;
 
         NativeError(int errno, String text) {

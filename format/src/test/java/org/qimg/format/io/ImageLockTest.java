@@ -18,6 +18,7 @@ import org.qimg.format.ImageLockException;
  * OFD locks conflict between open file descriptions even inside one process, so two {@link ImageLock}s on
  * one file here behave as qimg and QEMU do across processes.
  */
+@SuppressWarnings("try") // locks and holders are try resources held for a block, not used in it
 class ImageLockTest {
     @TempDir
     Path dir;

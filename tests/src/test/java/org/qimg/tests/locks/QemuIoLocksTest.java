@@ -21,6 +21,7 @@ import org.qimg.tests.support.Qemu;
  * same situation (exit code and stderr, "qimg: " for "qemu-img: "), and a refused writer must leave the image
  * untouched; and qemu-io must see the locks qimg holds.
  */
+@SuppressWarnings("try") // locks and holders are try resources held for a block, not used in it
 class QemuIoLocksTest {
     private static final long MIB = 1 << 20;
     private static Path dir;

@@ -18,6 +18,7 @@ import org.qimg.tests.support.Scratch;
  * an image makes qimg's writers refuse before writing anything, and qimg's readers behave as qemu-img's, with
  * and without {@code -U}: same exit codes, same messages. Skipped when qemu-system-x86_64 is not installed.
  */
+@SuppressWarnings("try") // locks and holders are try resources held for a block, not used in it
 class QemuSystemLocksTest {
     private static final long MIB = 1 << 20;
     private static Path dir;

@@ -117,6 +117,7 @@ final class Qcow2Files {
      * opening says "Could not open backing file", one found while narrowing (convert's sources over a raw
      * backing file) does not. The hint names the backing file either way.
      */
+    @SuppressWarnings("try") // the resource is held for its lifetime, not used
     private static ImageLockException backingLockFailure(String overlay, Path bpath, Qcow2Header h, OpenOptions below,
                                                          ImageLockException e) {
         ImageLockException first = e;

@@ -18,6 +18,7 @@ import org.qimg.format.UnsupportedFormatException;
  * How a backing file that cannot be opened is reported: the overlay's name, then the reason, worded by the
  * kind of failure (told apart by type and by the step that failed, not by the words of the message).
  */
+@SuppressWarnings("try") // locks and holders are try resources held for a block, not used in it
 class BackingOpenErrorsTest {
     @TempDir
     Path dir;
