@@ -21,6 +21,7 @@ import org.qimg.converters.compare.CompareResult;
 import org.qimg.format.ClusterSink;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
+import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageLockException;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
@@ -97,7 +98,7 @@ public final class Converter {
 
     /** The name qemu-img's messages give the target format. */
     private static String formatName(ConvertOptions options) {
-        return options.clusterTarget != null ? "qcow2" : "raw";
+        return options.formatName;
     }
 
     /**
@@ -128,20 +129,7 @@ public final class Converter {
      * FIFO, a socket, and a character device for a qcow2 target.
      */
     public static void checkInPlaceDestination(Path destination, String format) throws ImageException {
-        String open = "Could not open '" + destination + "': ";
-        switch (DestinationKind.of(destination)) {
-            case ABSENT -> throw new ImageException(open + "No such file or directory");
-            case FIFO -> throw new ImageException(open + "'file' driver requires '" + destination
-                    + "' to be a regular file");
-            case SOCKET -> throw new ImageException(open + open + "No such device or address");
-            case CHAR_DEVICE -> {
-                if (!"raw".equals(format)) {
-                    throw new ImageException(open + "Image is not in " + format + " format");
-                }
-            }
-            default -> {
-            }
-        }
+        ImageFormats.requireUpdatable(destination, format);
     }
 
     /** Opens an existing in-place destination with named errors; a device keeps its size. */
