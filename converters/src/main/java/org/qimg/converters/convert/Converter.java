@@ -118,8 +118,8 @@ public final class Converter {
             boolean zeroFill = !zeroed && sink.unwrittenReadsFile();
             boolean zeroClusters = options.targetHasBacking || options.sparseSize == 0 || zeroFill;
             return run(source, requestMode(options) && !zeroFill
-                    ? new ClusterTargetWriter(sink, false, true, source.size())
-                    : new ClusterTargetWriter(sink, zeroClusters), options);
+                    ? new ClusterTargetWriter(sink, false, true, false, source.size())
+                    : new ClusterTargetWriter(sink, zeroClusters, options.compressed()), options);
         }
     }
 
@@ -236,7 +236,7 @@ public final class Converter {
         try (FileChannel ch = openInPlace(destination, StandardOpenOption.READ, StandardOpenOption.WRITE);
              ClusterSink sink = options.clusterTarget.create(ch, destination, source.size())) {
             boolean zeroClusters = !(options.targetIsZero && options.sparseSize > 0);
-            ConvertResult r = run(source, new ClusterTargetWriter(sink, zeroClusters), options);
+            ConvertResult r = run(source, new ClusterTargetWriter(sink, zeroClusters, options.compressed()), options);
             options.progress.finished();
             return r;
         }
