@@ -16,11 +16,15 @@ import org.qimg.format.ImageFormats;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.TargetImage;
 import org.qimg.format.TargetRequest;
+import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.io.LockPerms;
+import org.qimg.format.qcow2.check.CheckMode;
+import org.qimg.format.qcow2.check.CheckResult;
+import org.qimg.format.qcow2.check.Qcow2Check;
 
 /**
  * qimg as a library: the one public entry point. Everything here behaves as the command line does
- * ({@code qimg convert}, {@code compare}, {@code checksum}); errors are {@link ImageException}s (an
+ * ({@code qimg convert}, {@code compare}, {@code checksum}, {@code check}); errors are {@link ImageException}s (an
  * {@link IOException}) with the command line's messages.
  *
  * <pre>{@code
@@ -89,6 +93,22 @@ public final class Qimg {
         try (DiskImage d = open(image)) {
             return new ImageChecksum().sha256(d, ProgressCallback.NONE);
         }
+    }
+
+    /**
+     * Checks the refcounts and metadata of a qcow2 image without changing it (as {@code qemu-img check}).
+     *
+     * @throws UnsupportedFeatureException for a format without checks (raw)
+     */
+    public static CheckReport check(Path image) throws IOException {
+        ImageFormats.requireReadableFile(image);
+        String format = ImageFormats.probe(image).name();
+        if (!"qcow2".equals(format)) {
+            throw new UnsupportedFeatureException("This image format does not support checks");
+        }
+        List<String> messages = new ArrayList<>();
+        CheckResult r = Qcow2Check.run(image, CheckMode.NONE, messages::add);
+        return new CheckReport(r.corruptions(), r.leaks(), r.checkErrors(), messages);
     }
 
     private static void closeAll(List<DiskImage> images) throws IOException {

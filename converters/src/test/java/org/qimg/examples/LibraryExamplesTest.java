@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qimg.CheckReport;
 import org.qimg.ConvertSpec;
 import org.qimg.Qimg;
 import org.qimg.format.DiskImage;
@@ -73,6 +74,17 @@ class LibraryExamplesTest {
         assertThat(seen).isNotEmpty();
         long[] last = seen.get(seen.size() - 1);
         assertThat(last[0]).isEqualTo(last[1]).isEqualTo(Files.size(raw));
+    }
+
+    @Test
+    void checkFindsANewImageCleanAndRefusesRaw() throws Exception {
+        Path raw = raw();
+        Path qcow2 = dir.resolve("c.qcow2");
+        Qimg.convert(raw, qcow2, ConvertSpec.to("qcow2").compressed());
+        CheckReport report = Qimg.check(qcow2);
+        assertThat(report.clean()).as(report.toString()).isTrue();
+        assertThatThrownBy(() -> Qimg.check(raw)).isInstanceOf(ImageException.class)
+                .hasMessage("This image format does not support checks");
     }
 
     @Test
