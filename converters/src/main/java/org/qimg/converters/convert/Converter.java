@@ -67,7 +67,8 @@ public final class Converter {
                 ConvertResult r = writeNew(source, out.channel(), destination, out, options);
                 out.finish(options.durable);
                 if (options.verifyFormat != null) {
-                    verifyWritten(sources, destination, destination, options.verifyFormat, "");
+                    // a block device is still locked by this process: its read-back must not refuse that lock
+                    verifyWritten(sources, destination, destination, options.verifyFormat, "", held != null);
                 }
                 options.progress.finished();
                 return r;
@@ -88,7 +89,7 @@ public final class Converter {
             Path written = out.seal();
             if (options.verifyFormat != null) {
                 verifyWritten(sources, written, destination, options.verifyFormat, out.replaces()
-                        ? " (the destination was left unchanged)" : " (no file was created)");
+                        ? " (the destination was left unchanged)" : " (no file was created)", false);
             }
             out.commit();
             options.progress.finished();
@@ -178,10 +179,10 @@ public final class Converter {
      * for a device the device itself, which is never removed. Errors name the destination, then {@code note}.
      */
     private static void verifyWritten(List<DiskImage> sources, Path written, Path destination, String format,
-                                      String note) throws IOException {
+                                      String note, boolean lockedHere) throws IOException {
         CompareResult c;
         try {
-            c = TargetVerifier.verify(sources, written, format, false);
+            c = TargetVerifier.verify(sources, written, format, false, lockedHere);
         } catch (IOException e) {
             // e.g. the new file does not open: name DST, not only the hidden file
             throw new ImageException("verify failed: " + destination + ": " + e.getMessage() + note, e);

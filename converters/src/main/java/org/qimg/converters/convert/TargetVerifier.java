@@ -9,6 +9,7 @@ import org.qimg.converters.compare.ImageComparator;
 import org.qimg.converters.compare.ProgressCallback;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
+import org.qimg.format.OpenOptions;
 
 /**
  * {@code convert --verify}: reads the written target back and compares its guest content with the
@@ -25,9 +26,20 @@ public final class TargetVerifier {
      */
     public static CompareResult verify(List<DiskImage> sources, Path target, String targetFormat,
                                        boolean removeOnMismatch) throws IOException {
+        return verify(sources, target, targetFormat, removeOnMismatch, false);
+    }
+
+    /**
+     * As {@link #verify(List, Path, String, boolean)}; {@code lockedByCaller}: the caller still holds the
+     * target's image locks (a device written in place), so reading it back shares every permission instead of
+     * refusing the caller's own write lock.
+     */
+    static CompareResult verify(List<DiskImage> sources, Path target, String targetFormat, boolean removeOnMismatch,
+                                boolean lockedByCaller) throws IOException {
         CompareResult r;
         DiskImage in = ConcatImage.of(sources);
-        try (DiskImage out = writtenPart(ImageFormats.open(target, targetFormat), target, in.virtualSize())) {
+        try (DiskImage out = writtenPart(ImageFormats.open(target, targetFormat,
+                OpenOptions.DEFAULT.forceShare(lockedByCaller)), target, in.virtualSize())) {
             r = new ImageComparator().compare(in, out, false, ProgressCallback.NONE);
         }
         if (!r.identical() && removeOnMismatch && Files.isRegularFile(target)) {
