@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.qimg.converters.compare.CompareResult;
 import org.qimg.converters.convert.ConvertOptions;
+import org.qimg.converters.convert.ConvertTarget;
 import org.qimg.converters.convert.Converter;
 import org.qimg.converters.convert.SnapshotSpec;
 import org.qimg.converters.convert.TargetVerifier;
@@ -15,6 +16,8 @@ import org.qimg.converters.policy.PlainPolicies;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
+import org.qimg.format.TargetImage;
+import org.qimg.format.TargetRequest;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -111,35 +114,10 @@ final class ConvertCommand implements Callable<Integer> {
             throw new ImageException("--keep-plain-trace, --keep-plain and --min-savings choose which clusters of a"
                     + " compressed target stay uncompressed: they need -c");
         }
-        int clusterSize = 0;
-        switch (target) {
-            case "raw" -> {
-                if (compress) {
-                    throw new ImageException("Compression not supported for this file format");
-                }
-                if (backing != null) {
-                    throw new ImageException("Backing file not supported for file format 'raw'");
-                }
-                if (!createOptions.isEmpty()) {
-                    throw new ImageException("Invalid options for file format 'raw': " + String.join(",", createOptions));
-                }
-            }
-            case "qcow2" -> {
-                if (noCreate) {
-                    if (!createOptions.isEmpty()) {
-                        throw new ImageException("-o has no effect when skipping image creation");
-                    }
-                    if (backing != null) {
-                        throw new ImageException("-B cannot be used together with -n");
-                    }
-                    clusterSize = Qcow2InPlace.configure(b, Path.of(dst), compress);
-                    break;
-                }
-                clusterSize = Qcow2Target.configure(b, String.join(",", createOptions), backing, backingFormat,
-                        compress, dst, srcs.size()).clusterSize();
-            }
-            default -> throw new ImageException("Unknown file format '" + targetFormat + "' (qimg writes raw, qcow2)");
-        }
+        TargetImage chosen = ConvertTarget.choose(targetFormat, new TargetRequest(createOptions, backing, backingFormat,
+                compress), noCreate, Path.of(dst), srcs.size());
+        b.target(chosen).notices(m -> System.err.println("qimg: " + m));
+        int clusterSize = chosen.clusterSize();
         SnapshotSpec snap = snapshot == null ? null : SnapshotSpec.parse(snapshot);
         if (snap != null && !snap.firstSourceOnly() && srcs.size() > 1) {
             throw new ImageException("No support for concatenating multiple snapshot");

@@ -16,10 +16,11 @@ public interface ClusterSink extends Closeable {
     void writePlain(long index, ByteBuffer data) throws IOException;
 
     /**
-     * Stores the final content of a cluster that qemu write requests touched: with extended L2 only the
-     * subclusters in {@code subclusterMask} (bit i = subcluster i of 32) are allocated; {@code startsWrite}
-     * says whether the cluster begins a new allocation or continues the previous cluster's. Sinks without
-     * subclusters may ignore both.
+     * Stores the final content of a cluster that the caller's write requests touched: with extended L2 only
+     * the subclusters in {@code subclusterMask} (bit i = subcluster i of 32) are allocated; {@code startsWrite}
+     * says whether the cluster begins a new write request (a new allocation) or continues the previous
+     * cluster's. Which requests to make is the caller's choice (converters imitate qemu-img's); sinks without
+     * subclusters or allocation runs may ignore both.
      */
     default void writePlain(long index, ByteBuffer data, int subclusterMask, boolean startsWrite)
             throws IOException {
@@ -50,6 +51,15 @@ public interface ClusterSink extends Closeable {
 
     /** Marks the cluster as reading zeros even when the image has a backing file. */
     void writeZero(long index) throws IOException;
+
+    /**
+     * As {@link #writeZero(long)}; a sink that has to store the zeros as data (qcow2 v2 has no zero flag)
+     * groups them into write requests as {@code startsWrite} says for
+     * {@link #writePlain(long, ByteBuffer, int, boolean)}.
+     */
+    default void writeZero(long index, boolean startsWrite) throws IOException {
+        writeZero(index);
+    }
 
     /**
      * True when a cluster never handed over reads whatever the file holds where it was preallocated

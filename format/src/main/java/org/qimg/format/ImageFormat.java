@@ -3,7 +3,11 @@ package org.qimg.format;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** One image format: recognises its files by their first bytes and opens them for reading. */
+/**
+ * One image format: recognises its files by their first bytes, opens them for reading, and (when
+ * {@link #writable()}) creates new images and opens existing ones for in-place writes. Implementations are
+ * registered in {@link ImageFormats}; nothing outside the format's package needs its concrete classes.
+ */
 public interface ImageFormat {
 
     /** The name as qemu-img's {@code -f} spells it. */
@@ -17,4 +21,27 @@ public interface ImageFormat {
 
     /** Opens {@code path} for reading. */
     DiskImage open(Path path, OpenOptions options) throws IOException;
+
+    /** True when qimg can write images of this format ({@link #create}, {@link #openForUpdate}). */
+    default boolean writable() {
+        return false;
+    }
+
+    /**
+     * Parses the options of a new image (qemu-img's {@code -o}, {@code -B}, {@code -F}, {@code -c}); fails on
+     * options the format does not know or cannot parse. The image is written later, through the
+     * {@link TargetImage} that {@link NewImage#build()} returns.
+     */
+    default NewImage create(TargetRequest request) throws ImageException {
+        throw new UnsupportedFeatureException("Format '" + name() + "' cannot be written");
+    }
+
+    /**
+     * Opens the existing image {@code existing} for in-place writes (qemu-img convert {@code -n}): refuses the
+     * parts of {@code request} that make no sense for an existing image, then reads what the target needs
+     * (e.g. the cluster size and compression type from a header). Nothing is written here.
+     */
+    default TargetImage openForUpdate(Path existing, TargetRequest request) throws IOException {
+        throw new UnsupportedFeatureException("Format '" + name() + "' cannot be written");
+    }
 }

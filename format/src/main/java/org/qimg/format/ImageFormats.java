@@ -3,6 +3,7 @@ package org.qimg.format;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -36,6 +37,7 @@ public final class ImageFormats {
         org.qimg.format.raw.HostFiles.preload();
     }
 
+    /** The formats qimg reads, qcow2 first. */
     public static List<ImageFormat> all() {
         return FORMATS;
     }
@@ -110,6 +112,39 @@ public final class ImageFormats {
         }
     }
 
+    /**
+     * Refuses an existing image to be written in place ({@code convert -n}) that qemu-img cannot open as an
+     * image of {@code format}, with qemu-img's message, before anything opens it (opening a FIFO would block
+     * until a reader comes): a missing file, a FIFO, a socket, and a character device unless the format is
+     * raw. Symbolic links are followed.
+     */
+    public static void requireUpdatable(Path path, String format) throws ImageException {
+        String open = "Could not open '" + path + "': ";
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (IOException | SecurityException e) {
+            throw new ImageException(open + "No such file or directory");
+        }
+        if (a.isRegularFile() || a.isDirectory()) {
+            return;
+        }
+        String kind = fileKind(path);
+        if ("block device".equals(kind)) {
+            return;
+        }
+        if ("FIFO".equals(kind)) {
+            throw new ImageException(open + "'file' driver requires '" + path + "' to be a regular file");
+        }
+        if ("socket".equals(kind)) {
+            throw new ImageException(open + open + "No such device or address");
+        }
+        // a character device, or a node this platform cannot tell apart
+        if (!"raw".equals(format)) {
+            throw new ImageException(open + "Image is not in " + format + " format");
+        }
+    }
+
     /** "FIFO" or "socket" when {@code path} is one (on systems that report a POSIX file mode), else null. */
     private static String specialFileKind(Path path) {
         String kind = fileKind(path);
@@ -138,6 +173,20 @@ public final class ImageFormats {
             case 0120000 -> "symbolic link";
             default -> null;
         };
+    }
+
+    /**
+     * The format named {@code name} (case-insensitive) that qimg can write, or an error naming the ones it
+     * writes.
+     */
+    public static ImageFormat writable(String name) throws ImageException {
+        String lower = name.toLowerCase(Locale.ROOT);
+        for (ImageFormat f : FORMATS) {
+            if (f.writable() && f.name().equals(lower)) {
+                return f;
+            }
+        }
+        throw new ImageException("Unknown file format '" + name + "' (qimg writes raw, qcow2)");
     }
 
     /** Opens {@code path} as {@code format}, or as the probed format when {@code format} is null. */

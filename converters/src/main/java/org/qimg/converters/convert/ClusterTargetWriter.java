@@ -10,11 +10,16 @@ import java.nio.ByteBuffer;
  * (which they must hide) or when sparse output is off ({@code -S 0}, as qemu-img writes zeroes then).
  */
 final class ClusterTargetWriter implements TargetWriter {
+    /** Every subcluster: the whole cluster was written. */
+    private static final int ALL_SUBCLUSTERS = -1;
     private final ClusterSink sink;
     private final int clusterSize;
     private final boolean writeZeroClusters;
     private final boolean requests;
+    private final boolean compressed;
     private final long totalSize;
+    /** Cluster mode: the last cluster written as data, for {@link QemuRequestPlanner#startsWrite}. */
+    private long previous = -1;
     /** Request mode: the last cluster of the previous request, when a later request may still touch it. */
     private ByteBuffer held;
     private long heldIndex = -1;
@@ -23,19 +28,22 @@ final class ClusterTargetWriter implements TargetWriter {
     /** Request mode: the slot of the last request written, which the sink may still be reading. */
     private Slot kept;
 
-    ClusterTargetWriter(ClusterSink sink, boolean writeZeroClusters) {
-        this(sink, writeZeroClusters, false, 0);
+    /** Cluster mode; {@code compressed}: a {@code -c} target, whose uncompressed clusters are requests each. */
+    ClusterTargetWriter(ClusterSink sink, boolean writeZeroClusters, boolean compressed) {
+        this(sink, writeZeroClusters, false, compressed, 0);
     }
 
     /**
      * @param requests chunks are qemu-img write requests ({@link QemuRequestPlanner}); two requests can share
      *                 a cluster, whose subcluster masks are merged here before the cluster is written
      */
-    ClusterTargetWriter(ClusterSink sink, boolean writeZeroClusters, boolean requests, long totalSize) {
+    ClusterTargetWriter(ClusterSink sink, boolean writeZeroClusters, boolean requests, boolean compressed,
+                        long totalSize) {
         this.sink = sink;
         this.clusterSize = sink.clusterSize();
         this.writeZeroClusters = writeZeroClusters;
         this.requests = requests;
+        this.compressed = compressed;
         this.totalSize = totalSize;
     }
 
@@ -70,24 +78,41 @@ final class ClusterTargetWriter implements TargetWriter {
             if (chunk.kind() == ConcatSource.Kind.ZERO && writeZeroClusters) {
                 long count = (chunk.length() + clusterSize - 1) / clusterSize;
                 for (long i = 0; i < count; i++) {
-                    sink.writeZero(first + i);
+                    writeZero(first + i);
                 }
+            } else {
+                previous = -1;
             }
             return null;
         }
         for (int c = 0; c < slot.clusters; c++) {
+            long index = first + c;
             switch (slot.kinds[c]) {
-                case Slot.PLAIN -> sink.writePlain(first + c, slot.in.slice(c * clusterSize, clusterSize));
-                case Slot.COMPRESSED -> sink.writeCompressed(first + c,
-                        slot.out.slice(slot.payloadOffset[c], slot.payloadLength[c]));
+                case Slot.PLAIN -> {
+                    sink.writePlain(index, slot.in.slice(c * clusterSize, clusterSize), ALL_SUBCLUSTERS,
+                            QemuRequestPlanner.startsWrite(index, previous, clusterSize, compressed));
+                    previous = index;
+                }
+                case Slot.COMPRESSED -> {
+                    sink.writeCompressed(index, slot.out.slice(slot.payloadOffset[c], slot.payloadLength[c]));
+                    previous = -1;
+                }
                 default -> {
                     if (writeZeroClusters) {
-                        sink.writeZero(first + c);
+                        writeZero(index);
+                    } else {
+                        previous = -1;
                     }
                 }
             }
         }
         return slot;
+    }
+
+    /** A zero cluster the target must store (a v2 image stores it as data, in requests as plain clusters). */
+    private void writeZero(long index) throws IOException {
+        sink.writeZero(index, QemuRequestPlanner.startsWrite(index, previous, clusterSize, compressed));
+        previous = index;
     }
 
     private void writeRequest(Chunk chunk, Slot slot) throws IOException {

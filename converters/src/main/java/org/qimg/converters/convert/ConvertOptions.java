@@ -1,13 +1,18 @@
 package org.qimg.converters.convert;
 
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.qimg.converters.ProgressListener;
+import org.qimg.format.TargetImage;
 import org.qimg.format.codec.ClusterCompressor;
 
 /**
  * How to convert. Immutable; build with {@link #builder()}. Defaults follow qemu-img: raw target, sparse
- * size 4 KiB, target created fresh; threads default to the number of cores.
+ * size 4 KiB, target created fresh; threads default to the number of cores. The target and its codec come
+ * from one {@link TargetImage} ({@link Builder#target}, usually chosen by {@link ConvertTarget}), so
+ * compressed clusters always use the codec the target's header names.
  */
 public final class ConvertOptions {
     public static final int DEFAULT_SPARSE_SIZE = 4096;
@@ -25,6 +30,7 @@ public final class ConvertOptions {
     final ProgressListener progress;
     final boolean durable;
     final String verifyFormat;
+    final String formatName;
 
     private ConvertOptions(Builder b) {
         this.clusterTarget = b.clusterTarget;
@@ -39,6 +45,7 @@ public final class ConvertOptions {
         this.progress = b.progress;
         this.durable = b.durable;
         this.verifyFormat = b.verifyFormat;
+        this.formatName = b.clusterTarget == null ? "raw" : b.formatName;
     }
 
     public static Builder builder() {
@@ -68,15 +75,48 @@ public final class ConvertOptions {
         private ProgressListener progress = ProgressListener.NONE;
         private boolean durable = true;
         private String verifyFormat;
+        private String formatName = "qcow2";
+        private Consumer<String> notices = m -> { };
 
-        /** Write a cluster-granular image (qcow2) made by {@code factory}; without this the target is raw. */
-        public Builder clusterTarget(ClusterTargetFactory factory) {
+        /**
+         * Write {@code target}: its cluster sink (none for raw), its compressors when it compresses, and whether
+         * it has a backing file. Without this the target is raw.
+         */
+        public Builder target(TargetImage target) {
+            formatName = target.formatName();
+            clusterTarget = target.clusterSize() > 0 ? target::start : null;
+            targetHasBacking = target.hasBacking();
+            if (target.compressed()) {
+                // one fallback notice per conversion, whatever the number of threads
+                AtomicBoolean told = new AtomicBoolean();
+                compressors = () -> target.newCompressor(m -> {
+                    if (told.compareAndSet(false, true)) {
+                        notices.accept(m);
+                    }
+                });
+            } else {
+                compressors = null;
+            }
+            return this;
+        }
+
+        /**
+         * Where notices go that are not errors, e.g. that zlib fell back to the pure-Java deflate (output valid
+         * but not byte-identical to qemu-img's). Converters never print; default: dropped.
+         */
+        public Builder notices(Consumer<String> sink) {
+            this.notices = Objects.requireNonNull(sink);
+            return this;
+        }
+
+        /** Tests: write a cluster-granular image made by {@code factory}. */
+        Builder clusterTarget(ClusterTargetFactory factory) {
             this.clusterTarget = factory;
             return this;
         }
 
-        /** Compress clusters (cluster targets only) with compressors from {@code factory}, one per thread. */
-        public Builder compress(Supplier<ClusterCompressor> factory) {
+        /** Tests: compress clusters (cluster targets only) with compressors from {@code factory}. */
+        Builder compress(Supplier<ClusterCompressor> factory) {
             this.compressors = factory;
             return this;
         }
@@ -121,10 +161,10 @@ public final class ConvertOptions {
         }
 
         /**
-         * The target has its own backing file (qemu-img -B): only the ranges the top layer of each source
-         * allocates are copied, zero ranges are written as zero clusters.
+         * Tests: the target has its own backing file (qemu-img -B): only the ranges the top layer of each source
+         * allocates are copied, zero ranges are written as zero clusters. {@link #target} sets it.
          */
-        public Builder targetHasBacking(boolean v) {
+        Builder targetHasBacking(boolean v) {
             this.targetHasBacking = v;
             return this;
         }

@@ -21,6 +21,7 @@ import org.qimg.converters.compare.CompareResult;
 import org.qimg.format.ClusterSink;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
+import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageLockException;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
@@ -99,7 +100,7 @@ public final class Converter {
 
     /** The name qemu-img's messages give the target format. */
     private static String formatName(ConvertOptions options) {
-        return options.clusterTarget != null ? "qcow2" : "raw";
+        return options.formatName;
     }
 
     /**
@@ -119,8 +120,8 @@ public final class Converter {
             boolean zeroFill = !zeroed && sink.unwrittenReadsFile();
             boolean zeroClusters = options.targetHasBacking || options.sparseSize == 0 || zeroFill;
             return run(source, requestMode(options) && !zeroFill
-                    ? new ClusterTargetWriter(sink, false, true, source.size())
-                    : new ClusterTargetWriter(sink, zeroClusters), options);
+                    ? new ClusterTargetWriter(sink, false, true, false, source.size())
+                    : new ClusterTargetWriter(sink, zeroClusters, options.compressed()), options);
         }
     }
 
@@ -130,20 +131,7 @@ public final class Converter {
      * FIFO, a socket, and a character device for a qcow2 target.
      */
     public static void checkInPlaceDestination(Path destination, String format) throws ImageException {
-        String open = "Could not open '" + destination + "': ";
-        switch (DestinationKind.of(destination)) {
-            case ABSENT -> throw new ImageException(open + "No such file or directory");
-            case FIFO -> throw new ImageException(open + "'file' driver requires '" + destination
-                    + "' to be a regular file");
-            case SOCKET -> throw new ImageException(open + open + "No such device or address");
-            case CHAR_DEVICE -> {
-                if (!"raw".equals(format)) {
-                    throw new ImageException(open + "Image is not in " + format + " format");
-                }
-            }
-            default -> {
-            }
-        }
+        ImageFormats.requireUpdatable(destination, format);
     }
 
     /** Opens an existing in-place destination with named errors; a device keeps its size. */
@@ -250,7 +238,7 @@ public final class Converter {
         try (FileChannel ch = openInPlace(destination, StandardOpenOption.READ, StandardOpenOption.WRITE);
              ClusterSink sink = options.clusterTarget.create(ch, destination, source.size())) {
             boolean zeroClusters = !(options.targetIsZero && options.sparseSize > 0);
-            ConvertResult r = run(source, new ClusterTargetWriter(sink, zeroClusters), options);
+            ConvertResult r = run(source, new ClusterTargetWriter(sink, zeroClusters, options.compressed()), options);
             options.progress.finished();
             return r;
         }

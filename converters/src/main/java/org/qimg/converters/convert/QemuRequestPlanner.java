@@ -3,8 +3,19 @@ package org.qimg.converters.convert;
 import java.io.IOException;
 
 /**
- * Cuts the guest disk into the copy requests {@code qemu-img convert} (7.2) makes for an uncompressed target
- * without backing file ({@code convert_iteration_sectors}): one block-status run of the source at a time,
+ * Everything qimg imitates of the write requests {@code qemu-img convert} (7.2) makes, so that a qcow2 target
+ * allocates its clusters in the same runs (the format's writer only follows the requests it is told:
+ * {@code ClusterSink.writePlain(index, data, mask, startsWrite)}). Two modes:
+ * <ul>
+ * <li>request mode ({@link #next}): an uncompressed target without backing file; the requests themselves,
+ * which {@link ChunkProcessor} turns into subcluster masks and {@link ClusterTargetWriter} hands over, holding
+ * a cluster two requests share;</li>
+ * <li>cluster mode ({@link #startsWrite}): the other cluster targets, written cluster by cluster; whether a
+ * cluster starts a new request.</li>
+ * </ul>
+ *
+ * <p>Request mode cuts the guest disk into the copy requests qemu-img convert makes for an uncompressed
+ * target without backing file ({@code convert_iteration_sectors}): one block-status run of the source at a time,
  * rounded up to whole sectors and its end aligned down to the source's cluster size where that leaves
  * something; data runs cut into 2 MiB buffers counted from the run's start. Each request becomes one chunk
  * (start and length exactly the request's, not cluster-aligned). Zero runs are {@link ConcatSource.Kind#ZERO}
@@ -62,5 +73,20 @@ final class QemuRequestPlanner {
     /** Slot bytes a request needs: 2 MiB plus the partial clusters at either end. */
     static int slotBytes(int clusterSize) {
         return BUFFER + 2 * clusterSize;
+    }
+
+    /**
+     * Cluster mode: whether cluster {@code index}, written as data (plain, or zeros a qcow2 v2 image stores as
+     * data), starts a new write request, {@code previous} being the last cluster written as data (-1 when
+     * none, or when something else was written since). {@code qemu-img convert -c} writes every uncompressed
+     * cluster as a request of its own; otherwise requests are the 2 MiB buffers, counted from guest offset 0,
+     * which is where a cluster-granular run of data starts them.
+     */
+    static boolean startsWrite(long index, long previous, int clusterSize, boolean compressed) {
+        if (compressed || previous < 0 || previous != index - 1) {
+            return true;
+        }
+        long window = Math.max(1, BUFFER / clusterSize);
+        return index / window != previous / window;
     }
 }

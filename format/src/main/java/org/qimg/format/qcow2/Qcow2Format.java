@@ -3,7 +3,11 @@ package org.qimg.format.qcow2;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.qimg.format.DiskImage;
+import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormat;
+import org.qimg.format.NewImage;
+import org.qimg.format.TargetImage;
+import org.qimg.format.TargetRequest;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.qcow2.layout.HeaderLayout;
 import org.qimg.format.qcow2.read.Qcow2Image;
@@ -31,5 +35,20 @@ public final class Qcow2Format implements ImageFormat {
     @Override
     public DiskImage open(Path path, OpenOptions options) throws IOException {
         return Qcow2Image.open(path, options);
+    }
+
+    @Override
+    public boolean writable() {
+        return true;
+    }
+
+    @Override
+    public NewImage create(TargetRequest request) throws ImageException {
+        return Qcow2Targets.create(request);
+    }
+
+    @Override
+    public TargetImage openForUpdate(Path existing, TargetRequest request) throws IOException {
+        return Qcow2Targets.openForUpdate(existing, request);
     }
 }

@@ -12,9 +12,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qimg.converters.policy.PlainPolicies;
-import org.qimg.converters.policy.PolicyConvert;
+import org.qimg.converters.convert.ConvertOptions;
+import org.qimg.converters.convert.ConvertTarget;
+import org.qimg.converters.convert.Converter;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
+import org.qimg.format.TargetImage;
+import org.qimg.format.TargetRequest;
 import org.qimg.format.codec.CompressionType;
 import org.qimg.tests.analyze.MixedClusters.Kind;
 import org.qimg.tests.analyze.MixedClusters.Stored;
@@ -39,8 +43,12 @@ class PolicyOracleTest {
 
     static Path convert(String name, CompressionType t, PlainPolicies p) throws Exception {
         Path out = dir.resolve(name);
+        // the path qimg convert -c -o cluster_size=C,compression_type=T --keep-plain... takes
+        TargetImage target = ConvertTarget.create("qcow2", new TargetRequest(List.of("cluster_size=" + C,
+                "compression_type=" + t.qemuName()), null, null, true), out.toString(), 1);
         try (DiskImage src = ImageFormats.open(raw, "raw")) {
-            PolicyConvert.toCompressedQcow2(List.of(src), out, t, C, p, 2);
+            Converter.convert(List.of(src), out, ConvertOptions.builder().target(target).threads(2)
+                    .policy(p.build(C, src.virtualSize())).build());
         }
         Proc.ok(dir, "qemu-img", "check", out.toString());
         Proc.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), out.toString());

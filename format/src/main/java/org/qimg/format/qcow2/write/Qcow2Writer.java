@@ -25,21 +25,26 @@ import org.qimg.format.qcow2.layout.Entries;
  *
  * <p>The layout follows QEMU 7.2 decision by decision: header at cluster 0, refcount table at 1, refcount
  * block 0 at 2, the L1 table next; L2 tables allocated just before the first data that needs them;
- * plain data allocated in runs the way qemu-img convert's write requests allocate them (consecutive
- * clusters of one L2 table within one 2 MiB convert buffer, or where the caller says a request starts, with
- * only the subclusters it wrote allocated under extended L2); compressed payloads packed byte by byte;
- * refcount blocks and table growth as {@link WriterRefcounts} describes. With the same input clusters,
- * the file is byte-identical to qemu-img's.
+ * plain data allocated in runs as QEMU's qcow2 driver allocates a write request (consecutive clusters of
+ * one L2 table, a new run where the caller says a request starts, with only the subclusters it wrote
+ * allocated under extended L2); compressed payloads packed byte by byte; refcount blocks and table growth as
+ * {@link WriterRefcounts} describes. Which requests qemu-img convert makes is the caller's business
+ * (converters' {@code QemuRequestPlanner}): given the same clusters grouped into the same requests, the file
+ * is byte-identical to qemu-img's.
  *
- * <p>Memory: the L1 table, the current L2 table, one run buffer (at most max(2 MiB, cluster size)) and
- * the refcount blocks; nothing proportional to the guest data.
+ * <p>Memory: the L1 table, the current L2 table, one run buffer ({@link #RUN_BUFFER_BYTES} plus one
+ * cluster, at least two clusters) and the refcount blocks; nothing proportional to the guest data.
  */
 public final class Qcow2Writer implements ClusterSink {
     /** Extended L2 bitmap: all 32 subclusters allocated / all read as zero. */
     /** Every subcluster of a cluster, as a mask for {@link #writePlain(long, ByteBuffer, int, boolean)}. */
     public static final int ALL_SUBCLUSTERS = -1;
-    /** qemu-img convert's IO_BUF_SIZE: one write request never spans more guest bytes than this. */
-    static final int CONVERT_BUFFER = 2 << 20;
+    /**
+     * Whole clusters of this many bytes, plus one, fit in the run buffer; a longer run is split. Callers whose
+     * requests must each stay one run (converters' imitation of qemu-img's 2 MiB requests, which may touch one
+     * more cluster when they start inside one) group no more than this.
+     */
+    public static final int RUN_BUFFER_BYTES = 2 << 20;
     /** QEMU's QCOW_MAX_L1_SIZE. */
     /** QEMU's BDRV_REQUEST_MAX_BYTES. */
     static final long REQUEST_MAX_BYTES = ((long) Integer.MAX_VALUE >> 9) << 9;
@@ -61,8 +66,7 @@ public final class Qcow2Writer implements ClusterSink {
     private ByteBuffer curL2;
     private long lastIndex = -1;
 
-    private final int runMaxClusters;
-    /** Clusters one allocation run may hold: a 2 MiB request that starts inside a cluster touches one more. */
+    /** Clusters one allocation run may hold. */
     private final int runCapacity;
     private ByteBuffer runBuf;
     private long[] runBitmaps;
@@ -90,8 +94,7 @@ public final class Qcow2Writer implements ClusterSink {
                     + " bytes, more than the " + MAX_L1_BYTES + " QEMU allows (image too large for cluster size "
                     + clusterSize + ")");
         }
-        this.runMaxClusters = Math.max(1, CONVERT_BUFFER / clusterSize);
-        this.runCapacity = runMaxClusters + 1;
+        this.runCapacity = Math.max(1, RUN_BUFFER_BYTES / clusterSize) + 1;
         // qemu-img create: header cluster, then refcount table and block written as two zeroed clusters.
         file.noteWrite(0, 3L * clusterSize);
         this.refcounts = new WriterRefcounts(file, clusterBits, options.refcountOrder());
@@ -132,12 +135,12 @@ public final class Qcow2Writer implements ClusterSink {
     }
 
     /**
-     * Stores guest cluster {@code index} uncompressed; {@code data} holds exactly one cluster. Allocation runs
-     * follow qemu-img convert's default requests (consecutive clusters within one 2 MiB buffer window).
+     * Stores guest cluster {@code index} uncompressed; {@code data} holds exactly one cluster. The cluster
+     * continues the pending allocation run when it directly follows it (see
+     * {@link #writePlain(long, ByteBuffer, int, boolean)} to start a new one).
      */
     public void writePlain(long index, ByteBuffer data) throws IOException {
-        boolean startsWrite = runCount == 0 || index / runMaxClusters != runStart / runMaxClusters;
-        writePlain(index, data, ALL_SUBCLUSTERS, startsWrite);
+        writePlain(index, data, ALL_SUBCLUSTERS, false);
     }
 
     /**
@@ -210,9 +213,6 @@ public final class Qcow2Writer implements ClusterSink {
         int at = appendToRun(index, subclusterMask, startsWrite) * clusterSize;
         runBuf.put(at, data, data.position(), clusterSize);
         addToRun(runBuf, at);
-        if (compressedMode) {
-            flushRun();
-        }
     }
 
     private void checkPlain(long index, int subclusterMask) throws ImageException {
@@ -276,14 +276,21 @@ public final class Qcow2Writer implements ClusterSink {
         anyCompressed = true;
     }
 
+    /** {@link #writeZero(long, boolean)} continuing the pending run (v2 only). */
+    public void writeZero(long index) throws IOException {
+        writeZero(index, false);
+    }
+
     /**
      * Marks guest cluster {@code index} as reading zeros (v3 zero flag; all-zero subcluster bitmap with
      * extended L2), hiding the backing file. A v2 image has no zero flag: the cluster is written as zeros,
-     * which is what QEMU falls back to.
+     * which is what QEMU falls back to, as plain data with {@code startsWrite} as in
+     * {@link #writePlain(long, ByteBuffer, int, boolean)}.
      */
-    public void writeZero(long index) throws IOException {
+    @Override
+    public void writeZero(long index, boolean startsWrite) throws IOException {
         if (options.version() < 3) {
-            writePlain(index, ByteBuffer.allocate(clusterSize));
+            writePlain(index, ByteBuffer.allocate(clusterSize), ALL_SUBCLUSTERS, startsWrite);
             return;
         }
         checkIndex(index);
@@ -306,9 +313,10 @@ public final class Qcow2Writer implements ClusterSink {
     }
 
     /**
-     * Behaves as {@code qemu-img convert -c} does: every uncompressed (fallback) cluster is its own write
-     * request, and the file end is padded to a whole 512-byte sector at {@link #finish()} even when no
-     * cluster ended up compressed. Call before the first write.
+     * The image is written as {@code qemu-img convert -c} writes one: the file end is padded to a whole
+     * 512-byte sector at {@link #finish()} even when no cluster ended up compressed, and plain clusters are
+     * copied at once instead of borrowed. (That each uncompressed cluster is its own write request is the
+     * caller's to say, with {@code startsWrite}.) Call before the first write.
      */
     public void compressedMode() {
         compressedMode = true;

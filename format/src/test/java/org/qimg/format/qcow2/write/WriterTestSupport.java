@@ -62,6 +62,8 @@ final class WriterTestSupport {
             ByteBuffer payload = ByteBuffer.allocateDirect(cs);
             try (ClusterCompressor c = compress
                     ? Compressors.create(opts.compressionType(), opts.compressionLevel(), cs) : null) {
+                long window = Math.max(1, (2 << 20) / cs);
+                long previous = -1;
                 for (long i = 0; i < w.clusterCount(); i++) {
                     buf.clear();
                     long pos = i * cs;
@@ -84,10 +86,16 @@ final class WriterTestSupport {
                         if (len >= 0) {
                             payload.flip();
                             w.writeCompressed(i, payload);
+                            previous = -1;
                             continue;
                         }
                     }
-                    w.writePlain(i, buf);
+                    // qemu-img convert's requests: -c writes each uncompressed cluster on its own; otherwise a
+                    // run of data is cut into 2 MiB buffers counted from offset 0
+                    boolean starts = c != null || previous != i - 1
+                            || i / window != previous / window;
+                    w.writePlain(i, buf, Qcow2Writer.ALL_SUBCLUSTERS, starts);
+                    previous = i;
                 }
             }
             w.finish();

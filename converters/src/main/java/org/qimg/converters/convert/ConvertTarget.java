@@ -1,0 +1,60 @@
+package org.qimg.converters.convert;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.qimg.format.ImageException;
+import org.qimg.format.ImageFormat;
+import org.qimg.format.ImageFormats;
+import org.qimg.format.NewImage;
+import org.qimg.format.TargetImage;
+import org.qimg.format.TargetRequest;
+
+/**
+ * Chooses a convert target by format name and options, as qemu-img convert does before it opens the sources:
+ * the format (from {@link ImageFormats#writable}) parses its options, then qemu-img convert's own rules
+ * apply, in its order. Formats are reached only through {@link ImageFormat}; the result goes to
+ * {@link ConvertOptions.Builder#target}.
+ */
+public final class ConvertTarget {
+    private ConvertTarget() {
+    }
+
+    /**
+     * A new image of {@code format} at {@code destination} (named in errors found while checking the options as
+     * a whole, as qemu-img names the file it fails to create), for {@code sources} concatenated source images.
+     */
+    public static TargetImage create(String format, TargetRequest request, String destination, int sources)
+            throws ImageException {
+        ImageFormat f = ImageFormats.writable(format);
+        NewImage n = f.create(request);
+        if (n.backingFile() != null && sources > 1) {
+            throw new ImageException("Having a backing file for the target makes no sense when concatenating multiple"
+                    + " input images");
+        }
+        if (n.backingFile() != null && n.backingFormat() == null) {
+            throw new ImageException("Use of backing file requires explicit backing format");
+        }
+        if (request.compressed() && n.isSet("preallocation") && !"off".equals(n.given("preallocation"))) {
+            throw new ImageException("Compression and preallocation not supported at the same time");
+        }
+        try {
+            return n.build();
+        } catch (ImageException e) {
+            // found while creating the target: qemu-img names the file and the format
+            throw new ImageException(destination + ": error while converting " + f.name() + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** The existing image {@code destination} of {@code format}, written in place (qemu-img convert -n). */
+    public static TargetImage inPlace(String format, TargetRequest request, Path destination) throws IOException {
+        return ImageFormats.writable(format).openForUpdate(destination, request);
+    }
+
+    /** {@link #create} or {@link #inPlace}. */
+    public static TargetImage choose(String format, TargetRequest request, boolean inPlace, Path destination,
+                                     int sources) throws IOException {
+        return inPlace ? inPlace(format, request, destination)
+                : create(format, request, destination.toString(), sources);
+    }
+}
