@@ -45,6 +45,7 @@ public final class Converter {
      * destination only on success; a destination that is a device is written in place instead, and a FIFO or
      * socket refused ({@link DeviceOutput}). Errors while writing name the destination and the offset.
      */
+    @SuppressWarnings("try") // locks are held for the block, not used in it
     public static ConvertResult convert(List<DiskImage> sources, Path destination, ConvertOptions options)
             throws IOException {
         if (sources.isEmpty()) {

@@ -121,6 +121,7 @@ public final class ImageCreator {
      * process holds (a running QEMU, or any reader that does not share writes) is refused before it is
      * truncated, as qemu-img create refuses it: {@code F: Failed to get "write" lock}.
      */
+    @SuppressWarnings("try") // locks are held for the block, not used in it
     public static void create(Plan plan) throws IOException {
         if (plan.refused() != null) {
             throw plan.refused();
@@ -172,6 +173,7 @@ public final class ImageCreator {
      * probed again; a qcow2 image gets its metadata from byte 0); the rest is refused ({@link DeviceOutput}).
      * A block device another process holds is refused first.
      */
+    @SuppressWarnings("try") // locks are held for the block, not used in it
     private static void createOnDevice(Plan plan) throws IOException {
         long size = plan.format().equals("raw") ? (plan.size() + 511) / 512 * 512 : 0;
         try (DeviceOutput device = DeviceOutput.openForCreate(plan.file(), plan.format(), size)) {
