@@ -1,0 +1,24 @@
+/**
+ * qimg's image formats. {@code org.qimg.format} is the API (the {@code ImageFormat} SPI, {@code DiskImage},
+ * {@code Extent}, the exceptions); every other package is internal and open only to qimg's own converters.
+ */
+module org.qimg.format {
+    requires com.sun.jna;
+    requires com.github.luben.zstd_jni;
+
+    exports org.qimg.format;
+    exports org.qimg.format.codec to org.qimg.converters;
+    exports org.qimg.format.io to org.qimg.converters;
+    exports org.qimg.format.probe to org.qimg.converters;
+    exports org.qimg.format.qcow2 to org.qimg.converters;
+    exports org.qimg.format.qcow2.check to org.qimg.converters;
+    exports org.qimg.format.qcow2.layout to org.qimg.converters;
+    exports org.qimg.format.qcow2.read to org.qimg.converters;
+    exports org.qimg.format.qcow2.update to org.qimg.converters;
+    exports org.qimg.format.qcow2.write to org.qimg.converters;
+    exports org.qimg.format.raw to org.qimg.converters;
+    // JNA reads the libc interfaces and natively registered classes reflectively
+    opens org.qimg.format.io to com.sun.jna;
+    opens org.qimg.format.raw to com.sun.jna;
+    opens org.qimg.format.codec to com.sun.jna;
+}
