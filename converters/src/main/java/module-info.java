@@ -3,6 +3,8 @@
  * {@code ConvertSpec}, {@code CheckReport}) and {@code org.qimg.converters} ({@code ProgressListener}) are the
  * API; every other package is internal.
  */
+// "requires-automatic": JNA is an automatic module (its jar names itself in its manifest)
+@SuppressWarnings("requires-automatic")
 module org.qimg.converters {
     requires transitive org.qimg.format;
     requires com.sun.jna;

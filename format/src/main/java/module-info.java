@@ -1,14 +1,19 @@
 /**
  * qimg's image formats. {@code org.qimg.format} is the API (the {@code ImageFormat} SPI, {@code DiskImage},
- * {@code Extent}, the exceptions); every other package is internal and open only to qimg's own converters.
+ * {@code Extent}, the exceptions), with the two packages its signatures use: {@code codec} (compression types
+ * and cluster codecs) and {@code io} (lock permissions of an open); every other package is internal and open
+ * only to qimg's own converters.
  */
+// "module": the friend module is compiled after this one, so javac cannot see it yet when it reads these
+// exports; "requires-automatic": JNA is an automatic module (its jar names itself in its manifest)
+@SuppressWarnings({"module", "requires-automatic"})
 module org.qimg.format {
     requires com.sun.jna;
     requires com.github.luben.zstd_jni;
 
     exports org.qimg.format;
-    exports org.qimg.format.codec to org.qimg.converters;
-    exports org.qimg.format.io to org.qimg.converters;
+    exports org.qimg.format.codec;
+    exports org.qimg.format.io;
     exports org.qimg.format.probe to org.qimg.converters;
     exports org.qimg.format.qcow2 to org.qimg.converters;
     exports org.qimg.format.qcow2.check to org.qimg.converters;

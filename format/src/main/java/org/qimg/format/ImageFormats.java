@@ -70,6 +70,7 @@ public final class ImageFormats {
     }
 
     /** The format of a file whose probe bytes are {@code bytes}: qimg's own formats first, then the others. */
+    @SuppressWarnings("exports") // the signature tests' entry; ProbeBytes is internal to qimg
     public static ImageFormat probe(ProbeBytes bytes) {
         ImageFormat raw = FORMATS.get(FORMATS.size() - 1);
         if (bytes.size() == 0) {
