@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import org.qimg.format.Extent;
 import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.Qcow2Header;
+import org.qimg.format.qcow2.layout.RefcountCodec;
 import org.qimg.format.raw.HostBlockStatus;
 import org.qimg.format.raw.HostFiles;
 
@@ -126,30 +127,12 @@ final class MetadataPreallocation {
         }
     }
 
-    /** The number of non-zero entries among the first {@code n} of a refcount block. */
+    /** The number of non-zero entries among the first {@code n} of a refcount block (a heap buffer). */
     static int nonZero(ByteBuffer block, int n, int order) {
+        byte[] b = block.array();
         int count = 0;
-        if (order < 3) {
-            int bits = 1 << order;
-            int mask = (1 << bits) - 1;
-            for (int i = 0; i < n; i++) {
-                int bitPos = i << order;
-                if (((block.get(bitPos >>> 3) >>> (bitPos & 7)) & mask) != 0) {
-                    count++;
-                }
-            }
-            return count;
-        }
-        int width = 1 << (order - 3);
         for (int i = 0; i < n; i++) {
-            int p = i * width;
-            boolean set = switch (width) {
-                case 1 -> block.get(p) != 0;
-                case 2 -> block.getShort(p) != 0;
-                case 4 -> block.getInt(p) != 0;
-                default -> block.getLong(p) != 0;
-            };
-            if (set) {
+            if (RefcountCodec.get(b, i, order) != 0) {
                 count++;
             }
         }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import org.qimg.format.ImageLimitException;
+import org.qimg.format.qcow2.layout.RefcountCodec;
 
 /**
  * The host cluster allocator of a new qcow2 image, following the decisions QEMU 7.2's qcow2 driver makes
@@ -291,45 +292,10 @@ final class WriterRefcounts {
     }
 
     private long get(byte[] block, int index) {
-        switch (refcountOrder) {
-            case 0, 1, 2 -> {
-                int bits = 1 << refcountOrder;
-                int perByte = 8 / bits;
-                int b = block[index / perByte] & 0xff;
-                return (b >>> (bits * (index % perByte))) & ((1 << bits) - 1);
-            }
-            case 3 -> {
-                return block[index] & 0xff;
-            }
-            case 4 -> {
-                return ((block[2 * index] & 0xff) << 8) | (block[2 * index + 1] & 0xff);
-            }
-            case 5 -> {
-                return ByteBuffer.wrap(block).getInt(4 * index) & 0xffffffffL;
-            }
-            default -> {
-                return ByteBuffer.wrap(block).getLong(8 * index);
-            }
-        }
+        return RefcountCodec.get(block, index, refcountOrder);
     }
 
     private void set(byte[] block, int index, long value) {
-        switch (refcountOrder) {
-            case 0, 1, 2 -> {
-                int bits = 1 << refcountOrder;
-                int perByte = 8 / bits;
-                int shift = bits * (index % perByte);
-                int mask = ((1 << bits) - 1) << shift;
-                int b = block[index / perByte] & 0xff;
-                block[index / perByte] = (byte) ((b & ~mask) | ((int) value << shift));
-            }
-            case 3 -> block[index] = (byte) value;
-            case 4 -> {
-                block[2 * index] = (byte) (value >>> 8);
-                block[2 * index + 1] = (byte) value;
-            }
-            case 5 -> ByteBuffer.wrap(block).putInt(4 * index, (int) value);
-            default -> ByteBuffer.wrap(block).putLong(8 * index, value);
-        }
+        RefcountCodec.set(block, index, refcountOrder, value);
     }
 }
