@@ -7,6 +7,7 @@ import java.util.List;
 import org.qimg.converters.checksum.ImageChecksum;
 import org.qimg.converters.compare.ImageComparator;
 import org.qimg.converters.compare.ProgressCallback;
+import org.qimg.converters.convert.ConcatImage;
 import org.qimg.converters.convert.ConvertOptions;
 import org.qimg.converters.convert.ConvertTarget;
 import org.qimg.converters.convert.Converter;
@@ -77,7 +78,7 @@ public final class Qimg {
             }
             Converter.convert(opened, destination, options);
         } finally {
-            closeAll(opened);
+            ConcatImage.closeAll(opened);
         }
     }
 
@@ -109,21 +110,5 @@ public final class Qimg {
         List<String> messages = new ArrayList<>();
         CheckResult r = Qcow2Check.run(image, CheckMode.NONE, messages::add);
         return new CheckReport(r.corruptions(), r.leaks(), r.checkErrors(), messages);
-    }
-
-    private static void closeAll(List<DiskImage> images) throws IOException {
-        IOException first = null;
-        for (int i = images.size() - 1; i >= 0; i--) {
-            try {
-                images.get(i).close();
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
     }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.qimg.converters.compare.CompareResult;
+import org.qimg.converters.convert.ConcatImage;
 import org.qimg.converters.convert.ConvertOptions;
 import org.qimg.converters.convert.ConvertTarget;
 import org.qimg.converters.convert.Converter;
@@ -18,11 +19,11 @@ import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.TargetImage;
 import org.qimg.format.TargetRequest;
-import picocli.CommandLine;
+import org.qimg.format.io.LockPerms;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
-import org.qimg.format.io.LockPerms;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /** {@code qimg convert}: qemu-img convert's options; the work is {@link Converter}'s. */
 final class ConvertCommand implements Callable<Integer> {
@@ -158,7 +159,7 @@ final class ConvertCommand implements Callable<Integer> {
                 verifyInPlace(sources, Path.of(dst), target);
             }
         } finally {
-            closeAll(opened);
+            ConcatImage.closeAll(opened);
         }
         return 0;
     }
@@ -217,22 +218,6 @@ final class ConvertCommand implements Callable<Integer> {
             return b.build();
         } catch (IllegalArgumentException e) {
             throw new ImageException(e.getMessage());
-        }
-    }
-
-    private static void closeAll(List<DiskImage> images) throws IOException {
-        IOException first = null;
-        for (int i = images.size() - 1; i >= 0; i--) {
-            try {
-                images.get(i).close();
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
         }
     }
 

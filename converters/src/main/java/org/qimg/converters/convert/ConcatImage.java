@@ -78,4 +78,24 @@ public final class ConcatImage implements DiskImage {
     @Override
     public void close() {
     }
+
+    /**
+     * Closes every image of {@code images}, last opened first (a snapshot view before the image it views), even
+     * when one fails; the first failure is thrown after all were tried.
+     */
+    public static void closeAll(List<DiskImage> images) throws IOException {
+        IOException first = null;
+        for (int i = images.size() - 1; i >= 0; i--) {
+            try {
+                images.get(i).close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
 }
