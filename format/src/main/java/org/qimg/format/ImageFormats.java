@@ -161,7 +161,8 @@ public final class ImageFormats {
         int mode;
         try {
             mode = (Integer) Files.getAttribute(path, "unix:mode");
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException
+                 | SecurityException e) {
             return null;
         }
         return switch (mode & 0170000) {

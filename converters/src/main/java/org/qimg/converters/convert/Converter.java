@@ -55,7 +55,7 @@ public final class Converter {
         ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
         if (options.noCreate) {
             // refused before anything opens it: opening a FIFO, even to lock it, blocks until a writer comes
-            checkInPlaceDestination(destination, formatName(options));
+            ImageFormats.requireUpdatable(destination, formatName(options));
             try (ImageLock held = ImageLock.acquire(destination, targetLock(options))) {
                 return convertInPlace(source, destination, options);
             }
@@ -124,15 +124,6 @@ public final class Converter {
                     ? new ClusterTargetWriter(sink, false, true, false, source.size())
                     : new ClusterTargetWriter(sink, zeroClusters, options.compressed()), options);
         }
-    }
-
-    /**
-     * Refuses an in-place ({@code -n}) destination that qemu-img cannot open as an image, with qemu-img's
-     * message, before anything opens it (opening a FIFO would block until a reader comes): a missing file, a
-     * FIFO, a socket, and a character device for a qcow2 target.
-     */
-    public static void checkInPlaceDestination(Path destination, String format) throws ImageException {
-        ImageFormats.requireUpdatable(destination, format);
     }
 
     /** Opens an existing in-place destination with named errors; a device keeps its size. */

@@ -2,9 +2,9 @@ package org.qimg.converters.convert;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import org.qimg.format.ImageFormats;
 
 /**
  * What a convert destination is before anything is written, following symbolic links as qemu-img does
@@ -13,12 +13,6 @@ import java.nio.file.attribute.BasicFileAttributes;
  */
 enum DestinationKind {
     ABSENT, REGULAR, DIRECTORY, BLOCK_DEVICE, CHAR_DEVICE, FIFO, SOCKET;
-
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFSOCK = 0140000;
-    private static final int S_IFBLK = 0060000;
-    private static final int S_IFCHR = 0020000;
-    private static final int S_IFIFO = 0010000;
 
     /** True for a device, FIFO or socket: a node that must never be replaced by a regular file. */
     boolean special() {
@@ -33,8 +27,6 @@ enum DestinationKind {
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(p, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            return ABSENT;
         } catch (IOException | SecurityException e) {
             return ABSENT;
         }
@@ -44,17 +36,14 @@ enum DestinationKind {
         if (a.isDirectory()) {
             return DIRECTORY;
         }
-        int type;
-        try {
-            type = (Integer) Files.getAttribute(p, "unix:mode") & S_IFMT;
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
+        String kind = ImageFormats.fileKind(p);
+        if (kind == null) {
             return CHAR_DEVICE; // some other node on a platform without st_mode: never replace it
         }
-        return switch (type) {
-            case S_IFBLK -> BLOCK_DEVICE;
-            case S_IFIFO -> FIFO;
-            case S_IFSOCK -> SOCKET;
-            case S_IFCHR -> CHAR_DEVICE;
+        return switch (kind) {
+            case "block device" -> BLOCK_DEVICE;
+            case "FIFO" -> FIFO;
+            case "socket" -> SOCKET;
             default -> CHAR_DEVICE;
         };
     }
