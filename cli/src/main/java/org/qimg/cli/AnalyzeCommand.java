@@ -31,7 +31,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 .addOption(Specs.typed(int.class, "N", "Data clusters recompressed to time each codec (default: "
                         + "256).", "--sample").build())
                 .addOption(ImageOptions.forceShare())
-                .addPositional(Specs.positional(0, "IMAGE", Path.class));
+                .addPositional(Specs.positional(0, "IMAGE", Path.class, "The image to analyze (qcow2, usually compressed)."));
         return c.spec;
     }
 

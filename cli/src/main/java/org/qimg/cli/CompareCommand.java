@@ -29,13 +29,14 @@ final class CompareCommand implements Callable<Integer> {
         c.spec = Specs.command("compare", c, "Compare the guest content of two images.")
                 .addOption(Specs.option("FMT", "Format of the first image (probed when absent).", "-f"))
                 .addOption(Specs.option("FMT", "Format of the second image (probed when absent).", "-F"))
-                .addOption(Specs.flag("Show progress on stderr.", "-p"))
+                .addOption(ProgressMode.flag())
+                .addOption(ProgressMode.option())
                 .addOption(Specs.flag("Quiet: print nothing on stdout.", "-q"))
                 .addOption(Specs.flag("Strict: images of different sizes or allocation differ.", "-s"))
                 .addOption(ImageOptions.forceShare())
                 .addOption(ImageOptions.ignoredCache())
-                .addPositional(Specs.positional(0, "FILE1", Path.class))
-                .addPositional(Specs.positional(1, "FILE2", Path.class));
+                .addPositional(Specs.positional(0, "FILE1", Path.class, "The first image."))
+                .addPositional(Specs.positional(1, "FILE2", Path.class, "The second image, compared with the first."));
         return c.spec;
     }
 
@@ -50,22 +51,28 @@ final class CompareCommand implements Callable<Integer> {
         Path file1 = args.matchedPositionalValue(0, null);
         Path file2 = args.matchedPositionalValue(1, null);
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         OpenOptions options = ImageOptions.readOptions(args);
+        ProgressMode mode = ProgressMode.of(args, spec, quiet, ProgressMode.terminal(false));
+        try (Progress p = new Progress(mode, out, System.out, "comparing", 2.0f, new CompareCounting())) {
+            return compare(p, file1, format1, file2, format2, options, strict, quiet, out);
+        }
+    }
+
+    private static int compare(Progress p, Path file1, String format1, Path file2, String format2,
+            OpenOptions options, boolean strict, boolean quiet, PrintWriter out) throws IOException {
         DiskImage a = open(file1, format1, options);
         try (a; DiskImage b = open(file2, format2, options)) {
-            PercentProgress p = new PercentProgress(err, progress && !quiet);
+            p.begin();
+            p.started(Math.max(a.virtualSize(), b.virtualSize()));
             CompareResult r;
             try {
                 r = new ImageComparator().compare(a, b, strict, p);
             } catch (BlockStatusException e) {
-                p.finish();
                 throw new ExitCodeException(EXIT_STATUS_ERROR, ErrorHandler.message(e));
             } catch (IOException e) {
-                p.finish();
                 throw new ExitCodeException(EXIT_READ_ERROR, ErrorHandler.message(e));
             }
-            p.finish();
+            p.finished();
             StringBuilder s = new StringBuilder();
             if (r.sizeMismatch() && r.kind() != CompareResult.Kind.STRICT_SIZE) {
                 // qemu-img prints the warning once the common part has matched
