@@ -35,7 +35,15 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
     @Override
     public int handleParseException(CommandLine.ParameterException ex, String[] args) {
         PrintWriter err = ex.getCommandLine().getErr();
-        err.println("qimg: " + ex.getMessage());
+        String m = ex.getMessage();
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && ex.getCommandLine().getParent() == null
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+            m = "Command not found: " + u.getUnmatched().get(0); // qemu-img's words
+        }
+        err.println("qimg: " + m);
+        if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+            CommandLine.UnmatchedArgumentException.printSuggestions(u, err); // "Did you mean: ...?"
+        }
         err.println("Try 'qimg " + (ex.getCommandLine().getCommandName().equals("qimg") ? ""
                 : ex.getCommandLine().getCommandName() + " ") + "--help' for more information.");
         err.flush();

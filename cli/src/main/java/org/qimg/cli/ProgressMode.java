@@ -18,7 +18,7 @@ enum ProgressMode {
 
     /** {@code -p}, as every command with progress declares it. */
     static OptionSpec flag() {
-        return Specs.flag("Show progress on stdout, as qemu-img: a line \"    (NN.NN/100%)\" rewritten with "
+        return Specs.flag("Show progress on stdout, as qemu-img: a line \"    (NN.NN/100%%)\" rewritten with "
                 + "\\r when stdout is not a terminal, a bar with rate and ETA when it is.", "-p");
     }
 
