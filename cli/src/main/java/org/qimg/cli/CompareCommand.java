@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.qimg.converters.compare.BlockStatusException;
 import org.qimg.converters.compare.CompareResult;
 import org.qimg.converters.compare.ImageComparator;
+import org.qimg.converters.compare.QemuCompareSteps;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.OpenOptions;
@@ -53,7 +54,7 @@ final class CompareCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         OpenOptions options = ImageOptions.readOptions(args);
         ProgressMode mode = ProgressMode.of(args, spec, quiet, ProgressMode.terminal(false));
-        try (Progress p = new Progress(mode, out, System.out, "comparing", 2.0f, new CompareCounting())) {
+        try (Progress p = new Progress(mode, out, System.out, "comparing", 2.0f, Progress.FRACTION)) {
             return compare(p, file1, format1, file2, format2, options, strict, quiet, out);
         }
     }
@@ -63,18 +64,31 @@ final class CompareCommand implements Callable<Integer> {
         DiskImage a = open(file1, format1, options);
         try (a; DiskImage b = open(file2, format2, options)) {
             p.begin();
-            p.started(Math.max(a.virtualSize(), b.virtualSize()));
+            long total = Math.max(a.virtualSize(), b.virtualSize());
+            p.started(total);
+            CompareCounting counting = null;
+            if (p.mode() == ProgressMode.PLAIN) {
+                // qemu-img's lines: counted in its own chunks, each once it is confirmed, so one worker
+                counting = new CompareCounting(new QemuCompareSteps(a, b), out);
+                p.counting(counting);
+            }
             CompareResult r;
             try {
-                r = new ImageComparator().compare(a, b, strict, p);
+                ImageComparator comparator = counting != null ? new ImageComparator(1) : new ImageComparator();
+                r = comparator.compare(a, b, strict, p);
             } catch (BlockStatusException e) {
                 throw new ExitCodeException(EXIT_STATUS_ERROR, ErrorHandler.message(e));
             } catch (IOException e) {
                 throw new ExitCodeException(EXIT_READ_ERROR, ErrorHandler.message(e));
             }
-            p.finished();
+            switch (r.kind()) {
+                case IDENTICAL -> p.finished();
+                case CONTENT, STRICT_STATUS -> p.progress(r.offset(), total); // the chunks before it
+                default -> { }
+            }
             StringBuilder s = new StringBuilder();
-            if (r.sizeMismatch() && r.kind() != CompareResult.Kind.STRICT_SIZE) {
+            if (r.sizeMismatch() && r.kind() != CompareResult.Kind.STRICT_SIZE
+                    && (counting == null || !counting.warned())) {
                 // qemu-img prints the warning once the common part has matched
                 if (r.kind() != CompareResult.Kind.CONTENT || r.offset() >= Math.min(a.virtualSize(), b.virtualSize())) {
                     s.append("Warning: Image size mismatch!\n");

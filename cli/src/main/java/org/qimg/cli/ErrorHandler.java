@@ -1,6 +1,14 @@
 package org.qimg.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.util.ArrayList;
+import java.util.List;
 import org.qimg.format.ImageLockException;
 import picocli.CommandLine;
 
@@ -15,7 +23,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
-        String m = ex instanceof ExitCodeException ? lines(ex) : message(ex);
+        String m = ex instanceof ExitCodeException ? lines(ex) : namingTheFile(message(ex), parsed);
         err.println("qimg: " + m);
         if (ex instanceof ExitCodeException e && e.hint() != null) {
             err.print(e.hint());
@@ -61,12 +69,61 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
         return ex instanceof ImageLockException e ? e.hint() : null;
     }
 
+    /**
+     * Every error names the file: a message that names none of the command's file arguments (an I/O error
+     * straight from the system, "No space left on device") gets the file in front when the command has just
+     * one. Commands with several files name them in their own messages.
+     */
+    static String namingTheFile(String m, CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult p = parsed;
+        while (p != null && p.subcommand() != null) {
+            p = p.subcommand();
+        }
+        if (p == null) {
+            return m;
+        }
+        List<String> files = new ArrayList<>();
+        for (CommandLine.Model.PositionalParamSpec pos : p.matchedPositionals()) {
+            if (!pos.paramLabel().equals("SIZE")) { // create FILE SIZE
+                files.addAll(pos.originalStringValues());
+            }
+        }
+        for (String f : files) {
+            if (m.contains(f)) {
+                return m;
+            }
+        }
+        return files.size() == 1 ? files.get(0) + ": " + m : m;
+    }
+
     static String message(Throwable ex) {
+        if (ex instanceof FileSystemException f) {
+            // the JDK's message is the bare path when the OS gave no reason ("qimg: /dev/stdout")
+            String reason = f.getReason() != null ? f.getReason() : reason(f);
+            String who = f.getFile() == null ? "" : f.getFile() + (f.getOtherFile() == null ? "" : " -> "
+                    + f.getOtherFile()) + ": ";
+            return (who + reason).replace('\n', ' ');
+        }
         String m = ex.getMessage();
         if (m == null || m.isBlank()) {
             m = ex.getClass().getSimpleName();
         }
         return m.replace('\n', ' ');
+    }
+
+    private static String reason(FileSystemException f) {
+        if (f instanceof NoSuchFileException) {
+            return "No such file or directory";
+        } else if (f instanceof AccessDeniedException) {
+            return "Permission denied";
+        } else if (f instanceof FileAlreadyExistsException) {
+            return "File exists";
+        } else if (f instanceof NotDirectoryException) {
+            return "Not a directory";
+        } else if (f instanceof DirectoryNotEmptyException) {
+            return "Directory not empty";
+        }
+        return f.getClass().getSimpleName().replace("Exception", "");
     }
 
     private static boolean debugRequested(CommandLine.ParseResult parsed) {

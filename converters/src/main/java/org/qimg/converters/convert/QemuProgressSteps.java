@@ -29,6 +29,7 @@ public final class QemuProgressSteps {
     private static final long BUF_SECTORS = QemuRequestPlanner.BUFFER / SECTOR;
 
     private final ConcatSource source;
+    private final List<DiskImage> images;
     private final long totalSectors;
     private final boolean compressed;
     private final long clusterSectors;
@@ -47,6 +48,7 @@ public final class QemuProgressSteps {
     public QemuProgressSteps(List<DiskImage> sources, boolean compressed, int clusterSize, boolean sparse,
             boolean targetHasBacking) {
         this.source = new ConcatSource(sources, targetHasBacking);
+        this.images = List.copyOf(sources);
         this.totalSectors = (source.size() + SECTOR - 1) / SECTOR;
         this.compressed = compressed;
         this.clusterSectors = Math.max(1, clusterSize / SECTOR);
@@ -81,12 +83,30 @@ public final class QemuProgressSteps {
         status = null;
     }
 
+    /**
+     * Where the mapping table (qcow2 L2 table, QEMU's default L2 slice) that maps guest offset {@code pos} of
+     * the source holding it ends: one block-status answer of the format driver stops there.
+     */
+    private long tableEnd(long pos) {
+        long start = 0;
+        for (DiskImage img : images) {
+            long end = start + img.virtualSize();
+            if (pos < end) {
+                long span = img.layout().tableSpan();
+                return span > 0 ? start + ((pos - start) / span + 1) * span : Long.MAX_VALUE;
+            }
+            start = end;
+        }
+        return Long.MAX_VALUE;
+    }
+
     /** {@code convert_iteration_sectors}: the length of the chunk at {@link #sector}; updates the status. */
     private long iterationSectors() throws IOException {
         long n = Math.min(totalSectors - sector, REQUEST_MAX_SECTORS);
         if (nextStatus <= sector) {
             long pos = sector * SECTOR;
-            ConcatSource.Run r = source.requestRunAt(pos, Math.min(source.size() - pos, n * SECTOR));
+            ConcatSource.Run r = source.requestRunAt(pos, Math.min(tableEnd(pos), Math.min(source.size(), pos + n * SECTOR))
+                    - pos);
             n = (r.length() + SECTOR - 1) / SECTOR;
             long align = Math.max(1, source.alignmentAt(pos) / SECTOR);
             long tail = (sector - source.partStart(pos) / SECTOR + n) % align;
