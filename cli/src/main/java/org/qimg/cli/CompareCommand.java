@@ -102,6 +102,9 @@ final class CompareCommand implements Callable<Integer> {
                         .append(" block status mismatch!\n");
                 default -> throw new IllegalStateException();
             }
+            if (p.mode() != ProgressMode.PLAIN) {
+                p.close(); // the bar's line ends before the verdict (qemu-img's plain line ends after it)
+            }
             if (!quiet) {
                 out.print(s);
                 out.flush();

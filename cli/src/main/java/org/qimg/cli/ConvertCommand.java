@@ -88,7 +88,7 @@ final class ConvertCommand implements Callable<Integer> {
         List<String> files = args.matchedPositionalValue(0, List.of());
         FormatOptions.checkSyntax(createOptions);
         if (FormatOptions.helpRequested(createOptions)) {
-            FormatOptions.printHelp(targetFormat, spec.commandLine().getOut());
+            FormatOptions.printHelp(targetFormat, files.size() >= 2, spec.commandLine().getOut());
             return 0;
         }
         if (files.size() < 2) {

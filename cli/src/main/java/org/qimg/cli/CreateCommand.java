@@ -44,7 +44,7 @@ final class CreateCommand implements Callable<Integer> {
         FormatOptions.checkSyntax(options);
         String opts = String.join(",", options);
         if (FormatOptions.helpRequested(options)) {
-            FormatOptions.printHelp(format, out);
+            FormatOptions.printHelp(format, file != null, out);
             return 0;
         }
         if (file == null) {

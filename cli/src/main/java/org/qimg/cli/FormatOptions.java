@@ -38,16 +38,25 @@ final class FormatOptions {
         return keys.containsKey("help") || keys.containsKey("?") || all.equals("?");
     }
 
-    /** Prints the options of {@code format} as {@code qemu-img -o help} does without a file name. */
-    static void printHelp(String format, PrintWriter out) throws ImageException {
+    /**
+     * Prints the options of {@code format} as {@code qemu-img -o help} does: without a target file name under
+     * "Supported FMT options:" and with qemu-img's closing hint; with one (qemu-img then adds its file
+     * protocol's options) under "Supported options:". Only options qimg supports are listed.
+     */
+    static void printHelp(String format, boolean withFile, PrintWriter out) throws ImageException {
         String f = format.toLowerCase(Locale.ROOT);
-        switch (f) {
-            case "qcow2" -> out.print(Qcow2CreateOptions.helpText());
-            case "raw" -> out.print("Supported raw options:\n  size=<size>            - Virtual disk size\n");
+        String text = switch (f) {
+            case "qcow2" -> Qcow2CreateOptions.helpText();
+            case "raw" -> "Supported raw options:\n  size=<size>            - Virtual disk size\n";
             default -> throw new ImageException("Unknown file format '" + format + "'");
+        };
+        if (withFile) {
+            out.print("Supported options:\n" + text.substring(text.indexOf('\n') + 1));
+        } else {
+            out.print(text);
+            out.print("\nThe protocol level may support further options.\n"
+                    + "Specify the target filename to include those options.\n");
         }
-        out.print("\nThe protocol level may support further options.\n"
-                + "Specify the target filename to include those options.\n");
         out.flush();
     }
 }

@@ -43,6 +43,11 @@ class ProgressOracleTest {
         q.img("create", "-q", "-f", "raw", "odd.raw", "5000000");
         q.io(dir.resolve("odd.raw"), "raw", "write -P 0x55 4096 100k");
         q.img("create", "-q", "-f", "qcow2", "empty.qcow2", "10M");
+        // the same guest content in a larger image: identical, with qemu-img's size warning
+        Files.copy(dir.resolve("odd.raw"), dir.resolve("odd-6m.raw"));
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("odd-6m.raw").toFile(), "rw")) {
+            f.setLength(6 << 20);
+        }
     }
 
     static Stream<String> converts() {
@@ -78,6 +83,7 @@ class ProgressOracleTest {
     static Stream<String> compares() {
         return Stream.of("sample.qcow2 sample.raw", "mixed.qcow2 mixed.raw", "mixed.raw sample.raw",
                 "-s mixed.qcow2 mixed.raw", "odd.raw mixed.raw", "-q sample.qcow2 sample.raw",
+                "odd.raw odd-6m.raw", "odd-6m.raw odd.raw", "-s odd.raw odd-6m.raw", "mixed.raw sample.raw",
                 "nonexistent.raw sample.raw");
     }
 
