@@ -88,8 +88,16 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
                 files.addAll(pos.originalStringValues());
             }
         }
-        for (String f : files) {
-            if (m.contains(f)) {
+        List<String> named = new ArrayList<>(files);
+        for (CommandLine.Model.OptionSpec o : p.matchedOptions()) {
+            for (String v : o.originalStringValues()) {
+                if (v.contains("/") || java.nio.file.Files.exists(java.nio.file.Path.of(v))) {
+                    named.add(v); // a file given to an option (--trace FILE) is named too
+                }
+            }
+        }
+        for (String f : named) {
+            if (f.length() > 1 && m.contains(f)) {
                 return m;
             }
         }
