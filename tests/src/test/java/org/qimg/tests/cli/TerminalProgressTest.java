@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qimg.tests.support.Qemu;
 import org.qimg.tests.support.Qimg;
 
 /**
@@ -96,6 +97,28 @@ class TerminalProgressTest {
             assertThat(files.map(p -> p.getFileName().toString()))
                     .as("no DST and no temporary file after Ctrl-C").noneMatch(n -> n.contains("interrupted"));
         }
+    }
+
+    @Test
+    void anErrorMidwayEndsTheBarBeforeTheMessage() throws Exception {
+        Qemu.assumeInstalled();
+        Qemu q = new Qemu(dir);
+        q.img("create", "-q", "-f", "qcow2", "cut.qcow2", "30M");
+        q.io(dir.resolve("cut.qcow2"), "qcow2", "write -P 0x11 0 10M", "write -P 0x22 25M 1M");
+        String map = q.img("map", "--output=json", "cut.qcow2");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"start\": 26214400, .*\"offset\": (\\d+)")
+                .matcher(map);
+        assertThat(m.find()).as(map).isTrue();
+        try (FileChannel ch = FileChannel.open(dir.resolve("cut.qcow2"), StandardOpenOption.WRITE)) {
+            ch.truncate(Long.parseLong(m.group(1))); // the last data cluster is gone: reading it fails
+        }
+        Terminal t = Terminal.run("convert -p -O raw cut.qcow2 cut.raw");
+        assertThat(t.waitFor()).isZero();
+        String screen = t.output();
+        assertThat(screen).contains("AFTER=1");
+        String before = lineBefore(screen, "qimg: cut.qcow2: ");
+        assertThat(before).as("the bar's line, ended before the error").contains("Converting").contains("MiB");
+        assertThat(dir.resolve("cut.raw")).doesNotExist();
     }
 
     /** The text of the terminal line just before the line that starts with {@code marker}. */
