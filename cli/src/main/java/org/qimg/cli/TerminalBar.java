@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * The progress bar on a terminal (me.tongfei:progressbar: percentage, bytes done of total in MiB, rate and
@@ -20,10 +21,17 @@ final class TerminalBar implements AutoCloseable {
     private TerminalBar(String task, long totalBytes, PrintStream out) {
         this.out = out;
         this.bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, totalBytes))
-                .setUnit(" MiB", 1 << 20).showSpeed().setUpdateIntervalMillis(200)
+                .setUnit(" MiB", 1 << 20).showSpeed().setUpdateIntervalMillis(200).setStyle(style())
                 .setConsumer(new ConsoleProgressBarConsumer(out)).build();
         this.hook = new Thread(this::interrupted, "qimg-progress-end");
         Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** Block characters where the terminal's charset has them (UTF-8), else plain ASCII ("[===>  ]"). */
+    private static ProgressBarStyle style() {
+        String enc = System.getProperty("sun.stdout.encoding", System.getProperty("native.encoding", ""));
+        return enc.equalsIgnoreCase("UTF-8") || enc.equalsIgnoreCase("UTF8") ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK
+                : ProgressBarStyle.ASCII;
     }
 
     /** Shows a bar named {@code task} over {@code totalBytes} on {@code out}. */
