@@ -2,7 +2,9 @@ package org.qimg.converters.convert;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import org.qimg.format.DiskImage;
+import org.qimg.format.Extent;
 
 /**
  * The steps {@code qemu-img convert -p} (7.2) counts its progress in, so that a front end can print exactly
@@ -30,6 +32,7 @@ public final class QemuProgressSteps {
 
     private final ConcatSource source;
     private final List<DiskImage> images;
+    private final boolean targetHasBacking;
     private final long totalSectors;
     private final boolean compressed;
     private final long clusterSectors;
@@ -49,6 +52,7 @@ public final class QemuProgressSteps {
             boolean targetHasBacking) {
         this.source = new ConcatSource(sources, targetHasBacking);
         this.images = List.copyOf(sources);
+        this.targetHasBacking = targetHasBacking;
         this.totalSectors = (source.size() + SECTOR - 1) / SECTOR;
         this.compressed = compressed;
         this.clusterSectors = Math.max(1, clusterSize / SECTOR);
@@ -84,16 +88,36 @@ public final class QemuProgressSteps {
     }
 
     /**
-     * Where the mapping table (qcow2 L2 table, QEMU's default L2 slice) that maps guest offset {@code pos} of
-     * the source holding it ends: one block-status answer of the format driver stops there.
+     * Where QEMU's block status of the source at guest offset {@code pos} stops at the latest: a format driver
+     * answers up to the end of the mapping table (qcow2 L2 table, QEMU's default L2 slice) that maps the
+     * offset, and a range a layer leaves unallocated is asked of its backing file, whose tables end
+     * elsewhere; so the nearest table end of every layer consulted.
      */
-    private long tableEnd(long pos) {
+    private long tableEnd(long pos) throws IOException {
         long start = 0;
         for (DiskImage img : images) {
             long end = start + img.virtualSize();
             if (pos < end) {
-                long span = img.layout().tableSpan();
-                return span > 0 ? start + ((pos - start) / span + 1) * span : Long.MAX_VALUE;
+                long local = pos - start;
+                long limit = end - start;
+                DiskImage layer = img;
+                while (true) {
+                    long span = layer.layout().tableSpan();
+                    if (span > 0) {
+                        limit = Math.min(limit, (local / span + 1) * span);
+                    }
+                    Extent e = layer.extentAt(local, Math.min(limit, layer.virtualSize()) - local);
+                    if (e.status() != Extent.Status.UNALLOCATED || targetHasBacking) {
+                        break;
+                    }
+                    Optional<DiskImage> below = layer.backing();
+                    if (below.isEmpty() || local >= below.get().virtualSize()) {
+                        break;
+                    }
+                    limit = Math.min(limit, local + e.length());
+                    layer = below.get();
+                }
+                return start + limit;
             }
             start = end;
         }

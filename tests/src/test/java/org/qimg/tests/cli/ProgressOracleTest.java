@@ -43,6 +43,11 @@ class ProgressOracleTest {
         q.img("create", "-q", "-f", "raw", "odd.raw", "5000000");
         q.io(dir.resolve("odd.raw"), "raw", "write -P 0x55 4096 100k");
         q.img("create", "-q", "-f", "qcow2", "empty.qcow2", "10M");
+        // a backing chain: runs the top leaves unallocated end where the backing file's L2 tables end
+        q.img("create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "base.qcow2", "40M");
+        q.io(dir.resolve("base.qcow2"), "qcow2", "write -P 1 0 1M", "write -P 2 3M 1M", "write -P 3 20M 64k");
+        q.img("create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "top.qcow2");
+        q.io(dir.resolve("top.qcow2"), "qcow2", "write -P 9 10M 64k");
         // the same guest content in a larger image: identical, with qemu-img's size warning
         Files.copy(dir.resolve("odd.raw"), dir.resolve("odd-6m.raw"));
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("odd-6m.raw").toFile(), "rw")) {
@@ -52,7 +57,8 @@ class ProgressOracleTest {
 
     static Stream<String> converts() {
         List<String> cases = new ArrayList<>();
-        for (String src : List.of("sample.qcow2", "sample.raw", "mixed.qcow2", "mixed.raw", "odd.raw", "empty.qcow2")) {
+        for (String src : List.of("sample.qcow2", "sample.raw", "mixed.qcow2", "mixed.raw", "odd.raw", "empty.qcow2",
+                "top.qcow2")) {
             for (String opts : List.of("-O qcow2", "-O raw", "-O qcow2 -c", "-O raw -S 0", "-O qcow2 -S 0",
                     "-O qcow2 -c -o cluster_size=4k", "-O qcow2 -o cluster_size=2M")) {
                 cases.add(opts + " " + src);
@@ -60,6 +66,7 @@ class ProgressOracleTest {
         }
         cases.add("-O qcow2 sample.qcow2 mixed.raw odd.raw");
         cases.add("-O qcow2 -B sample.qcow2 -F qcow2 mixed.qcow2");
+        cases.add("-O qcow2 -B base.qcow2 -F qcow2 top.qcow2");
         cases.add("-O qcow2 nonexistent.qcow2"); // fails: qemu-img prints 0% and the newline
         return cases.stream();
     }
@@ -84,6 +91,7 @@ class ProgressOracleTest {
         return Stream.of("sample.qcow2 sample.raw", "mixed.qcow2 mixed.raw", "mixed.raw sample.raw",
                 "-s mixed.qcow2 mixed.raw", "odd.raw mixed.raw", "-q sample.qcow2 sample.raw",
                 "odd.raw odd-6m.raw", "odd-6m.raw odd.raw", "-s odd.raw odd-6m.raw", "mixed.raw sample.raw",
+                "top.qcow2 base.qcow2", "top.qcow2 mixed.qcow2",
                 "nonexistent.raw sample.raw");
     }
 
