@@ -22,8 +22,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
     static CommandSpec spec() {
         AnalyzeCommand c = new AnalyzeCommand();
         c.spec = Specs.command("analyze", c,
-                        "Census of compressed clusters, measured decompression cost per codec, read amplification,",
-                        "and with --trace the cost of exactly the traced guest reads, plus advice.")
+                        "What compression costs an image's reads: cluster census, decompression cost, advice.",
+                        "In full: a census of compressed clusters, the measured decompression cost per codec, the read "
+                                + "amplification, and with --trace the cost of exactly the traced guest reads, plus "
+                                + "advice.")
                 .addOption(Specs.option("FMT", "Image format (probed when omitted).", "-f"))
                 .addOption(Specs.option("human|json", "Output format (default: human).", "--output"))
                 .addOption(Specs.typed(Path.class, "FILE", "QEMU trace log (virtio_blk_handle_read or "
@@ -31,7 +33,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 .addOption(Specs.typed(int.class, "N", "Data clusters recompressed to time each codec (default: "
                         + "256).", "--sample").build())
                 .addOption(ImageOptions.forceShare())
-                .addPositional(Specs.positional(0, "IMAGE", Path.class));
+                .addPositional(Specs.positional(0, "IMAGE", Path.class, "The image to analyze (qcow2, usually compressed)."));
         return c.spec;
     }
 

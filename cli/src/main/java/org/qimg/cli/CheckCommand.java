@@ -32,7 +32,7 @@ final class CheckCommand implements Callable<Integer> {
                 .addOption(Specs.option("leaks|all", "Repair leaks, or all inconsistencies.", "-r"))
                 .addOption(ImageOptions.forceShare())
                 .addOption(ImageOptions.ignoredCache())
-                .addPositional(Specs.positional(0, "FILE", Path.class));
+                .addPositional(Specs.positional(0, "FILE", Path.class, "The image to check (and repair, with -r)."));
         return c.spec;
     }
 

@@ -19,9 +19,10 @@ final class ChecksumCommand implements Callable<Integer> {
         c.spec = Specs.command("checksum", c,
                         "SHA-256 of an image's guest content (same for raw and qcow2 copies).")
                 .addOption(Specs.option("FMT", "Image format (probed when absent).", "-f"))
-                .addOption(Specs.flag("Show progress on stderr.", "-p"))
+                .addOption(ProgressMode.flag())
+                .addOption(ProgressMode.option())
                 .addOption(ImageOptions.forceShare())
-                .addPositional(Specs.positional(0, "FILE", Path.class));
+                .addPositional(Specs.positional(0, "FILE", Path.class, "The image to checksum."));
         return c.spec;
     }
 
@@ -29,13 +30,18 @@ final class ChecksumCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ParseResult args = spec.commandLine().getParseResult();
         String format = args.matchedOptionValue("-f", null);
-        boolean progress = args.matchedOptionValue("-p", false);
         Path file = args.matchedPositionalValue(0, null);
         PrintWriter out = spec.commandLine().getOut();
-        try (DiskImage img = ImageFormats.open(file, format, ImageOptions.readOptions(args))) {
-            PercentProgress p = new PercentProgress(spec.commandLine().getErr(), progress);
-            String hex = new ImageChecksum().sha256(img, p);
-            p.finish();
+        ProgressMode mode = ProgressMode.of(args, spec, false, ProgressMode.terminal(false));
+        String hex;
+        try (Progress p = new Progress(mode, out, System.out, "checksumming", 1.0f, Progress.FRACTION);
+             DiskImage img = ImageFormats.open(file, format, ImageOptions.readOptions(args))) {
+            p.begin();
+            p.started(img.virtualSize());
+            hex = new ImageChecksum().sha256(img, p);
+            p.finished();
+        }
+        {
             out.println(hex + "  " + file);
             out.flush();
         }

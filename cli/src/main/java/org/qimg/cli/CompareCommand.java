@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.qimg.converters.compare.BlockStatusException;
 import org.qimg.converters.compare.CompareResult;
 import org.qimg.converters.compare.ImageComparator;
+import org.qimg.converters.compare.QemuCompareSteps;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.OpenOptions;
@@ -29,13 +30,14 @@ final class CompareCommand implements Callable<Integer> {
         c.spec = Specs.command("compare", c, "Compare the guest content of two images.")
                 .addOption(Specs.option("FMT", "Format of the first image (probed when absent).", "-f"))
                 .addOption(Specs.option("FMT", "Format of the second image (probed when absent).", "-F"))
-                .addOption(Specs.flag("Show progress on stderr.", "-p"))
+                .addOption(ProgressMode.flag())
+                .addOption(ProgressMode.option())
                 .addOption(Specs.flag("Quiet: print nothing on stdout.", "-q"))
                 .addOption(Specs.flag("Strict: images of different sizes or allocation differ.", "-s"))
                 .addOption(ImageOptions.forceShare())
                 .addOption(ImageOptions.ignoredCache())
-                .addPositional(Specs.positional(0, "FILE1", Path.class))
-                .addPositional(Specs.positional(1, "FILE2", Path.class));
+                .addPositional(Specs.positional(0, "FILE1", Path.class, "The first image."))
+                .addPositional(Specs.positional(1, "FILE2", Path.class, "The second image, compared with the first."));
         return c.spec;
     }
 
@@ -50,24 +52,43 @@ final class CompareCommand implements Callable<Integer> {
         Path file1 = args.matchedPositionalValue(0, null);
         Path file2 = args.matchedPositionalValue(1, null);
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         OpenOptions options = ImageOptions.readOptions(args);
+        ProgressMode mode = ProgressMode.of(args, spec, quiet, ProgressMode.terminal(false));
+        try (Progress p = new Progress(mode, out, System.out, "comparing", 2.0f, Progress.FRACTION)) {
+            return compare(p, file1, format1, file2, format2, options, strict, quiet, out);
+        }
+    }
+
+    private static int compare(Progress p, Path file1, String format1, Path file2, String format2,
+            OpenOptions options, boolean strict, boolean quiet, PrintWriter out) throws IOException {
         DiskImage a = open(file1, format1, options);
         try (a; DiskImage b = open(file2, format2, options)) {
-            PercentProgress p = new PercentProgress(err, progress && !quiet);
+            p.begin();
+            long total = Math.max(a.virtualSize(), b.virtualSize());
+            p.started(total);
+            CompareCounting counting = null;
+            if (p.mode() == ProgressMode.PLAIN) {
+                // qemu-img's lines: counted in its own chunks, each once it is confirmed, so one worker
+                counting = new CompareCounting(new QemuCompareSteps(a, b), out);
+                p.counting(counting);
+            }
             CompareResult r;
             try {
-                r = new ImageComparator().compare(a, b, strict, p);
+                ImageComparator comparator = counting != null ? new ImageComparator(1) : new ImageComparator();
+                r = comparator.compare(a, b, strict, p);
             } catch (BlockStatusException e) {
-                p.finish();
                 throw new ExitCodeException(EXIT_STATUS_ERROR, ErrorHandler.message(e));
             } catch (IOException e) {
-                p.finish();
                 throw new ExitCodeException(EXIT_READ_ERROR, ErrorHandler.message(e));
             }
-            p.finish();
+            switch (r.kind()) {
+                case IDENTICAL -> p.finished();
+                case CONTENT, STRICT_STATUS -> p.progress(r.offset(), total); // the chunks before it
+                default -> { }
+            }
             StringBuilder s = new StringBuilder();
-            if (r.sizeMismatch() && r.kind() != CompareResult.Kind.STRICT_SIZE) {
+            if (r.sizeMismatch() && r.kind() != CompareResult.Kind.STRICT_SIZE
+                    && (counting == null || !counting.warned())) {
                 // qemu-img prints the warning once the common part has matched
                 if (r.kind() != CompareResult.Kind.CONTENT || r.offset() >= Math.min(a.virtualSize(), b.virtualSize())) {
                     s.append("Warning: Image size mismatch!\n");
@@ -80,6 +101,9 @@ final class CompareCommand implements Callable<Integer> {
                 case STRICT_STATUS -> s.append("Strict mode: Offset ").append(r.offset())
                         .append(" block status mismatch!\n");
                 default -> throw new IllegalStateException();
+            }
+            if (p.mode() != ProgressMode.PLAIN) {
+                p.close(); // the bar's line ends before the verdict (qemu-img's plain line ends after it)
             }
             if (!quiet) {
                 out.print(s);

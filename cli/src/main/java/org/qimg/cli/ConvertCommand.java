@@ -11,6 +11,7 @@ import org.qimg.converters.convert.ConcatImage;
 import org.qimg.converters.convert.ConvertOptions;
 import org.qimg.converters.convert.ConvertTarget;
 import org.qimg.converters.convert.Converter;
+import org.qimg.converters.convert.QemuProgressSteps;
 import org.qimg.converters.convert.SnapshotSpec;
 import org.qimg.converters.convert.TargetVerifier;
 import org.qimg.converters.policy.PlainPolicies;
@@ -28,6 +29,8 @@ import picocli.CommandLine;
 /** {@code qimg convert}: qemu-img convert's options; the work is {@link Converter}'s. */
 final class ConvertCommand implements Callable<Integer> {
     private CommandSpec spec;
+    private int threadCount;
+    private long sparseBytes;
 
     static CommandSpec spec() {
         ConvertCommand c = new ConvertCommand();
@@ -35,7 +38,8 @@ final class ConvertCommand implements Callable<Integer> {
                 .addOption(Specs.option("FMT", "Source format (default: probe).", "-f", "--format"))
                 .addOption(Specs.option("raw|qcow2", "Target format (default: raw).", "-O"))
                 .addOption(Specs.flag("Compress the target's clusters (qcow2).", "-c"))
-                .addOption(Specs.flag("Show progress on stderr.", "-p"))
+                .addOption(ProgressMode.flag())
+                .addOption(ProgressMode.option())
                 .addOption(Specs.flag("Quiet: no progress.", "-q"))
                 .addOption(Specs.option("SIZE", "Zero runs at least this long become holes (multiple of 512, "
                         + "default 4k; 0 writes everything).", "-S"))
@@ -45,7 +49,8 @@ final class ConvertCommand implements Callable<Integer> {
                         + "order.", "-W"))
                 .addOption(Specs.option("SNAPSHOT", "Convert this internal snapshot: ID_OR_NAME, or "
                         + "snapshot.id=ID[,snapshot.name=NAME].", "-l"))
-                .addOption(Specs.repeated(String.class, "OPTIONS", "Target format options (qcow2).", "-o"))
+                .addOption(Specs.repeated(String.class, "OPTIONS", "Target format options, k=v[,k=v...] (repeatable); "
+                        + "'-o help' lists them for the -O format.", "-o"))
                 .addOption(Specs.option("BACKING", "Backing file of the target (qcow2).", "-B"))
                 .addOption(Specs.option("FMT", "Format of the -B backing file.", "-F"))
                 .addOption(Specs.flag("Do not create the target; write into the existing one.", "-n"))
@@ -67,19 +72,49 @@ final class ConvertCommand implements Callable<Integer> {
                         + "(repeatable).", "--keep-plain"))
                 .addOption(Specs.typed(Double.class, "PCT", "With -c: keep a cluster compressed only when that "
                         + "saves at least PCT percent of it.", "--min-savings").build())
-                .addPositional(PositionalParamSpec.builder().arity("2..*").required(true).paramLabel("SRC... DST")
-                        .type(List.class).auxiliaryTypes(String.class).build());
+                .addPositional(PositionalParamSpec.builder().arity("1..*").paramLabel("SRC... DST")
+                        .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
+                        .description("The source images (one or more; several are concatenated, in this order) "
+                                + "and, last, the target file DST.").build());
         return c.spec;
     }
 
     @Override
     public Integer call() throws Exception {
         ParseResult args = spec.commandLine().getParseResult();
+        String targetFormat = args.matchedOptionValue("-O", "raw");
+        boolean quiet = args.matchedOptionValue("-q", false);
+        List<String> createOptions = args.matchedOptionValue("-o", List.of());
+        List<String> files = args.matchedPositionalValue(0, List.of());
+        FormatOptions.checkSyntax(createOptions);
+        if (FormatOptions.helpRequested(createOptions)) {
+            FormatOptions.printHelp(targetFormat, files.size() >= 2, spec.commandLine().getOut());
+            return 0;
+        }
+        if (files.size() < 2) {
+            throw new ExitCodeException(1, "Must specify image file name");
+        }
+        String dst = files.get(files.size() - 1);
+        List<String> srcs = files.subList(0, files.size() - 1);
+        // checked while qemu-img reads its options, before it prints the first progress line
+        String threads = args.matchedOptionValue("-m", null);
+        threadCount = threads == null ? 0 : threads(threads);
+        String sparse = args.matchedOptionValue("-S", null);
+        sparseBytes = sparse == null ? ConvertOptions.DEFAULT_SPARSE_SIZE
+                : Sizes.parse("buffer size for sparse output", sparse, spec.commandLine().getErr());
+        boolean toStdout = dst.equals("-");
+        ProgressMode mode = ProgressMode.of(args, spec, quiet, ProgressMode.terminal(toStdout));
+        try (Progress progressOut = new Progress(mode, ProgressMode.writer(spec, toStdout),
+                toStdout ? System.err : System.out, "converting", 1.0f, Progress.FRACTION)) {
+            progressOut.begin();
+            return convert(args, progressOut, srcs, dst);
+        }
+    }
+
+    private int convert(ParseResult args, Progress progressOut, List<String> srcs, String dst) throws Exception {
         String sourceFormat = args.matchedOptionValue("-f", null);
         String targetFormat = args.matchedOptionValue("-O", "raw");
         boolean compress = args.matchedOptionValue("-c", false);
-        boolean progress = args.matchedOptionValue("-p", false);
-        boolean quiet = args.matchedOptionValue("-q", false);
         String sparse = args.matchedOptionValue("-S", null);
         String threads = args.matchedOptionValue("-m", null);
         String snapshot = args.matchedOptionValue("-l", null);
@@ -94,15 +129,12 @@ final class ConvertCommand implements Callable<Integer> {
         List<Path> keepPlainTraces = args.matchedOptionValue("--keep-plain-trace", List.of());
         List<String> keepPlainRanges = args.matchedOptionValue("--keep-plain", List.of());
         Double minSavings = args.matchedOptionValue("--min-savings", null);
-        List<String> files = args.matchedPositionalValue(0, List.of());
-        String dst = files.get(files.size() - 1);
-        List<String> srcs = files.subList(0, files.size() - 1);
         ConvertOptions.Builder b = ConvertOptions.builder();
         if (threads != null) {
-            b.threads(threads(threads));
+            b.threads(threadCount);
         }
         if (sparse != null) {
-            b.sparseSize(Sizes.parse("buffer size for sparse output", sparse, spec.commandLine().getErr()));
+            b.sparseSize(sparseBytes);
         }
         String target = targetFormat.toLowerCase(java.util.Locale.ROOT);
         PlainPolicies policies;
@@ -128,12 +160,10 @@ final class ConvertCommand implements Callable<Integer> {
         }
         b.noCreate(noCreate).targetIsZero(targetIsZero).durable(!"unsafe".equals(cacheMode(cache)));
         cacheMode(sourceCache);
-        boolean showProgress = progress && !quiet;
         List<DiskImage> opened = new ArrayList<>();
-        try (ProgressRenderer renderer = new ProgressRenderer(Main.usesSystemStreams() && Terminal.stderrIsTerminal(),
-                spec.commandLine().getErr())) {
-            if (showProgress) {
-                b.progress(renderer);
+        try {
+            if (progressOut.enabled()) {
+                b.progress(progressOut);
             }
             List<DiskImage> sources = new ArrayList<>();
             for (String s : srcs) {
@@ -154,6 +184,10 @@ final class ConvertCommand implements Callable<Integer> {
                 b.policy(policies.build(clusterSize, total));
             }
             ConvertOptions options = build(b);
+            if (progressOut.mode() == ProgressMode.PLAIN) {
+                progressOut.counting(new ConvertCounting(new QemuProgressSteps(sources, chosen.compressed(),
+                        clusterSize, sparseBytes > 0, chosen.hasBacking())));
+            }
             Converter.convert(sources, Path.of(dst), options);
             if (verify && noCreate) {
                 verifyInPlace(sources, Path.of(dst), target);

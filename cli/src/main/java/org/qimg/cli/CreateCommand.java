@@ -7,8 +7,6 @@ import org.qimg.converters.create.CreateHintException;
 import org.qimg.converters.create.ImageCreator;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageLockException;
-import org.qimg.format.QemuOptionSyntax;
-import org.qimg.format.qcow2.write.Qcow2CreateOptions;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine;
@@ -26,7 +24,7 @@ final class CreateCommand implements Callable<Integer> {
                 .addOption(Specs.option("BACKING", "Backing file (qcow2 only).", "-b"))
                 .addOption(Specs.option("FMT", "Format of the backing file.", "-F"))
                 .addOption(Specs.flag("Quiet: do not print the 'Formatting' line.", "-q"))
-                .addPositional(Specs.optionalPositional(0, "FILE", Path.class))
+                .addPositional(Specs.optionalPositional(0, "FILE", Path.class, "The image file to create."))
                 .addPositional(Specs.optionalPositional(1, "SIZE", String.class,
                         "Virtual size in bytes, or with suffix k, M, G, T, P, E."));
         return c.spec;
@@ -43,15 +41,10 @@ final class CreateCommand implements Callable<Integer> {
         Path file = args.matchedPositionalValue(0, null);
         String size = args.matchedPositionalValue(1, null);
         var out = spec.commandLine().getOut();
+        FormatOptions.checkSyntax(options);
         String opts = String.join(",", options);
-        if (QemuOptionSyntax.splitOptions(opts).containsKey("help") || opts.equals("?")) {
-            if (format.equals("qcow2")) {
-                out.print(Qcow2CreateOptions.helpText());
-            } else {
-                out.println("Supported raw options:");
-                out.println("  size=<size>            - Virtual disk size");
-            }
-            out.flush();
+        if (FormatOptions.helpRequested(options)) {
+            FormatOptions.printHelp(format, file != null, out);
             return 0;
         }
         if (file == null) {

@@ -20,7 +20,7 @@ final class InfoCommand implements Callable<Integer> {
                 .addOption(ImageOptions.output())
                 .addOption(Specs.flag("Show every image of the backing chain.", "--backing-chain"))
                 .addOption(ImageOptions.forceShare())
-                .addPositional(Specs.positional(0, "FILE", String.class));
+                .addPositional(Specs.positional(0, "FILE", String.class, "The image to describe."));
         return c.spec;
     }
 

@@ -5,6 +5,8 @@ import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine.ParseResult;
 
 /** Entry point: {@code qimg COMMAND [options]}, spelled as qemu-img spells it. */
 public final class Main implements Runnable {
@@ -12,7 +14,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command (try 'qimg --help')");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Not enough arguments");
     }
 
     private static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
@@ -73,10 +75,30 @@ public final class Main implements Runnable {
                 cl.addSubcommand(name, newCommand(name));
             }
         }
+        // as qemu-img's getopt: options may come between and after file names, a repeated option's last
+        // value wins, and "-0" (a typo for -O) is an unknown option, not a file name
+        cl.setOverwrittenOptionsAllowed(true);
+        cl.setExecutionStrategy(Main::execute);
         ErrorHandler handler = new ErrorHandler();
         cl.setExecutionExceptionHandler(handler);
         cl.setParameterExceptionHandler(handler);
         return cl;
+    }
+
+    private static int execute(ParseResult parsed) {
+        if (!parsed.originalArgs().contains("--")) {
+            for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+                for (PositionalParamSpec pos : p.matchedPositionals()) {
+                    for (String v : pos.originalStringValues()) {
+                        if (v.length() > 1 && v.startsWith("-")) {
+                            throw new CommandLine.UnmatchedArgumentException(p.commandSpec().commandLine(),
+                                    "Unknown option: '" + v + "'");
+                        }
+                    }
+                }
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     /** The command {@code args} run: the first argument that is not an option, if it names one. */

@@ -22,7 +22,7 @@ final class MapCommand implements Callable<Integer> {
                 .addOption(Specs.option("N", "First guest byte to map.", "-s", "--start-offset"))
                 .addOption(Specs.option("N", "Bytes to map at most.", "-l", "--max-length"))
                 .addOption(ImageOptions.forceShare())
-                .addPositional(Specs.positional(0, "FILE", String.class));
+                .addPositional(Specs.positional(0, "FILE", String.class, "The image to map."));
         return c.spec;
     }
 

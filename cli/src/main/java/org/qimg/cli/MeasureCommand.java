@@ -28,7 +28,8 @@ final class MeasureCommand implements Callable<Integer> {
                 .addOption(Specs.option("SNAPSHOT", "Measure this internal snapshot of FILE: ID_OR_NAME, or "
                         + "snapshot.id=ID[,snapshot.name=NAME].", "-l"))
                 .addOption(ImageOptions.forceShare())
-                .addPositional(Specs.optionalPositional(0, "FILE", Path.class));
+                .addPositional(Specs.optionalPositional(0, "FILE", Path.class,
+                        "The image to convert, whose size and allocation are measured (or --size)."));
         return c.spec;
     }
 

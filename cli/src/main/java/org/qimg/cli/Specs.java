@@ -53,9 +53,9 @@ final class Specs {
     }
 
     /** The required positional parameter at {@code index}. */
-    static PositionalParamSpec positional(int index, String label, Class<?> type) {
+    static PositionalParamSpec positional(int index, String label, Class<?> type, String... description) {
         return PositionalParamSpec.builder().index(String.valueOf(index)).arity("1").required(true)
-                .paramLabel(label).type(type).build();
+                .paramLabel(label).type(type).description(description).build();
     }
 
     /** The positional parameter at {@code index}, which may be left out. */

@@ -4,7 +4,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 
-/** Whether stderr is a terminal ({@code isatty(2)} through JNA; false where that cannot be asked). */
+/** Whether a standard stream is a terminal ({@code isatty} through JNA; false where that cannot be asked). */
 final class Terminal {
     interface LibC extends Library {
         int isatty(int fd);
@@ -13,12 +13,13 @@ final class Terminal {
     private Terminal() {
     }
 
-    static boolean stderrIsTerminal() {
+    /** {@code isatty(fd)} for 1 (stdout) or 2 (stderr). */
+    static boolean isTerminal(int fd) {
         try {
             if (Platform.isWindows()) {
                 return System.console() != null;
             }
-            return Native.load("c", LibC.class).isatty(2) == 1;
+            return Native.load("c", LibC.class).isatty(fd) == 1;
         } catch (Throwable t) {
             return false;
         }
