@@ -25,7 +25,10 @@ final class DescriptorText {
     static final String VMWARE_ADAPTER = "lsilogic";
     private static final long MAX_CYLINDERS = 65535;
 
-    /** QEMU's text: {@code cid} and the extent line are the only parts that depend on more than the options. */
+    /**
+     * QEMU's text: {@code cid} and the extent line are the only parts that depend on more than the options;
+     * {@code extent} is null for a flat image of size 0 (QEMU creates no extent then).
+     */
     static String qemu(VmdkCreateOptions o, long cid, ExtentLine extent) {
         String adapter = o.adapterType() == null ? "ide" : o.adapterType();
         int heads = adapter.equals("ide") ? HEADS_IDE : HEADS_SCSI;
@@ -37,7 +40,7 @@ final class DescriptorText {
                 + CREATE_TYPE + "=\"" + o.subformat() + "\"\n"
                 + "\n"
                 + "# Extent description\n"
-                + extent.format() + "\n"
+                + (extent == null ? "" : extent.format() + "\n")
                 + "\n"
                 + "# The Disk Data Base\n"
                 + "#DDB\n"

@@ -65,6 +65,10 @@ public final class FlatWriter implements ClusterSink {
 
     public static FlatWriter create(FileChannel descriptor, Path path, VmdkCreateOptions options) throws IOException {
         Path extent = extentPath(path);
+        if (options.capacitySectors() == 0) {
+            // QEMU makes no extent (and no extent line) for an empty flat image
+            return new FlatWriter(descriptor, options, extent, null, null);
+        }
         Path dir = extent.getParent();
         for (int attempt = 0; ; attempt++) {
             Path temp = dir.resolve("." + extent.getFileName() + ".qimg-" + Long.toHexString(RANDOM.nextLong()));
@@ -142,6 +146,12 @@ public final class FlatWriter implements ClusterSink {
 
     @Override
     public void finish() throws IOException {
+        if (data == null) {
+            finished = true;
+            Positional.writeFully(descriptor, ByteBuffer.wrap(DescriptorText.bytes(DescriptorText.qemu(options,
+                    contentId.cid(0), null))), 0);
+            return;
+        }
         if (data.size() < size) {
             Positional.writeFully(data, ByteBuffer.allocate(1), size - 1);
         }
@@ -166,7 +176,7 @@ public final class FlatWriter implements ClusterSink {
     @Override
     public void close() throws IOException {
         try {
-            if (data.isOpen()) {
+            if (data != null && data.isOpen()) {
                 data.close();
             }
         } finally {
@@ -183,7 +193,9 @@ public final class FlatWriter implements ClusterSink {
 
     private void deleteTemp() {
         try {
-            Files.deleteIfExists(temp);
+            if (temp != null) {
+                Files.deleteIfExists(temp);
+            }
         } catch (IOException e) {
             // best effort: nothing else can be done here
         }
