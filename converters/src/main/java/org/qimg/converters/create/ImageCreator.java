@@ -178,6 +178,10 @@ public final class ImageCreator {
             if (plan.target() != null) {
                 try (ClusterSink sink = plan.target().start(ch, plan.file(), plan.size())) {
                     sink.finish();
+                } catch (ImageLimitException e) {
+                    // as for qcow2: remove the (already truncated) file rather than leave an empty one
+                    Files.deleteIfExists(plan.file());
+                    throw e;
                 }
                 ch.force(true);
                 return;

@@ -51,8 +51,8 @@ public final class SparseWriter implements ClusterSink {
     /** Starts a new image in the empty {@code channel}: directories now, the header and descriptor at the end. */
     public static SparseWriter create(FileChannel channel, Path path, VmdkCreateOptions options) throws IOException {
         SparseWriter w = new SparseWriter(channel, path, options);
-        Positional.writeFully(channel, w.geometry.directory(w.rgdSector + w.geometry.gdSectors()), w.rgdSector * SECTOR);
-        Positional.writeFully(channel, w.geometry.directory(w.gdSector + w.geometry.gdSectors()), w.gdSector * SECTOR);
+        w.geometry.writeDirectory(channel, w.rgdSector, w.rgdSector + w.geometry.gdSectors());
+        w.geometry.writeDirectory(channel, w.gdSector, w.gdSector + w.geometry.gdSectors());
         return w;
     }
 

@@ -57,7 +57,7 @@ public final class StreamWriter implements ClusterSink {
 
     public static StreamWriter create(FileChannel channel, Path path, VmdkCreateOptions options) throws IOException {
         StreamWriter w = new StreamWriter(channel, path, options);
-        Positional.writeFully(channel, w.geometry.directory(w.gdSector + w.geometry.gdSectors()), w.gdSector * SECTOR);
+        w.geometry.writeDirectory(channel, w.gdSector, w.gdSector + w.geometry.gdSectors());
         return w;
     }
 
