@@ -14,7 +14,7 @@ import org.qimg.format.TargetImage;
 import org.qimg.format.TargetRequest;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.codec.ClusterCompressor;
-import org.qimg.format.vmdk.write.FlatWriter;
+import org.qimg.format.vmdk.write.DescriptorFileWriter;
 import org.qimg.format.vmdk.write.GrainDeflater;
 import org.qimg.format.vmdk.write.SparseWriter;
 import org.qimg.format.vmdk.write.StreamWriter;
@@ -114,8 +114,8 @@ public final class VmdkTargets {
         @Override
         public ClusterSink start(FileChannel channel, Path pathForErrors, long virtualSize) throws IOException {
             VmdkCreateOptions o = options.withSize(virtualSize);
-            if (o.flat()) {
-                return FlatWriter.create(channel, pathForErrors, o);
+            if (o.flat() || o.split()) {
+                return DescriptorFileWriter.create(channel, pathForErrors, o);
             }
             return o.stream() ? StreamWriter.create(channel, pathForErrors, o)
                     : SparseWriter.create(channel, pathForErrors, o);

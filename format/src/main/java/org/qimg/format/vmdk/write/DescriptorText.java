@@ -27,9 +27,9 @@ final class DescriptorText {
 
     /**
      * QEMU's text: {@code cid} and the extent line are the only parts that depend on more than the options;
-     * {@code extent} is null for a flat image of size 0 (QEMU creates no extent then).
+     * {@code extents} is empty for a flat image of size 0 (QEMU creates no extent then).
      */
-    static String qemu(VmdkCreateOptions o, long cid, ExtentLine extent) {
+    static String qemu(VmdkCreateOptions o, long cid, java.util.List<ExtentLine> extents) {
         String adapter = o.adapterType() == null ? "ide" : o.adapterType();
         int heads = adapter.equals("ide") ? HEADS_IDE : HEADS_SCSI;
         long cylinders = o.capacitySectors() * 512 / ((long) GEOMETRY_SECTORS * heads * 512);
@@ -40,7 +40,7 @@ final class DescriptorText {
                 + CREATE_TYPE + "=\"" + o.subformat() + "\"\n"
                 + "\n"
                 + "# Extent description\n"
-                + (extent == null ? "" : extent.format() + "\n")
+                + extents.stream().map(e -> e.format() + "\n").collect(java.util.stream.Collectors.joining())
                 + "\n"
                 + "# The Disk Data Base\n"
                 + "#DDB\n"

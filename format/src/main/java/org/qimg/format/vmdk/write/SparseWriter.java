@@ -31,9 +31,13 @@ public final class SparseWriter implements ClusterSink {
     private final long grainStart;
     private final GrainTables tables;
     private final SequentialOut out;
-    private final ContentId contentId = new ContentId();
+    private final ContentId contentId;
+    private final boolean embedded;
 
-    private SparseWriter(FileChannel channel, Path path, VmdkCreateOptions options) throws ImageLimitException {
+    private SparseWriter(FileChannel channel, Path path, VmdkCreateOptions options, ContentId contentId,
+                         boolean embedded) throws ImageLimitException {
+        this.contentId = contentId;
+        this.embedded = embedded;
         this.channel = channel;
         this.path = path;
         this.options = options;
@@ -50,7 +54,22 @@ public final class SparseWriter implements ClusterSink {
 
     /** Starts a new image in the empty {@code channel}: directories now, the header and descriptor at the end. */
     public static SparseWriter create(FileChannel channel, Path path, VmdkCreateOptions options) throws IOException {
-        SparseWriter w = new SparseWriter(channel, path, options);
+        return create(channel, path, options, new ContentId(), true);
+    }
+
+    /**
+     * A sparse extent of a twoGbMaxExtentSparse image (the options' size is the extent's): as QEMU, its header
+     * reserves the 20 descriptor sectors, which stay empty (the descriptor is a file of its own); grains count
+     * into {@code contentId}.
+     */
+    static SparseWriter extent(FileChannel channel, Path path, VmdkCreateOptions options, ContentId contentId)
+            throws IOException {
+        return create(channel, path, options, contentId, false);
+    }
+
+    private static SparseWriter create(FileChannel channel, Path path, VmdkCreateOptions options, ContentId contentId,
+                                       boolean embedded) throws IOException {
+        SparseWriter w = new SparseWriter(channel, path, options, contentId, embedded);
         w.geometry.writeDirectory(channel, w.rgdSector, w.rgdSector + w.geometry.gdSectors());
         w.geometry.writeDirectory(channel, w.gdSector, w.gdSector + w.geometry.gdSectors());
         return w;
@@ -105,15 +124,21 @@ public final class SparseWriter implements ClusterSink {
             // qemu-img's file is at least header and tables rounded up to a grain: extend sparsely
             Positional.writeFully(channel, ByteBuffer.allocate(1), end - 1);
         }
+        if (embedded) {
+            writeDescriptor();
+        }
+        Positional.writeFully(channel, header().encode(), 0);
+    }
+
+    private void writeDescriptor() throws IOException {
         String name = path.getFileName() == null ? path.toString() : path.getFileName().toString();
         ExtentLine extent = new ExtentLine("RW", geometry.capacity(), "SPARSE", name, 0);
-        byte[] text = DescriptorText.bytes(DescriptorText.qemu(options, contentId.cid(geometry.capacity()), extent));
+        byte[] text = DescriptorText.bytes(DescriptorText.qemu(options, contentId.cid(geometry.capacity()), java.util.List.of(extent)));
         if (text.length > DescriptorKeys.EMBEDDED_SECTORS * SECTOR) {
             throw new ImageException("'" + path + "': the vmdk descriptor is " + text.length + " bytes, more than the "
                     + DescriptorKeys.EMBEDDED_SECTORS * SECTOR + " its sectors hold");
         }
         Positional.writeFully(channel, ByteBuffer.wrap(text), (long) DescriptorKeys.EMBEDDED_OFFSET * SECTOR);
-        Positional.writeFully(channel, header().encode(), 0);
     }
 
     private SparseHeader header() {

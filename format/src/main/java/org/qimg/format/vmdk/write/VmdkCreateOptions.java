@@ -32,6 +32,11 @@ public record VmdkCreateOptions(long size, String subformat, String adapterType,
         return subformat.equals(MONOLITHIC_FLAT) || subformat.equals(TWO_GB_FLAT);
     }
 
+    /** twoGbMaxExtentSparse or twoGbMaxExtentFlat: extents of 2 GiB. */
+    public boolean split() {
+        return subformat.equals(TWO_GB_SPARSE) || subformat.equals(TWO_GB_FLAT);
+    }
+
     public boolean stream() {
         return subformat.equals(STREAM_OPTIMIZED);
     }
@@ -151,10 +156,6 @@ public record VmdkCreateOptions(long size, String subformat, String adapterType,
             }
             if (flat && zeroedGrain) {
                 throw new ImageException("Flat image can't enable zeroed grain");
-            }
-            if (subformat.equals(TWO_GB_SPARSE) || subformat.equals(TWO_GB_FLAT)) {
-                throw new UnsupportedFeatureException("qimg does not write the vmdk subformat " + subformat
-                        + " (it writes monolithicSparse, monolithicFlat and streamOptimized)");
             }
             if (backing != null) {
                 throw new UnsupportedFeatureException("qimg does not write vmdk images with a backing file");
