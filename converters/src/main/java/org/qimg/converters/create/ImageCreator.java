@@ -147,7 +147,12 @@ public final class ImageCreator {
         } else {
             throw new ImageException("Image creation needs a size parameter");
         }
-        String description = n.describe().replaceFirst("^size=\\S*", "size=" + s);
+        if (size != null) {
+            // the size is one of the options of a new image, as in qemu-img
+            n = ImageFormats.writable(format).create(new TargetRequest(opts.isEmpty() ? List.of("size=" + s)
+                    : List.of(opts, "size=" + s), backingFile, backingFormat, false));
+        }
+        String description = n.describe();
         try {
             return new Plan(file, format, s, null, description, null, n.build());
         } catch (ImageException e) {

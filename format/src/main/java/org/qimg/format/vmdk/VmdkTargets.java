@@ -113,6 +113,12 @@ public final class VmdkTargets {
 
         @Override
         public ClusterSink start(FileChannel channel, Path pathForErrors, long virtualSize) throws IOException {
+            if (virtualSize == 0 && !options.sizeGiven()) {
+                // qemu-img convert creates such an image, then cannot open it (or, for flat ones, aborts)
+                throw new ImageException("Could not open '" + pathForErrors + "': " + (options.flat() || options.split()
+                        ? "an empty " + options.subformat() + " image has no extent"
+                        : "Unsupported image type '" + options.subformat() + "'"));
+            }
             VmdkCreateOptions o = options.withSize(virtualSize);
             if (o.flat() || o.split()) {
                 return DescriptorFileWriter.create(channel, pathForErrors, o);

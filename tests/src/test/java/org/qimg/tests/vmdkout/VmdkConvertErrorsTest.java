@@ -92,4 +92,29 @@ class VmdkConvertErrorsTest {
             }
         }
     }
+
+    /**
+     * An empty source: qemu-img creates a VMDK it then cannot open (sparse: "Unsupported image type"; flat: it
+     * aborts, as for twoGbMaxExtentSparse); qimg refuses, with qemu-img's message where it has one, and leaves no file.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"monolithicSparse", "streamOptimized", "monolithicFlat", "twoGbMaxExtentSparse"})
+    void emptySourceIsRefusedWithoutLeavingFiles(String subformat) throws Exception {
+        Path q = Files.createDirectories(dir.resolve("qemu"));
+        Path o = Files.createDirectories(dir.resolve("qimg"));
+        Files.createFile(q.resolve("empty.raw"));
+        Files.createFile(o.resolve("empty.raw"));
+        ProcResult theirs = Proc.run(q, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=" + subformat, "empty.raw",
+                "t.vmdk");
+        ProcResult ours = Qimg.subprocess(o, "convert", "-O", "vmdk", "-o", "subformat=" + subformat, "empty.raw",
+                "t.vmdk");
+        assertThat(theirs.exitCode()).as(theirs.describe()).isNotZero();
+        assertThat(ours.exitCode()).as(ours.describe()).isEqualTo(1);
+        if (subformat.equals("monolithicSparse") || subformat.equals("streamOptimized")) {
+            assertThat(ours.stderr()).startsWith(theirs.stderr().strip().replace("qemu-img: ", "qimg: "));
+        }
+        try (Stream<Path> files = Files.list(o)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("empty.raw");
+        }
+    }
 }

@@ -20,9 +20,10 @@ import org.qimg.format.UnsupportedFeatureException;
  * @param adapterType the adapter type as given, or null when not given (the subformat decides the default)
  * @param hwVersion   the {@code ddb.virtualHWVersion} value to write
  * @param toolsVersion the {@code ddb.toolsVersion} value to write
+ * @param sizeGiven   whether the size came with the options (create) rather than from the source (convert)
  */
 public record VmdkCreateOptions(long size, String subformat, String adapterType, String hwVersion,
-                                String toolsVersion, boolean zeroedGrain, String backingFile) {
+                                String toolsVersion, boolean zeroedGrain, String backingFile, boolean sizeGiven) {
 
     /** QEMU's {@code toolsversion} default (INT32_MAX: "unknown", also what VMware's vmdk-convert writes). */
     public static final String DEFAULT_TOOLS_VERSION = "2147483647";
@@ -47,7 +48,8 @@ public record VmdkCreateOptions(long size, String subformat, String adapterType,
     }
 
     public VmdkCreateOptions withSize(long bytes) {
-        return new VmdkCreateOptions(bytes, subformat, adapterType, hwVersion, toolsVersion, zeroedGrain, backingFile);
+        return new VmdkCreateOptions(bytes, subformat, adapterType, hwVersion, toolsVersion, zeroedGrain, backingFile,
+                sizeGiven);
     }
 
     public static Builder builder() {
@@ -160,7 +162,8 @@ public record VmdkCreateOptions(long size, String subformat, String adapterType,
             if (backing != null) {
                 throw new UnsupportedFeatureException("qimg does not write vmdk images with a backing file");
             }
-            return new VmdkCreateOptions(size, subformat, adapter, hw, tools, zeroedGrain, backing);
+            return new VmdkCreateOptions(size, subformat, adapter, hw, tools, zeroedGrain, backing,
+                    given.containsKey("size"));
         }
     }
 }
