@@ -124,7 +124,8 @@ public final class ImageCreator {
             case "vmdk" -> {
                 return planThroughFormat(file, format, opts, backingFile, backingFormat, size);
             }
-            default -> throw new UnknownFormatException("Unknown file format '" + format + "' (qimg creates raw or qcow2)");
+            default -> throw new UnknownFormatException("Unknown file format '" + format
+                    + "' (qimg creates raw, qcow2 or vmdk)");
         }
     }
 

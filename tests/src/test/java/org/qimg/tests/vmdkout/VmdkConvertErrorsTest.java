@@ -104,8 +104,8 @@ class VmdkConvertErrorsTest {
         Path o = Files.createDirectories(dir.resolve("qimg"));
         Files.createFile(q.resolve("empty.raw"));
         Files.createFile(o.resolve("empty.raw"));
-        ProcResult theirs = Proc.run(q, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=" + subformat, "empty.raw",
-                "t.vmdk");
+        ProcResult theirs = Proc.run(q, "qemu-img", "convert", "-O", "vmdk", "-o", "subformat=" + subformat,
+                "empty.raw", "t.vmdk");
         ProcResult ours = Qimg.subprocess(o, "convert", "-O", "vmdk", "-o", "subformat=" + subformat, "empty.raw",
                 "t.vmdk");
         assertThat(theirs.exitCode()).as(theirs.describe()).isNotZero();

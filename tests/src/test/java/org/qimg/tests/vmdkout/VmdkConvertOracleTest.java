@@ -27,7 +27,8 @@ import org.qimg.tests.support.Qimg;
  * every independent reader: {@code qemu-img compare} against the source, {@code qemu-img info} (subformat and
  * virtual size), {@code qemu-img check}, libvmdk's {@code vmdkinfo} and a data read-back through libvmdk's
  * {@code pyvmdk}; and compared with qemu-img's own output: monolithicSparse, monolithicFlat and the twoGbMaxExtent
- * subformats byte for byte except the CID, streamOptimized by the VMware layout rules it follows instead (see README "VMDK output").
+ * subformats byte for byte except the CID, streamOptimized by the VMware layout rules it follows instead (see
+ * README "VMDK output").
  */
 class VmdkConvertOracleTest {
     @TempDir
@@ -86,7 +87,8 @@ class VmdkConvertOracleTest {
         Proc.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=" + subformat, src.toString(),
                 theirs.toString());
 
-        ProcResult cmp = Proc.run(dir, "qemu-img", "compare", "-f", "raw", "-F", "vmdk", src.toString(), ours.toString());
+        ProcResult cmp = Proc.run(dir, "qemu-img", "compare", "-f", "raw", "-F", "vmdk", src.toString(),
+                ours.toString());
         assertThat(cmp.exitCode()).as(cmp.stdout() + cmp.stderr()).isZero();
         String info = Proc.ok(dir, "qemu-img", "info", "--output=json", ours.toString());
         long size = (Files.size(src) + 511) / 512 * 512;

@@ -85,7 +85,8 @@ final class VmdkReaders {
         byte[] a = read(ours);
         byte[] b = read(theirs);
         assertThat(a.length).as("length of %s vs qemu-img's", ours).isEqualTo(b.length);
-        assertThat(java.util.Arrays.copyOfRange(a, 0, 512)).as("header").isEqualTo(java.util.Arrays.copyOfRange(b, 0, 512));
+        assertThat(java.util.Arrays.copyOfRange(a, 0, 512)).as("header")
+                .isEqualTo(java.util.Arrays.copyOfRange(b, 0, 512));
         int descEnd = Math.min(a.length, 21 * 512);
         assertThat(withoutCid(new String(a, 512, descEnd - 512, StandardCharsets.ISO_8859_1)))
                 .as("descriptor").isEqualTo(withoutCid(new String(b, 512, descEnd - 512, StandardCharsets.ISO_8859_1)));

@@ -133,7 +133,8 @@ public final class SparseWriter implements ClusterSink {
     private void writeDescriptor() throws IOException {
         String name = path.getFileName() == null ? path.toString() : path.getFileName().toString();
         ExtentLine extent = new ExtentLine("RW", geometry.capacity(), "SPARSE", name, 0);
-        byte[] text = DescriptorText.bytes(DescriptorText.qemu(options, contentId.cid(geometry.capacity()), java.util.List.of(extent)));
+        byte[] text = DescriptorText.bytes(DescriptorText.qemu(options, contentId.cid(geometry.capacity()),
+                java.util.List.of(extent)));
         if (text.length > DescriptorKeys.EMBEDDED_SECTORS * SECTOR) {
             throw new ImageException("'" + path + "': the vmdk descriptor is " + text.length + " bytes, more than the "
                     + DescriptorKeys.EMBEDDED_SECTORS * SECTOR + " its sectors hold");
