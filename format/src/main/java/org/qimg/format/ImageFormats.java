@@ -188,6 +188,9 @@ public final class ImageFormats {
                 return f;
             }
         }
+        if (lower.equals("vmdk")) {
+            return org.qimg.format.vmdk.VmdkTargets.WRITER_ONLY; // TEMPORARY until VmdkFormat is registered
+        }
         throw new ImageException("Unknown file format '" + name + "' (qimg writes raw, qcow2)");
     }
 

@@ -18,6 +18,14 @@ public interface NewImage {
     /** Whether option {@code key} was given at all. */
     boolean isSet(String key);
 
+    /**
+     * The option list qemu-img create prints after {@code Formatting 'FILE', fmt=FMT } (formats whose create goes
+     * through this interface).
+     */
+    default String describe() {
+        throw new UnsupportedOperationException("no create description for this format");
+    }
+
     /** Checks the options as a whole and decides the target. */
     TargetImage build() throws ImageException;
 }

@@ -10,7 +10,12 @@ import java.util.Map;
 import org.qimg.converters.convert.DeviceOutput;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
+import org.qimg.format.ClusterSink;
 import org.qimg.format.ImageFormats;
+import org.qimg.format.NewImage;
+import org.qimg.format.TargetImage;
+import org.qimg.format.TargetRequest;
+import java.util.List;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.ImageLockException;
 import org.qimg.format.QemuOptionSyntax;
@@ -32,7 +37,11 @@ public final class ImageCreator {
      *                    has printed the "Formatting" line, so {@link #create} throws this one
      */
     public record Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description,
-            ImageException refused) {
+            ImageException refused, TargetImage target) {
+        Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description,
+             ImageException refused) {
+            this(file, format, size, qcow2, description, refused, null);
+        }
     }
 
     private ImageCreator() {
@@ -112,7 +121,44 @@ public final class ImageCreator {
                     return new Plan(file, "qcow2", -1, null, description, e);
                 }
             }
-            default -> throw new UnknownFormatException("Unknown file format '" + format + "' (qimg creates raw or qcow2)");
+            case "vmdk" -> {
+                return planThroughFormat(file, format, opts, backingFile, backingFormat, size);
+            }
+            default -> throw new UnknownFormatException("Unknown file format '" + format
+                    + "' (qimg creates raw, qcow2 or vmdk)");
+        }
+    }
+
+    /**
+     * A format whose new images are made through the format SPI ({@link NewImage}, {@link TargetImage}): an
+     * empty image is a target started with the size and finished with nothing written.
+     */
+    private static Plan planThroughFormat(Path file, String format, String opts, String backingFile,
+                                          String backingFormat, Long size) throws IOException {
+        NewImage n = ImageFormats.writable(format).create(new TargetRequest(opts.isEmpty() ? List.of() : List.of(opts),
+                backingFile, backingFormat, false));
+        if (size != null && n.isSet("size")) {
+            throw new ImageException(file + ": The image size must be specified only once");
+        }
+        long s;
+        if (size != null) {
+            s = size;
+        } else if (n.isSet("size")) {
+            s = QemuOptionSyntax.sizeValue("size", n.given("size"));
+        } else {
+            throw new ImageException("Image creation needs a size parameter");
+        }
+        if (size != null) {
+            // the size is one of the options of a new image, as in qemu-img
+            n = ImageFormats.writable(format).create(new TargetRequest(opts.isEmpty() ? List.of("size=" + s)
+                    : List.of(opts, "size=" + s), backingFile, backingFormat, false));
+        }
+        String description = n.describe();
+        try {
+            return new Plan(file, format, s, null, description, null, n.build());
+        } catch (ImageException e) {
+            return new Plan(file, format, s, null, description, new ImageException(file + ": " + e.getMessage(), e),
+                    null);
         }
     }
 
@@ -135,6 +181,17 @@ public final class ImageCreator {
         try (ImageLock lock = held; FileChannel ch = FileChannel.open(plan.file(), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE,
                 StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING)) {
+            if (plan.target() != null) {
+                try (ClusterSink sink = plan.target().start(ch, plan.file(), plan.size())) {
+                    sink.finish();
+                } catch (ImageLimitException e) {
+                    // as for qcow2: remove the (already truncated) file rather than leave an empty one
+                    Files.deleteIfExists(plan.file());
+                    throw e;
+                }
+                ch.force(true);
+                return;
+            }
             if (plan.format().equals("raw")) {
                 long len = (plan.size() + 511) / 512 * 512;
                 if (len > 0) {
