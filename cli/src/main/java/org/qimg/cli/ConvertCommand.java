@@ -13,6 +13,7 @@ import org.qimg.converters.convert.ConvertTarget;
 import org.qimg.converters.convert.Converter;
 import org.qimg.converters.convert.SnapshotSpec;
 import org.qimg.converters.convert.TargetVerifier;
+import org.qimg.converters.ova.OvaConvert;
 import org.qimg.converters.policy.PlainPolicies;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
@@ -115,15 +116,17 @@ final class ConvertCommand implements Callable<Integer> {
             throw new ImageException("--keep-plain-trace, --keep-plain and --min-savings choose which clusters of a"
                     + " compressed target stay uncompressed: they need -c");
         }
-        TargetImage chosen = ConvertTarget.choose(targetFormat, new TargetRequest(createOptions, backing, backingFormat,
-                compress), noCreate, Path.of(dst), srcs.size());
+        OvaConvert ova = OvaConvert.FORMAT.equals(target) ? OvaConvert.prepare(createOptions, backing, compress, noCreate,
+                Path.of(dst), srcs.size()) : null;
+        TargetImage chosen = ova != null ? ova.diskTarget() : ConvertTarget.choose(targetFormat, new TargetRequest(
+                createOptions, backing, backingFormat, compress), noCreate, Path.of(dst), srcs.size());
         b.target(chosen).notices(m -> System.err.println("qimg: " + m));
         int clusterSize = chosen.clusterSize();
         SnapshotSpec snap = snapshot == null ? null : SnapshotSpec.parse(snapshot);
         if (snap != null && !snap.firstSourceOnly() && srcs.size() > 1) {
             throw new ImageException("No support for concatenating multiple snapshot");
         }
-        if (verify && !noCreate) {
+        if (verify && !noCreate && ova == null) {
             b.verify(target); // checked before the new file replaces DST
         }
         b.noCreate(noCreate).targetIsZero(targetIsZero).durable(!"unsafe".equals(cacheMode(cache)));
@@ -154,7 +157,11 @@ final class ConvertCommand implements Callable<Integer> {
                 b.policy(policies.build(clusterSize, total));
             }
             ConvertOptions options = build(b);
-            Converter.convert(sources, Path.of(dst), options);
+            if (ova != null) {
+                ova.convert(sources, Path.of(dst), options, verify);
+            } else {
+                Converter.convert(sources, Path.of(dst), options);
+            }
             if (verify && noCreate) {
                 verifyInPlace(sources, Path.of(dst), target);
             }
