@@ -19,14 +19,18 @@ import org.qimg.format.ImageException;
  * 5.3: the descriptor first, then the manifest, then the files in References order). The headers are POSIX
  * ustar ({@code ustar\0} magic, version {@code 00}) as {@code tar --format=ustar} writes them, every member a
  * regular file, mode 0644, owner and group 0 ({@code root}), the same time: what VMware's open-vmdk packager
- * writes. Names are at most 100 bytes (no prefix field is needed). A member of 8 GiB or more does not fit the
- * ustar size field; its size is then written in base-256, as GNU tar (VMware's {@code ova-compose} default)
- * does, which GNU tar, bsdtar, Python's tarfile and VMware's readers accept.
+ * writes; the archive is padded to GNU tar's 10 KiB blocks. Names are at most 100 bytes (no prefix field is
+ * needed). A member of 8 GiB or more does not fit the ustar size field; its size is then written in
+ * base-256, as GNU tar's own format does (the format VMware's {@code ova-compose} uses by default), which
+ * GNU tar, bsdtar and Python's tarfile read.
  */
 final class OvaArchive implements AutoCloseable {
     /** The largest size a ustar header holds in its 11 octal digits. */
     static final long MAX_USTAR_SIZE = 077777777777L;
-    private static final int MODE = 0100644;
+    /** Permission bits only, as tar --format=ustar writes them (the typeflag says "regular file"). */
+    private static final int MODE = 0644;
+    /** GNU tar's default blocking factor (20 records): the archive ends padded to a multiple of it. */
+    private static final int BLOCK_SIZE = 10240;
     private static final int COPY_BUFFER = 1 << 20;
 
     private final TarArchiveOutputStream tar;
@@ -34,7 +38,7 @@ final class OvaArchive implements AutoCloseable {
 
     /** An archive written to {@code out} (which it closes), members dated {@code mtime} (seconds since the epoch). */
     OvaArchive(OutputStream out, long mtime) {
-        this.tar = new TarArchiveOutputStream(new BufferedOutputStream(out, COPY_BUFFER),
+        this.tar = new TarArchiveOutputStream(new BufferedOutputStream(out, COPY_BUFFER), BLOCK_SIZE,
                 StandardCharsets.UTF_8.name());
         this.tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_ERROR);
         this.tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_ERROR);
