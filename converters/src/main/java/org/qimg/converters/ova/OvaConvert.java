@@ -30,7 +30,8 @@ public final class OvaConvert {
     private final OvaSettings settings;
     private final CountingTarget disk;
 
-    private OvaConvert(OvaSettings settings, CountingTarget disk) {
+    /** With the disk's target chosen (tests use another format than {@link #DISK_FORMAT}). */
+    OvaConvert(OvaSettings settings, CountingTarget disk) {
         this.settings = settings;
         this.disk = disk;
     }
@@ -74,7 +75,7 @@ public final class OvaConvert {
         return OvaWriter.write(destination, settings, (channel, path) -> {
             Converter.writeInto(sources, channel, path, destination, options);
             if (verify) {
-                CompareResult c = TargetVerifier.verify(sources, path, DISK_FORMAT);
+                CompareResult c = TargetVerifier.verify(sources, path, disk.formatName());
                 if (!c.identical()) {
                     throw new ImageException("verify failed: " + destination + ": Content mismatch at offset "
                             + c.offset() + "!");
