@@ -75,7 +75,15 @@ public final class OvaConvert {
         return OvaWriter.write(destination, settings, (channel, path) -> {
             Converter.writeInto(sources, channel, path, destination, options);
             if (verify) {
-                CompareResult c = TargetVerifier.verify(sources, path, disk.formatName());
+                CompareResult c;
+                try {
+                    c = TargetVerifier.verify(sources, path, disk.formatName());
+                } catch (IOException e) {
+                    // e.g. the disk does not open: name DST and its disk, not the scratch file's /proc path
+                    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                    throw new ImageException("verify failed: " + destination + " (its disk): "
+                            + m.replace("'" + path + "'", "the disk").replace(path.toString(), "the disk"), e);
+                }
                 if (!c.identical()) {
                     throw new ImageException("verify failed: " + destination + ": Content mismatch at offset "
                             + c.offset() + "!");
