@@ -12,15 +12,22 @@ import org.qimg.format.codec.ClusterCompressor;
 /**
  * The VMDK target of an OVA, as the format made it, counting what its writer is handed: the clusters
  * (grains) stored with data, plain or compressed, give the disk's populated size, and the size it was
- * started with its capacity ({@link #facts()}). Zero clusters are not stored and not counted.
+ * started with its capacity ({@link #facts()}). Zero clusters are not stored and not counted. The writer
+ * knows the disk by its name in the OVA.
  */
 final class CountingTarget implements TargetImage {
     private final TargetImage inner;
+    private final Path diskName;
     private long capacity = -1;
     private long dataClusters;
 
-    CountingTarget(TargetImage inner) {
+    /**
+     * Over {@code inner}; {@code diskName} (e.g. {@code app.ova/app-disk1.vmdk}) is the name the writer is given
+     * for the disk: a VMDK names its own file in its descriptor, which must be the disk's name in the OVA.
+     */
+    CountingTarget(TargetImage inner, Path diskName) {
         this.inner = inner;
+        this.diskName = diskName;
     }
 
     /** Capacity and populated size of the disk written; valid after the convert finished. */
@@ -59,7 +66,7 @@ final class CountingTarget implements TargetImage {
 
     @Override
     public ClusterSink start(FileChannel channel, Path pathForErrors, long virtualSize) throws IOException {
-        ClusterSink sink = inner.start(channel, pathForErrors, virtualSize);
+        ClusterSink sink = inner.start(channel, diskName == null ? pathForErrors : diskName, virtualSize);
         capacity = Math.addExact(virtualSize, 511) & ~511L; // a VMDK's capacity is in 512-byte sectors
         dataClusters = 0;
         return new Counting(sink);

@@ -52,7 +52,8 @@ public final class OvaConvert {
         OvaSettings s = OvaSettings.parse(options, defaultName(destination), mtime());
         TargetImage vmdk = ConvertTarget.create(DISK_FORMAT, new TargetRequest(s.diskOptions(), null, null,
                 compressed), destination.toString(), sources);
-        return new OvaConvert(s, new CountingTarget(vmdk));
+        Path disk = destination.resolve(s.memberBase() + OvaSettings.DISK_SUFFIX);
+        return new OvaConvert(s, new CountingTarget(vmdk, disk));
     }
 
     /** The disk's target, for {@link ConvertOptions.Builder#target}. */
@@ -72,25 +73,24 @@ public final class OvaConvert {
     public OvaWriter.Result convert(List<DiskImage> sources, Path destination, ConvertOptions options, boolean verify)
             throws IOException {
         SameFileGuard.check(sources, destination);
-        return OvaWriter.write(destination, settings, (channel, path) -> {
+        DiskWriter pipeline = (channel, path) -> {
             Converter.writeInto(sources, channel, path, destination, options);
-            if (verify) {
-                CompareResult c;
-                try {
-                    c = TargetVerifier.verify(sources, path, disk.formatName());
-                } catch (IOException e) {
-                    // e.g. the disk does not open: name DST and its disk, not the scratch file's /proc path
-                    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                    throw new ImageException("verify failed: " + destination + " (its disk): "
-                            + m.replace("'" + path + "'", "the disk").replace(path.toString(), "the disk"), e);
-                }
-                if (!c.identical()) {
-                    throw new ImageException("verify failed: " + destination + ": Content mismatch at offset "
-                            + c.offset() + "!");
-                }
-            }
             return disk.facts();
-        }, files(sources), options.durable());
+        };
+        OvaWriter.DiskCheck compare = !verify ? null : path -> {
+            CompareResult c;
+            try {
+                c = TargetVerifier.verify(sources, path, disk.formatName());
+            } catch (IOException e) {
+                // e.g. the disk does not open: name DST and its disk, not the scratch file
+                throw new ImageException("verify failed: " + destination + " (its disk): " + e.getMessage(), e);
+            }
+            if (!c.identical()) {
+                throw new ImageException("verify failed: " + destination + ": Content mismatch at offset "
+                        + c.offset() + "!");
+            }
+        };
+        return OvaWriter.write(destination, settings, pipeline, compare, files(sources), options.durable());
     }
 
     /** The destination's file name without {@code .ova}: the VM's name unless {@code ova.name} says otherwise. */

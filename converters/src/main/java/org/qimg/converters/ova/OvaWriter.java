@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Optional;
@@ -42,12 +43,31 @@ public final class OvaWriter {
      */
     public static Result write(Path destination, OvaSettings s, DiskWriter disk, List<Path> sources, boolean durable)
             throws IOException {
+        return write(destination, s, disk, null, sources, durable);
+    }
+
+    /** A check of the complete disk before it is packed (e.g. {@code --verify}), given a path that opens it. */
+    @FunctionalInterface
+    public interface DiskCheck {
+        void check(Path disk) throws IOException;
+    }
+
+    /**
+     * As {@link #write(Path, OvaSettings, DiskWriter, List, boolean)}, with {@code check} (if not null) run on
+     * the complete disk before anything is packed. The disk then gets a hidden name beside the destination
+     * for the check (a reader that resolves names, as a VMDK's does, needs one; {@code convert --verify} does
+     * the same), which goes when the OVA is done or has failed.
+     */
+    public static Result write(Path destination, OvaSettings s, DiskWriter disk, DiskCheck check, List<Path> sources,
+                               boolean durable) throws IOException {
         String base = s.memberBase();
         String ovfName = base + ".ovf";
         String mfName = base + ".mf";
         String diskName = base + OvaSettings.DISK_SUFFIX;
         boolean manifest = s.digest() != OvaSettings.Digest.NONE;
-        try (SafeOutput scratch = SafeOutput.create(destination, false, sources)) {
+        try (SafeOutput scratch = SafeOutput.create(destination, false, sources);
+             FileChannel named = check == null ? null : FileChannel.open(scratch.tempFile(), StandardOpenOption.READ)) {
+            FileChannel reader = check == null ? scratch.channel() : named;
             DiskFacts facts;
             long size;
             byte[] diskDigest = null;
@@ -57,10 +77,13 @@ public final class OvaWriter {
                         manifest ? OvaManifest.newDigest(s.digest().javaName) : null);
                 facts = disk.write(hc, scratch.tempFile());
                 size = scratch.channel().size();
+                if (check != null) {
+                    check.check(scratch.seal()); // the scratch channel closes; 'named' reads on
+                }
                 if (manifest) {
                     Optional<byte[]> d = hc.digest(size);
                     onTheWay = d.isPresent();
-                    diskDigest = onTheWay ? d.get() : digest(scratch.channel(), size, s.digest());
+                    diskDigest = onTheWay ? d.get() : digest(reader, size, s.digest());
                 }
             } catch (IOException e) {
                 throw scratch.failed(e);
@@ -80,7 +103,7 @@ public final class OvaWriter {
                                 + OvaManifest.line(s.digest(), diskName, diskDigest);
                         a.add(mfName, mf.getBytes(StandardCharsets.UTF_8));
                     }
-                    a.add(diskName, scratch.channel(), size, destination + " (its disk)");
+                    a.add(diskName, reader, size, destination + " (its disk)");
                     a.finish();
                 } catch (IOException e) {
                     throw out.failed(e);

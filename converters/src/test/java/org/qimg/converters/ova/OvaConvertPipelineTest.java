@@ -52,7 +52,7 @@ class OvaConvertPipelineTest {
 
     private static OvaConvert qcow2Ova(OvaSettings s) throws ImageException {
         return new OvaConvert(s, new CountingTarget(ConvertTarget.create("qcow2",
-                new TargetRequest(List.of("cluster_size=" + CLUSTER), null, null, true), "out.ova", 1)));
+                new TargetRequest(List.of("cluster_size=" + CLUSTER), null, null, true), "out.ova", 1), null));
     }
 
     private record Member(String name, byte[] data) {

@@ -118,7 +118,16 @@ class OvaConvertCliTest {
         assertThat(d.rasd("6", "ResourceSubType")).isEqualTo("VirtualSCSI");
         assertThat(d.rasd("10", "ResourceSubType")).isEqualTo("E1000");
         assertThat(d.vmwConfig("firmware")).isEqualTo("efi");
-        new Qemu(dir).img("compare", "-f", "raw", "-F", "vmdk", src.toString(), x.resolve(d.diskHref()).toString());
+        Path disk = x.resolve(d.diskHref());
+        new Qemu(dir).img("compare", "-f", "raw", "-F", "vmdk", src.toString(), disk.toString());
+        // the VMDK's embedded descriptor names its extent as the file is called in the OVA
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(disk), 64 << 10);
+        assertThat(new String(head, java.nio.charset.StandardCharsets.ISO_8859_1))
+                .contains("SPARSE \"my_vm-disk1.vmdk\"");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("src.raw", "my vm.OVA",
+                    "x");
+        }
     }
 
     @Test
