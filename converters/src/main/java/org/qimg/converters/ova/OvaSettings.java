@@ -70,14 +70,12 @@ public record OvaSettings(String name, int cpus, long memoryMiB, Firmware firmwa
 
     /** The manifest's digest, as the manifest names it, or NONE for no manifest. */
     public enum Digest {
-        SHA1("SHA1", "SHA-1"), SHA256("SHA256", "SHA-256"), SHA512("SHA512", "SHA-512"), NONE(null, null);
+        SHA1("SHA1"), SHA256("SHA256"), SHA512("SHA512"), NONE(null);
 
         final String manifestName;
-        final String javaName;
 
-        Digest(String manifestName, String javaName) {
+        Digest(String manifestName) {
             this.manifestName = manifestName;
-            this.javaName = javaName;
         }
     }
 

@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Optional;
 import org.qimg.converters.convert.SafeOutput;
+import org.qimg.format.ova.OvaManifest;
 import org.qimg.format.ImageException;
 
 /**
@@ -74,7 +75,7 @@ public final class OvaWriter {
             boolean onTheWay = false;
             try {
                 HashingChannel hc = new HashingChannel(scratch.channel(),
-                        manifest ? OvaManifest.newDigest(s.digest().javaName) : null);
+                        manifest ? OvaManifest.newDigest(s.digest().manifestName) : null);
                 facts = disk.write(hc, scratch.tempFile());
                 size = scratch.channel().size();
                 if (check != null) {
@@ -98,9 +99,9 @@ public final class OvaWriter {
                 try (OvaArchive a = OvaArchive.over(out.channel(), s.mtime())) {
                     a.add(ovfName, ovf);
                     if (manifest) {
-                        MessageDigest md = OvaManifest.newDigest(s.digest().javaName);
-                        String mf = OvaManifest.line(s.digest(), ovfName, md.digest(ovf))
-                                + OvaManifest.line(s.digest(), diskName, diskDigest);
+                        MessageDigest md = OvaManifest.newDigest(s.digest().manifestName);
+                        String mf = OvaManifest.line(s.digest().manifestName, ovfName, md.digest(ovf))
+                                + OvaManifest.line(s.digest().manifestName, diskName, diskDigest);
                         a.add(mfName, mf.getBytes(StandardCharsets.UTF_8));
                     }
                     a.add(diskName, reader, size, destination + " (its disk)");
@@ -116,7 +117,7 @@ public final class OvaWriter {
 
     /** Reads the first {@code size} bytes of {@code file} once and digests them. */
     private static byte[] digest(FileChannel file, long size, OvaSettings.Digest algorithm) throws IOException {
-        MessageDigest md = OvaManifest.newDigest(algorithm.javaName);
+        MessageDigest md = OvaManifest.newDigest(algorithm.manifestName);
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         for (long at = 0; at < size; ) {
             buf.clear().limit((int) Math.min(buf.capacity(), size - at));

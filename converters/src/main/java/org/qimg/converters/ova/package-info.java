@@ -3,6 +3,6 @@
  * streamOptimized VMDK, in one tar archive in the order VMware requires ({@code .ovf}, {@code .mf}, disk).
  * An OVA is a package of files, not an image format: the disk comes from the convert pipeline (the
  * {@code vmdk} target), the rest is built here ({@link org.qimg.converters.ova.OvaWriter}).
- * {@link org.qimg.converters.ova.OvaManifest} reads and checks a manifest for readers of OVAs.
+ * The manifest's syntax and check live in {@code org.qimg.format.ova}, where readers of OVA members reach them.
  */
 package org.qimg.converters.ova;

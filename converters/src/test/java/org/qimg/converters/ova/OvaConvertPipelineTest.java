@@ -23,6 +23,7 @@ import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageInfo;
 import org.qimg.format.TargetRequest;
+import org.qimg.format.ova.OvaManifest;
 
 /**
  * The path {@code convert -O ova} takes (the convert pipeline into the scratch file through

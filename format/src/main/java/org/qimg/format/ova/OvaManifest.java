@@ -1,4 +1,4 @@
-package org.qimg.converters.ova;
+package org.qimg.format.ova;
 
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -20,7 +20,8 @@ import org.qimg.format.ImageException;
  * (DSP0243 section 5.1; SHA1 and SHA512 too). {@link #parse} reads one (leniently: blanks around the
  * parentheses and the '=' are accepted, as BSD {@code sha256 -r} style tools write them); {@link #check}
  * compares a member's digest with its line. Writing is {@link #line}, strict as VMware wants it: VMware
- * rejects "SHA256 " with a blank as an unknown algorithm.
+ * rejects "SHA256 " with a blank as an unknown algorithm. Used by qimg's OVA writer ({@code convert -O ova})
+ * and meant for readers of OVA members; it has no other dependency than {@link ImageException}.
  *
  * <p>For a reader of OVAs: parse the {@code .mf} member (at most {@link #MAX_BYTES}), then for each member that
  * {@link #entry} names, digest its bytes with {@link Entry#newDigest()} while reading them and call
@@ -46,7 +47,7 @@ public final class OvaManifest {
 
         /** A fresh digest of this entry's algorithm. */
         public MessageDigest newDigest() {
-            return OvaManifest.newDigest(javaName(algorithm));
+            return OvaManifest.newDigest(algorithm);
         }
     }
 
@@ -87,7 +88,7 @@ public final class OvaManifest {
             }
             String alg = m.group(1);
             String hex = m.group(3);
-            int expected = 2 * newDigest(javaName(alg)).getDigestLength();
+            int expected = 2 * newDigest(alg).getDigestLength();
             if (hex.length() != expected) {
                 throw new ImageException(where + ": line " + (i + 1) + ": a " + alg + " digest has " + expected
                         + " hex digits, not " + hex.length());
@@ -124,9 +125,21 @@ public final class OvaManifest {
         }
     }
 
-    /** The manifest line for {@code file} with {@code digest}, as ovftool writes it (newline included). */
-    static String line(OvaSettings.Digest algorithm, String file, byte[] digest) {
-        return algorithm.manifestName + "(" + file + ")= " + HexFormat.of().formatHex(digest) + "\n";
+    /**
+     * The manifest line for {@code file} with {@code digest} of {@code algorithm} (SHA1, SHA256, SHA512), as
+     * ovftool writes it, newline included.
+     */
+    public static String line(String algorithm, String file, byte[] digest) {
+        if (digest.length != newDigest(algorithm).getDigestLength() || file.isEmpty()
+                || file.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("not a manifest line: " + algorithm + "(" + file + ")");
+        }
+        return algorithm + "(" + file + ")= " + HexFormat.of().formatHex(digest) + "\n";
+    }
+
+    /** A fresh digest for a manifest's algorithm name (SHA1, SHA256, SHA512). */
+    public static MessageDigest newDigest(String manifestName) {
+        return javaDigest(javaName(manifestName));
     }
 
     private static String javaName(String manifestName) {
@@ -138,7 +151,7 @@ public final class OvaManifest {
         };
     }
 
-    static MessageDigest newDigest(String javaName) {
+    private static MessageDigest javaDigest(String javaName) {
         try {
             return MessageDigest.getInstance(javaName);
         } catch (NoSuchAlgorithmException e) {

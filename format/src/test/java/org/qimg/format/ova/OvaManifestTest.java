@@ -1,4 +1,4 @@
-package org.qimg.converters.ova;
+package org.qimg.format.ova;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -58,7 +58,7 @@ class OvaManifestTest {
     @Test
     void writesLinesAsOvftoolDoes() throws Exception {
         byte[] d = HexFormat.of().parseHex(SHA256_EMPTY);
-        String line = OvaManifest.line(OvaSettings.Digest.SHA256, "vm.ovf", d);
+        String line = OvaManifest.line("SHA256", "vm.ovf", d);
         assertThat(line).isEqualTo("SHA256(vm.ovf)= " + SHA256_EMPTY + "\n");
         assertThat(parse(line).entry("vm.ovf").orElseThrow().digest()).isEqualTo(d);
     }
