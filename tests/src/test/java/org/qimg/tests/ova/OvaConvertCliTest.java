@@ -21,6 +21,7 @@ import org.qimg.tests.support.Proc;
 import org.qimg.tests.support.ProcResult;
 import org.qimg.tests.support.Qemu;
 import org.qimg.tests.support.Qimg;
+import org.qimg.tests.support.TempFiles;
 import org.qimg.tests.support.Tmpfs;
 
 /**
@@ -130,12 +131,55 @@ class OvaConvertCliTest {
         }
     }
 
+    /** Neither SIGKILL nor SIGTERM while the disk is written leaves an OVA or a scratch file; SIGTERM exits 1. */
     @Test
-    void runningOutOfSpaceLeavesNoOvaAndNoScratchFile() throws Exception {
+    void killedWhileWritingTheDiskLeavesNothing() throws Exception {
+        Path src = dir.resolve("random.raw");
+        Content.writeRandomAt(src, 0, 96 << 20, 24);
+        for (boolean sigkill : new boolean[] {true, false}) {
+            Process p = new ProcessBuilder(Qimg.command("convert", "-m", "1", "-O", "ova", "random.raw", "k.ova"))
+                    .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile())
+                    .start();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            boolean grown = false;
+            while (!grown && p.isAlive() && System.nanoTime() < deadline) {
+                for (Path f : TempFiles.openBy(p.pid(), dir, "k.ova")) {
+                    try {
+                        grown |= Files.size(f) > (4 << 20);
+                    } catch (IOException e) {
+                        // closed meanwhile
+                    }
+                }
+                Thread.sleep(2);
+            }
+            assertThat(grown).as("the disk was being written: %s", Files.readString(dir.resolve("log.txt")))
+                    .isTrue();
+            if (sigkill) {
+                p.destroyForcibly();
+            } else {
+                p.destroy();
+            }
+            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            if (!sigkill) {
+                assertThat(p.exitValue()).isNotZero();
+            }
+            assertThat(dir.resolve("k.ova")).doesNotExist();
+            assertThat(TempFiles.hidden(dir, "k.ova")).isEmpty();
+        }
+    }
+
+    /**
+     * The disk (16 MiB of random data, incompressible) does not fit an 8 MiB file system: the convert fails
+     * while writing the disk; on 24 MiB it fits, and the OVA that should follow it does not: the convert fails
+     * while packing. Either way nothing is left.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"8m", "24m"})
+    void runningOutOfSpaceLeavesNoOvaAndNoScratchFile(String size) throws Exception {
         Path src = dir.resolve("random.raw");
         Content.writeRandomAt(src, 0, 16 << 20, 23); // incompressible: the disk needs 16 MiB
         Path mnt = Files.createDirectory(dir.resolve("mnt"));
-        try (Tmpfs t = Tmpfs.mount(mnt, "8m")) {
+        try (Tmpfs t = Tmpfs.mount(mnt, size)) {
             ProcResult r = qimg("convert", "-O", "ova", src.toString(), "mnt/full.ova");
             assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
             assertThat(r.stderrLines()).hasSize(1);
