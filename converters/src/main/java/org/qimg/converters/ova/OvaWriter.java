@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.qimg.converters.convert.SafeOutput;
 import org.qimg.format.ova.OvaManifest;
 import org.qimg.format.ImageException;
+import org.qimg.format.io.NamedChannel;
 
 /**
  * Writes an OVA: the disk once into a scratch file beside the destination, then the archive, {@code .ovf},
@@ -96,7 +97,7 @@ public final class OvaWriter {
             byte[] ovf = OvfDescriptor.of(s, diskName, size, facts).getBytes(StandardCharsets.UTF_8);
             List<String> members = manifest ? List.of(ovfName, mfName, diskName) : List.of(ovfName, diskName);
             try (SafeOutput out = SafeOutput.create(destination, durable, sources)) {
-                try (OvaArchive a = OvaArchive.over(out.channel(), s.mtime())) {
+                try (OvaArchive a = OvaArchive.over(NamedChannel.wrap(out.channel(), destination), s.mtime())) {
                     a.add(ovfName, ovf);
                     if (manifest) {
                         MessageDigest md = OvaManifest.newDigest(s.digest().manifestName);
