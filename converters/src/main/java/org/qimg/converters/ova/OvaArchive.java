@@ -19,7 +19,7 @@ import org.qimg.format.ImageException;
  * 5.3: the descriptor first, then the manifest, then the files in References order). The headers are POSIX
  * ustar ({@code ustar\0} magic, version {@code 00}) as {@code tar --format=ustar} writes them, every member a
  * regular file, mode 0644, owner and group 0 ({@code root}), the same time: what VMware's open-vmdk packager
- * writes; the archive is padded to GNU tar's 10 KiB blocks. Names are at most 100 bytes (no prefix field is
+ * writes; the archive is padded to GNU tar's 10 KiB blocks. Names are at most 99 bytes (no prefix field is
  * needed). A member of 8 GiB or more does not fit the ustar size field; its size is then written in
  * base-256, as GNU tar's own format does (the format VMware's {@code ova-compose} uses by default), which
  * GNU tar, bsdtar and Python's tarfile read.

@@ -84,8 +84,11 @@ public record OvaSettings(String name, int cpus, long memoryMiB, Firmware firmwa
     /** vSphere 8's limits. */
     static final int MAX_CPUS = 768;
     static final long MAX_MEMORY_MIB = 24L << 20;
-    /** The longest member name a ustar header holds without a prefix field: 100 bytes. */
-    static final int MAX_MEMBER_NAME = 100;
+    /**
+     * The longest member name written: a ustar name field holds 100 bytes, but Commons Compress (like many
+     * readers that expect a terminating NUL) takes at most 99.
+     */
+    static final int MAX_MEMBER_NAME = 99;
     static final String DISK_SUFFIX = "-disk1.vmdk";
 
     private static final List<String> KEYS = List.of("ova.name", "ova.cpus", "ova.memory", "ova.firmware",

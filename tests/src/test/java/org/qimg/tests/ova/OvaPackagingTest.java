@@ -186,6 +186,19 @@ class OvaPackagingTest {
     }
 
     @Test
+    void aLongNameIsCutSoThatEveryMemberNameFitsAUstarHeader() throws Exception {
+        Path src = source();
+        Path ova = dir.resolve("long.ova");
+        OvaWriter.write(ova, settings("ova.name=" + "v".repeat(300)), copying(qemuDisk(src)), List.of(src), false);
+        List<String> members = OvaPackage.members(ova);
+        assertThat(members).hasSize(3).allSatisfy(m -> assertThat(m.length()).isLessThan(100));
+        assertThat(members.get(2)).hasSize(99).endsWith("-disk1.vmdk");
+        Path x = OvaPackage.extract(ova, dir.resolve("x"));
+        OvaPackage.verifyManifest(x, members.get(1));
+        assertThat(OvaPackage.descriptor(x, members.get(0)).name()).isEqualTo("v".repeat(300));
+    }
+
+    @Test
     void withoutAManifestTheDiskFollowsTheDescriptor() throws Exception {
         Path src = source();
         Path ova = dir.resolve("plain.ova");
