@@ -131,6 +131,20 @@ class OvaConvertCliTest {
         }
     }
 
+    /** With SOURCE_DATE_EPOCH set, the same source gives the same OVA, byte for byte, whatever the threads. */
+    @Test
+    void reproducibleWithSourceDateEpoch() throws Exception {
+        Path src = source();
+        for (String threads : new String[] {"1", "2"}) {
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("env",
+                    "SOURCE_DATE_EPOCH=1700000000"));
+            cmd.addAll(Qimg.command("convert", "-m", threads, "-O", "ova", src.toString(), "r" + threads + ".ova"));
+            Proc.run(dir, cmd).requireSuccess();
+        }
+        assertThat(Files.readAllBytes(dir.resolve("r1.ova"))).isEqualTo(Files.readAllBytes(dir.resolve("r2.ova")));
+        assertThat(OvaPackage.listing(dir.resolve("r1.ova"))).allSatisfy(l -> assertThat(l).contains(" 2023-11-1"));
+    }
+
     /** Neither SIGKILL nor SIGTERM while the disk is written leaves an OVA or a scratch file; SIGTERM exits 1. */
     @Test
     void killedWhileWritingTheDiskLeavesNothing() throws Exception {
