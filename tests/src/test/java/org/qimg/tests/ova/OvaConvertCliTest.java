@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.tests.support.Content;
+import org.qimg.tests.support.Digests;
 import org.qimg.tests.support.Proc;
 import org.qimg.tests.support.ProcResult;
 import org.qimg.tests.support.Qemu;
@@ -136,13 +137,14 @@ class OvaConvertCliTest {
     void reproducibleWithSourceDateEpoch() throws Exception {
         Path src = source();
         for (String threads : new String[] {"1", "2"}) {
+            Path out = Files.createDirectory(dir.resolve("m" + threads));
             java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("env",
                     "SOURCE_DATE_EPOCH=1700000000"));
-            cmd.addAll(Qimg.command("convert", "-m", threads, "-O", "ova", src.toString(), "r" + threads + ".ova"));
-            Proc.run(dir, cmd).requireSuccess();
+            cmd.addAll(Qimg.command("convert", "-m", threads, "-O", "ova", src.toString(), "same.ova"));
+            Proc.run(out, cmd).requireSuccess();
         }
-        assertThat(Files.readAllBytes(dir.resolve("r1.ova"))).isEqualTo(Files.readAllBytes(dir.resolve("r2.ova")));
-        assertThat(OvaPackage.listing(dir.resolve("r1.ova"))).allSatisfy(l -> assertThat(l).contains(" 2023-11-1"));
+        assertThat(Digests.sha256(dir.resolve("m1/same.ova"))).isEqualTo(Digests.sha256(dir.resolve("m2/same.ova")));
+        assertThat(OvaPackage.listing(dir.resolve("m1/same.ova"))).allSatisfy(l -> assertThat(l).contains(" 2023-11-1"));
     }
 
     /** Neither SIGKILL nor SIGTERM while the disk is written leaves an OVA or a scratch file; SIGTERM exits 1. */
