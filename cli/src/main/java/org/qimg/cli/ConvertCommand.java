@@ -116,8 +116,8 @@ final class ConvertCommand implements Callable<Integer> {
             throw new ImageException("--keep-plain-trace, --keep-plain and --min-savings choose which clusters of a"
                     + " compressed target stay uncompressed: they need -c");
         }
-        OvaConvert ova = OvaConvert.FORMAT.equals(target) ? OvaConvert.prepare(createOptions, backing, compress, noCreate,
-                Path.of(dst), srcs.size()) : null;
+        OvaConvert ova = OvaConvert.FORMAT.equals(target)
+                ? OvaConvert.prepare(createOptions, backing, compress, noCreate, Path.of(dst), srcs.size()) : null;
         TargetImage chosen = ova != null ? ova.diskTarget() : ConvertTarget.choose(targetFormat, new TargetRequest(
                 createOptions, backing, backingFormat, compress), noCreate, Path.of(dst), srcs.size());
         b.target(chosen).notices(m -> System.err.println("qimg: " + m));

@@ -32,7 +32,7 @@ final class OvfDescriptor {
     private OvfDescriptor() {
     }
 
-    /** The descriptor's text for {@code s}, a disk file {@code diskFile} of {@code fileSize} bytes described by {@code disk}. */
+    /** The descriptor for {@code s} and a disk file {@code diskFile} of {@code fileSize} bytes holding {@code disk}. */
     static String of(OvaSettings s, String diskFile, long fileSize, DiskFacts disk) {
         OvfDescriptor d = new OvfDescriptor();
         d.write(s, diskFile, fileSize, disk);

@@ -56,7 +56,8 @@ class OvaSettingsTest {
                 .isInstanceOf(ImageException.class)
                 .hasMessage("ova.cpus: expected a whole number from 1 to 768, not 'lots'");
         assertThatThrownBy(() -> parse("ova.memory=1001"))
-                .hasMessage("ova.memory: expected MiB from 4 to 25165824, a multiple of 4 (e.g. 2048 or 2G), not '1001'");
+                .hasMessage("ova.memory: expected MiB from 4 to 25165824, a multiple of 4 (e.g. 2048 or 2G), not"
+                        + " '1001'");
         assertThatThrownBy(() -> parse("ova.memory=1.5k")).hasMessageStartingWith("ova.memory: expected MiB");
         assertThatThrownBy(() -> parse("ova.firmware=coreboot"))
                 .hasMessage("ova.firmware: expected one of bios, efi, not 'coreboot'");
