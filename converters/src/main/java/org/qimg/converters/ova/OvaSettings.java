@@ -132,8 +132,8 @@ public record OvaSettings(String name, int cpus, long memoryMiB, Firmware firmwa
         disk.forEach((k, v) -> diskOptions.add(k + "=" + v.replace(",", ",,")));
 
         String name = ova.getOrDefault("ova.name", defaultName);
-        if (name.isBlank() || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new ImageException("ova.name: expected a name without control characters, not '" + name + "'");
+        if (name.isBlank() || !xmlText(name)) {
+            throw new ImageException("ova.name: expected a name without control characters (XML 1.0 text), not '" + name + "'");
         }
         int cpus = (int) number("ova.cpus", ova.get("ova.cpus"), DEFAULT_CPUS, 1, MAX_CPUS);
         long memory = memory(ova.get("ova.memory"));
@@ -142,7 +142,7 @@ public record OvaSettings(String name, int cpus, long memoryMiB, Firmware firmwa
         Controller controller = choice("ova.controller", ova.get("ova.controller"), Controller.LSILOGIC,
                 Controller.values(), c -> c.option);
         String network = ova.getOrDefault("ova.network", "VM Network");
-        if (network.isBlank() || network.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        if (network.isBlank() || !xmlText(network)) {
             throw new ImageException("ova.network: expected a network name or 'none', not '" + network + "'");
         }
         Nic nic = choice("ova.nic", ova.get("ova.nic"), Nic.VMXNET3, Nic.values(), n -> n.option);
@@ -178,6 +178,18 @@ public record OvaSettings(String name, int cpus, long memoryMiB, Firmware firmwa
         }
         int max = MAX_MEMBER_NAME - DISK_SUFFIX.length();
         return s.length() > max ? s.substring(0, max) : s;
+    }
+
+    /** Text that XML 1.0 can carry (no control characters, no unpaired surrogates, no U+FFFE/U+FFFF). */
+    private static boolean xmlText(String s) {
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff) {
+                return false;
+            }
+            i += Character.charCount(c);
+        }
+        return true;
     }
 
     private static long number(String key, String text, long dflt, long min, long max) throws ImageException {

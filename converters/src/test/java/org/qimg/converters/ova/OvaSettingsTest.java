@@ -51,7 +51,7 @@ class OvaSettingsTest {
     }
 
     @Test
-    void badValuesGiveOneLineErrorsNamingTheKey() {
+    void badValuesGiveOneLineErrorsNamingTheKey() throws Exception {
         assertThatThrownBy(() -> parse("ova.cpus=lots"))
                 .isInstanceOf(ImageException.class)
                 .hasMessage("ova.cpus: expected a whole number from 1 to 768, not 'lots'");
@@ -66,6 +66,9 @@ class OvaSettingsTest {
         assertThatThrownBy(() -> parse("ova.ovf-version=3")).hasMessage(
                 "ova.ovf-version: expected one of 1.0, 2.0, not '3'");
         assertThatThrownBy(() -> parse("ova.name=a\tb")).hasMessageStartingWith("ova.name: expected a name");
+        assertThatThrownBy(() -> parse("ova.name=a\ud800b")).hasMessageStartingWith("ova.name: expected a name");
+        assertThatThrownBy(() -> parse("ova.network=\uffff")).hasMessageStartingWith("ova.network: expected");
+        assertThat(parse("ova.name=caf\u00e9 \ud83d\ude00").name()).isEqualTo("caf\u00e9 \ud83d\ude00");
         assertThatThrownBy(() -> parse("ova.os-type=<x>")).hasMessageStartingWith("ova.os-type: expected a VMware");
         assertThatThrownBy(() -> parse("ova.cpu=2")).hasMessageStartingWith("Invalid parameter 'ova.cpu' for -O ova");
         assertThatThrownBy(() -> parse("subformat=monolithicSparse"))
