@@ -133,7 +133,8 @@ public record OvaSettings(String name, int cpus, long memoryMiB, Firmware firmwa
 
         String name = ova.getOrDefault("ova.name", defaultName);
         if (name.isBlank() || !xmlText(name)) {
-            throw new ImageException("ova.name: expected a name without control characters (XML 1.0 text), not '" + name + "'");
+            throw new ImageException("ova.name: expected a name without control characters (XML 1.0 text), not '"
+                    + name + "'");
         }
         int cpus = (int) number("ova.cpus", ova.get("ova.cpus"), DEFAULT_CPUS, 1, MAX_CPUS);
         long memory = memory(ova.get("ova.memory"));
