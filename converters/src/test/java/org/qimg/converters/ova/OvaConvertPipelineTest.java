@@ -120,6 +120,23 @@ class OvaConvertPipelineTest {
         }
     }
 
+    /**
+     * Where the file system has no unnamed files (NFS, vfat) both the scratch disk and the OVA's temporary file
+     * have hidden names: they are gone after a success, with {@code --verify}, and after a failure.
+     */
+    @Test
+    void namedTemporaryFilesAreRemovedToo() throws Exception {
+        System.setProperty("qimg.tempfile.named", "true");
+        try {
+            thePipelinesDiskIsPackedCountedAndListedInTheManifest();
+            Files.delete(dir.resolve("out.ova"));
+            Files.delete(dir.resolve("disk.qcow2"));
+            aSourceThatFailsMidwayLeavesNoOvaAndNoScratchFile();
+        } finally {
+            System.clearProperty("qimg.tempfile.named");
+        }
+    }
+
     /** {@code inner}, whose reads that touch {@code failAt} fail. */
     private record Failing(DiskImage inner, long failAt) implements DiskImage {
         @Override
