@@ -8,6 +8,7 @@
 module org.qimg.converters {
     requires transitive org.qimg.format;
     requires com.sun.jna;
+    requires org.apache.commons.compress;
     requires jdk.unsupported;
 
     exports org.qimg;

@@ -15,6 +15,7 @@ module org.qimg.format {
     exports org.qimg.format.codec;
     exports org.qimg.format.io;
     exports org.qimg.format.probe to org.qimg.converters;
+    exports org.qimg.format.ova to org.qimg.converters;
     exports org.qimg.format.qcow2 to org.qimg.converters;
     exports org.qimg.format.qcow2.check to org.qimg.converters;
     exports org.qimg.format.qcow2.layout to org.qimg.converters;

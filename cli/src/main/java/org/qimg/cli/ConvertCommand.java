@@ -14,6 +14,7 @@ import org.qimg.converters.convert.Converter;
 import org.qimg.converters.convert.QemuProgressSteps;
 import org.qimg.converters.convert.SnapshotSpec;
 import org.qimg.converters.convert.TargetVerifier;
+import org.qimg.converters.ova.OvaConvert;
 import org.qimg.converters.policy.PlainPolicies;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
@@ -147,15 +148,17 @@ final class ConvertCommand implements Callable<Integer> {
             throw new ImageException("--keep-plain-trace, --keep-plain and --min-savings choose which clusters of a"
                     + " compressed target stay uncompressed: they need -c");
         }
-        TargetImage chosen = ConvertTarget.choose(targetFormat, new TargetRequest(createOptions, backing, backingFormat,
-                compress), noCreate, Path.of(dst), srcs.size());
+        OvaConvert ova = OvaConvert.FORMAT.equals(target)
+                ? OvaConvert.prepare(createOptions, backing, compress, noCreate, Path.of(dst), srcs.size()) : null;
+        TargetImage chosen = ova != null ? ova.diskTarget() : ConvertTarget.choose(targetFormat, new TargetRequest(
+                createOptions, backing, backingFormat, compress), noCreate, Path.of(dst), srcs.size());
         b.target(chosen).notices(m -> System.err.println("qimg: " + m));
         int clusterSize = chosen.clusterSize();
         SnapshotSpec snap = snapshot == null ? null : SnapshotSpec.parse(snapshot);
         if (snap != null && !snap.firstSourceOnly() && srcs.size() > 1) {
             throw new ImageException("No support for concatenating multiple snapshot");
         }
-        if (verify && !noCreate) {
+        if (verify && !noCreate && ova == null) {
             b.verify(target); // checked before the new file replaces DST
         }
         b.noCreate(noCreate).targetIsZero(targetIsZero).durable(!"unsafe".equals(cacheMode(cache)));
@@ -188,7 +191,11 @@ final class ConvertCommand implements Callable<Integer> {
                 progressOut.counting(new ConvertCounting(new QemuProgressSteps(sources, chosen.compressed(),
                         clusterSize, sparseBytes > 0, chosen.hasBacking())));
             }
-            Converter.convert(sources, Path.of(dst), options);
+            if (ova != null) {
+                ova.convert(sources, Path.of(dst), options, verify);
+            } else {
+                Converter.convert(sources, Path.of(dst), options);
+            }
             if (verify && noCreate) {
                 verifyInPlace(sources, Path.of(dst), target);
             }

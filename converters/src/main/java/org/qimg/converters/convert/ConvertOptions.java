@@ -60,6 +60,11 @@ public final class ConvertOptions {
         return threads;
     }
 
+    /** Whether the output is fsynced before it replaces the destination ({@link Builder#durable}). */
+    public boolean durable() {
+        return durable;
+    }
+
     public static final class Builder {
         private ClusterTargetFactory clusterTarget;
         private Supplier<ClusterCompressor> compressors;

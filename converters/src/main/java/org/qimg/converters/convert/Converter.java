@@ -99,6 +99,27 @@ public final class Converter {
         }
     }
 
+    /**
+     * Writes a new target made of {@code sources} (concatenated) into {@code channel}, an empty file that the
+     * caller owns and removes if this fails: the scratch file of a package that carries the image (an OVA).
+     * Nothing is renamed, locked or verified here; {@code openPath} opens the same file (to size a raw target)
+     * and {@code shown} names it in errors. Progress is reported as by {@link #convert}, finished included.
+     */
+    public static ConvertResult writeInto(List<DiskImage> sources, FileChannel channel, Path openPath, Path shown,
+                                          ConvertOptions options) throws IOException {
+        if (sources.isEmpty() || options.noCreate) {
+            throw new IllegalArgumentException(sources.isEmpty() ? "no source image" : "-n needs an existing target");
+        }
+        ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
+        FileChannel ch = NamedChannel.wrap(channel, shown);
+        if (options.clusterTarget == null) {
+            setLength(ch, openPath, shown, source.size());
+        }
+        ConvertResult r = writeNew(source, ch, shown, null, options);
+        options.progress.finished();
+        return r;
+    }
+
     /** The name qemu-img's messages give the target format. */
     private static String formatName(ConvertOptions options) {
         return options.formatName;
