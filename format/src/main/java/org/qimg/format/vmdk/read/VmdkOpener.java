@@ -82,7 +82,23 @@ final class VmdkOpener {
             if (extents.size() >= MAX_EXTENTS) {
                 throw new ImageLimitException(image + ": the descriptor has more than " + MAX_EXTENTS + " extents");
             }
-            ExtentFiles.Opened x = files.open(line.file());
+            try {
+                openExtent(line, depth);
+            } catch (org.qimg.format.ImageLockException e) {
+                throw e;
+            } catch (ImageException e) {
+                if (e.getMessage().contains(image.toString())) {
+                    throw e;
+                }
+                // name the image the user opened, as qemu-img does ("Could not open 'desc': Could not open 'x'")
+                throw new ImageException("Could not open '" + image + "': " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void openExtent(ExtentLine line, int depth) throws IOException {
+        ExtentFiles.Opened x = files.open(line.file());
+        {
             if (line.isFlat()) {
                 long base;
                 try {
