@@ -31,6 +31,19 @@ final class SparseHeaders {
     private SparseHeaders() {
     }
 
+    /** Grain directory entries one image may hold in memory, over all its extents (QEMU's limit for one). */
+    static final class Budget {
+        private long left = MAX_GD_ENTRIES;
+
+        void take(String file, long entries) throws ImageLimitException {
+            if (entries > left) {
+                throw new ImageLimitException(file + ": the grain directories of this image's extents hold more"
+                        + " than " + MAX_GD_ENTRIES + " entries together; qimg does not read such images");
+            }
+            left -= entries;
+        }
+    }
+
     /**
      * The header a KDMV extent is read with: its own, or the footer's when {@code gdOffset} is
      * {@link org.qimg.format.vmdk.layout.SparseLayout#GD_AT_END} (read, as QEMU reads it, from 1536 bytes
@@ -60,8 +73,8 @@ final class SparseHeaders {
     }
 
     /** Builds the extent of a KDMV header {@code h} (already the effective one) in file {@code f}. */
-    static SparseExtent vmdk4(ExtentFiles.Opened f, SparseHeader h, String type, GrainTableCache cache)
-            throws IOException {
+    static SparseExtent vmdk4(ExtentFiles.Opened f, SparseHeader h, String type, GrainTableCache cache,
+                              Budget budget) throws IOException {
         String file = f.path().toString();
         if (h.version() > 3) {
             throw new UnsupportedFeatureException(file + ": Unsupported VMDK version " + h.version());
@@ -94,14 +107,15 @@ final class SparseHeaders {
         long perGt = h.numGTEsPerGT() * h.grainSize();
         long gdEntries = (h.capacity() + perGt - 1) / perGt;
         boolean compressed = h.compressAlgorithm() == COMPRESSION_DEFLATE;
-        int[] gd = directory(f, h.gdOffset(), gdEntries, OFF_GD_OFFSET);
+        int[] gd = directory(f, h.gdOffset(), gdEntries, OFF_GD_OFFSET, budget);
         return new SparseExtent(f.path(), f.channel(), f.length(), type, h.capacity() * SECTOR,
                 (int) (h.grainSize() * SECTOR), (int) h.numGTEsPerGT(), gd, h.gdOffset() * SECTOR, compressed,
                 h.hasFlag(FLAG_MARKERS), h.hasFlag(FLAG_ZEROED_GRAIN_GTE), cache);
     }
 
     /** Builds the extent of a COWD file (QEMU's vmdk_open_vmfs_sparse: the directory size is the header's). */
-    static SparseExtent cowd(ExtentFiles.Opened f, String type, GrainTableCache cache) throws IOException {
+    static SparseExtent cowd(ExtentFiles.Opened f, String type, GrainTableCache cache, Budget budget)
+            throws IOException {
         String file = f.path().toString();
         if (f.length() < CowdLayout.HEADER_BYTES) {
             throw new CorruptImageException(file, 0, "File truncated: a COWD header has " + CowdLayout.HEADER_BYTES
@@ -117,7 +131,7 @@ final class SparseHeaders {
             throw new CorruptImageException(file, CowdLayout.OFF_GRANULARITY, "L1 entry size is invalid (grain size 0)");
         }
         grainRules(file, grain, CowdLayout.OFF_GRANULARITY, false);
-        int[] gd = directory(f, gdSector, gdEntries, CowdLayout.OFF_L1DIR_SIZE);
+        int[] gd = directory(f, gdSector, gdEntries, CowdLayout.OFF_L1DIR_SIZE, budget);
         return new SparseExtent(f.path(), f.channel(), f.length(), type, sectors * SECTOR, (int) (grain * SECTOR),
                 CowdLayout.GTES_PER_GT, gd, gdSector * SECTOR, false, false, false, cache);
     }
@@ -138,7 +152,8 @@ final class SparseHeaders {
     }
 
     /** Reads a grain directory of {@code entries} entries at {@code sector}, which must lie inside the file. */
-    private static int[] directory(ExtentFiles.Opened f, long sector, long entries, int field) throws IOException {
+    private static int[] directory(ExtentFiles.Opened f, long sector, long entries, int field, Budget budget)
+            throws IOException {
         String file = f.path().toString();
         if (entries > MAX_GD_ENTRIES) {
             throw new ImageLimitException(file + ": L1 size too big (a grain directory of " + entries
@@ -150,6 +165,7 @@ final class SparseHeaders {
                     + Long.toUnsignedString(sector) + " (" + entries + " entries) lies past the end of the file ("
                     + f.length() + " bytes)");
         }
+        budget.take(file, entries);
         ByteBuffer b = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
         Positional.readFully(f.channel(), b, sector * SECTOR, f.path());
         int[] gd = new int[(int) entries];

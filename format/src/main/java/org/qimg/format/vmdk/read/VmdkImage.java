@@ -53,7 +53,8 @@ public final class VmdkImage implements DiskImage {
     private final DiskImage backing;
     private final String cidMismatch;
     private final ImageLayout layout;
-    private final Map<ExtentMap, HostBlockStatus> holes = new LinkedHashMap<>();
+    /** Hole queries on the files of flat extents, one descriptor per file. */
+    private final Map<Path, HostBlockStatus> holes = new LinkedHashMap<>();
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
     private final List<Scratch> scratches = new ArrayList<>();
     private final int maxCompressedGrain;
@@ -97,7 +98,7 @@ public final class VmdkImage implements DiskImage {
                 max = Math.max(max, e.grainBytes());
             }
             if (e instanceof FlatExtent) {
-                holes.computeIfAbsent(e, x -> HostBlockStatus.open(x.file));
+                holes.computeIfAbsent(e.file.toAbsolutePath().normalize(), HostBlockStatus::open);
             }
         }
         this.maxCompressedGrain = max;
@@ -139,6 +140,9 @@ public final class VmdkImage implements DiskImage {
             DescriptorText keys = VmdkOpener.readText(self, keysAt,
                     DescriptorLayout.KEYS_BYTES);
             String hint = keys.parentHint();
+            if (hint != null && hint.isEmpty()) {
+                hint = null; // QEMU takes an empty name for no backing file
+            }
             if (hint != null && options.openBacking()) {
                 backing = VmdkParent.open(path, hint, options);
             }
@@ -315,7 +319,7 @@ public final class VmdkImage implements DiskImage {
         if (r.host() >= f.fileLength) {
             return new Extent(offset, r.length(), Extent.Status.DATA, r.host(), false, true);
         }
-        HostBlockStatus.Run h = holes.get(f).at(r.host(), Math.min(r.length(), f.fileLength - r.host()));
+        HostBlockStatus.Run h = holes.get(f.file.toAbsolutePath().normalize()).at(r.host(), Math.min(r.length(), f.fileLength - r.host()));
         return new Extent(offset, h.length(), Extent.Status.DATA, r.host(), false, h.zero());
     }
 

@@ -36,6 +36,7 @@ final class VmdkOpener {
     final List<ExtentMap> extents = new ArrayList<>();
     String createType;
     private final Set<Path> opening = new HashSet<>();
+    private final SparseHeaders.Budget budget = new SparseHeaders.Budget();
 
     VmdkOpener(Path image, ExtentFiles files, GrainTableCache cache) {
         this.image = image;
@@ -121,7 +122,7 @@ final class VmdkOpener {
         }
         int magic = magic(f);
         if (magic == CowdLayout.MAGIC_BE) {
-            extents.add(SparseHeaders.cowd(f, type, cache));
+            extents.add(SparseHeaders.cowd(f, type, cache, budget));
             return;
         }
         if (magic != Integer.reverseBytes(SparseLayout.MAGIC)) {
@@ -157,7 +158,7 @@ final class VmdkOpener {
         if (createType == null) {
             createType = DescriptorLayout.MONOLITHIC_SPARSE;
         }
-        SparseExtent e = SparseHeaders.vmdk4(f, SparseHeaders.effective(f, h), type, cache);
+        SparseExtent e = SparseHeaders.vmdk4(f, SparseHeaders.effective(f, h), type, cache, budget);
         if (e.compressed()) {
             createType = DescriptorLayout.STREAM_OPTIMIZED;
         }
