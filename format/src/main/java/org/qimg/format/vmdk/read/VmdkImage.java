@@ -323,6 +323,12 @@ public final class VmdkImage implements DiskImage {
         return new Extent(offset, h.length(), Extent.Status.DATA, r.host(), false, h.zero());
     }
 
+    /** The extent file holding {@code guestOffset}, as QEMU names it (the descriptor's directory and the name). */
+    @Override
+    public String hostFile(long guestOffset) {
+        return extentOf(Math.max(0, Math.min(guestOffset, virtualSize - 1))).file.toString();
+    }
+
     @Override
     public ImageLayout layout() {
         return layout;
