@@ -40,6 +40,8 @@ final class ExtentFiles implements Closeable {
     private final Path image;
     private final LockPerms perms;
     private final Map<Path, Opened> byRealPath = new LinkedHashMap<>();
+    /** Names already opened: a descriptor may name one file thousands of times. */
+    private final Map<String, Opened> byName = new java.util.HashMap<>();
     private final List<ImageLock> locks = new ArrayList<>();
 
     ExtentFiles(Path image, LockPerms perms) {
@@ -71,6 +73,16 @@ final class ExtentFiles implements Closeable {
 
     /** Opens (or finds already open) the extent file named {@code name} in the descriptor. */
     Opened open(String name) throws IOException {
+        Opened known = byName.get(name);
+        if (known != null) {
+            return known;
+        }
+        Opened o = openNamed(name);
+        byName.put(name, o);
+        return o;
+    }
+
+    private Opened openNamed(String name) throws IOException {
         Path p = resolve(name);
         ImageFormats.requireReadableFile(p);
         Path real = p.toRealPath();

@@ -441,9 +441,15 @@ public final class VmdkImage implements DiskImage {
     @Override
     public long actualSize() throws IOException {
         long total = HostFiles.allocatedBytes(path);
+        Map<Path, Long> sizes = new java.util.HashMap<>();
         for (ExtentMap e : extents) {
             if (!e.file.equals(path)) {
-                total += HostFiles.allocatedBytes(e.file);
+                Long n = sizes.get(e.file);
+                if (n == null) {
+                    n = HostFiles.allocatedBytes(e.file);
+                    sizes.put(e.file, n);
+                }
+                total += n;
             }
         }
         return total;
