@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.DataFormatException;
 import org.qimg.format.CompressedPayload;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.DiskImage;
@@ -19,7 +18,6 @@ import org.qimg.format.ImageInfo;
 import org.qimg.format.ImageLayout;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.codec.CompressionType;
-import org.qimg.format.codec.ZlibStreamDecompressor;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
@@ -55,25 +53,7 @@ public final class VmdkImage implements DiskImage {
     private final ImageLayout layout;
     /** Hole queries on the files of flat extents, one descriptor per file. */
     private final Map<Path, HostBlockStatus> holes = new LinkedHashMap<>();
-    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
-    private final List<Scratch> scratches = new ArrayList<>();
-    private final int maxCompressedGrain;
-
-    /** Per-thread buffers and inflater for compressed grains; remembers the grain it expanded last. */
-    private final class Scratch {
-        final ByteBuffer packed = ByteBuffer.allocate(2 * maxCompressedGrain);
-        final ByteBuffer plain = ByteBuffer.allocate(maxCompressedGrain);
-        final ZlibStreamDecompressor inflater = new ZlibStreamDecompressor();
-        ExtentMap extent;
-        long host = -1;
-        int produced;
-
-        Scratch() {
-            synchronized (scratches) {
-                scratches.add(this);
-            }
-        }
-    }
+    private final CompressedGrains grains;
 
     private VmdkImage(Path path, FileChannel channel, ImageLock lock, ExtentFiles files, VmdkOpener o, long size,
                       long cid, long parentCid, String parentHint, DiskImage backing) {
@@ -101,7 +81,7 @@ public final class VmdkImage implements DiskImage {
                 holes.computeIfAbsent(e.file.toAbsolutePath().normalize(), HostBlockStatus::open);
             }
         }
-        this.maxCompressedGrain = max;
+        this.grains = new CompressedGrains(max);
         this.layout = layoutOf(extents);
     }
 
@@ -228,7 +208,7 @@ public final class VmdkImage implements DiskImage {
                     int inGrain = (int) (local % e.grainBytes());
                     n = Math.min(n, e.grainBytes() - inGrain);
                     dst.limit(dst.position() + n);
-                    readCompressed((SparseExtent) e, r.host(), inGrain, dst, pos);
+                    grains.read((SparseExtent) e, r.host(), inGrain, dst, pos);
                 }
                 case ZERO -> fillZeros(dst);
                 case UNALLOCATED -> readBacking(pos, dst);
@@ -236,33 +216,6 @@ public final class VmdkImage implements DiskImage {
             dst.limit(lim);
             pos += n;
         }
-    }
-
-    private void readCompressed(SparseExtent e, long host, int inGrain, ByteBuffer dst, long guest)
-            throws IOException {
-        Scratch s = scratch.get();
-        if (s.extent != e || s.host != host) {
-            long[] p = e.payload(host, guest);
-            s.extent = null;
-            s.packed.clear().limit((int) p[1]);
-            Positional.readFully(e.channel, s.packed, p[0], e.file);
-            s.packed.flip();
-            s.plain.clear().limit(e.grainBytes());
-            try {
-                s.produced = s.inflater.decompress(s.packed, s.plain);
-            } catch (DataFormatException x) {
-                throw new CorruptImageException(e.file.toString(), host, "the compressed grain for guest offset "
-                        + guest + " does not decompress: " + x.getMessage());
-            }
-            s.extent = e;
-            s.host = host;
-        }
-        int n = dst.remaining();
-        if (inGrain + n > s.produced) {
-            throw new CorruptImageException(e.file.toString(), host, "the compressed grain for guest offset " + guest
-                    + " expands to " + s.produced + " bytes, fewer than the " + (inGrain + n) + " needed");
-        }
-        dst.put(s.plain.duplicate().position(inGrain).limit(inGrain + n));
     }
 
     private void readBacking(long pos, ByteBuffer dst) throws IOException {
@@ -457,10 +410,7 @@ public final class VmdkImage implements DiskImage {
 
     @Override
     public void close() throws IOException {
-        synchronized (scratches) {
-            scratches.forEach(s -> s.inflater.close());
-            scratches.clear();
-        }
+        grains.close();
         holes.values().forEach(HostBlockStatus::close);
         try {
             VmdkParent.closeQuietly(backing);
