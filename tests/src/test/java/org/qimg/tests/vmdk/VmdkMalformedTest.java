@@ -209,6 +209,40 @@ class VmdkMalformedTest {
         assertThat(Files.exists(out)).isFalse();
     }
 
+    /**
+     * Random damage to the metadata of a monolithicSparse and a streamOptimized file (header, descriptor,
+     * grain directory and tables, first grains): every convert either succeeds or fails with one clean line,
+     * and none hangs.
+     */
+    @ParameterizedTest(name = "{0} seed {1}")
+    @MethodSource("mutations")
+    void randomDamageFailsCleanlyOrReads(String source, long seed) throws Exception {
+        byte[] b = VmdkFiles.read(dir.resolve(source));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        int flips = 1 + rnd.nextInt(4);
+        for (int i = 0; i < flips; i++) {
+            int at = rnd.nextBoolean() ? rnd.nextInt(80) : rnd.nextInt(Math.min(b.length, 80_000));
+            b[at] = (byte) (rnd.nextBoolean() ? rnd.nextInt(256) : b[at] ^ (1 << rnd.nextInt(8)));
+        }
+        Path f = dir.resolve("fuzz-" + source);
+        VmdkFiles.write(f, b);
+        Path out = dir.resolve("fuzz.out.raw");
+        Files.deleteIfExists(out);
+        ProcResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                () -> Qimg.inProcess("convert", "-O", "raw", f.toString(), out.toString()));
+        if (r.exitCode() != 0) {
+            assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
+            assertThat(r.stderr().strip().lines().count()).as(r.describe()).isEqualTo(1);
+            assertThat(r.stderr()).as(r.describe()).doesNotContain("Exception").contains("fuzz-" + source);
+            assertThat(STACK_FRAME.matcher(r.stderr()).find()).isFalse();
+        }
+    }
+
+    static Stream<Arguments> mutations() {
+        return Stream.of("sparse.vmdk", "so.vmdk").flatMap(s -> java.util.stream.LongStream.range(0, 60)
+                .mapToObj(seed -> Arguments.of(s, seed)));
+    }
+
     static Stream<Case> cases() throws Exception {
         build();
         return CASES.stream().filter(Case::qemuToo);

@@ -157,6 +157,17 @@ class VmdkOracleTest {
         assertThat(a).isEqualTo(b);
     }
 
+    /** The whole parent chain (a twoGbMaxExtentSparse over two monolithicSparse parents), as qemu-img lists it. */
+    @Test
+    void infoBackingChainMatchesQemuImg() {
+        String expected = q.img("info", "--backing-chain", "--output=json", file("top"));
+        String actual = Qimg.inProcess("info", "--backing-chain", "--output=json", file("top")).requireSuccess()
+                .stdout();
+        assertThat(actual).isEqualTo(expected);
+        assertThat(Qimg.inProcess("info", "--backing-chain", file("top")).requireSuccess().stdout())
+                .isEqualTo(q.img("info", "--backing-chain", file("top")));
+    }
+
     /** Compressed grains go through the convert pipeline: into a compressed qcow2 and back, as qemu-img reads. */
     @Test
     void streamOptimizedConvertsToCompressedQcow2() {
