@@ -57,6 +57,16 @@ public interface DiskImage extends Closeable {
         return Optional.empty();
     }
 
+    /**
+     * The file that the host offsets of this layer's extent at {@code guestOffset} refer to, named as
+     * {@code qemu-img map} prints it: by default the external data file as {@link ImageLayout} names it, else
+     * this image's file. A format whose extents live in several files (VMDK) names the one holding that offset.
+     */
+    default String hostFile(long guestOffset) {
+        String dataFile = layout().externalDataFile();
+        return dataFile != null ? dataFile : path().toString();
+    }
+
     /** The opened backing image, if this layer has one. */
     default Optional<DiskImage> backing() {
         return Optional.empty();

@@ -13,16 +13,17 @@ import org.qimg.format.probe.Signature;
 import org.qimg.format.probe.Signatures;
 import org.qimg.format.qcow2.Qcow2Format;
 import org.qimg.format.raw.RawFormat;
+import org.qimg.format.vmdk.VmdkFormat;
 
 /**
  * The registry of formats qimg reads, and probing by signature like qemu-img 7.2: the format with the
- * highest score wins; qcow2 scores 100, raw is what is left. Files of formats qimg recognises but does not
- * read (vmdk, vhdx, ... and compressed or archived files, see {@link Signatures}) probe as a
+ * highest score wins; qcow2 and vmdk score 100, raw is what is left. Files of formats qimg recognises but does not
+ * read (vhdx, vpc, ... and compressed or archived files, see {@link Signatures}) probe as a
  * {@link ForeignFormat}, whose open fails with a message naming the file and the format: they are never
  * read as raw unless {@code -f raw} says so.
  */
 public final class ImageFormats {
-    private static final List<ImageFormat> FORMATS = List.of(new Qcow2Format(), new RawFormat());
+    private static final List<ImageFormat> FORMATS = List.of(new Qcow2Format(), new VmdkFormat(), new RawFormat());
 
     private ImageFormats() {
     }
@@ -44,7 +45,7 @@ public final class ImageFormats {
 
     /**
      * The format named {@code name} (case-insensitive), or an error listing the known ones. A format QEMU
-     * knows and qimg does not read (e.g. vmdk) is returned as a {@link ForeignFormat} that refuses to open.
+     * knows and qimg does not read (e.g. vhdx) is returned as a {@link ForeignFormat} that refuses to open.
      */
     public static ImageFormat byName(String name) throws ImageException {
         String lower = name.toLowerCase(Locale.ROOT);
@@ -57,7 +58,7 @@ public final class ImageFormats {
         if (foreign.isPresent()) {
             return ForeignFormat.named(foreign.get());
         }
-        throw new UnsupportedFeatureException("Unknown file format '" + name + "' (known: qcow2, raw)");
+        throw new UnsupportedFeatureException("Unknown file format '" + name + "' (known: qcow2, vmdk, raw)");
     }
 
     /**

@@ -58,16 +58,7 @@ public final class ImageMapper {
     static MapEntry toEntry(BlockStatus s) {
         boolean hasOffset = s.hostOffset() >= 0;
         return new MapEntry(s.start(), s.length(), s.depth(), s.present(), s.zero(), s.data(),
-                hasOffset ? s.hostOffset() : -1, hasOffset ? hostFile(s.layer()) : null);
-    }
-
-    /**
-     * The file host offsets refer to: a layer's external data file where it has one, named as its header
-     * spells it (qemu-img 7.2 prints, and opens, that name as given).
-     */
-    private static String hostFile(DiskImage layer) {
-        String dataFile = layer.layout().externalDataFile();
-        return dataFile != null ? dataFile : layer.path().toString();
+                hasOffset ? s.hostOffset() : -1, hasOffset ? s.layer().hostFile(s.start()) : null);
     }
 
     private static long saturatedAdd(long a, long b) {

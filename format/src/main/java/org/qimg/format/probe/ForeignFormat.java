@@ -27,7 +27,7 @@ public final class ForeignFormat implements ImageFormat {
         return new ForeignFormat(signature, true);
     }
 
-    /** The format the user named (e.g. {@code -f vmdk}). */
+    /** The format the user named (e.g. {@code -f vhdx}). */
     public static ForeignFormat named(Signature signature) {
         return new ForeignFormat(signature, false);
     }
@@ -70,7 +70,7 @@ public final class ForeignFormat implements ImageFormat {
             case IMAGE -> probed
                     ? file + "image format '" + name() + "' is not supported by qimg (" + signature.what()
                             + ", detected by its " + signature.evidence() + "; " + raw + ")"
-                    : file + "image format '" + name() + "' is not supported by qimg (qimg reads qcow2 and raw)";
+                    : file + "image format '" + name() + "' is not supported by qimg (qimg reads qcow2, vmdk and raw)";
             case COMPRESSED -> file + "it is " + signature.what() + ", not a disk image; qimg cannot read "
                     + "compressed files yet (decompress it first, or " + raw + ")";
             case ARCHIVE -> file + "it is " + signature.what() + " (an OVA is one), not a disk image; qimg "

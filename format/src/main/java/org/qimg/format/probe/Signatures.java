@@ -29,11 +29,7 @@ public final class Signatures {
             // block/qcow.c: "QFI\xfb" and version 1 (qcow2 is the same magic with version >= 2)
             image("qcow", 100, "signature", "a QEMU qcow (version 1) image",
                     b -> at(b.head(), 0, "QFI\u00fb") && be32(b.head(), 4) == 1),
-            // block/vmdk.c: big-endian "KDMV" (VMDK4 sparse, also streamOptimized) or "COWD" (VMDK3/vmfsSparse)
-            image("vmdk", 100, "signature", "a VMDK sparse extent",
-                    b -> at(b.head(), 0, "KDMV") || at(b.head(), 0, "COWD")),
-            // block/vmdk.c: else a text descriptor: comment lines, blank lines, then "version=1|2|3"
-            image("vmdk", 100, "signature", "a VMDK descriptor file", b -> VmdkDescriptor.matches(b.head())),
+            // vmdk (KDMV, COWD, text descriptors) is read by qimg: org.qimg.format.vmdk.VmdkFormat probes it
             // block/vdi.c: little-endian signature 0xbeda107f at offset 0x40
             image("vdi", 100, "signature", "a VirtualBox VDI image", b -> le32(b.head(), 0x40) == 0xbeda107fL),
             // block/vhdx.c: file type identifier "vhdxfile" at 0

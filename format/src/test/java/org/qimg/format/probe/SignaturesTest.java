@@ -204,7 +204,11 @@ class SignaturesTest {
 
     @Test
     void namesQemuKnowsAreNotSupportedRatherThanUnknown() throws Exception {
-        for (String name : new String[] {"vmdk", "VMDK", "vpc", "vhdx", "vdi", "qed", "qcow", "parallels", "dmg",
+        for (String name : new String[] {"vmdk", "VMDK"}) {
+            assertThat(ImageFormats.byName(name)).isNotInstanceOf(ForeignFormat.class)
+                    .extracting(ImageFormat::name).isEqualTo("vmdk"); // qimg reads vmdk (issue 12)
+        }
+        for (String name : new String[] {"vpc", "vhdx", "vdi", "qed", "qcow", "parallels", "dmg",
                 "cloop", "bochs", "luks"}) {
             ImageFormat f = ImageFormats.byName(name);
             assertThat(f).isInstanceOf(ForeignFormat.class);

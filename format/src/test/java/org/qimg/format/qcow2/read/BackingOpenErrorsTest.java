@@ -46,17 +46,17 @@ class BackingOpenErrorsTest {
         Path top = new TinyQcow2().backing("base.qcow2").backingFormat("nosuch").write(dir.resolve("top.qcow2"));
         Throwable e = open(top);
         assertThat(e).isExactlyInstanceOf(ImageException.class).hasMessage(top + ": could not open backing file '"
-                + dir.resolve("base.qcow2") + "': Unknown file format 'nosuch' (known: qcow2, raw)");
+                + dir.resolve("base.qcow2") + "': Unknown file format 'nosuch' (known: qcow2, vmdk, raw)");
     }
 
     @Test
     void aFormatQimgDoesNotReadIsAPlainOpenFailure() throws IOException {
-        Files.write(dir.resolve("base.vmdk"), new byte[4096]);
-        Path top = new TinyQcow2().backing("base.vmdk").backingFormat("vmdk").write(dir.resolve("top.qcow2"));
+        Files.write(dir.resolve("base.vhdx"), new byte[4096]);
+        Path top = new TinyQcow2().backing("base.vhdx").backingFormat("vhdx").write(dir.resolve("top.qcow2"));
         Throwable e = open(top);
         assertThat(e).isExactlyInstanceOf(ImageException.class).hasMessage(top + ": could not open backing file: "
-                + "Could not open '" + dir.resolve("base.vmdk") + "': image format 'vmdk' is not supported by qimg "
-                + "(qimg reads qcow2 and raw)");
+                + "Could not open '" + dir.resolve("base.vhdx") + "': image format 'vhdx' is not supported by qimg "
+                + "(qimg reads qcow2, vmdk and raw)");
         assertThat(e.getCause()).isInstanceOf(UnsupportedFormatException.class);
     }
 
