@@ -189,10 +189,7 @@ public final class ImageFormats {
                 return f;
             }
         }
-        if (lower.equals("vmdk")) {
-            return org.qimg.format.vmdk.VmdkTargets.WRITER_ONLY; // TEMPORARY until VmdkFormat is registered
-        }
-        throw new ImageException("Unknown file format '" + name + "' (qimg writes raw, qcow2)");
+        throw new ImageException("Unknown file format '" + name + "' (qimg writes qcow2, vmdk, raw)");
     }
 
     /** Opens {@code path} as {@code format}, or as the probed format when {@code format} is null. */

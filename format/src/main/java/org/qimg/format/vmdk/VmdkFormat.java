@@ -3,8 +3,12 @@ package org.qimg.format.vmdk;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.qimg.format.DiskImage;
+import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormat;
+import org.qimg.format.NewImage;
 import org.qimg.format.OpenOptions;
+import org.qimg.format.TargetImage;
+import org.qimg.format.TargetRequest;
 import org.qimg.format.vmdk.layout.CowdLayout;
 import org.qimg.format.vmdk.layout.DescriptorLayout;
 import org.qimg.format.vmdk.layout.SparseLayout;
@@ -12,7 +16,7 @@ import org.qimg.format.vmdk.read.VmdkImage;
 
 /**
  * VMDK, recognised as QEMU's vmdk_probe does: a sparse extent ("KDMV" or "COWD" at offset 0) or a text
- * descriptor ({@link DescriptorLayout#probe}). Reading only, for now.
+ * descriptor ({@link DescriptorLayout#probe}). New images and their options are {@link VmdkTargets}'.
  */
 public final class VmdkFormat implements ImageFormat {
 
@@ -35,5 +39,20 @@ public final class VmdkFormat implements ImageFormat {
     @Override
     public DiskImage open(Path path, OpenOptions options) throws IOException {
         return VmdkImage.open(path, options);
+    }
+
+    @Override
+    public boolean writable() {
+        return true;
+    }
+
+    @Override
+    public NewImage create(TargetRequest request) throws ImageException {
+        return VmdkTargets.create(request);
+    }
+
+    @Override
+    public TargetImage openForUpdate(Path existing, TargetRequest request) throws IOException {
+        return VmdkTargets.openForUpdate(existing, request);
     }
 }

@@ -127,41 +127,4 @@ public final class VmdkTargets {
                     : SparseWriter.create(channel, pathForErrors, o);
         }
     }
-
-    /**
-     * TEMPORARY (until VmdkFormat, built on another branch, is merged and delegates to {@link #create} and
-     * {@link #openForUpdate}): the writing half of the vmdk format, which {@code ImageFormats.writable("vmdk")}
-     * returns. Reading is not here.
-     */
-    public static final ImageFormat WRITER_ONLY = new ImageFormat() {
-        @Override
-        public String name() {
-            return "vmdk";
-        }
-
-        @Override
-        public boolean matches(byte[] header, int length) {
-            return false;
-        }
-
-        @Override
-        public DiskImage open(Path path, OpenOptions options) throws IOException {
-            throw new UnsupportedFeatureException("qimg does not read vmdk images on this branch");
-        }
-
-        @Override
-        public boolean writable() {
-            return true;
-        }
-
-        @Override
-        public NewImage create(TargetRequest request) throws ImageException {
-            return VmdkTargets.create(request);
-        }
-
-        @Override
-        public TargetImage openForUpdate(Path existing, TargetRequest request) throws IOException {
-            return VmdkTargets.openForUpdate(existing, request);
-        }
-    };
 }
