@@ -44,4 +44,14 @@ public interface ImageFormat {
     default TargetImage openForUpdate(Path existing, TargetRequest request) throws IOException {
         throw new UnsupportedFeatureException("Format '" + name() + "' cannot be written");
     }
+
+    /**
+     * Changes the virtual size of the existing image {@code path} in place, as {@code qemu-img resize}
+     * ({@code bdrv_co_truncate} with {@code exact}): grows or shrinks it to {@code request.newSize()}. The
+     * caller has already applied qemu-img's rules that do not depend on the format (positive size, a shrink
+     * only with {@code --shrink}, no preallocation when not growing). Messages are QEMU's.
+     */
+    default void resize(java.nio.file.Path path, ResizeRequest request) throws IOException {
+        throw new UnsupportedFeatureException("Image format driver does not support resize");
+    }
 }

@@ -51,4 +51,9 @@ public final class Qcow2Format implements ImageFormat {
     public TargetImage openForUpdate(Path existing, TargetRequest request) throws IOException {
         return Qcow2Targets.openForUpdate(existing, request);
     }
+
+    @Override
+    public void resize(Path path, org.qimg.format.ResizeRequest request) throws IOException {
+        org.qimg.format.qcow2.update.Qcow2Resizer.resize(path, request);
+    }
 }
