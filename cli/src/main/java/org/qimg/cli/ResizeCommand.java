@@ -16,9 +16,9 @@ import picocli.CommandLine.ParseResult;
  * options), and the messages and exit codes are qemu-img's.
  */
 final class ResizeCommand implements Callable<Integer> {
-    static final String SIZE_SYNTAX = "Parameter 'size' expects a non-negative number below 2^64\n"
-            + "Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\n"
-            + "and exabytes, respectively.";
+    static final String SIZE_SYNTAX = "Parameter 'size' expects a non-negative number below 2^64";
+    static final String SIZE_SYNTAX_HINT = "Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\n"
+            + "and exabytes, respectively.\n";
     private CommandSpec spec;
 
     static CommandSpec spec() {
@@ -77,7 +77,7 @@ final class ResizeCommand implements Callable<Integer> {
         if (n == QemuOptionSyntax.SIZE_OUT_OF_RANGE) {
             n = -1; // 2^63 or more: qemu-img's int64 arithmetic makes the size negative
         } else if (n < 0) {
-            throw new ExitCodeException(1, SIZE_SYNTAX);
+            throw new ExitCodeException(1, SIZE_SYNTAX, SIZE_SYNTAX_HINT);
         }
         String name = files.get(0);
         Path file = Path.of(name);
