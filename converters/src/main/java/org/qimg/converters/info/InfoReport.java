@@ -120,7 +120,7 @@ public record InfoReport(String filename, ImageInfo info, List<SnapshotInfo> sna
         return b.toString();
     }
 
-    static String snapshotLine(SnapshotInfo s) {
+    public static String snapshotLine(SnapshotInfo s) {
         String date = DATE.format(Instant.ofEpochSecond(s.dateSec()).atZone(ZoneId.systemDefault()));
         long secs = s.vmClockNsec() / 1_000_000_000L;
         String clock = String.format("%02d:%02d:%02d.%03d", (int) (secs / 3600), (int) ((secs / 60) % 60),

@@ -331,6 +331,14 @@ final class UpdaterRefcounts {
         return -1;
     }
 
+    /**
+     * Where QEMU's {@code qcow2_alloc_clusters} of 0 bytes points: the lowest cluster that may be free, as a
+     * host offset (nothing is allocated).
+     */
+    long emptyAllocation() {
+        return cursor << clusterBits;
+    }
+
     /** Decrements the refcount of each of the {@code n} clusters from host offset {@code offset}. */
     void free(long offset, long n) throws IOException {
         for (long i = 0; i < n; i++) {
