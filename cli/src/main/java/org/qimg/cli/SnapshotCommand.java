@@ -117,10 +117,17 @@ final class SnapshotCommand implements Callable<Integer> {
             }
         } catch (org.qimg.format.ImageLimitException e) {
             if (action == 'c') {
-                // QEMU's update_refcount fails with -EINVAL when a refcount would overflow
-                throw new ExitCodeException(1, "Could not create snapshot '" + name + "': -22 (Invalid argument)");
+                // QEMU's errno: -EFBIG for a cluster no refcount block covers, -EINVAL for a refcount overflow
+                throw new ExitCodeException(1, "Could not create snapshot '" + name + "': "
+                        + (e.getMessage().equals("File too large") ? "-27 (File too large)" : "-22 (Invalid argument)"));
             }
             throw e;
+        } catch (org.qimg.format.InvalidSnapshotException e) {
+            if (action == 'a') {
+                throw new ExitCodeException(1, e.getMessage() + "\nCould not apply snapshot '" + name
+                        + "': Failed to load snapshot: Invalid argument");
+            }
+            throw new ExitCodeException(1, "Could not delete snapshot '" + name + "': " + e.getMessage());
         } catch (SnapshotNotFoundException | UnsupportedFeatureException e) {
             String m = e.getMessage();
             switch (action) {

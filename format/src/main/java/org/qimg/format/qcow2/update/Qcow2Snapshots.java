@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.qimg.format.ImageLimitException;
+import org.qimg.format.InvalidSnapshotException;
 import org.qimg.format.SnapshotNotFoundException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.io.FileHoles;
@@ -144,6 +145,17 @@ public final class Qcow2Snapshots implements Closeable {
         return -1;
     }
 
+    /** QEMU's {@code qcow2_validate_table} for a snapshot's L1 table. */
+    private void validate(SnapshotTable.Entry sn) throws InvalidSnapshotException {
+        long bytes = (long) sn.l1Size() * Entries.ENTRY_BYTES;
+        if (bytes > HeaderLayout.MAX_L1_BYTES) {
+            throw new InvalidSnapshotException("Snapshot L1 table too large");
+        }
+        if (Long.MAX_VALUE - bytes < sn.l1Offset() || (sn.l1Offset() & (h.clusterSize() - 1)) != 0) {
+            throw new InvalidSnapshotException("Snapshot L1 table offset invalid");
+        }
+    }
+
     /** {@code snapshot -c}: a snapshot of the current state named {@code name}. */
     public void create(String name, long dateSec, long dateNsec) throws IOException {
         if (entries.size() >= HeaderLayout.MAX_SNAPSHOTS) {
@@ -154,6 +166,7 @@ public final class Qcow2Snapshots implements Closeable {
             max = Math.max(max, leadingNumber(e.id()));
         }
         String id = Long.toUnsignedString(max + 1);
+        walk.precheck(l1);
         long bytes = (long) l1.length * Entries.ENTRY_BYTES;
         long at = bytes == 0 ? refs.emptyAllocation() : refs.allocateRun(clusters(bytes));
         if (bytes > 0) {
@@ -205,6 +218,7 @@ public final class Qcow2Snapshots implements Closeable {
         if (i < 0) {
             throw new SnapshotNotFoundException("snapshot not found");
         }
+        validate(entries.get(i));
         SnapshotTable.Entry sn = entries.remove(i);
         writeTable();
         long[] snL1 = readL1(sn.l1Offset(), sn.l1Size());
@@ -247,6 +261,7 @@ public final class Qcow2Snapshots implements Closeable {
             throw new SnapshotNotFoundException("Failed to load snapshot: No such file or directory");
         }
         SnapshotTable.Entry sn = entries.get(i);
+        validate(sn);
         long diskSize = sn.extra().length >= SnapshotEntryHead.EXTRA_ICOUNT
                 ? ByteBuffer.wrap(sn.extra()).getLong(SnapshotEntryHead.EXTRA_DISK_SIZE) : h.virtualSize();
         if (diskSize != h.virtualSize() || sn.l1Size() > l1.length) {

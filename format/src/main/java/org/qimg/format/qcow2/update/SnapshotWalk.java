@@ -107,6 +107,52 @@ final class SnapshotWalk {
         return l1Changed && addend >= 0 ? out : null;
     }
 
+    /**
+     * Before a snapshot is taken (addend +1), checks that every cluster the walk will count has a refcount
+     * block and room for one more reference, so that a refusal changes nothing: {@code File too large} for a
+     * cluster no refcount block covers (QEMU's -EFBIG), {@code Invalid argument} for a refcount at its
+     * maximum (QEMU's -EINVAL).
+     */
+    void precheck(long[] l1) throws IOException {
+        int n = clusterSize / Entries.ENTRY_BYTES;
+        for (long e1 : l1) {
+            long l2 = e1 & OFFSET_MASK;
+            if (e1 == 0) {
+                continue;
+            }
+            room(l2 >>> clusterBits);
+            if (l2 == 0 || (l2 & (clusterSize - 1)) != 0 || l2 > ch.size() - clusterSize) {
+                continue; // the walk reports it as QEMU does
+            }
+            ByteBuffer t = ByteBuffer.allocate(clusterSize);
+            Positional.readFully(ch, t, l2, file);
+            for (int j = 0; j < n; j++) {
+                long e = t.getLong(j * Entries.ENTRY_BYTES) & ~COPIED;
+                switch (Entries.type(e, false, false)) {
+                    case COMPRESSED -> {
+                        long off = Entries.compressedOffset(e, clusterBits) & ~(long) (Entries.SECTOR - 1);
+                        long end = Entries.compressedOffset(e, clusterBits) + Entries.compressedSpan(e, clusterBits);
+                        for (long c = off >>> clusterBits; c <= (end - 1) >>> clusterBits; c++) {
+                            room(c);
+                        }
+                    }
+                    case NORMAL, ZERO_ALLOC -> room((e & OFFSET_MASK) >>> clusterBits);
+                    default -> {
+                    }
+                }
+            }
+        }
+    }
+
+    private void room(long cluster) throws IOException {
+        if (!refs.covered(cluster)) {
+            throw new org.qimg.format.ImageLimitException("File too large");
+        }
+        if (refs.atMax(cluster)) {
+            throw new org.qimg.format.ImageLimitException("Invalid argument");
+        }
+    }
+
     private void change(long first, long count, int addend) throws IOException {
         for (long c = first; c < first + count; c++) {
             refs.add(c, addend);

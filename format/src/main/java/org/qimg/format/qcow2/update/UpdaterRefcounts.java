@@ -281,6 +281,11 @@ final class UpdaterRefcounts {
         }
     }
 
+    /** True when a refcount block covers host cluster {@code cluster}. */
+    boolean covered(long cluster) {
+        return cluster >= 0 && hasBlock(cluster);
+    }
+
     private boolean hasBlock(long cluster) {
         long b = cluster >>> blockBits;
         return b < table.length && table[(int) b] != 0;
