@@ -17,6 +17,8 @@
 # commands the jar registers), QIMG_IOTESTS_KEEP=1 keeps scratch directories.
 # Full run: about 12 minutes per pass on 2 cores. CI subset: run.sh -f qcow2 001 002 004 ...
 set -euo pipefail
+# The whole script is one function, parsed before it runs: editing this file during a run is safe.
+main() {
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 CACHE=${QIMG_IOTESTS_CACHE:-$HOME/.cache/qimg-iotests}
@@ -89,13 +91,21 @@ for a in "\$@"; do
     esac
 done
 if [ -n "\$cmd" ] && [[ \$qimg_commands == *" \$cmd "* ]]; then
-    exec "$snap/qimg" "\$@"
+    # qimg names itself "qimg:" in its messages, qemu-img "qemu-img:": the reference outputs expect the
+    # latter. The rewrite keeps the order of stdout and stderr lines when both go to the same file.
+    if [ /proc/self/fd/1 -ef /proc/self/fd/2 ]; then
+        "$snap/qimg" "\$@" 2>&1 | sed -u 's/^qimg: /qemu-img: /'
+        exit \${PIPESTATUS[0]}
+    fi
+    { "$snap/qimg" "\$@" 2>&1 1>&3 3>&- | sed -u 's/^qimg: /qemu-img: /' >&2; } 3>&1
+    exit \${PIPESTATUS[0]}
 fi
 exec /usr/bin/qemu-img "\$@"
 W
 chmod +x "$bin/qemu-img-qimg"
 
 # A build tree for each run (check reads programs relative to it and writes results under TEST_DIR).
+}
 run_check() { # label fmt imgprog tests...
     local label=$1 fmt=$2 prog=$3; shift 3
     local build=$work/build-$label-$fmt
@@ -112,6 +122,7 @@ run_check() { # label fmt imgprog tests...
         "$build/tap.out"
 }
 
+run_all() {
 total_ref=0; total_pass=0
 table=$work/table.txt
 : >"$table"
@@ -154,3 +165,7 @@ cat "$table"
 echo "qimg passes $total_pass of the $total_ref tests that pass with qemu-img (formats: $formats)"
 echo "Failures' diffs: $work/build-qimg-<fmt>/scratch/<test>.out.bad; qimg commands: $QIMG_COMMANDS"
 [ "$total_pass" = "$total_ref" ]
+}
+
+main "$@"
+run_all
