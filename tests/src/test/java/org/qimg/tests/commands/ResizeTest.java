@@ -29,7 +29,12 @@ class ResizeTest {
                         "IMG 10G", false),
                 c("grow-rc1", "qcow2 -o cluster_size=1024,refcount_bits=1 1M", "write -P 1 0 1M", "IMG 10G", true),
                 c("grow-v2", "qcow2 -o compat=0.10 1M", "write -P 7 0 64k", "-f qcow2 IMG 2G", true),
-                c("grow-snapshot-v3", "qcow2 1M", "write -P 7 0 64k;SNAP", "IMG 2G", false),
+                c("grow-snapshot-v3", "qcow2 1M", "write -P 7 0 64k;SNAP", "IMG 2G", true),
+                c("shrink-with-snapshot", "qcow2 -o cluster_size=4k 1G",
+                        "write -P 1 0 8M;write -P 2 600M 1M;write -c -P 3 700M 64k;SNAP;write -P 4 0 1M;"
+                                + "write -P 5 601M 64k", "--shrink IMG 5M", true),
+                c("shrink-with-snapshot-64k", "qcow2 1G",
+                        "write -P 1 0 8M;write -P 2 600M 1M;SNAP;write -P 4 0 1M", "--shrink IMG 10M", true),
                 c("same-size", "qcow2 1M", "", "IMG 1M", true),
                 c("shrink-refused", "qcow2 1M", "write -P 1 0 1M", "IMG 512k", true),
                 c("shrink-empty", "qcow2 1M", "", "--shrink IMG 512k", true),

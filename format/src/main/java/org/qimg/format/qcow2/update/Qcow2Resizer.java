@@ -37,9 +37,9 @@ import org.qimg.format.qcow2.layout.Qcow2Header;
  *   <li>Then the new size is written into the header.</li>
  * </ul>
  *
- * <p>Refused: preallocation other than {@code off}, a size that is not a multiple of 512, snapshots on a v2
- * image (QEMU's message), and what qimg does not handle in place: a shrink of an image with snapshots,
- * persistent bitmaps, an external data file, encryption, the dirty or corrupt bit, and a grown area that
+ * <p>A shrink of an image with snapshots copies each shared L2 table it discards from first, as QEMU's
+ * {@code l2_allocate} does. Refused: preallocation other than {@code off}, a size that is not a multiple of
+ * 512, snapshots on a v2 image (QEMU's message), and what qimg does not handle in place: persistent bitmaps, an external data file, encryption, the dirty or corrupt bit, and a grown area that
  * would have to hide a longer backing file. Refcounts stay exact throughout (each change written through).
  */
 public final class Qcow2Resizer {
@@ -100,9 +100,6 @@ public final class Qcow2Resizer {
         String f = path.toString();
         if (h.nbSnapshots() != 0 && h.version() < 3) {
             throw new UnsupportedFeatureException("Can't resize a v2 image which has snapshots");
-        }
-        if (h.nbSnapshots() != 0 && size < h.virtualSize()) {
-            throw new UnsupportedFeatureException(f + ": qimg does not shrink images with internal snapshots");
         }
         if ((h.autoclearFeatures() & HeaderLayout.AUTOCLEAR_BITMAPS) != 0 || h.extensions().bitmaps() != null) {
             throw new UnsupportedFeatureException(f + ": qimg does not resize images with persistent bitmaps");
