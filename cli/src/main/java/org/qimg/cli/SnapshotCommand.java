@@ -124,8 +124,10 @@ final class SnapshotCommand implements Callable<Integer> {
             throw e;
         } catch (org.qimg.format.InvalidSnapshotException e) {
             if (action == 'a') {
+                // qcow2_validate_table: -EFBIG for a table too large, -EINVAL for a bad offset
                 throw new ExitCodeException(1, e.getMessage() + "\nCould not apply snapshot '" + name
-                        + "': Failed to load snapshot: Invalid argument");
+                        + "': Failed to load snapshot: "
+                        + (e.getMessage().endsWith("too large") ? "File too large" : "Invalid argument"));
             }
             throw new ExitCodeException(1, "Could not delete snapshot '" + name + "': " + e.getMessage());
         } catch (SnapshotNotFoundException | UnsupportedFeatureException e) {
