@@ -15,7 +15,8 @@
 #
 # Environment: QIMG_IOTESTS_CACHE, QIMG_COMMANDS (space-separated commands to send to qimg; default: the
 # commands the jar registers), QIMG_IOTESTS_KEEP=1 keeps scratch directories.
-# Full run: about 12 minutes per pass on 2 cores. CI subset: run.sh -f qcow2 001 002 004 ...
+# Full run: about 45 minutes the first time on 2 shared cores, 25 once qemu-img's results are cached.
+# CI subset: run.sh -f qcow2 001 002 004 ...
 set -euo pipefail
 # The whole script is one function, parsed before it runs: editing this file during a run is safe.
 main() {
