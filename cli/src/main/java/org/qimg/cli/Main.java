@@ -29,7 +29,8 @@ public final class Main implements Runnable {
 
     /** The commands in the order {@code --help} lists them. */
     private static final List<String> COMMANDS = List.of("help", "info", "map", "convert", "create", "measure",
-            "check", "compare", "checksum", "analyze");
+            "check", "compare", "checksum", "analyze",
+            "resize", "snapshot", "dd");
 
     /** The command {@code name}, declared as {@link Specs} describes. */
     private static CommandSpec newCommand(String name) {
@@ -43,6 +44,9 @@ public final class Main implements Runnable {
             case "compare" -> CompareCommand.spec();
             case "checksum" -> ChecksumCommand.spec();
             case "analyze" -> AnalyzeCommand.spec();
+            case "resize" -> ResizeCommand.spec();
+            case "snapshot" -> SnapshotCommand.spec();
+            case "dd" -> DdCommand.spec();
             default -> throw new IllegalArgumentException(name);
         };
     }

@@ -44,4 +44,36 @@ public interface ImageFormat {
     default TargetImage openForUpdate(Path existing, TargetRequest request) throws IOException {
         throw new UnsupportedFeatureException("Format '" + name() + "' cannot be written");
     }
+
+    /**
+     * Changes the virtual size of the existing image {@code path} in place, as {@code qemu-img resize}
+     * ({@code bdrv_co_truncate} with {@code exact}): grows or shrinks it to {@code request.newSize()}. The
+     * caller has already applied qemu-img's rules that do not depend on the format (positive size, a shrink
+     * only with {@code --shrink}, no preallocation when not growing). Messages are QEMU's.
+     */
+    default void resize(java.nio.file.Path path, ResizeRequest request) throws IOException {
+        throw new UnsupportedFeatureException("Image format driver does not support resize");
+    }
+
+    /**
+     * Creates an internal snapshot named {@code name} of the image's current state ({@code qemu-img snapshot
+     * -c}), dated {@code dateSec}/{@code dateNsec} (the caller's clock, as qemu-img's).
+     */
+    default void createSnapshot(java.nio.file.Path path, String name, long dateSec, long dateNsec)
+            throws IOException {
+        throw new UnsupportedFeatureException("Operation not supported");
+    }
+
+    /** Reverts the image to the internal snapshot whose id or name is {@code idOrName} ({@code snapshot -a}). */
+    default void applySnapshot(java.nio.file.Path path, String idOrName) throws IOException {
+        throw new UnsupportedFeatureException("Operation not supported");
+    }
+
+    /**
+     * Deletes the internal snapshot whose id or name is {@code idOrName} ({@code snapshot -d}); throws
+     * {@link SnapshotNotFoundException} when there is none.
+     */
+    default void deleteSnapshot(java.nio.file.Path path, String idOrName) throws IOException {
+        throw new UnsupportedFeatureException("Operation not supported");
+    }
 }

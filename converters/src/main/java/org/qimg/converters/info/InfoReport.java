@@ -120,13 +120,21 @@ public record InfoReport(String filename, ImageInfo info, List<SnapshotInfo> sna
         return b.toString();
     }
 
-    static String snapshotLine(SnapshotInfo s) {
+    /** QEMU prints ids and names as C strings: up to the first NUL byte. */
+    private static String cString(String s) {
+        int z = s.indexOf('\0');
+        return z < 0 ? s : s.substring(0, z);
+    }
+
+    /** One row of the snapshot table, as {@code qemu-img info} and {@code qemu-img snapshot -l} print it. */
+    public static String snapshotLine(SnapshotInfo s) {
         String date = DATE.format(Instant.ofEpochSecond(s.dateSec()).atZone(ZoneId.systemDefault()));
         long secs = s.vmClockNsec() / 1_000_000_000L;
         String clock = String.format("%02d:%02d:%02d.%03d", (int) (secs / 3600), (int) ((secs / 60) % 60),
                 (int) (secs % 60), (int) ((s.vmClockNsec() / 1_000_000L) % 1000));
         String icount = s.icount() != -1 ? Long.toString(s.icount()) : "";
-        return String.format("%-9s %-16s %8s%20s%13s%11s", s.id(), s.name(), SizeText.of(s.vmStateSize()),
+        return String.format("%-9s %-16s %8s%20s%13s%11s", cString(s.id()), cString(s.name()),
+                SizeText.of(s.vmStateSize()),
                 date, clock, icount);
     }
 

@@ -51,4 +51,43 @@ public final class Qcow2Format implements ImageFormat {
     public TargetImage openForUpdate(Path existing, TargetRequest request) throws IOException {
         return Qcow2Targets.openForUpdate(existing, request);
     }
+
+    @Override
+    public void resize(Path path, org.qimg.format.ResizeRequest request) throws IOException {
+        org.qimg.format.qcow2.update.Qcow2Resizer.resize(path, request);
+    }
+
+    @Override
+    public void createSnapshot(Path path, String name, long dateSec, long dateNsec) throws IOException {
+        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path)) {
+            s.create(name, dateSec, dateNsec);
+        }
+    }
+
+    @Override
+    public void applySnapshot(Path path, String idOrName) throws IOException {
+        long size;
+        long current;
+        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path)) {
+            size = s.diskSize(idOrName);
+            current = s.virtualSize();
+            if (size < 0 || size == current) {
+                s.apply(idOrName);
+                return;
+            }
+        }
+        // QEMU first gives the image the snapshot's virtual size (qcow2_snapshot_goto truncates)
+        resize(path, new org.qimg.format.ResizeRequest(size, org.qimg.format.ResizeRequest.Preallocation.OFF,
+                false, false));
+        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path)) {
+            s.apply(idOrName);
+        }
+    }
+
+    @Override
+    public void deleteSnapshot(Path path, String idOrName) throws IOException {
+        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path)) {
+            s.delete(idOrName);
+        }
+    }
 }

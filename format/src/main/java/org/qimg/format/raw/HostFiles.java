@@ -16,6 +16,7 @@ import java.nio.file.Path;
  */
 public final class HostFiles {
     static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
     static final int ENXIO = 6;
@@ -28,6 +29,9 @@ public final class HostFiles {
         int close(int fd) throws LastErrorException;
 
         int stat(String path, Memory buf) throws LastErrorException;
+
+        /** Returns 0 or an error number (it does not set errno). */
+        int posix_fallocate(int fd, long offset, long len);
     }
 
     private static final LibC LIBC = load();
@@ -103,6 +107,30 @@ public final class HostFiles {
             return LIBC.lseek(fd, offset, whence);
         } catch (LastErrorException e) {
             return e.getErrorCode() == ENXIO ? Long.MAX_VALUE : -1;
+        }
+    }
+
+    /**
+     * Allocates {@code [offset, offset + len)} of {@code path} on disk ({@code posix_fallocate}, what QEMU's
+     * {@code preallocation=falloc} does); the file grows to cover the range. False when the native call is
+     * unavailable or fails, and the caller then writes zeros instead.
+     */
+    static boolean fallocate(Path path, long offset, long len) {
+        if (LIBC == null) {
+            return false;
+        }
+        int fd;
+        try {
+            fd = LIBC.open(path.toString(), O_WRONLY);
+        } catch (LastErrorException | UnsatisfiedLinkError e) {
+            return false;
+        }
+        try {
+            return LIBC.posix_fallocate(fd, offset, len) == 0;
+        } catch (UnsatisfiedLinkError e) {
+            return false;
+        } finally {
+            close(fd);
         }
     }
 }

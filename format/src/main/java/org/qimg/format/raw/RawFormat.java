@@ -42,4 +42,9 @@ public final class RawFormat implements ImageFormat {
     public TargetImage openForUpdate(Path existing, TargetRequest request) throws ImageException {
         return RawTarget.check(request);
     }
+
+    @Override
+    public void resize(Path path, org.qimg.format.ResizeRequest request) throws IOException {
+        RawResize.resize(path, request);
+    }
 }

@@ -246,4 +246,171 @@ final class UpdaterRefcounts {
             add((oldOffset >>> clusterBits) + i, -1);
         }
     }
+
+    /**
+     * Allocates {@code n} contiguous clusters (refcounts set to 1) exactly as QEMU's
+     * {@code qcow2_alloc_clusters} places them: the first run of {@code n} clusters with refcount 0 from the
+     * lowest free index (clusters past the refcount table count as free), counted cluster by cluster; at the
+     * first cluster without a refcount block, a block is placed at the next free cluster after the run
+     * ({@code alloc_refcount_block}), the partial count is undone and the search starts again. Returns the
+     * host offset of the run; its content is not written.
+     */
+    long allocateRun(long n) throws IOException {
+        while (true) {
+            long start = freeRun(n);
+            long c = start;
+            while (c < start + n && hasBlock(c)) {
+                set(c, get(c) + 1);
+                c++;
+            }
+            if (c == start + n) {
+                return start << clusterBits;
+            }
+            long grow = -1;
+            try {
+                grow = placeBlockFor(c);
+            } finally {
+                for (long k = start; k < c; k++) {
+                    add(k, -1);
+                }
+            }
+            if (grow >= 0) {
+                // the table itself is too short: rebuilt past the end of the file, with nothing half-counted
+                growTable(grow);
+            }
+        }
+    }
+
+    /** True when a refcount block covers host cluster {@code cluster}. */
+    boolean covered(long cluster) {
+        return cluster >= 0 && hasBlock(cluster);
+    }
+
+    private boolean hasBlock(long cluster) {
+        long b = cluster >>> blockBits;
+        return b < table.length && table[(int) b] != 0;
+    }
+
+    /** QEMU's {@code alloc_clusters_noref}: the next run of {@code n} free clusters; the cursor moves past it. */
+    private long freeRun(long n) throws IOException {
+        long run = 0;
+        while (run < n) {
+            long idx = cursor++;
+            run = get(idx) == 0 ? run + 1 : 0;
+        }
+        long start = cursor - n;
+        if (Math.multiplyExact(cursor, (long) clusterSize) > MAX_HOST_OFFSET) {
+            throw new ImageLimitException(file + ": host offset would exceed 2^56 bytes");
+        }
+        return start;
+    }
+
+    /**
+     * QEMU's {@code alloc_refcount_block} for host cluster {@code c}, whose block is missing: the new block
+     * goes to the next free cluster; it counts itself when it lies in its own range, else its refcount is
+     * set in the block that covers it (placing that block first, recursively, when it is missing too).
+     * Returns the index of a block the refcount table is too short for (the caller grows the table), else -1.
+     */
+    private long placeBlockFor(long c) throws IOException {
+        long b = c >>> blockBits;
+        if (b >= table.length) {
+            return b;
+        }
+        long nb = freeRun(1);
+        if (nb == 0) {
+            throw new CorruptImageException(file.toString(), 0, "refcount block would be placed at offset 0");
+        }
+        byte[] blk = new byte[clusterSize];
+        if ((nb >>> blockBits) == b) {
+            RefcountCodec.set(blk, (int) (nb & ((1L << blockBits) - 1)), order, 1);
+        } else if (hasBlock(nb)) {
+            set(nb, get(nb) + 1);
+        } else {
+            return placeBlockFor(nb); // QEMU gives up this attempt (-EAGAIN) once that block is in place
+        }
+        Positional.writeFully(ch, ByteBuffer.wrap(blk), nb << clusterBits);
+        ch.force(false);
+        blocks.put(b, blk);
+        table[(int) b] = nb << clusterBits;
+        Positional.writeFully(ch, ByteBuffer.allocate(8).putLong(0, nb << clusterBits), tableOffset + 8 * b);
+        return -1;
+    }
+
+    /**
+     * Where QEMU's {@code qcow2_alloc_clusters} of 0 bytes points: the lowest cluster that may be free, as a
+     * host offset (nothing is allocated).
+     */
+    long emptyAllocation() {
+        return cursor << clusterBits;
+    }
+
+    /** Decrements the refcount of each of the {@code n} clusters from host offset {@code offset}. */
+    void free(long offset, long n) throws IOException {
+        for (long i = 0; i < n; i++) {
+            add((offset >>> clusterBits) + i, -1);
+        }
+    }
+
+    /**
+     * QEMU's {@code qcow2_shrink_reftable}: every refcount block that counts no cluster but (possibly) itself
+     * is dropped from the table (the table is rewritten at once), and its own cluster's refcount is set to 0.
+     * Returns the host offsets of the dropped blocks (QEMU discards them).
+     */
+    java.util.List<Long> dropUnusedBlocks() throws IOException {
+        java.util.List<Long> dropped = new java.util.ArrayList<>();
+        long[] kept = table.clone();
+        for (int i = 0; i < table.length; i++) {
+            if (table[i] == 0) {
+                continue;
+            }
+            byte[] blk = block(i).clone();
+            long self = table[i] >>> clusterBits;
+            if ((self >>> blockBits) == i) {
+                RefcountCodec.set(blk, (int) (self & ((1L << blockBits) - 1)), order, 0);
+            }
+            boolean unused = true;
+            for (byte x : blk) {
+                if (x != 0) {
+                    unused = false;
+                    break;
+                }
+            }
+            if (unused) {
+                kept[i] = 0;
+            }
+        }
+        ByteBuffer t = ByteBuffer.allocate(table.length * 8);
+        for (long v : kept) {
+            t.putLong(v);
+        }
+        t.flip();
+        Positional.writeFully(ch, t, tableOffset);
+        ch.force(false);
+        for (int i = 0; i < table.length; i++) {
+            if (table[i] != 0 && kept[i] == 0) {
+                long self = table[i] >>> clusterBits;
+                long owner = self >>> blockBits;
+                if (owner != i && owner < table.length && kept[(int) owner] != 0 && get(self) != 0) {
+                    set(self, 0);
+                }
+                blocks.remove((long) i);
+                dropped.add(table[i]);
+                table[i] = 0;
+                if (self < cursor) {
+                    cursor = self;
+                }
+            }
+        }
+        return dropped;
+    }
+
+    /** The highest host cluster below {@code clusters} whose refcount is not 0, or -1. */
+    long lastUsedCluster(long clusters) throws IOException {
+        for (long c = clusters - 1; c >= 0; c--) {
+            if (get(c) != 0) {
+                return c;
+            }
+        }
+        return -1;
+    }
 }

@@ -1,0 +1,146 @@
+package org.qimg.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.qimg.converters.snapshot.SnapshotCommands;
+import org.qimg.format.ImageFormat;
+import org.qimg.format.SnapshotNotFoundException;
+import org.qimg.format.UnsupportedFeatureException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+
+/**
+ * {@code qimg snapshot [-q] [-U] [-l | -a NAME | -c NAME | -d NAME] FILE}, as qemu-img snapshot: internal
+ * snapshots of a qcow2 image (the format is always probed). The options are read as qemu-img's getopt string
+ * {@code ":la:c:d:hqU"} reads them, so that a second action is "Cannot mix" and not a parse error.
+ */
+final class SnapshotCommand implements Callable<Integer> {
+    private static final String TRY = "Try 'qimg --help' for more information\n";
+    private CommandSpec spec;
+
+    static CommandSpec spec() {
+        SnapshotCommand c = new SnapshotCommand();
+        c.spec = Specs.command("snapshot", c, "List, create, apply or delete internal snapshots (qcow2),"
+                        + " as qemu-img snapshot: -l | -a NAME | -c NAME | -d NAME, -q quiet, -U force share.")
+                .addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*").paramLabel("ARGS")
+                        .type(List.class).auxiliaryTypes(String.class).build());
+        c.spec.parser().unmatchedOptionsArePositionalParams(true);
+        return c.spec;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        args = args.subList(1, args.size()); // after "snapshot"
+        char action = 0;
+        String name = null;
+        boolean quiet = false;
+        boolean force = false;
+        List<String> files = new ArrayList<>();
+        boolean options = true;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (!options || !a.startsWith("-") || a.equals("-")) {
+                files.add(a);
+                continue;
+            }
+            if (a.equals("--")) {
+                options = false;
+                continue;
+            }
+            if (a.startsWith("--")) {
+                switch (a) {
+                    case "--force-share" -> force = true;
+                    case "--image-opts" -> throw new ExitCodeException(1, "qimg does not support --image-opts");
+                    default -> throw new ExitCodeException(1, "unrecognized option '" + a + "'", TRY);
+                }
+                continue;
+            }
+            for (int k = 1; k < a.length(); k++) {
+                char o = a.charAt(k);
+                switch (o) {
+                    case 'q' -> quiet = true;
+                    case 'U' -> force = true;
+                    case 'l', 'a', 'c', 'd' -> {
+                        if (action != 0) {
+                            throw new ExitCodeException(1, "Cannot mix '-l', '-a', '-c', '-d'", TRY);
+                        }
+                        action = o;
+                        if (o != 'l') {
+                            if (k + 1 < a.length()) {
+                                name = a.substring(k + 1);
+                            } else if (i + 1 < args.size()) {
+                                name = args.get(++i);
+                            } else {
+                                throw new ExitCodeException(1, "missing argument for option '-" + o + "'", TRY);
+                            }
+                            k = a.length();
+                        }
+                    }
+                    default -> throw new ExitCodeException(1, "invalid option -- '" + o + "'", TRY);
+                }
+            }
+        }
+        if (files.size() != 1) {
+            throw new ExitCodeException(1, "Expecting one image file name", TRY);
+        }
+        String fileName = files.get(0);
+        Path file = Path.of(fileName);
+        var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
+        if (action == 'l') {
+            out.print(SnapshotCommands.list(file, force));
+            out.flush();
+            return 0;
+        }
+        final char a = action;
+        ImageFormat f = SnapshotCommands.writableFormat(file, probed -> {
+            if (probed.equals("raw")) {
+                err.print(ResizeCommand.rawProbeWarning(fileName));
+                if (a == 'a') {
+                    // QEMU opens the file again to try the snapshot on it, and warns again
+                    err.print(ResizeCommand.rawProbeWarning(fileName));
+                }
+                err.flush();
+            }
+        });
+        try {
+            switch (action) {
+                case 'c' -> SnapshotCommands.create(f, file, name);
+                case 'a' -> f.applySnapshot(file, name);
+                case 'd' -> f.deleteSnapshot(file, name);
+                default -> {
+                    return 0;
+                }
+            }
+        } catch (org.qimg.format.ImageLimitException e) {
+            if (action == 'c') {
+                // QEMU's errno: -EFBIG for a cluster no refcount block covers, -EINVAL for a refcount overflow
+                throw new ExitCodeException(1, "Could not create snapshot '" + name + "': "
+                        + (e.getMessage().equals("File too large") ? "-27 (File too large)" : "-22 (Invalid argument)"));
+            }
+            throw e;
+        } catch (org.qimg.format.InvalidSnapshotException e) {
+            if (action == 'a') {
+                // qcow2_validate_table: -EFBIG for a table too large, -EINVAL for a bad offset
+                throw new ExitCodeException(1, e.getMessage() + "\nCould not apply snapshot '" + name
+                        + "': Failed to load snapshot: "
+                        + (e.getMessage().endsWith("too large") ? "File too large" : "Invalid argument"));
+            }
+            throw new ExitCodeException(1, "Could not delete snapshot '" + name + "': " + e.getMessage());
+        } catch (SnapshotNotFoundException | UnsupportedFeatureException e) {
+            String m = e.getMessage();
+            switch (action) {
+                case 'c' -> throw new ExitCodeException(1, "Could not create snapshot '" + name + "': "
+                        + (m.equals("Operation not supported") ? "-95 (Operation not supported)" : m));
+                case 'a' -> throw new ExitCodeException(1, "Could not apply snapshot '" + name + "': "
+                        + (m.equals("Operation not supported") ? "Block driver does not support snapshots" : m));
+                default -> throw new ExitCodeException(1, "Could not delete snapshot '" + name + "': "
+                        + (m.equals("Operation not supported") ? "snapshot not found" : m));
+            }
+        }
+        return 0;
+    }
+}
