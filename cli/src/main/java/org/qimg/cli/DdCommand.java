@@ -20,7 +20,17 @@ final class DdCommand implements Callable<Integer> {
         c.spec = Specs.command("dd", c, "Copy a range of an image into a new image, as qemu-img dd: "
                         + "[-f FMT] [-O FMT] [bs=SIZE] [count=BLOCKS] [skip=BLOCKS] if=INPUT of=OUTPUT.")
                 .addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*").paramLabel("ARGS")
-                        .type(List.class).auxiliaryTypes(String.class).build());
+                        .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
+                        .description("qemu-img dd's operands and options, in any order:",
+                                "if=INPUT: the image to read (required)",
+                                "of=OUTPUT: the image to create (required)",
+                                "bs=SIZE: block size (default 512; k, M, G... suffixes)",
+                                "count=BLOCKS: copy only this many blocks",
+                                "skip=BLOCKS: skip this many blocks of the input",
+                                "-f FMT: format of the input (default: probe)",
+                                "-O FMT: format of the output (default: raw)",
+                                "-U: open the input with force-share")
+                        .build());
         c.spec.parser().unmatchedOptionsArePositionalParams(true);
         return c.spec;
     }

@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.ArrayList;
 import java.util.List;
+import org.qimg.format.ImageException;
 import org.qimg.format.ImageLockException;
 import picocli.CommandLine;
 
@@ -23,7 +24,10 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
-        String m = ex instanceof ExitCodeException ? lines(ex) : namingTheFile(message(ex), parsed);
+        // qimg's own errors are worded as qemu-img's (which name the file where qemu-img does); only errors
+        // straight from the system get the file put in front
+        String m = ex instanceof ExitCodeException ? lines(ex)
+                : ex instanceof ImageException ? message(ex) : namingTheFile(message(ex), parsed);
         err.println("qimg: " + m);
         if (ex instanceof ExitCodeException e && e.hint() != null) {
             err.print(e.hint());

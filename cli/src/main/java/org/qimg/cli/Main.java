@@ -92,6 +92,9 @@ public final class Main implements Runnable {
     private static int execute(ParseResult parsed) {
         if (!parsed.originalArgs().contains("--")) {
             for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+                if (p.commandSpec().parser().unmatchedOptionsArePositionalParams()) {
+                    continue; // commands that read their own options as qemu-img's getopt does (snapshot, dd)
+                }
                 for (PositionalParamSpec pos : p.matchedPositionals()) {
                     for (String v : pos.originalStringValues()) {
                         if (v.length() > 1 && v.startsWith("-")) {

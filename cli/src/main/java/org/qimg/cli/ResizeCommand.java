@@ -31,7 +31,7 @@ final class ResizeCommand implements Callable<Integer> {
                 .addOption(Specs.option("MODE", "Preallocation of the added area: off, metadata, falloc, full.",
                         "--preallocation"))
                 .addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*").paramLabel("FILE SIZE")
-                        .type(List.class).auxiliaryTypes(String.class)
+                        .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
                         .description("The image, then the new size: SIZE, +SIZE or -SIZE (k, M, G, T, P, E).")
                         .build());
         c.spec.parser().unmatchedOptionsArePositionalParams(true).overwrittenOptionsAllowed(true);

@@ -25,7 +25,14 @@ final class SnapshotCommand implements Callable<Integer> {
         c.spec = Specs.command("snapshot", c, "List, create, apply or delete internal snapshots (qcow2),"
                         + " as qemu-img snapshot: -l | -a NAME | -c NAME | -d NAME, -q quiet, -U force share.")
                 .addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*").paramLabel("ARGS")
-                        .type(List.class).auxiliaryTypes(String.class).build());
+                        .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
+                        .description("qemu-img snapshot's options and the image FILE:",
+                                "-l: list the snapshots",
+                                "-c NAME: create a snapshot NAME of the image as it is",
+                                "-a NAME: apply snapshot NAME (revert the image to it)",
+                                "-d NAME: delete snapshot NAME",
+                                "-q: quiet; -U: open with force-share (-l only)")
+                        .build());
         c.spec.parser().unmatchedOptionsArePositionalParams(true);
         return c.spec;
     }

@@ -120,7 +120,8 @@ class VmdkConvertOracleTest {
                         assertThat(Digests.md5(oursDir.resolve(n))).as(n).isEqualTo(Digests.md5(theirsDir.resolve(n)));
                     }
                 }
-                assertThat(Files.size(ours)).isEqualTo(Files.size(theirs));
+                // no size check: qemu-img prints its random CID with %x, so its length varies; the text without
+                // the CID is compared whole
                 assertThat(VmdkReaders.descriptorWithoutCid(ours)).isEqualTo(VmdkReaders.descriptorWithoutCid(theirs));
             }
         }
