@@ -1,6 +1,6 @@
 package org.qimg.format.vmdk.write;
 
-import static org.qimg.format.vmdk.layout.DescriptorKeys.*;
+import static org.qimg.format.vmdk.layout.DescriptorLayout.*;
 
 import java.nio.charset.StandardCharsets;
 import org.qimg.format.vmdk.layout.ExtentLine;

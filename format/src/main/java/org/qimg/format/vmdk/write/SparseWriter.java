@@ -10,7 +10,7 @@ import org.qimg.format.ClusterSink;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.io.Positional;
-import org.qimg.format.vmdk.layout.DescriptorKeys;
+import org.qimg.format.vmdk.layout.DescriptorLayout;
 import org.qimg.format.vmdk.layout.ExtentLine;
 import org.qimg.format.vmdk.layout.SparseHeader;
 
@@ -43,7 +43,7 @@ public final class SparseWriter implements ClusterSink {
         this.options = options;
         this.geometry = SparseGeometry.of(options.capacitySectors());
         long tablesBoth = geometry.gdSectors() + geometry.gtSectorsTotal();
-        this.rgdSector = DescriptorKeys.EMBEDDED_OFFSET + DescriptorKeys.EMBEDDED_SECTORS;
+        this.rgdSector = DescriptorLayout.EMBEDDED_OFFSET + DescriptorLayout.EMBEDDED_SECTORS;
         this.gdSector = rgdSector + tablesBoth;
         long end = gdSector + tablesBoth;
         this.grainStart = (end + SparseGeometry.GRAIN_SECTORS - 1) / SparseGeometry.GRAIN_SECTORS
@@ -135,18 +135,18 @@ public final class SparseWriter implements ClusterSink {
         ExtentLine extent = new ExtentLine("RW", geometry.capacity(), "SPARSE", name, 0);
         byte[] text = DescriptorText.bytes(DescriptorText.qemu(options, contentId.cid(geometry.capacity()),
                 java.util.List.of(extent)));
-        if (text.length > DescriptorKeys.EMBEDDED_SECTORS * SECTOR) {
+        if (text.length > DescriptorLayout.EMBEDDED_SECTORS * SECTOR) {
             throw new ImageException("'" + path + "': the vmdk descriptor is " + text.length + " bytes, more than the "
-                    + DescriptorKeys.EMBEDDED_SECTORS * SECTOR + " its sectors hold");
+                    + DescriptorLayout.EMBEDDED_SECTORS * SECTOR + " its sectors hold");
         }
-        Positional.writeFully(channel, ByteBuffer.wrap(text), (long) DescriptorKeys.EMBEDDED_OFFSET * SECTOR);
+        Positional.writeFully(channel, ByteBuffer.wrap(text), (long) DescriptorLayout.EMBEDDED_OFFSET * SECTOR);
     }
 
     private SparseHeader header() {
         int version = options.zeroedGrain() ? 2 : 1;
         long flags = FLAG_VALID_NEWLINE_TEST | FLAG_REDUNDANT_GT | (options.zeroedGrain() ? FLAG_ZEROED_GRAIN_GTE : 0);
         return new SparseHeader(MAGIC, version, flags, geometry.capacity(), SparseGeometry.GRAIN_SECTORS,
-                DescriptorKeys.EMBEDDED_OFFSET, DescriptorKeys.EMBEDDED_SECTORS, GTES_PER_GT, rgdSector, gdSector,
+                DescriptorLayout.EMBEDDED_OFFSET, DescriptorLayout.EMBEDDED_SECTORS, GTES_PER_GT, rgdSector, gdSector,
                 grainStart, 0, SparseHeader.validNewlineTest(), COMPRESSION_NONE);
     }
 

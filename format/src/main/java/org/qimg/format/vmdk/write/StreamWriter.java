@@ -13,7 +13,7 @@ import org.qimg.format.ClusterSink;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.io.Positional;
-import org.qimg.format.vmdk.layout.DescriptorKeys;
+import org.qimg.format.vmdk.layout.DescriptorLayout;
 import org.qimg.format.vmdk.layout.ExtentLine;
 import org.qimg.format.vmdk.layout.Marker;
 import org.qimg.format.vmdk.layout.SparseHeader;
@@ -49,7 +49,7 @@ public final class StreamWriter implements ClusterSink {
         this.path = path;
         this.options = options;
         this.geometry = SparseGeometry.of(options.capacitySectors());
-        this.gdSector = DescriptorKeys.EMBEDDED_OFFSET + DescriptorKeys.EMBEDDED_SECTORS;
+        this.gdSector = DescriptorLayout.EMBEDDED_OFFSET + DescriptorLayout.EMBEDDED_SECTORS;
         this.overhead = gdSector + geometry.gdSectors() + geometry.gtSectorsTotal();
         this.tables = new GrainTables(channel, gdSector + geometry.gdSectors());
         this.out = new SequentialOut(channel, overhead * SECTOR, 4 << 20);
@@ -164,11 +164,11 @@ public final class StreamWriter implements ClusterSink {
         long cap = geometry.capacity();
         byte[] text = DescriptorText.bytes(DescriptorText.vmware(options, contentId.cid(cap),
                 contentId.longContentId(cap), extent));
-        if (text.length > DescriptorKeys.EMBEDDED_SECTORS * SECTOR) {
+        if (text.length > DescriptorLayout.EMBEDDED_SECTORS * SECTOR) {
             throw new ImageException("'" + path + "': the vmdk descriptor is " + text.length + " bytes, more than the "
-                    + DescriptorKeys.EMBEDDED_SECTORS * SECTOR + " its sectors hold");
+                    + DescriptorLayout.EMBEDDED_SECTORS * SECTOR + " its sectors hold");
         }
-        Positional.writeFully(channel, ByteBuffer.wrap(text), (long) DescriptorKeys.EMBEDDED_OFFSET * SECTOR);
+        Positional.writeFully(channel, ByteBuffer.wrap(text), (long) DescriptorLayout.EMBEDDED_OFFSET * SECTOR);
         Positional.writeFully(channel, header().encode(), 0);
     }
 
@@ -176,7 +176,7 @@ public final class StreamWriter implements ClusterSink {
         long flags = FLAG_VALID_NEWLINE_TEST | FLAG_COMPRESSED | FLAG_MARKERS
                 | (options.zeroedGrain() ? FLAG_ZEROED_GRAIN_GTE : 0);
         return new SparseHeader(MAGIC, 3, flags, geometry.capacity(), SparseGeometry.GRAIN_SECTORS,
-                DescriptorKeys.EMBEDDED_OFFSET, DescriptorKeys.EMBEDDED_SECTORS, GTES_PER_GT, 0, gdSector,
+                DescriptorLayout.EMBEDDED_OFFSET, DescriptorLayout.EMBEDDED_SECTORS, GTES_PER_GT, 0, gdSector,
                 overhead, 0, SparseHeader.validNewlineTest(), COMPRESSION_DEFLATE);
     }
 
