@@ -13,7 +13,6 @@ import org.qimg.format.ImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.ResizeRequest;
 import org.qimg.format.UnsupportedFeatureException;
-import org.qimg.format.io.FileHoles;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.NamedChannel;
@@ -21,6 +20,7 @@ import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.Entries;
 import org.qimg.format.qcow2.layout.HeaderLayout;
 import org.qimg.format.qcow2.layout.Qcow2Header;
+import org.qimg.format.raw.HostFiles;
 
 /**
  * {@code qemu-img resize} of a qcow2 image, in QEMU's order ({@code qcow2_co_truncate}, exact size):
@@ -192,7 +192,7 @@ public final class Qcow2Resizer {
                 holes.add(r);
             }
         }
-        FileHoles.punch(file, holes.toArray(new long[0][]));
+        HostFiles.punchHoles(file, holes.toArray(new long[0][]));
         long length = ch.size();
         long last = refs.lastUsedCluster((length + clusterSize - 1) >>> clusterBits);
         if (last >= 0 && (last + 1) * clusterSize < length) {
