@@ -68,7 +68,7 @@ public final class StreamWriter implements ClusterSink {
 
     @Override
     public void writePlain(long index, ByteBuffer data) throws IOException {
-        checkIndex(index);
+        geometry.checkIndex(index);
         ByteBuffer grain = data.duplicate();
         grain.limit(grain.position() + geometry.grainDataBytes(index));
         store(index, compress(grain));
@@ -76,7 +76,7 @@ public final class StreamWriter implements ClusterSink {
 
     @Override
     public void writeCompressed(long index, ByteBuffer payload) throws IOException {
-        checkIndex(index);
+        geometry.checkIndex(index);
         int bytes = geometry.grainDataBytes(index);
         if (bytes < SparseGeometry.GRAIN_BYTES) {
             // the caller compressed the zero-padded grain: store only the disk's bytes, as QEMU and VMware do
@@ -88,7 +88,7 @@ public final class StreamWriter implements ClusterSink {
 
     @Override
     public void writeZero(long index) throws IOException {
-        checkIndex(index);
+        geometry.checkIndex(index);
         if (options.zeroedGrain()) {
             tables.set(index, GTE_ZEROED);
         } else {
@@ -101,10 +101,7 @@ public final class StreamWriter implements ClusterSink {
         int length = stream.remaining();
         int stored = Marker.GRAIN_DATA_OFFSET + length;
         int padded = (stored + SECTOR - 1) / SECTOR * SECTOR;
-        if (sector + padded / SECTOR > SparseGeometry.MAX_SECTOR) {
-            throw new ImageLimitException("'" + path + "': grain " + index + " would be stored beyond sector "
-                    + SparseGeometry.MAX_SECTOR + ", which vmdk grain tables cannot address");
-        }
+        SparseGeometry.checkAddressable(path, index, sector + padded / SECTOR);
         contentId.grain(index, stream);
         marker.clear();
         marker.putLong(Marker.OFF_LBA, index * SparseGeometry.GRAIN_SECTORS).putInt(Marker.OFF_SIZE, length);
@@ -148,27 +145,15 @@ public final class StreamWriter implements ClusterSink {
         }
     }
 
-    private void checkIndex(long index) {
-        if (index < 0 || index >= geometry.grains()) {
-            throw new IllegalArgumentException("grain " + index + " outside the image (" + geometry.grains() + ")");
-        }
-    }
-
     @Override
     public void finish() throws IOException {
         out.put(Marker.metadata(Marker.TYPE_EOS, 0));
         out.flush();
         tables.flush();
-        String name = path.getFileName() == null ? path.toString() : path.getFileName().toString();
-        ExtentLine extent = new ExtentLine("RW", geometry.capacity(), "SPARSE", name, 0);
+        ExtentLine extent = DescriptorText.ownExtent(path, geometry.capacity());
         long cap = geometry.capacity();
-        byte[] text = DescriptorText.bytes(DescriptorText.vmware(options, contentId.cid(cap),
-                contentId.longContentId(cap), extent));
-        if (text.length > DescriptorLayout.EMBEDDED_SECTORS * SECTOR) {
-            throw new ImageException("'" + path + "': the vmdk descriptor is " + text.length + " bytes, more than the "
-                    + DescriptorLayout.EMBEDDED_SECTORS * SECTOR + " its sectors hold");
-        }
-        Positional.writeFully(channel, ByteBuffer.wrap(text), (long) DescriptorLayout.EMBEDDED_OFFSET * SECTOR);
+        DescriptorText.writeEmbedded(channel, path,
+                DescriptorText.vmware(options, contentId.cid(cap), contentId.longContentId(cap), extent));
         Positional.writeFully(channel, header().encode(), 0);
     }
 
