@@ -110,16 +110,7 @@ public final class Qcow2Resizer {
         if (h.cryptMethod() != 0) {
             throw new UnsupportedFeatureException(f + ": image is encrypted");
         }
-        if (h.isCorrupt()) {
-            throw new UnsupportedFeatureException(f + ": image is marked corrupt; run qemu-img check -r all first");
-        }
-        if (h.isDirty()) {
-            throw new UnsupportedFeatureException(f + ": image is marked dirty (lazy refcounts not written back);"
-                    + " run qemu-img check -r all first");
-        }
-        if ((h.incompatibleFeatures() & ~HeaderLayout.INCOMPAT_KNOWN) != 0) {
-            throw new UnsupportedFeatureException(f + ": image has unknown incompatible features");
-        }
+        Qcow2Updater.requireClean(h, f);
         if (request.zeroNewArea() && size > h.virtualSize()) {
             throw new UnsupportedFeatureException(f + ": qimg cannot yet grow an image over a longer backing file"
                     + " (the new area would have to be zeroed)");
