@@ -36,6 +36,6 @@ public final class TargetVerifier {
     private static DiskImage writtenPart(DiskImage out, Path target, long written) {
         boolean device = DestinationKind.of(target) == DestinationKind.BLOCK_DEVICE;
         return device && "raw".equals(out.formatName()) && out.virtualSize() > written
-                ? new PrefixImage(out, written) : out;
+                ? SliceImage.prefix(out, written) : out;
     }
 }

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import org.qimg.converters.convert.ConvertOptions;
 import org.qimg.converters.convert.ConvertTarget;
 import org.qimg.converters.convert.Converter;
+import org.qimg.converters.convert.SliceImage;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.OpenOptions;
@@ -44,7 +45,7 @@ public final class ImageDd {
             long start = beyond ? size : (o.skip() == null ? 0 : o.skip() * bs);
             var target = ConvertTarget.choose(outFormat, new TargetRequest(List.of(), null, null, false), false, out, 1);
             ConvertOptions options = ConvertOptions.builder().target(target).sparseSize(0).build();
-            DiskImage slice = new SliceImage(src, start, size - start);
+            DiskImage slice = SliceImage.slice(src, start, size - start);
             src = slice;
             Converter.convert(List.of(slice), out, options);
             if (beyond) {

@@ -10,9 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Host file facts Java's file API does not give: allocated blocks ({@code st_blocks}) and data/hole
- * boundaries ({@code lseek} with SEEK_DATA / SEEK_HOLE), through libc via JNA. Every entry point has a
- * fallback for platforms where the native call is unavailable, documented on the method.
+ * Host file facts and operations Java's file API does not give: allocated blocks ({@code st_blocks}),
+ * data/hole boundaries ({@code lseek} with SEEK_DATA / SEEK_HOLE), preallocation ({@code posix_fallocate})
+ * and hole punching ({@code fallocate}), through libc via JNA: the one libc binding of {@code format}. Every
+ * entry point has a fallback for platforms where the native call is unavailable, documented on the method.
  */
 public final class HostFiles {
     static final int O_RDONLY = 0;
@@ -20,6 +21,8 @@ public final class HostFiles {
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
     static final int ENXIO = 6;
+    /** {@code FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE}. */
+    private static final int PUNCH_HOLE_KEEP_SIZE = 0x02 | 0x01;
 
     interface LibC extends Library {
         int open(String path, int flags) throws LastErrorException;
@@ -32,6 +35,8 @@ public final class HostFiles {
 
         /** Returns 0 or an error number (it does not set errno). */
         int posix_fallocate(int fd, long offset, long len);
+
+        int fallocate(int fd, int mode, long offset, long len) throws LastErrorException;
     }
 
     private static final LibC LIBC = load();
@@ -128,6 +133,35 @@ public final class HostFiles {
         try {
             return LIBC.posix_fallocate(fd, offset, len) == 0;
         } catch (UnsatisfiedLinkError e) {
+            return false;
+        } finally {
+            close(fd);
+        }
+    }
+
+    /**
+     * Gives byte ranges of {@code path} back to the file system ({@code fallocate} with
+     * {@code FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE}), as QEMU's discard of freed qcow2 clusters does: the
+     * range then reads as zeros and takes no space. Best effort, as QEMU's: where the call is unavailable or
+     * refused, nothing happens. {@code ranges} are pairs of offset and length; false if nothing could be
+     * punched.
+     */
+    public static boolean punchHoles(Path path, long[][] ranges) {
+        if (LIBC == null || ranges.length == 0) {
+            return false;
+        }
+        int fd;
+        try {
+            fd = LIBC.open(path.toString(), O_WRONLY);
+        } catch (LastErrorException | UnsatisfiedLinkError e) {
+            return false;
+        }
+        try {
+            for (long[] r : ranges) {
+                LIBC.fallocate(fd, PUNCH_HOLE_KEEP_SIZE, r[0], r[1]);
+            }
+            return true;
+        } catch (LastErrorException | UnsatisfiedLinkError e) {
             return false;
         } finally {
             close(fd);

@@ -14,6 +14,7 @@ import org.qimg.format.TargetImage;
 import org.qimg.format.TargetRequest;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.codec.ClusterCompressor;
+import org.qimg.format.vmdk.layout.DescriptorLayout;
 import org.qimg.format.vmdk.write.DescriptorFileWriter;
 import org.qimg.format.vmdk.write.GrainDeflater;
 import org.qimg.format.vmdk.write.SparseWriter;
@@ -36,8 +37,8 @@ public final class VmdkTargets {
         if (request.backingFormat() != null) {
             b.set("backing_fmt", request.backingFormat());
         }
-        if (request.compressed() && ("monolithicFlat".equals(b.given("subformat"))
-                || "twoGbMaxExtentFlat".equals(b.given("subformat")))) {
+        if (request.compressed() && (DescriptorLayout.MONOLITHIC_FLAT.equals(b.given("subformat"))
+                || DescriptorLayout.TWO_GB_FLAT.equals(b.given("subformat")))) {
             // qemu-img: a flat extent has no cluster size to compress (it fails after creating the files)
             throw new ImageException("invalid cluster size");
         }

@@ -22,6 +22,7 @@ import org.qimg.format.codec.ClusterDecompressor;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.Positional;
+import org.qimg.format.io.Zeros;
 import org.qimg.format.qcow2.layout.Entries;
 import org.qimg.format.qcow2.layout.Qcow2Header;
 import org.qimg.format.raw.HostFiles;
@@ -42,7 +43,6 @@ import org.qimg.format.raw.HostFiles;
  * {@link OpenOptions#withoutBacking()}), and past the end of a shorter backing image, they read as zeros.
  */
 public final class Qcow2Image implements DiskImage {
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
 
     private final Path path;
     private final Qcow2Header header;
@@ -212,7 +212,7 @@ public final class Qcow2Image implements DiskImage {
             dst.limit(dst.position() + n);
             switch (run.kind()) {
                 case DATA -> readData(run, dst);
-                case ZERO -> fillZeros(dst);
+                case ZERO -> Zeros.fill(dst);
                 case UNALLOCATED -> readBacking(pos, dst);
                 case COMPRESSED -> readCompressed(run, dst);
                 default -> throw new IllegalStateException();
@@ -238,7 +238,7 @@ public final class Qcow2Image implements DiskImage {
             Positional.readFully(dataChannel, dst, host, dataPath);
             dst.limit(lim);
         }
-        fillZeros(dst);
+        Zeros.fill(dst);
     }
 
     private void readBacking(long pos, ByteBuffer dst) throws IOException {
@@ -251,7 +251,7 @@ public final class Qcow2Image implements DiskImage {
                 dst.limit(lim);
             }
         }
-        fillZeros(dst);
+        Zeros.fill(dst);
     }
 
     private void readCompressed(ClusterMap.Run run, ByteBuffer dst) throws IOException {
@@ -285,7 +285,7 @@ public final class Qcow2Image implements DiskImage {
         // a span that runs past the end of the file reads zeros there, as QEMU reads it: a payload that
         // lost only its padding, or bytes that were zeros, still expands; one cut elsewhere fails below
         s.compressed.limit((int) want);
-        fillZeros(s.compressed);
+        Zeros.fill(s.compressed);
         s.compressed.flip();
         s.plain.clear();
         try {
@@ -294,14 +294,6 @@ public final class Qcow2Image implements DiskImage {
             throw new CorruptImageException(path.toString(), hostOffset, "compressed cluster for guest offset "
                     + run.guestOffset() + " (" + header.compressionType().qemuName() + ", " + n
                     + " bytes read) does not expand to " + header.clusterSize() + " bytes: " + e.getMessage());
-        }
-    }
-
-    private static void fillZeros(ByteBuffer dst) {
-        while (dst.hasRemaining()) {
-            ByteBuffer z = ZEROS.duplicate();
-            z.limit(Math.min(z.capacity(), dst.remaining()));
-            dst.put(z);
         }
     }
 

@@ -13,7 +13,6 @@ import org.qimg.format.ImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.ResizeRequest;
 import org.qimg.format.UnsupportedFeatureException;
-import org.qimg.format.io.FileHoles;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.NamedChannel;
@@ -21,6 +20,7 @@ import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.Entries;
 import org.qimg.format.qcow2.layout.HeaderLayout;
 import org.qimg.format.qcow2.layout.Qcow2Header;
+import org.qimg.format.raw.HostFiles;
 
 /**
  * {@code qemu-img resize} of a qcow2 image, in QEMU's order ({@code qcow2_co_truncate}, exact size):
@@ -110,16 +110,7 @@ public final class Qcow2Resizer {
         if (h.cryptMethod() != 0) {
             throw new UnsupportedFeatureException(f + ": image is encrypted");
         }
-        if (h.isCorrupt()) {
-            throw new UnsupportedFeatureException(f + ": image is marked corrupt; run qemu-img check -r all first");
-        }
-        if (h.isDirty()) {
-            throw new UnsupportedFeatureException(f + ": image is marked dirty (lazy refcounts not written back);"
-                    + " run qemu-img check -r all first");
-        }
-        if ((h.incompatibleFeatures() & ~HeaderLayout.INCOMPAT_KNOWN) != 0) {
-            throw new UnsupportedFeatureException(f + ": image has unknown incompatible features");
-        }
+        Qcow2Updater.requireClean(h, f);
         if (request.zeroNewArea() && size > h.virtualSize()) {
             throw new UnsupportedFeatureException(f + ": qimg cannot yet grow an image over a longer backing file"
                     + " (the new area would have to be zeroed)");
@@ -192,7 +183,7 @@ public final class Qcow2Resizer {
                 holes.add(r);
             }
         }
-        FileHoles.punch(file, holes.toArray(new long[0][]));
+        HostFiles.punchHoles(file, holes.toArray(new long[0][]));
         long length = ch.size();
         long last = refs.lastUsedCluster((length + clusterSize - 1) >>> clusterBits);
         if (last >= 0 && (last + 1) * clusterSize < length) {

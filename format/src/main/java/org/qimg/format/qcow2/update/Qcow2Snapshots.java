@@ -15,7 +15,6 @@ import org.qimg.format.ImageLimitException;
 import org.qimg.format.InvalidSnapshotException;
 import org.qimg.format.SnapshotNotFoundException;
 import org.qimg.format.UnsupportedFeatureException;
-import org.qimg.format.io.FileHoles;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.NamedChannel;
@@ -24,6 +23,7 @@ import org.qimg.format.qcow2.layout.Entries;
 import org.qimg.format.qcow2.layout.HeaderLayout;
 import org.qimg.format.qcow2.layout.Qcow2Header;
 import org.qimg.format.qcow2.layout.SnapshotEntryHead;
+import org.qimg.format.raw.HostFiles;
 
 /**
  * Internal snapshots of a qcow2 image, created, applied and deleted in place in QEMU's order
@@ -312,7 +312,7 @@ public final class Qcow2Snapshots implements Closeable {
     /** Flushes, then punches the clusters freed on the way (QEMU's snapshot discards). */
     private void finish() throws IOException {
         ch.force(false);
-        FileHoles.punch(file, walk.freedRanges());
+        HostFiles.punchHoles(file, walk.freedRanges());
     }
 
     @Override

@@ -124,16 +124,7 @@ public final class Qcow2Updater implements ClusterSink {
             throw new UnsupportedFeatureException(f + ": image uses an external data file; qimg does not write"
                     + " into such images in place");
         }
-        if (h.isCorrupt()) {
-            throw new UnsupportedFeatureException(f + ": image is marked corrupt; run qemu-img check -r all first");
-        }
-        if (h.isDirty()) {
-            throw new UnsupportedFeatureException(f + ": image is marked dirty (lazy refcounts not written back);"
-                    + " run qemu-img check -r all first");
-        }
-        if ((h.incompatibleFeatures() & ~HeaderLayout.INCOMPAT_KNOWN) != 0) {
-            throw new UnsupportedFeatureException(f + ": image has unknown incompatible features");
-        }
+        requireClean(h, f);
         if ((h.autoclearFeatures() & HeaderLayout.AUTOCLEAR_BITMAPS) != 0 || h.extensions().bitmaps() != null) {
             throw new UnsupportedFeatureException(f + ": image has persistent dirty bitmaps; qimg does not write"
                     + " into such images in place");
@@ -147,6 +138,24 @@ public final class Qcow2Updater implements ClusterSink {
             Positional.writeFully(named, ByteBuffer.allocate(8), 88);
         }
         return u;
+    }
+
+    /**
+     * Refuses an image that must be repaired before anyone writes into it in place (corrupt bit, dirty bit) or
+     * that has incompatible features qimg does not know; {@code f} names the file. Shared with
+     * {@link Qcow2Resizer}.
+     */
+    static void requireClean(Qcow2Header h, String f) throws UnsupportedFeatureException {
+        if (h.isCorrupt()) {
+            throw new UnsupportedFeatureException(f + ": image is marked corrupt; run qemu-img check -r all first");
+        }
+        if (h.isDirty()) {
+            throw new UnsupportedFeatureException(f + ": image is marked dirty (lazy refcounts not written back);"
+                    + " run qemu-img check -r all first");
+        }
+        if ((h.incompatibleFeatures() & ~HeaderLayout.INCOMPAT_KNOWN) != 0) {
+            throw new UnsupportedFeatureException(f + ": image has unknown incompatible features");
+        }
     }
 
     public int clusterSize() {

@@ -43,7 +43,7 @@ final class DescriptorText {
      * skipped (normally {@code ="}) and the value runs to the next double quote.
      */
     String createType() throws ImageException {
-        String key = DescriptorLayout.KEY_CREATE_TYPE;
+        String key = DescriptorLayout.CREATE_TYPE;
         int at = text.indexOf(key);
         int from = at + key.length() + 2;
         int close = at < 0 || from >= text.length() ? -1 : text.indexOf('"', from);
@@ -54,7 +54,7 @@ final class DescriptorText {
         if (!DescriptorLayout.FILE_CREATE_TYPES.contains(ct)) {
             throw new UnsupportedFeatureException(file + ": Unsupported image type '" + ct + "'");
         }
-        if (ct.equals("seSparse")) {
+        if (ct.equals(DescriptorLayout.SE_SPARSE)) {
             throw new UnsupportedFeatureException(file + ": seSparse VMDK images are not supported by qimg");
         }
         return ct;
@@ -65,7 +65,7 @@ final class DescriptorText {
      * skipped and a hexadecimal number is read as {@code sscanf("%x")} reads it; only the low 32 bits count.
      */
     long cid(boolean parent) throws ImageException {
-        String key = parent ? DescriptorLayout.KEY_PARENT_CID : DescriptorLayout.KEY_CID;
+        String key = parent ? DescriptorLayout.PARENT_CID : DescriptorLayout.CID;
         int at = text.indexOf(key);
         int p = at < 0 ? -1 : at + key.length() + 1;
         if (p < 0 || p > text.length()) {
@@ -104,7 +104,7 @@ final class DescriptorText {
      * are skipped and the name runs to the next double quote; null when there is no such key.
      */
     String parentHint() throws ImageException {
-        String key = DescriptorLayout.KEY_PARENT_HINT;
+        String key = DescriptorLayout.PARENT_FILE_NAME_HINT;
         int at = text.indexOf(key);
         if (at < 0) {
             return null;

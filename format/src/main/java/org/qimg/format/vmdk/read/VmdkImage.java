@@ -21,6 +21,7 @@ import org.qimg.format.codec.CompressionType;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
+import org.qimg.format.io.Zeros;
 import org.qimg.format.raw.HostBlockStatus;
 import org.qimg.format.raw.HostFiles;
 import org.qimg.format.vmdk.layout.DescriptorLayout;
@@ -36,7 +37,6 @@ import org.qimg.format.vmdk.layout.DescriptorLayout;
  * DATA, compressed, without one; zeroed grains ZERO; the rest UNALLOCATED.
  */
 public final class VmdkImage implements DiskImage {
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
 
     private final Path path;
     private final FileChannel channel;
@@ -210,7 +210,7 @@ public final class VmdkImage implements DiskImage {
                     dst.limit(dst.position() + n);
                     grains.read((SparseExtent) e, r.host(), inGrain, dst, pos);
                 }
-                case ZERO -> fillZeros(dst);
+                case ZERO -> Zeros.fill(dst);
                 case UNALLOCATED -> readBacking(pos, dst);
             }
             dst.limit(lim);
@@ -220,7 +220,7 @@ public final class VmdkImage implements DiskImage {
 
     private void readBacking(long pos, ByteBuffer dst) throws IOException {
         if (backing == null) {
-            fillZeros(dst);
+            Zeros.fill(dst);
             return;
         }
         if (cidMismatch != null) {
@@ -234,15 +234,7 @@ public final class VmdkImage implements DiskImage {
             backing.read(pos, dst);
             dst.limit(lim);
         }
-        fillZeros(dst);
-    }
-
-    private static void fillZeros(ByteBuffer dst) {
-        while (dst.hasRemaining()) {
-            ByteBuffer z = ZEROS.duplicate();
-            z.limit(Math.min(z.capacity(), dst.remaining()));
-            dst.put(z);
-        }
+        Zeros.fill(dst);
     }
 
     @Override

@@ -1,9 +1,16 @@
 package org.qimg.format.vmdk.write;
 
-import static org.qimg.format.vmdk.layout.DescriptorKeys.*;
+import static org.qimg.format.vmdk.layout.DescriptorLayout.*;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.qimg.format.ImageException;
+import org.qimg.format.io.Positional;
 import org.qimg.format.vmdk.layout.ExtentLine;
+import org.qimg.format.vmdk.layout.SparseLayout;
 
 /**
  * The text descriptor of a new image, in one of two dialects:
@@ -93,5 +100,25 @@ final class DescriptorText {
 
     static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The extent line of an image whose descriptor is embedded: one sparse extent, the image file itself. */
+    static ExtentLine ownExtent(Path path, long capacity) {
+        String name = path.getFileName() == null ? path.toString() : path.getFileName().toString();
+        return new ExtentLine("RW", capacity, "SPARSE", name, 0);
+    }
+
+    /**
+     * Writes {@code text} into the descriptor sectors of the sparse extent {@code path} (from
+     * {@link DescriptorLayout#EMBEDDED_OFFSET}); fails if it is longer than they hold.
+     */
+    static void writeEmbedded(FileChannel channel, Path path, String text) throws IOException {
+        byte[] bytes = bytes(text);
+        int room = EMBEDDED_SECTORS * SparseLayout.SECTOR;
+        if (bytes.length > room) {
+            throw new ImageException("'" + path + "': the vmdk descriptor is " + bytes.length + " bytes, more than the "
+                    + room + " its sectors hold");
+        }
+        Positional.writeFully(channel, ByteBuffer.wrap(bytes), (long) EMBEDDED_OFFSET * SparseLayout.SECTOR);
     }
 }

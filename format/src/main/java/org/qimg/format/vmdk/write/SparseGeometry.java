@@ -2,6 +2,7 @@ package org.qimg.format.vmdk.write;
 
 import static org.qimg.format.vmdk.layout.SparseLayout.*;
 
+import java.nio.file.Path;
 import org.qimg.format.ImageLimitException;
 
 /**
@@ -64,6 +65,24 @@ record SparseGeometry(long capacity, long grains, int gtCount, int gdSectors) {
             }
             piece.limit(n * ENTRY_BYTES);
             org.qimg.format.io.Positional.writeFully(ch, piece, atSector * SECTOR + first * ENTRY_BYTES);
+        }
+    }
+
+    /** Refuses a grain index outside the image (a caller's mistake, not bad input). */
+    void checkIndex(long index) {
+        if (index < 0 || index >= grains) {
+            throw new IllegalArgumentException("grain " + index + " outside the image (" + grains + ")");
+        }
+    }
+
+    /**
+     * Refuses to store grain {@code index} of {@code path} when its stored bytes would end past sector
+     * {@code endSector} &gt; {@link #MAX_SECTOR}, which the 32-bit grain table entries cannot address.
+     */
+    static void checkAddressable(Path path, long index, long endSector) throws ImageLimitException {
+        if (endSector > MAX_SECTOR) {
+            throw new ImageLimitException("'" + path + "': grain " + index + " would be stored beyond sector "
+                    + MAX_SECTOR + ", which vmdk grain tables cannot address");
         }
     }
 }

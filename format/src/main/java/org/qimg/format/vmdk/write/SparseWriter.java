@@ -7,10 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import org.qimg.format.ClusterSink;
-import org.qimg.format.ImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.io.Positional;
-import org.qimg.format.vmdk.layout.DescriptorKeys;
+import org.qimg.format.vmdk.layout.DescriptorLayout;
 import org.qimg.format.vmdk.layout.ExtentLine;
 import org.qimg.format.vmdk.layout.SparseHeader;
 
@@ -43,7 +42,7 @@ public final class SparseWriter implements ClusterSink {
         this.options = options;
         this.geometry = SparseGeometry.of(options.capacitySectors());
         long tablesBoth = geometry.gdSectors() + geometry.gtSectorsTotal();
-        this.rgdSector = DescriptorKeys.EMBEDDED_OFFSET + DescriptorKeys.EMBEDDED_SECTORS;
+        this.rgdSector = DescriptorLayout.EMBEDDED_OFFSET + DescriptorLayout.EMBEDDED_SECTORS;
         this.gdSector = rgdSector + tablesBoth;
         long end = gdSector + tablesBoth;
         this.grainStart = (end + SparseGeometry.GRAIN_SECTORS - 1) / SparseGeometry.GRAIN_SECTORS
@@ -82,12 +81,9 @@ public final class SparseWriter implements ClusterSink {
 
     @Override
     public void writePlain(long index, ByteBuffer data) throws IOException {
-        checkIndex(index);
+        geometry.checkIndex(index);
         long sector = out.position() / SECTOR;
-        if (sector + SparseGeometry.GRAIN_SECTORS > SparseGeometry.MAX_SECTOR) {
-            throw new ImageLimitException("'" + path + "': grain " + index + " would be stored beyond sector "
-                    + SparseGeometry.MAX_SECTOR + ", which vmdk grain tables cannot address");
-        }
+        SparseGeometry.checkAddressable(path, index, sector + SparseGeometry.GRAIN_SECTORS);
         ByteBuffer grain = data.duplicate();
         contentId.grain(index, grain);
         out.put(grain);
@@ -101,17 +97,11 @@ public final class SparseWriter implements ClusterSink {
 
     @Override
     public void writeZero(long index) throws IOException {
-        checkIndex(index);
+        geometry.checkIndex(index);
         if (options.zeroedGrain()) {
             tables.set(index, GTE_ZEROED);
         } else {
             writePlain(index, ByteBuffer.allocate(SparseGeometry.GRAIN_BYTES));
-        }
-    }
-
-    private void checkIndex(long index) {
-        if (index < 0 || index >= geometry.grains()) {
-            throw new IllegalArgumentException("grain " + index + " outside the image (" + geometry.grains() + ")");
         }
     }
 
@@ -131,22 +121,16 @@ public final class SparseWriter implements ClusterSink {
     }
 
     private void writeDescriptor() throws IOException {
-        String name = path.getFileName() == null ? path.toString() : path.getFileName().toString();
-        ExtentLine extent = new ExtentLine("RW", geometry.capacity(), "SPARSE", name, 0);
-        byte[] text = DescriptorText.bytes(DescriptorText.qemu(options, contentId.cid(geometry.capacity()),
-                java.util.List.of(extent)));
-        if (text.length > DescriptorKeys.EMBEDDED_SECTORS * SECTOR) {
-            throw new ImageException("'" + path + "': the vmdk descriptor is " + text.length + " bytes, more than the "
-                    + DescriptorKeys.EMBEDDED_SECTORS * SECTOR + " its sectors hold");
-        }
-        Positional.writeFully(channel, ByteBuffer.wrap(text), (long) DescriptorKeys.EMBEDDED_OFFSET * SECTOR);
+        ExtentLine extent = DescriptorText.ownExtent(path, geometry.capacity());
+        DescriptorText.writeEmbedded(channel, path,
+                DescriptorText.qemu(options, contentId.cid(geometry.capacity()), java.util.List.of(extent)));
     }
 
     private SparseHeader header() {
         int version = options.zeroedGrain() ? 2 : 1;
         long flags = FLAG_VALID_NEWLINE_TEST | FLAG_REDUNDANT_GT | (options.zeroedGrain() ? FLAG_ZEROED_GRAIN_GTE : 0);
         return new SparseHeader(MAGIC, version, flags, geometry.capacity(), SparseGeometry.GRAIN_SECTORS,
-                DescriptorKeys.EMBEDDED_OFFSET, DescriptorKeys.EMBEDDED_SECTORS, GTES_PER_GT, rgdSector, gdSector,
+                DescriptorLayout.EMBEDDED_OFFSET, DescriptorLayout.EMBEDDED_SECTORS, GTES_PER_GT, rgdSector, gdSector,
                 grainStart, 0, SparseHeader.validNewlineTest(), COMPRESSION_NONE);
     }
 

@@ -13,7 +13,7 @@ import org.qimg.format.ClusterSink;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.io.Positional;
-import org.qimg.format.vmdk.layout.DescriptorKeys;
+import org.qimg.format.vmdk.layout.DescriptorLayout;
 import org.qimg.format.vmdk.layout.ExtentLine;
 import org.qimg.format.vmdk.layout.Marker;
 import org.qimg.format.vmdk.layout.SparseHeader;
@@ -49,7 +49,7 @@ public final class StreamWriter implements ClusterSink {
         this.path = path;
         this.options = options;
         this.geometry = SparseGeometry.of(options.capacitySectors());
-        this.gdSector = DescriptorKeys.EMBEDDED_OFFSET + DescriptorKeys.EMBEDDED_SECTORS;
+        this.gdSector = DescriptorLayout.EMBEDDED_OFFSET + DescriptorLayout.EMBEDDED_SECTORS;
         this.overhead = gdSector + geometry.gdSectors() + geometry.gtSectorsTotal();
         this.tables = new GrainTables(channel, gdSector + geometry.gdSectors());
         this.out = new SequentialOut(channel, overhead * SECTOR, 4 << 20);
@@ -68,7 +68,7 @@ public final class StreamWriter implements ClusterSink {
 
     @Override
     public void writePlain(long index, ByteBuffer data) throws IOException {
-        checkIndex(index);
+        geometry.checkIndex(index);
         ByteBuffer grain = data.duplicate();
         grain.limit(grain.position() + geometry.grainDataBytes(index));
         store(index, compress(grain));
@@ -76,7 +76,7 @@ public final class StreamWriter implements ClusterSink {
 
     @Override
     public void writeCompressed(long index, ByteBuffer payload) throws IOException {
-        checkIndex(index);
+        geometry.checkIndex(index);
         int bytes = geometry.grainDataBytes(index);
         if (bytes < SparseGeometry.GRAIN_BYTES) {
             // the caller compressed the zero-padded grain: store only the disk's bytes, as QEMU and VMware do
@@ -88,7 +88,7 @@ public final class StreamWriter implements ClusterSink {
 
     @Override
     public void writeZero(long index) throws IOException {
-        checkIndex(index);
+        geometry.checkIndex(index);
         if (options.zeroedGrain()) {
             tables.set(index, GTE_ZEROED);
         } else {
@@ -101,10 +101,7 @@ public final class StreamWriter implements ClusterSink {
         int length = stream.remaining();
         int stored = Marker.GRAIN_DATA_OFFSET + length;
         int padded = (stored + SECTOR - 1) / SECTOR * SECTOR;
-        if (sector + padded / SECTOR > SparseGeometry.MAX_SECTOR) {
-            throw new ImageLimitException("'" + path + "': grain " + index + " would be stored beyond sector "
-                    + SparseGeometry.MAX_SECTOR + ", which vmdk grain tables cannot address");
-        }
+        SparseGeometry.checkAddressable(path, index, sector + padded / SECTOR);
         contentId.grain(index, stream);
         marker.clear();
         marker.putLong(Marker.OFF_LBA, index * SparseGeometry.GRAIN_SECTORS).putInt(Marker.OFF_SIZE, length);
@@ -148,27 +145,15 @@ public final class StreamWriter implements ClusterSink {
         }
     }
 
-    private void checkIndex(long index) {
-        if (index < 0 || index >= geometry.grains()) {
-            throw new IllegalArgumentException("grain " + index + " outside the image (" + geometry.grains() + ")");
-        }
-    }
-
     @Override
     public void finish() throws IOException {
         out.put(Marker.metadata(Marker.TYPE_EOS, 0));
         out.flush();
         tables.flush();
-        String name = path.getFileName() == null ? path.toString() : path.getFileName().toString();
-        ExtentLine extent = new ExtentLine("RW", geometry.capacity(), "SPARSE", name, 0);
+        ExtentLine extent = DescriptorText.ownExtent(path, geometry.capacity());
         long cap = geometry.capacity();
-        byte[] text = DescriptorText.bytes(DescriptorText.vmware(options, contentId.cid(cap),
-                contentId.longContentId(cap), extent));
-        if (text.length > DescriptorKeys.EMBEDDED_SECTORS * SECTOR) {
-            throw new ImageException("'" + path + "': the vmdk descriptor is " + text.length + " bytes, more than the "
-                    + DescriptorKeys.EMBEDDED_SECTORS * SECTOR + " its sectors hold");
-        }
-        Positional.writeFully(channel, ByteBuffer.wrap(text), (long) DescriptorKeys.EMBEDDED_OFFSET * SECTOR);
+        DescriptorText.writeEmbedded(channel, path,
+                DescriptorText.vmware(options, contentId.cid(cap), contentId.longContentId(cap), extent));
         Positional.writeFully(channel, header().encode(), 0);
     }
 
@@ -176,7 +161,7 @@ public final class StreamWriter implements ClusterSink {
         long flags = FLAG_VALID_NEWLINE_TEST | FLAG_COMPRESSED | FLAG_MARKERS
                 | (options.zeroedGrain() ? FLAG_ZEROED_GRAIN_GTE : 0);
         return new SparseHeader(MAGIC, 3, flags, geometry.capacity(), SparseGeometry.GRAIN_SECTORS,
-                DescriptorKeys.EMBEDDED_OFFSET, DescriptorKeys.EMBEDDED_SECTORS, GTES_PER_GT, 0, gdSector,
+                DescriptorLayout.EMBEDDED_OFFSET, DescriptorLayout.EMBEDDED_SECTORS, GTES_PER_GT, 0, gdSector,
                 overhead, 0, SparseHeader.validNewlineTest(), COMPRESSION_DEFLATE);
     }
 

@@ -1,6 +1,6 @@
 package org.qimg.format.vmdk.write;
 
-import static org.qimg.format.vmdk.layout.DescriptorKeys.*;
+import static org.qimg.format.vmdk.layout.DescriptorLayout.*;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +16,7 @@ import org.qimg.format.UnsupportedFeatureException;
  * names, booleans that are not on/off); {@link Builder#build()} refuses what QEMU's create function refuses,
  * with its messages and in its order.
  *
- * @param subformat   one of {@link org.qimg.format.vmdk.layout.DescriptorKeys#CREATABLE}
+ * @param subformat   one of {@link org.qimg.format.vmdk.layout.DescriptorLayout#CREATABLE}
  * @param adapterType the adapter type as given, or null when not given (the subformat decides the default)
  * @param hwVersion   the {@code ddb.virtualHWVersion} value to write
  * @param toolsVersion the {@code ddb.toolsVersion} value to write
