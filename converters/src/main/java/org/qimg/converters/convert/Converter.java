@@ -53,6 +53,9 @@ public final class Converter {
         }
         SameFileGuard.check(sources, destination);
         ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
+        if (StdoutOutput.names(destination)) {
+            return convertToStdout(sources, source, options);
+        }
         if (options.noCreate) {
             // refused before anything opens it: opening a FIFO, even to lock it, blocks until a writer comes
             ImageFormats.requireUpdatable(destination, formatName(options));
@@ -94,6 +97,35 @@ public final class Converter {
                         ? " (the destination was left unchanged)" : " (no file was created)");
             }
             out.commit();
+            options.progress.finished();
+            return r;
+        }
+    }
+
+    /**
+     * DST {@code -}: the new image is written as to a file (same writer, same bytes) into an unnamed temporary
+     * file, verified there if asked, then copied to standard output ({@link StdoutOutput}).
+     */
+    private static ConvertResult convertToStdout(List<DiskImage> sources, ConcatSource source, ConvertOptions options)
+            throws IOException {
+        if (options.noCreate) {
+            throw new ImageException("-n writes into an existing image; it cannot write to standard output ('-')");
+        }
+        try (StdoutOutput out = StdoutOutput.create()) {
+            FileChannel ch = out.channel();
+            if (options.clusterTarget == null) {
+                ch.write(java.nio.ByteBuffer.allocate(0), 0);
+                if (source.size() > 0) {
+                    // a sparse file of the disk's length: FileChannel grows a file only by writing its last byte
+                    ch.write(java.nio.ByteBuffer.allocate(1), source.size() - 1);
+                }
+            }
+            ConvertResult r = writeNew(source, ch, Path.of(StdoutOutput.NAME), null, options);
+            if (options.verifyFormat != null) {
+                verifyWritten(sources, out.path(), Path.of(StdoutOutput.NAME), options.verifyFormat,
+                        " (nothing was written to standard output)");
+            }
+            out.copyToStdout();
             options.progress.finished();
             return r;
         }

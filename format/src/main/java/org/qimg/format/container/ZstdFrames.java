@@ -77,6 +77,10 @@ final class ZstdFrames {
                         throw new CorruptImageException(file.toString(), pos, "corrupt zstd block header");
                     }
                     pos = Math.addExact(pos, 3 + (type == BLOCK_RLE ? 1 : bsize));
+                    if (pos > size) {
+                        throw new CorruptImageException(file.toString(), size, "truncated zstd stream (the file "
+                                + "ends inside a block that needs " + (pos - size) + " more bytes)");
+                    }
                 }
                 if (checksum) {
                     pos += 4;
@@ -102,7 +106,7 @@ final class ZstdFrames {
         b.clear().limit(n);
         while (b.hasRemaining()) {
             if (ch.read(b, pos + b.position()) < 0) {
-                throw new CorruptImageException(file.toString(), pos, "truncated zstd stream (the file ends "
+                throw new CorruptImageException(file.toString(), Math.min(pos, ch.size()), "truncated zstd stream (the file ends "
                         + "inside a frame header)");
             }
         }

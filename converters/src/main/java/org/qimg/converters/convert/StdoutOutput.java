@@ -1,0 +1,115 @@
+package org.qimg.converters.convert;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.qimg.format.ImageException;
+import org.qimg.format.io.NamedChannel;
+
+/**
+ * {@code convert ... SRC -}: the image goes to standard output. The target is first written exactly as to a
+ * file — the same writer, so the bytes are the same — into a temporary file in {@code $TMPDIR} that has no
+ * name where the file system allows ({@code O_TMPFILE}: a killed process leaves nothing), then copied to
+ * stdout from its first byte to its last, holes as zeros. The cost is disk space for the output (for raw,
+ * only its data: the temporary file is sparse) and one extra write and read of it; qcow2's metadata at the
+ * front is only final when the last cluster is placed, so a one-pass stream could not be byte-identical.
+ * A reader that closes the pipe early ends the copy with a one-line error (EPIPE).
+ */
+final class StdoutOutput implements AutoCloseable {
+    /** The destination name that means standard output. */
+    static final String NAME = "-";
+    private static final Path SHOWN = Path.of("-");
+    private static final int COPY = 1 << 20;
+
+    private final TempFile temp;
+    private final Path portable;
+    private final FileChannel channel;
+
+    private StdoutOutput(TempFile temp, Path portable, FileChannel channel) {
+        this.temp = temp;
+        this.portable = portable;
+        this.channel = channel;
+    }
+
+    static boolean names(Path destination) {
+        return destination.toString().equals(NAME);
+    }
+
+    static StdoutOutput create() throws IOException {
+        String env = System.getenv("TMPDIR");
+        Path dir = Path.of(env != null && !env.isBlank() ? env : System.getProperty("java.io.tmpdir"));
+        TempFile t = null;
+        try {
+            t = HostFileOps.available() ? TempFile.create(dir, "qimg-stdout", 0600)
+                    : TempFile.createPortable(dir, "qimg-stdout");
+            Path portable = HostFileOps.available() ? null : t.openPath();
+            if (portable != null) {
+                portable.toFile().deleteOnExit();
+            }
+            return new StdoutOutput(t, portable, NamedChannel.wrap(t.openChannel(), SHOWN));
+        } catch (HostFileOps.NativeError | IOException e) {
+            if (t != null) {
+                t.deleteName();
+                t.close();
+            }
+            throw new ImageException("Could not create a temporary file in " + dir + " for the output to "
+                    + "standard output: " + e.getMessage() + " (set TMPDIR to a writable directory)", e);
+        }
+    }
+
+    /** A path the written image can be opened by (for --verify). */
+    Path path() {
+        return portable != null ? portable : temp.openPath();
+    }
+
+    FileChannel channel() {
+        return channel;
+    }
+
+    /** Copies the whole written image to standard output. */
+    void copyToStdout() throws IOException {
+        FileChannel out = new FileOutputStream(FileDescriptor.out).getChannel();
+        ByteBuffer buf = ByteBuffer.allocateDirect(COPY);
+        long size = channel.size();
+        long pos = 0;
+        while (pos < size) {
+            buf.clear().limit((int) Math.min(COPY, size - pos));
+            while (buf.hasRemaining()) {
+                if (channel.read(buf, pos + buf.position()) < 0) {
+                    throw new ImageException("'-': the temporary output ended early at byte " + pos);
+                }
+            }
+            buf.flip();
+            try {
+                while (buf.hasRemaining()) {
+                    out.write(buf);
+                }
+            } catch (IOException e) {
+                String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                if (why.contains("Broken pipe")) {
+                    throw new ImageException("error while writing to standard output at byte " + pos
+                            + ": Broken pipe (the reader closed the pipe before the image was complete)", e);
+                }
+                throw new ImageException("error while writing to standard output at byte " + pos + ": " + why, e);
+            }
+            pos += buf.limit();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            channel.close();
+        } finally {
+            temp.deleteName();
+            temp.close();
+            if (portable != null) {
+                Files.deleteIfExists(portable);
+            }
+        }
+    }
+}
