@@ -76,12 +76,14 @@ public final class ContainerImage implements DiskImage {
         if (description.member() != null) {
             m.put("member", description.member());
         }
-        m.put("compressed-size", description.compressedSize());
+        m.put(description.codec() == null ? "file-size" : "compressed-size", description.compressedSize());
         if (description.uncompressedSize() >= 0) {
             m.put("uncompressed-size", description.uncompressedSize());
         }
-        m.put("inner-format", inner.formatName());
-        m.put("access", description.access());
+        if (!(inner instanceof ArchiveOnly)) {
+            m.put("inner-format", inner.formatName());
+            m.put("access", description.access());
+        }
         if (!description.members().isEmpty()) {
             List<Map<String, Object>> list = new java.util.ArrayList<>();
             for (TarMember t : description.members()) {
