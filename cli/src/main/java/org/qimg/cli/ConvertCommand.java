@@ -11,6 +11,7 @@ import org.qimg.converters.convert.ConcatImage;
 import org.qimg.converters.convert.ConvertOptions;
 import org.qimg.converters.convert.ConvertTarget;
 import org.qimg.converters.convert.Converter;
+import org.qimg.converters.convert.OutputContainer;
 import org.qimg.converters.convert.SnapshotSpec;
 import org.qimg.converters.convert.TargetVerifier;
 import org.qimg.converters.policy.PlainPolicies;
@@ -115,8 +116,10 @@ final class ConvertCommand implements Callable<Integer> {
             throw new ImageException("--keep-plain-trace, --keep-plain and --min-savings choose which clusters of a"
                     + " compressed target stay uncompressed: they need -c");
         }
-        TargetImage chosen = ConvertTarget.choose(targetFormat, new TargetRequest(createOptions, backing, backingFormat,
-                compress), noCreate, Path.of(dst), srcs.size());
+        OutputContainer.Split wrapped = OutputContainer.split(createOptions);
+        b.container(wrapped.container());
+        TargetImage chosen = ConvertTarget.choose(targetFormat, new TargetRequest(wrapped.options(), backing,
+                backingFormat, compress), noCreate, Path.of(dst), srcs.size());
         b.target(chosen).notices(m -> System.err.println("qimg: " + m));
         int clusterSize = chosen.clusterSize();
         SnapshotSpec snap = snapshot == null ? null : SnapshotSpec.parse(snapshot);

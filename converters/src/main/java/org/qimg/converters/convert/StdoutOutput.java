@@ -3,6 +3,8 @@ package org.qimg.converters.convert;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -70,33 +72,64 @@ final class StdoutOutput implements AutoCloseable {
         return channel;
     }
 
-    /** Copies the whole written image to standard output. */
-    void copyToStdout() throws IOException {
-        FileChannel out = new FileOutputStream(FileDescriptor.out).getChannel();
-        ByteBuffer buf = ByteBuffer.allocateDirect(COPY);
+    /** Copies the whole written image to standard output, compressed into {@code container} if not null. */
+    void copyToStdout(OutputContainer container, int threads) throws IOException {
+        copy(new FileOutputStream(FileDescriptor.out), SHOWN, true, container, threads);
+    }
+
+    /** Copies the whole written image into {@code out} (the new DST), compressed into {@code container}. */
+    void copyInto(FileChannel out, Path destination, OutputContainer container, int threads) throws IOException {
+        out.truncate(0);
+        // the container's close finishes it; the channel itself stays open for SafeOutput to seal
+        OutputStream keepOpen = new java.io.FilterOutputStream(Channels.newOutputStream(NamedChannel.wrap(out,
+                destination))) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+        copy(keepOpen, destination, false, container, threads);
+    }
+
+    private void copy(OutputStream sink, Path shown, boolean pipe, OutputContainer container, int threads)
+            throws IOException {
+        byte[] buf = new byte[COPY];
+        ByteBuffer bb = ByteBuffer.wrap(buf);
         long size = channel.size();
         long pos = 0;
-        while (pos < size) {
-            buf.clear().limit((int) Math.min(COPY, size - pos));
-            while (buf.hasRemaining()) {
-                if (channel.read(buf, pos + buf.position()) < 0) {
-                    throw new ImageException("'-': the temporary output ended early at byte " + pos);
+        OutputStream out = null;
+        try {
+            out = container == null ? sink : container.wrap(sink, threads);
+            while (pos < size) {
+                bb.clear().limit((int) Math.min(COPY, size - pos));
+                while (bb.hasRemaining()) {
+                    if (channel.read(bb, pos + bb.position()) < 0) {
+                        throw new ImageException("'" + shown + "': the temporary output ended early at byte " + pos);
+                    }
                 }
+                out.write(buf, 0, bb.limit());
+                pos += bb.limit();
             }
-            buf.flip();
-            try {
-                while (buf.hasRemaining()) {
-                    out.write(buf);
-                }
-            } catch (IOException e) {
-                String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                if (why.contains("Broken pipe")) {
-                    throw new ImageException("error while writing to standard output at byte " + pos
-                            + ": Broken pipe (the reader closed the pipe before the image was complete)", e);
-                }
-                throw new ImageException("error while writing to standard output at byte " + pos + ": " + why, e);
+            if (container != null) {
+                out.close(); // finishes the container
+            } else {
+                out.flush();
             }
-            pos += buf.limit();
+        } catch (ImageException e) {
+            throw e;
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            if (pipe) {
+                throw new ImageException("error while writing to standard output at byte " + pos + ": " + why
+                        + (why.contains("Broken pipe") ? " (the reader closed the pipe before the image was complete)"
+                        : ""), e);
+            }
+            throw new ImageException("'" + shown + "': error while writing: " + why, e);
         }
     }
 
