@@ -26,16 +26,24 @@ record Sequential(Path file, Codec codec, String member) {
 
     /** A reader at the first byte. */
     Reader open() throws IOException {
+        if (codec == Codec.XZ && member == null) {
+            UncompressedSize.XzIndex index = UncompressedSize.xzIndex(file);
+            int threads = ParallelXz.threadsFor(index);
+            if (threads > 0) {
+                ParallelXz px = ParallelXz.open(file, index, threads);
+                return new Reader(px, px, px::compressedPosition);
+            }
+        }
         Decoded d = Decoded.open(file, codec);
         if (member == null) {
-            return new Reader(d, d);
+            return new Reader(d, d, d::compressedPosition);
         }
         try {
             TarArchiveInputStream tar = new TarArchiveInputStream(d);
             TarArchiveEntry e;
             while ((e = nextEntry(tar, d)) != null) {
                 if (e.isFile() && TarListing.name(e).equals(member)) {
-                    return new Reader(d, tar);
+                    return new Reader(tar, d, d::compressedPosition);
                 }
             }
             throw new ImageException(file + ": the archive has no member '" + member + "'");
@@ -58,13 +66,15 @@ record Sequential(Path file, Codec codec, String member) {
     }
 
     /** A place in the bytes; errors name the compressed file and the offset in it. */
-    static final class Reader implements Closeable {
-        private final Decoded decoded;
+    final class Reader implements Closeable {
         private final InputStream in;
+        private final Closeable closer;
+        private final java.util.function.LongSupplier position;
 
-        Reader(Decoded decoded, InputStream in) {
-            this.decoded = decoded;
+        Reader(InputStream in, Closeable closer, java.util.function.LongSupplier position) {
             this.in = in;
+            this.closer = closer;
+            this.position = position;
         }
 
         /** Reads until {@code len} bytes or the end; returns how many were read. */
@@ -77,7 +87,7 @@ record Sequential(Path file, Codec codec, String member) {
                 } catch (ImageException e) {
                     throw e;
                 } catch (IOException | RuntimeException e) {
-                    throw Decoded.failure(decoded.file(), decoded.codec(), decoded.compressedPosition(), e);
+                    throw Decoded.failure(file, codec, position.getAsLong(), e);
                 }
                 if (n < 0) {
                     break;
@@ -94,12 +104,12 @@ record Sequential(Path file, Codec codec, String member) {
         }
 
         long compressedPosition() {
-            return decoded.compressedPosition();
+            return position.getAsLong();
         }
 
         @Override
         public void close() throws IOException {
-            decoded.close();
+            closer.close();
         }
     }
 }

@@ -29,8 +29,8 @@ import org.qimg.format.ImageInfo;
  */
 final class StreamImage implements DiskImage {
     static final int BLOCK = 1 << 20;
-    /** Blocks of data kept for reads: 64 MiB, several times what a convert has in flight. */
-    static final int MAX_BLOCKS = 64;
+    /** Blocks of data kept for reads: 32 MiB, several times what a convert has in flight. */
+    static final int MAX_BLOCKS = 32;
 
     private final Path path;
     private final Sequential source;

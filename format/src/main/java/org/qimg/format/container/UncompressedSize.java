@@ -29,14 +29,18 @@ final class UncompressedSize {
         };
     }
 
-    /** The length and block count from an xz file's index (every stream of the file). */
-    record XzIndex(long length, int blocks) {
+    /** The length, block count and largest block (uncompressed) from an xz file's index (all its streams). */
+    record XzIndex(long length, int blocks, long largestBlock) {
     }
 
     static XzIndex xzIndex(Path file) throws IOException {
         try (SeekableFileInputStream in = new SeekableFileInputStream(file.toFile());
              SeekableXZInputStream xz = new SeekableXZInputStream(in, Codec.XZ_MEMORY_LIMIT_KIB)) {
-            return new XzIndex(xz.length(), xz.getBlockCount());
+            long largest = 0;
+            for (int i = 0; i < xz.getBlockCount(); i++) {
+                largest = Math.max(largest, xz.getBlockSize(i));
+            }
+            return new XzIndex(xz.length(), xz.getBlockCount(), largest);
         } catch (XZFormatException e) {
             throw new CorruptImageException(file.toString(), 0, "not an xz file: " + e.getMessage());
         } catch (ImageException e) {
@@ -60,9 +64,5 @@ final class UncompressedSize {
             }
         }
         return total;
-    }
-
-    static OptionalLong fromCount(long n) {
-        return OptionalLong.of(n);
     }
 }
