@@ -36,6 +36,7 @@ final class StreamImage implements DiskImage {
     private final Sequential source;
     private final long length;
     private final long virtualSize;
+    private final int maxBlocks;
 
     private Sequential.Reader reader;
     private long nextBlock;
@@ -47,6 +48,12 @@ final class StreamImage implements DiskImage {
     private boolean closed;
 
     StreamImage(Path path, Sequential source, long length) {
+        this(path, source, length, MAX_BLOCKS);
+    }
+
+    /** With a cache of {@code maxBlocks} blocks (tests make it small to exercise restarts). */
+    StreamImage(Path path, Sequential source, long length, int maxBlocks) {
+        this.maxBlocks = maxBlocks;
         this.path = path;
         this.source = source;
         this.length = length;
@@ -117,7 +124,11 @@ final class StreamImage implements DiskImage {
         while (nextBlock <= idx) {
             decodeNext();
         }
-        return cache.get(idx);
+        b = cache.get(idx);
+        if (b == null && !zero.get(Math.toIntExact(idx))) {
+            throw new IllegalStateException("block " + idx + " of " + path + " was decoded but not kept");
+        }
+        return b;
     }
 
     private void restart() throws IOException {
@@ -154,8 +165,10 @@ final class StreamImage implements DiskImage {
         } else {
             zero.clear(i);
             cache.put(nextBlock, b);
-            if (cache.size() > MAX_BLOCKS) {
-                pool.add(cache.pollFirstEntry().getValue());
+            if (cache.size() > maxBlocks) {
+                // the oldest other block goes (never the one just decoded: after a restart it is the lowest)
+                Long oldest = cache.firstKey() == nextBlock ? cache.higherKey(nextBlock) : cache.firstKey();
+                pool.add(cache.remove(oldest));
             }
         }
         nextBlock++;
