@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,8 +25,8 @@ import org.tukaani.xz.SeekableXZInputStream;
  */
 final class ParallelXz extends InputStream {
     /**
-     * Decoded blocks held at once, at most: the ones being decoded or waiting ({@code threads + 1}) and the
-     * one being read. With xz's default 24 MiB blocks that is two decoding threads (plus their 9 MiB
+     * Decoded blocks held at once, at most: the ones being decoded or waiting ({@code threads}), the one being
+     * read and one spare. With xz's default 24 MiB blocks that is two decoding threads (plus their 9 MiB
      * decoders), keeping a convert under 300 MB of RSS whatever the number of cores.
      */
     static final long BUDGET = 112L << 20;
@@ -41,6 +43,8 @@ final class ParallelXz extends InputStream {
     private byte[] block = new byte[0];
     private int pos;
     private volatile long failedAt = -1;
+    /** Block buffers handed back by the reader, reused by the decoders (no garbage of 24 MiB arrays). */
+    private final Queue<byte[]> free = new ConcurrentLinkedQueue<>();
 
     private ParallelXz(Path file, UncompressedSize.XzIndex index, int threads) {
         this.file = file;
@@ -52,7 +56,7 @@ final class ParallelXz extends InputStream {
             return t;
         });
         this.readers = ThreadLocal.withInitial(this::openReader);
-        while (ahead.size() <= threads && nextToSubmit < index.blocks()) {
+        while (ahead.size() < threads && nextToSubmit < index.blocks()) {
             submit();
         }
     }
@@ -73,7 +77,7 @@ final class ParallelXz extends InputStream {
     private SeekableXZInputStream openReader() {
         try {
             SeekableXZInputStream s = new SeekableXZInputStream(new SeekableFileInputStream(file.toFile()),
-                    Codec.XZ_MEMORY_LIMIT_KIB);
+                    Codec.XZ_MEMORY_LIMIT_KIB, true, Codec.XZ_ARRAYS);
             synchronized (opened) {
                 opened.add(s);
             }
@@ -90,13 +94,16 @@ final class ParallelXz extends InputStream {
 
     private byte[] decode(int b) throws IOException {
         SeekableXZInputStream in = readers.get();
-        long size = in.getBlockSize(b);
-        byte[] out = new byte[Math.toIntExact(size)];
+        int size = Math.toIntExact(in.getBlockSize(b));
+        byte[] out = free.poll();
+        if (out == null || out.length < size) {
+            out = new byte[size];
+        }
         try {
             in.seekToBlock(b);
             int done = 0;
-            while (done < out.length) {
-                int n = in.read(out, done, out.length - done);
+            while (done < size) {
+                int n = in.read(out, done, size - done);
                 if (n < 0) {
                     throw new java.io.EOFException("block " + b + " ends early");
                 }
@@ -109,7 +116,7 @@ final class ParallelXz extends InputStream {
             failedAt = in.getBlockCompPos(b);
             throw e;
         }
-        return out;
+        return size == out.length ? out : java.util.Arrays.copyOf(out, size);
     }
 
     /** Offset in the file of the block being read (for messages). */
@@ -133,6 +140,9 @@ final class ParallelXz extends InputStream {
             Future<byte[]> f = ahead.poll();
             if (f == null) {
                 return -1;
+            }
+            if (block.length > 0) {
+                free.add(block);
             }
             try {
                 block = f.get();

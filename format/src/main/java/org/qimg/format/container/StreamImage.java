@@ -29,8 +29,11 @@ import org.qimg.format.ImageInfo;
  */
 final class StreamImage implements DiskImage {
     static final int BLOCK = 1 << 20;
-    /** Blocks of data kept for reads: 32 MiB, several times what a convert has in flight. */
-    static final int MAX_BLOCKS = 32;
+    /**
+     * Blocks of data kept for reads: 24 MiB, or more on machines with many cores, always more than a convert
+     * has in flight (2 x threads + 2 chunks of 1 MiB), so that its reads never jump behind the cache.
+     */
+    static final int MAX_BLOCKS = Math.max(24, 2 * (2 * Runtime.getRuntime().availableProcessors() + 2) + 4);
 
     private final Path path;
     private final Sequential source;
