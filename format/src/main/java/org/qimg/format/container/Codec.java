@@ -25,12 +25,6 @@ public enum Codec {
      */
     static final int XZ_MEMORY_LIMIT_KIB = 256 * 1024;
 
-    /**
-     * Reuses the xz decoders' dictionaries (8 MiB at the default preset) between blocks and streams instead of
-     * leaving one as garbage per block: the heap, and so the RSS, stays flat.
-     */
-    static final org.tukaani.xz.ArrayCache XZ_ARRAYS = org.tukaani.xz.BasicArrayCache.getInstance();
-
     private final String label;
 
     Codec(String label) {
@@ -58,7 +52,7 @@ public enum Codec {
     /** A stream of the decompressed bytes of {@code compressed} (which the returned stream closes). */
     InputStream decoder(InputStream compressed) throws IOException {
         return switch (this) {
-            case XZ -> new XZInputStream(compressed, XZ_MEMORY_LIMIT_KIB, true, XZ_ARRAYS);
+            case XZ -> new XZInputStream(compressed, XZ_MEMORY_LIMIT_KIB);
             case GZIP -> new GzipCompressorInputStream(compressed, true);
             case BZIP2 -> new BZip2CompressorInputStream(compressed, true);
             case ZSTD -> new ZstdInputStreamNoFinalizer(compressed).setContinuous(false);

@@ -76,8 +76,10 @@ final class ParallelXz extends InputStream {
 
     private SeekableXZInputStream openReader() {
         try {
+            // each thread's reader keeps its own cache of decoder arrays (the dictionary), reused block after
+            // block instead of left as garbage; never shared between threads
             SeekableXZInputStream s = new SeekableXZInputStream(new SeekableFileInputStream(file.toFile()),
-                    Codec.XZ_MEMORY_LIMIT_KIB, true, Codec.XZ_ARRAYS);
+                    Codec.XZ_MEMORY_LIMIT_KIB, true, new org.tukaani.xz.BasicArrayCache());
             synchronized (opened) {
                 opened.add(s);
             }
