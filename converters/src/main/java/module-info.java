@@ -9,6 +9,8 @@ module org.qimg.converters {
     requires transitive org.qimg.format;
     requires com.sun.jna;
     requires org.apache.commons.compress;
+    requires com.github.luben.zstd_jni;
+    requires org.tukaani.xz;
     requires jdk.unsupported;
 
     exports org.qimg;

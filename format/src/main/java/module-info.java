@@ -10,10 +10,13 @@
 module org.qimg.format {
     requires com.sun.jna;
     requires com.github.luben.zstd_jni;
+    requires org.apache.commons.compress;
+    requires org.tukaani.xz;
 
     exports org.qimg.format;
     exports org.qimg.format.codec;
     exports org.qimg.format.io;
+    exports org.qimg.format.container to org.qimg.converters;
     exports org.qimg.format.probe to org.qimg.converters;
     exports org.qimg.format.ova to org.qimg.converters;
     exports org.qimg.format.qcow2 to org.qimg.converters;

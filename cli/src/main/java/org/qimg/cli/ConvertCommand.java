@@ -12,6 +12,7 @@ import org.qimg.converters.convert.ConvertOptions;
 import org.qimg.converters.convert.ConvertTarget;
 import org.qimg.converters.convert.Converter;
 import org.qimg.converters.convert.QemuProgressSteps;
+import org.qimg.converters.convert.OutputContainer;
 import org.qimg.converters.convert.SnapshotSpec;
 import org.qimg.converters.convert.TargetVerifier;
 import org.qimg.converters.ova.OvaConvert;
@@ -148,10 +149,12 @@ final class ConvertCommand implements Callable<Integer> {
             throw new ImageException("--keep-plain-trace, --keep-plain and --min-savings choose which clusters of a"
                     + " compressed target stay uncompressed: they need -c");
         }
+        OutputContainer.Split wrapped = OutputContainer.split(createOptions);
+        b.container(wrapped.container());
         OvaConvert ova = OvaConvert.FORMAT.equals(target)
-                ? OvaConvert.prepare(createOptions, backing, compress, noCreate, Path.of(dst), srcs.size()) : null;
+                ? OvaConvert.prepare(wrapped.options(), backing, compress, noCreate, Path.of(dst), srcs.size()) : null;
         TargetImage chosen = ova != null ? ova.diskTarget() : ConvertTarget.choose(targetFormat, new TargetRequest(
-                createOptions, backing, backingFormat, compress), noCreate, Path.of(dst), srcs.size());
+                wrapped.options(), backing, backingFormat, compress), noCreate, Path.of(dst), srcs.size());
         b.target(chosen).notices(m -> System.err.println("qimg: " + m));
         int clusterSize = chosen.clusterSize();
         SnapshotSpec snap = snapshot == null ? null : SnapshotSpec.parse(snapshot);

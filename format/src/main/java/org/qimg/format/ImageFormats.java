@@ -7,6 +7,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.qimg.format.container.Containers;
 import org.qimg.format.probe.ForeignFormat;
 import org.qimg.format.probe.ProbeBytes;
 import org.qimg.format.probe.Signature;
@@ -192,10 +193,28 @@ public final class ImageFormats {
         throw new ImageException("Unknown file format '" + name + "' (qimg writes qcow2, vmdk, raw)");
     }
 
-    /** Opens {@code path} as {@code format}, or as the probed format when {@code format} is null. */
+    /**
+     * Opens {@code path} as {@code format}, or as the probed format when {@code format} is null. A compressed
+     * file or tar archive opens the image inside it ({@link Containers}), whose format {@code format} then
+     * names ({@code -f raw} still reads a container's own bytes as raw); {@code tar:ARCHIVE::MEMBER} names a
+     * member of an archive.
+     */
     public static DiskImage open(Path path, String format, OpenOptions options) throws IOException {
+        Optional<Containers.MemberSpec> member = Containers.memberSpec(path);
+        if (member.isPresent()) {
+            return Containers.openMember(member.get(), format, options);
+        }
         requireReadableFile(path);
         ImageFormat f = format == null ? probe(path) : byName(format);
+        boolean probedContainer = f instanceof ForeignFormat ff && ff.signature().kind() != Signature.Kind.IMAGE;
+        boolean namedInner = format != null && !(f instanceof RawFormat) && !(f instanceof ForeignFormat);
+        if (probedContainer || namedInner) {
+            // a compressed file or archive: the format (probed or named) is the one inside; -f raw reads the bytes
+            Optional<DiskImage> inner = Containers.openIfContainer(path, format, options);
+            if (inner.isPresent()) {
+                return inner.get();
+            }
+        }
         return f.open(path, options);
     }
 

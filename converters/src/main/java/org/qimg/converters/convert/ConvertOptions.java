@@ -31,6 +31,7 @@ public final class ConvertOptions {
     final boolean durable;
     final String verifyFormat;
     final String formatName;
+    final OutputContainer container;
 
     private ConvertOptions(Builder b) {
         this.clusterTarget = b.clusterTarget;
@@ -46,6 +47,7 @@ public final class ConvertOptions {
         this.durable = b.durable;
         this.verifyFormat = b.verifyFormat;
         this.formatName = b.clusterTarget == null ? "raw" : b.formatName;
+        this.container = b.container;
     }
 
     public static Builder builder() {
@@ -82,6 +84,13 @@ public final class ConvertOptions {
         private String verifyFormat;
         private String formatName = "qcow2";
         private Consumer<String> notices = m -> { };
+        private OutputContainer container;
+
+        /** Compress a raw target into this container ({@code -o container=...}); null: none. */
+        public Builder container(OutputContainer c) {
+            this.container = c;
+            return this;
+        }
 
         /**
          * Write {@code target}: its cluster sink (none for raw), its compressors when it compresses, and whether

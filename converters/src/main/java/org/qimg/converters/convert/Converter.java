@@ -53,6 +53,9 @@ public final class Converter {
         }
         SameFileGuard.check(sources, destination);
         ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
+        if (StdoutOutput.names(destination) || options.container != null) {
+            return convertViaSpill(sources, source, destination, options);
+        }
         if (options.noCreate) {
             // refused before anything opens it: opening a FIFO, even to lock it, blocks until a writer comes
             ImageFormats.requireUpdatable(destination, formatName(options));
@@ -118,6 +121,52 @@ public final class Converter {
         ConvertResult r = writeNew(source, ch, shown, null, options);
         options.progress.finished();
         return r;
+    }
+
+    /**
+     * DST {@code -}, or a raw target in a compressed container ({@code -o container=}): the new image is written
+     * as to a file (same writer, same bytes) into an unnamed temporary file ({@link StdoutOutput}), verified
+     * there if asked, then copied — compressed, with a container — to standard output or into DST, which is
+     * replaced only when complete ({@link SafeOutput}).
+     */
+    private static ConvertResult convertViaSpill(List<DiskImage> sources, ConcatSource source, Path destination,
+                                                 ConvertOptions options) throws IOException {
+        boolean toStdout = StdoutOutput.names(destination);
+        if (options.noCreate) {
+            throw new ImageException(toStdout ? "-n writes into an existing image; it cannot write to standard "
+                    + "output ('-')" : "-o container= makes a new file; it cannot be combined with -n");
+        }
+        if (options.container != null && options.clusterTarget != null) {
+            throw new ImageException("-o container=" + options.container + " wraps a raw image: use it with -O raw");
+        }
+        try (StdoutOutput spill = StdoutOutput.create()) {
+            FileChannel ch = spill.channel();
+            if (options.clusterTarget == null && source.size() > 0) {
+                // a sparse file of the disk's length: FileChannel grows a file only by writing its last byte
+                ch.write(java.nio.ByteBuffer.allocate(1), source.size() - 1);
+            }
+            ConvertResult r = writeNew(source, ch, destination, null, options);
+            if (options.verifyFormat != null) {
+                verifyWritten(sources, spill.path(), destination, options.verifyFormat, toStdout
+                        ? " (nothing was written to standard output)" : " (the destination was left unchanged)");
+            }
+            if (toStdout) {
+                spill.copyToStdout(options.container, options.threads);
+            } else {
+                try (ImageLock held = lockReplaced(destination, options);
+                     SafeOutput out = SafeOutput.create(destination, options.durable, files(sources))) {
+                    try {
+                        spill.copyInto(out.channel(), destination, options.container, options.threads);
+                    } catch (IOException e) {
+                        throw out.failed(e);
+                    }
+                    out.seal();
+                    out.commit();
+                }
+            }
+            options.progress.finished();
+            return r;
+        }
     }
 
     /** The name qemu-img's messages give the target format. */

@@ -11,6 +11,7 @@ import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageInfo;
 import org.qimg.format.OpenOptions;
+import org.qimg.format.container.ContainerImage;
 import org.qimg.format.io.LockPerms;
 
 /**
@@ -49,7 +50,8 @@ public final class InfoCollector {
             ImageInfo info;
             try (DiskImage image = ImageFormats.open(Path.of(name), fmt, open)) {
                 info = image.info();
-                out.add(new InfoReport(name, info, image.snapshots(), image.actualSize()));
+                out.add(new InfoReport(name, info, image.snapshots(), image.actualSize(),
+                        image instanceof ContainerImage c ? c.json() : null));
             }
             if (!chain) {
                 break;

@@ -17,12 +17,19 @@ import org.qimg.format.SnapshotInfo;
  *
  * @param filename   the name as given (or, down a chain, the full backing filename)
  * @param actualSize allocated bytes on disk, or -1 when unknown
+ * @param container  for an image inside a compressed file or tar archive (qimg's own, not qemu-img's): the
+ *                   container's facts (type, sizes, members), shown under the key "container"; else null
  */
-public record InfoReport(String filename, ImageInfo info, List<SnapshotInfo> snapshots, long actualSize) {
+public record InfoReport(String filename, ImageInfo info, List<SnapshotInfo> snapshots, long actualSize,
+                         Map<String, Object> container) {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     public InfoReport {
         snapshots = List.copyOf(snapshots);
+    }
+
+    public InfoReport(String filename, ImageInfo info, List<SnapshotInfo> snapshots, long actualSize) {
+        this(filename, info, snapshots, actualSize, null);
     }
 
     /** The JSON object, keys in QEMU's printing order (see {@link QemuKeyOrder}). */
@@ -60,6 +67,9 @@ public record InfoReport(String filename, ImageInfo info, List<SnapshotInfo> sna
             spec.put("type", info.formatSpecificType());
             spec.put("data", info.formatSpecific());
             m.put("format-specific", spec);
+        }
+        if (container != null) {
+            m.put("container", container);
         }
         return QemuKeyOrder.reorder(m);
     }
@@ -116,6 +126,10 @@ public record InfoReport(String filename, ImageInfo info, List<SnapshotInfo> sna
         if (info.formatSpecificType() != null) {
             b.append("Format specific information:\n");
             dumpDict(b, 1, QemuKeyOrder.reorder(info.formatSpecific()));
+        }
+        if (container != null) {
+            b.append("Container information:\n");
+            dumpDict(b, 1, container);
         }
         return b.toString();
     }

@@ -11,7 +11,9 @@ import org.qimg.format.UnsupportedFormatException;
  * named with {@code -f}), or a compressed stream or archive around some other file. It never matches a
  * header by itself (the probe in {@link org.qimg.format.ImageFormats} finds it through {@link Signatures});
  * opening it always fails with one line that names the file and what it is, so that such a file is never
- * read as raw by accident.
+ * read as raw by accident. {@link org.qimg.format.ImageFormats#open} reads the image inside compressed files
+ * and archives ({@link org.qimg.format.container.Containers}) before it comes to this; what reaches here
+ * are commands that need the file itself (check, backing files).
  */
 public final class ForeignFormat implements ImageFormat {
     private final Signature signature;
@@ -71,10 +73,12 @@ public final class ForeignFormat implements ImageFormat {
                     ? file + "image format '" + name() + "' is not supported by qimg (" + signature.what()
                             + ", detected by its " + signature.evidence() + "; " + raw + ")"
                     : file + "image format '" + name() + "' is not supported by qimg (qimg reads qcow2, vmdk and raw)";
-            case COMPRESSED -> file + "it is " + signature.what() + ", not a disk image; qimg cannot read "
-                    + "compressed files yet (decompress it first, or " + raw + ")";
-            case ARCHIVE -> file + "it is " + signature.what() + " (an OVA is one), not a disk image; qimg "
-                    + "cannot read archives yet (extract the disk image from it first, or " + raw + ")";
+            case COMPRESSED -> file + "it is " + signature.what() + ", which this command does not read (info, "
+                    + "convert, compare, checksum, map, measure and analyze read the image inside; decompress it "
+                    + "first, or " + raw + ")";
+            case ARCHIVE -> file + "it is " + signature.what() + " (an OVA is one), which this command does not "
+                    + "read (info, convert, compare, checksum, map, measure and analyze read a member, named as "
+                    + "tar:ARCHIVE::MEMBER; extract it first, or " + raw + ")";
         });
     }
 

@@ -199,7 +199,7 @@ class SignaturesTest {
                         + "image, detected by its signature; use -f raw to read its bytes as raw)");
         ImageFormat xz = ImageFormats.probe(ProbeBytes.of(file(1024, ascii("\u00fd7zXZ\u0000")), "a.xz"));
         assertThat(((ForeignFormat) xz).refusal(Path.of("a.xz"))).hasMessageContaining("'a.xz': it is an xz-"
-                + "compressed file, not a disk image");
+                + "compressed file, which this command does not read");
     }
 
     @Test

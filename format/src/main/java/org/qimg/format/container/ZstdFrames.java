@@ -1,0 +1,119 @@
+package org.qimg.format.container;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.OptionalLong;
+import org.qimg.format.CorruptImageException;
+
+/**
+ * The frame layout of a zstd file (RFC 8878, section 3.1), walked without decompressing: frame headers and
+ * block headers only. Each on-disk fact of the format qimg relies on is here.
+ */
+final class ZstdFrames {
+    static final int FRAME_MAGIC = 0xFD2FB528;
+    /** Skippable frames: 0x184D2A50 .. 0x184D2A5F, then a 4-byte little-endian size. */
+    static final int SKIPPABLE_MASK = 0xFFFFFFF0;
+    static final int SKIPPABLE_MAGIC = 0x184D2A50;
+    /** Block types (2 bits of the 3-byte block header): raw, RLE, compressed, reserved. */
+    static final int BLOCK_RLE = 1;
+    static final int BLOCK_RESERVED = 3;
+    /** A block never exceeds 128 KiB of content. */
+    static final int BLOCK_MAX = 128 * 1024;
+
+    private ZstdFrames() {
+    }
+
+    /**
+     * The total decompressed size when every frame records its content size, else empty (the zstd tool
+     * records it whenever it compresses a file; a stream piped into it has none).
+     */
+    static OptionalLong contentSize(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            long pos = 0;
+            long total = 0;
+            ByteBuffer b = ByteBuffer.allocate(18).order(ByteOrder.LITTLE_ENDIAN);
+            while (pos < size) {
+                int magic = readInt(ch, b, pos, file);
+                if ((magic & SKIPPABLE_MASK) == SKIPPABLE_MAGIC) {
+                    long len = Integer.toUnsignedLong(readInt(ch, b, pos + 4, file));
+                    pos = Math.addExact(pos, 8 + len);
+                    continue;
+                }
+                if (magic != FRAME_MAGIC) {
+                    throw new CorruptImageException(file.toString(), pos, "not a zstd frame (magic 0x"
+                            + Integer.toHexString(magic) + ")");
+                }
+                int fhd = readByte(ch, b, pos + 4, file);
+                int fcsFlag = fhd >>> 6;
+                boolean single = (fhd & 0x20) != 0;
+                boolean checksum = (fhd & 0x04) != 0;
+                int dictBytes = switch (fhd & 3) { case 0 -> 0; case 1 -> 1; case 2 -> 2; default -> 4; };
+                int fcsBytes = switch (fcsFlag) { case 0 -> single ? 1 : 0; case 1 -> 2; case 2 -> 4; default -> 8; };
+                if (fcsBytes == 0) {
+                    return OptionalLong.empty();
+                }
+                long at = pos + 5 + (single ? 0 : 1) + dictBytes;
+                long fcs = readLe(ch, b, at, fcsBytes, file);
+                if (fcsBytes == 2) {
+                    fcs += 256;
+                }
+                if (fcs < 0) {
+                    throw new CorruptImageException(file.toString(), at, "zstd frame content size out of range");
+                }
+                total = Math.addExact(total, fcs);
+                pos = at + fcsBytes;
+                boolean last = false;
+                while (!last) {
+                    int bh = (int) readLe(ch, b, pos, 3, file);
+                    last = (bh & 1) != 0;
+                    int type = (bh >>> 1) & 3;
+                    int bsize = bh >>> 3;
+                    if (type == BLOCK_RESERVED || bsize > BLOCK_MAX) {
+                        throw new CorruptImageException(file.toString(), pos, "corrupt zstd block header");
+                    }
+                    pos = Math.addExact(pos, 3 + (type == BLOCK_RLE ? 1 : bsize));
+                    if (pos > size) {
+                        throw new CorruptImageException(file.toString(), size, "truncated zstd stream (the file "
+                                + "ends inside a block that needs " + (pos - size) + " more bytes)");
+                    }
+                }
+                if (checksum) {
+                    pos += 4;
+                }
+            }
+            if (pos > size) {
+                throw new CorruptImageException(file.toString(), size, "truncated zstd stream (the last frame "
+                        + "needs " + (pos - size) + " more bytes)");
+            }
+            return OptionalLong.of(total);
+        }
+    }
+
+    private static int readInt(FileChannel ch, ByteBuffer b, long pos, Path file) throws IOException {
+        return (int) readLe(ch, b, pos, 4, file);
+    }
+
+    private static int readByte(FileChannel ch, ByteBuffer b, long pos, Path file) throws IOException {
+        return (int) readLe(ch, b, pos, 1, file);
+    }
+
+    private static long readLe(FileChannel ch, ByteBuffer b, long pos, int n, Path file) throws IOException {
+        b.clear().limit(n);
+        while (b.hasRemaining()) {
+            if (ch.read(b, pos + b.position()) < 0) {
+                throw new CorruptImageException(file.toString(), Math.min(pos, ch.size()), "truncated zstd stream (the file ends "
+                        + "inside a frame header)");
+            }
+        }
+        long v = 0;
+        for (int i = n - 1; i >= 0; i--) {
+            v = (v << 8) | (b.get(i) & 0xff);
+        }
+        return v;
+    }
+}
