@@ -162,6 +162,9 @@ public final class Containers {
                     + " members (" + TarListing.names(members) + "); name the one to read as " + MEMBER_PREFIX + path
                     + MEMBER_SEPARATOR + "MEMBER");
         }
+        if (options.guestData()) {
+            ManifestCheck.verify(path, codec, members, m);
+        }
         Sequential seq = new Sequential(path, codec, m.name());
         ProbeBytes head = codec == null && m.dataOffset() >= 0 ? rangeHead(path, m) : head(seq, path);
         return openInner(path, seq, head, format, options, m.name(), shown, m.size(),

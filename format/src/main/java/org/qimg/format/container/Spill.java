@@ -34,7 +34,9 @@ final class Spill {
         if (size.isPresent()) {
             requireSpace(dir, size.getAsLong(), source, size);
         }
-        Containers.notice("decompressing '" + source.file() + "' into a temporary file in " + dir + " ("
+        String verb = source.codec() != null ? "decompressing '" + source.file() + "'"
+                : "copying member '" + source.member() + "' of '" + source.file() + "'";
+        Containers.notice(verb + " into a temporary file in " + dir + " ("
                 + what + " needs random access" + (size.isPresent() ? ", " + size.getAsLong() + " bytes" : "")
                 + "); it is removed afterwards");
         Path tmp = Files.createTempFile(dir, "qimg-unpacked-", ".tmp");
