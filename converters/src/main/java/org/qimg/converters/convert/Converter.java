@@ -257,7 +257,8 @@ public final class Converter {
     }
 
     /** The files whose data a convert copies: each source and its backing chain. */
-    private static List<Path> files(List<DiskImage> sources) {
+    /** The files of {@code sources} and of their backing chains: what a replaced destination must not be. */
+    public static List<Path> files(List<DiskImage> sources) {
         List<Path> files = new ArrayList<>();
         for (DiskImage s : sources) {
             for (DiskImage i = s; i != null; i = i.backing().orElse(null)) {

@@ -2,7 +2,6 @@ package org.qimg.converters.ova;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.qimg.converters.compare.CompareResult;
@@ -90,7 +89,7 @@ public final class OvaConvert {
                         + c.offset() + "!");
             }
         };
-        return OvaWriter.write(destination, settings, pipeline, compare, files(sources), options.durable());
+        return OvaWriter.write(destination, settings, pipeline, compare, Converter.files(sources), options.durable());
     }
 
     /** The destination's file name without {@code .ova}: the VM's name unless {@code ova.name} says otherwise. */
@@ -113,17 +112,5 @@ public final class OvaConvert {
             return Long.parseLong(env.strip());
         }
         return System.currentTimeMillis() / 1000;
-    }
-
-    private static List<Path> files(List<DiskImage> sources) {
-        List<Path> files = new ArrayList<>();
-        for (DiskImage s : sources) {
-            for (DiskImage i = s; i != null; i = i.backing().orElse(null)) {
-                if (i.path() != null) {
-                    files.add(i.path());
-                }
-            }
-        }
-        return files;
     }
 }
