@@ -99,6 +99,9 @@ class VmdkConvertOracleTest {
         assertThat(check.stdout()).contains("No errors were found on the image.");
         assertThat(VmdkReaders.vmdkinfo(ours)).contains("(" + size + " bytes)");
         assertThat(VmdkReaders.libvmdkReadBack(ours)).isEqualTo(VmdkReaders.rawAsDisk(src));
+        // and a round trip through qimg's own reader
+        ProcResult own = Qimg.inProcess("compare", "-f", "raw", "-F", "vmdk", src.toString(), ours.toString());
+        assertThat(own.exitCode()).as(own.describe()).isZero();
 
         switch (subformat) {
             case "monolithicSparse" -> VmdkReaders.assertSameExceptCid(ours, theirs);
@@ -122,7 +125,13 @@ class VmdkConvertOracleTest {
                 }
                 // no size check: qemu-img prints its random CID with %x, so its length varies; the text without
                 // the CID is compared whole
-                assertThat(VmdkReaders.descriptorWithoutCid(ours)).isEqualTo(VmdkReaders.descriptorWithoutCid(theirs));
+                // qemu-img rewrites its random CID in place on the first write; a shorter new CID leaves the old
+                // text's last bytes after the descriptor's end (at most the CID's 8 digits)
+                String o = VmdkReaders.descriptorWithoutCid(ours);
+                String t = VmdkReaders.descriptorWithoutCid(theirs);
+                assertThat(t).startsWith(o);
+                assertThat(t.length() - o.length()).as("bytes qemu-img left behind after its descriptor")
+                        .isLessThanOrEqualTo(8);
             }
         }
         try (Stream<Path> files = Files.list(oursDir)) {
