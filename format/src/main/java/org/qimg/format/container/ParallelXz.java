@@ -76,10 +76,10 @@ final class ParallelXz extends InputStream {
 
     private SeekableXZInputStream openReader() {
         try {
-            // each thread's reader keeps its own cache of decoder arrays (the dictionary), reused block after
-            // block instead of left as garbage; never shared between threads
+            // no array cache: with a per-thread BasicArrayCache, xz-java's block decoder failed now and then
+            // with a NullPointerException in putArraysToCache when a reader sought to its next block
             SeekableXZInputStream s = new SeekableXZInputStream(new SeekableFileInputStream(file.toFile()),
-                    Codec.XZ_MEMORY_LIMIT_KIB, true, new org.tukaani.xz.BasicArrayCache());
+                    Codec.XZ_MEMORY_LIMIT_KIB, true, org.tukaani.xz.ArrayCache.getDummyCache());
             synchronized (opened) {
                 opened.add(s);
             }
