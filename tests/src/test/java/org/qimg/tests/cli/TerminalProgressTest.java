@@ -174,6 +174,10 @@ class TerminalProgressTest {
             ProcessBuilder pb = new ProcessBuilder("script", "-qfec", cmd.toString(), "/dev/null");
             pb.directory(dir.toFile());
             pb.redirectErrorStream(true);
+            // script runs $SHELL -c; dash (the /bin/sh a bare CI login gets) dies of the Ctrl-C itself even when
+            // qimg catches it and exits 130, and then the shell's AFTER line never comes. bash waits for its
+            // child and only follows it if the child was killed by the signal (as a terminal user's shell does).
+            pb.environment().put("SHELL", "/bin/bash");
             pb.environment().put("TERM", "xterm");
             pb.environment().put("LC_ALL", "C.UTF-8");
             return new Terminal(pb.start());
