@@ -13,7 +13,8 @@
 #    of the qtest accelerator Debian's binary lacks.
 # 4. A table: one line per test and format, qemu-img's and qimg's result; then the totals.
 #
-# Environment: QIMG_IOTESTS_CACHE, QIMG_COMMANDS (space-separated commands to send to qimg; default: the
+# Environment: QIMG_IOTESTS_CACHE, QIMG_IOTESTS_WORK (scratch and results; default $CACHE/work: set it per
+# checkout when several run at once), QIMG_COMMANDS (space-separated commands to send to qimg; default: the
 # commands the jar registers), QIMG_IOTESTS_KEEP=1 keeps scratch directories.
 # Full run: about 45 minutes the first time on 2 shared cores, 25 once qemu-img's results are cached.
 # CI subset: run.sh -f qcow2 001 002 004 ...
@@ -45,7 +46,7 @@ src=$("$here/fetch.sh")
 [ -x "$src/check" ] || { echo "run.sh: no check script in $src" >&2; exit 1; }
 [ -f "$repo/cli/target/qimg.jar" ] || { echo "run.sh: build qimg first (mvn -q -B -DskipTests package)" >&2; exit 1; }
 
-work=$CACHE/work
+work=${QIMG_IOTESTS_WORK:-$CACHE/work}
 bin=$work/bin
 mkdir -p "$bin"
 # A copy of the launcher and jar, so that rebuilding the checkout during a run does not disturb it.
