@@ -76,8 +76,7 @@ final class ParallelXz extends InputStream {
 
     private SeekableXZInputStream openReader() {
         try {
-            // no array cache: with a per-thread BasicArrayCache, xz-java's block decoder failed now and then
-            // with a NullPointerException in putArraysToCache when a reader sought to its next block
+            // no array cache: each thread's decoder keeps its own arrays for the blocks it decodes
             SeekableXZInputStream s = new SeekableXZInputStream(new SeekableFileInputStream(file.toFile()),
                     Codec.XZ_MEMORY_LIMIT_KIB, true, org.tukaani.xz.ArrayCache.getDummyCache());
             synchronized (opened) {
@@ -168,17 +167,36 @@ final class ParallelXz extends InputStream {
         return n;
     }
 
+    /** Whether every decoding thread has ended (true once {@link #close()} has returned). */
+    boolean decodersStopped() {
+        return pool.isTerminated();
+    }
+
     @Override
     public void close() throws IOException {
         pool.shutdownNow();
+        // A decoder still working ahead owns its reader: closing that reader under it races inside xz-java
+        // (both threads release the same decoder's arrays; one of them meets a NullPointerException). The
+        // blocks left are dropped, and the one being decoded ends within a block's decoding time.
+        boolean interrupted = false;
+        try {
+            while (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                // keep waiting: readers must not be closed under a running decoder
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
         synchronized (opened) {
             for (SeekableXZInputStream s : opened) {
                 try {
                     s.close();
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     // closing readers of a file only read
                 }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }
