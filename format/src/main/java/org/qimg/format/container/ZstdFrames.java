@@ -6,6 +6,8 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import org.qimg.format.CorruptImageException;
 
@@ -27,15 +29,54 @@ final class ZstdFrames {
     private ZstdFrames() {
     }
 
+    /** One frame: where it starts and ends in the file, and its content size (-1 when the header has none). */
+    record Frame(long offset, long end, long contentSize) {
+    }
+
     /**
      * The total decompressed size when every frame records its content size, else empty (the zstd tool
      * records it whenever it compresses a file; a stream piped into it has none).
      */
     static OptionalLong contentSize(Path file) throws IOException {
+        long[] total = {0};
+        boolean[] known = {true};
+        walk(file, f -> {
+            if (f.contentSize() < 0) {
+                known[0] = false;
+                return false;
+            }
+            total[0] = Math.addExact(total[0], f.contentSize());
+            return true;
+        });
+        return known[0] ? OptionalLong.of(total[0]) : OptionalLong.empty();
+    }
+
+    /**
+     * The frames of {@code file} (skippable frames left out), or null when there are more than {@code max}:
+     * the walk stops there, so its cost is bounded by {@code max} frames' block headers.
+     */
+    static List<Frame> frames(Path file, int max) throws IOException {
+        List<Frame> out = new ArrayList<>();
+        boolean complete = walk(file, f -> {
+            if (out.size() >= max) {
+                return false;
+            }
+            out.add(f);
+            return true;
+        });
+        return complete ? out : null;
+    }
+
+    /** Told each frame in order; returns false to stop the walk. */
+    private interface Visitor {
+        boolean frame(Frame f);
+    }
+
+    /** Walks the frames of {@code file} until {@code v} says stop; true when it reached the end of the file. */
+    private static boolean walk(Path file, Visitor v) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             long pos = 0;
-            long total = 0;
             ByteBuffer b = ByteBuffer.allocate(18).order(ByteOrder.LITTLE_ENDIAN);
             while (pos < size) {
                 int magic = readInt(ch, b, pos, file);
@@ -48,24 +89,21 @@ final class ZstdFrames {
                     throw new CorruptImageException(file.toString(), pos, "not a zstd frame (magic 0x"
                             + Integer.toHexString(magic) + ")");
                 }
+                long start = pos;
                 int fhd = readByte(ch, b, pos + 4, file);
                 int fcsFlag = fhd >>> 6;
                 boolean single = (fhd & 0x20) != 0;
                 boolean checksum = (fhd & 0x04) != 0;
                 int dictBytes = switch (fhd & 3) { case 0 -> 0; case 1 -> 1; case 2 -> 2; default -> 4; };
                 int fcsBytes = switch (fcsFlag) { case 0 -> single ? 1 : 0; case 1 -> 2; case 2 -> 4; default -> 8; };
-                if (fcsBytes == 0) {
-                    return OptionalLong.empty();
-                }
                 long at = pos + 5 + (single ? 0 : 1) + dictBytes;
-                long fcs = readLe(ch, b, at, fcsBytes, file);
+                long fcs = fcsBytes == 0 ? -1 : readLe(ch, b, at, fcsBytes, file);
                 if (fcsBytes == 2) {
                     fcs += 256;
                 }
-                if (fcs < 0) {
+                if (fcsBytes == 8 && fcs < 0) {
                     throw new CorruptImageException(file.toString(), at, "zstd frame content size out of range");
                 }
-                total = Math.addExact(total, fcs);
                 pos = at + fcsBytes;
                 boolean last = false;
                 while (!last) {
@@ -85,12 +123,19 @@ final class ZstdFrames {
                 if (checksum) {
                     pos += 4;
                 }
+                if (pos > size) {
+                    throw new CorruptImageException(file.toString(), size, "truncated zstd stream (the last frame "
+                            + "needs " + (pos - size) + " more bytes)");
+                }
+                if (!v.frame(new Frame(start, pos, fcs))) {
+                    return false;
+                }
             }
             if (pos > size) {
-                throw new CorruptImageException(file.toString(), size, "truncated zstd stream (the last frame "
+                throw new CorruptImageException(file.toString(), size, "truncated zstd stream (a skippable frame "
                         + "needs " + (pos - size) + " more bytes)");
             }
-            return OptionalLong.of(total);
+            return true;
         }
     }
 
