@@ -38,6 +38,7 @@ final class BlockCache implements ContentChannel.Source {
     private long used;
     private long clock;
     private long decoded;
+    private long peak;
     private boolean closed;
 
     /** One piece: being decoded ({@code data} null, {@code failure} null), decoded, or failed. */
@@ -81,12 +82,22 @@ final class BlockCache implements ContentChannel.Source {
         return decoded;
     }
 
+    /** The most bytes held (cached and being decoded) at any time so far: for tests of the bound. */
+    synchronized long peakBytes() {
+        return peak;
+    }
+
+    /** The byte budget. */
+    long budget() {
+        return budget;
+    }
+
     /** Fills {@code dst} with the decompressed bytes from {@code pos}; they must lie within the length. */
     @Override
     public void read(long pos, ByteBuffer dst) throws IOException {
         while (dst.hasRemaining()) {
             int i = index.pieceAt(pos);
-            Entry e = acquire(i, true);
+            Entry e = acquire(i);
             try {
                 int in = (int) (pos - index.start(i));
                 int n = Math.min(dst.remaining(), index.size(i) - in);
@@ -100,7 +111,7 @@ final class BlockCache implements ContentChannel.Source {
     }
 
     /** The decoded piece {@code i}, pinned (not evicted until {@link #release}); decodes it if needed. */
-    private Entry acquire(int i, boolean pin) throws IOException {
+    private Entry acquire(int i) throws IOException {
         Entry e;
         boolean mine = false;
         synchronized (this) {
@@ -108,13 +119,18 @@ final class BlockCache implements ContentChannel.Source {
             e = entries.get(i);
             if (e == null) {
                 reserve(index.size(i), -1);
-                e = new Entry(i);
-                entries.put(i, e);
-                mine = true;
+                // reserve may have waited: another reader may have started on this piece meanwhile
+                e = entries.get(i);
+                if (e != null) {
+                    used -= index.size(i);
+                    notifyAll();
+                } else {
+                    e = new Entry(i);
+                    entries.put(i, e);
+                    mine = true;
+                }
             }
-            if (pin) {
-                e.pins++;
-            }
+            e.pins++;
         }
         if (mine) {
             decodeInto(e);
@@ -125,15 +141,11 @@ final class BlockCache implements ContentChannel.Source {
                     waitHere();
                 }
             } catch (IOException x) {
-                if (pin) {
-                    e.pins--;
-                }
+                e.pins--;
                 throw x;
             }
             if (e.failure != null) {
-                if (pin) {
-                    e.pins--;
-                }
+                e.pins--;
                 throw e.failure;
             }
             e.lastUse = ++clock;
@@ -151,7 +163,10 @@ final class BlockCache implements ContentChannel.Source {
         int size = index.size(e.piece);
         byte[] buf;
         synchronized (this) {
-            buf = spare.isEmpty() || spare.peek().length < size ? new byte[size] : spare.poll();
+            buf = spare.poll();
+            if (buf == null || buf.length < size) {
+                buf = new byte[size];
+            }
         }
         IOException failure = null;
         try {
@@ -204,6 +219,7 @@ final class BlockCache implements ContentChannel.Source {
             requireOpen();
         }
         used += size;
+        peak = Math.max(peak, used);
         return true;
     }
 

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
+import org.qimg.format.ImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.io.UnnamedFiles;
 
@@ -47,7 +48,12 @@ final class Spill {
         Containers.notice(verb + " into a temporary file in " + dir + ": " + what + " needs random access"
                 + (why == null ? "" : ", and " + why) + (size.isPresent() ? "; " + size.getAsLong() + " bytes" : "")
                 + ", removed afterwards");
-        FileChannel out = UnnamedFiles.create(dir, PREFIX);
+        FileChannel out;
+        try {
+            out = UnnamedFiles.create(dir, PREFIX);
+        } catch (IOException e) {
+            throw cannotWrite(source, dir, e);
+        }
         boolean ok = false;
         try (Sequential.Reader r = source.open()) {
             byte[] buf = new byte[BUFFER];
@@ -65,12 +71,10 @@ final class Spill {
             }
             ok = true;
             return out;
+        } catch (ImageException e) {
+            throw e;
         } catch (IOException e) {
-            if (e instanceof org.qimg.format.ImageException) {
-                throw e;
-            }
-            throw new org.qimg.format.ImageException("Could not open '" + source.file() + "': error while writing "
-                    + "its temporary decompressed copy in " + dir + ": " + e.getMessage(), e);
+            throw cannotWrite(source, dir, e);
         } finally {
             if (!ok) {
                 out.close();
@@ -78,8 +82,20 @@ final class Spill {
         }
     }
 
+    private static ImageException cannotWrite(Sequential source, Path dir, IOException e) {
+        String why = e instanceof java.nio.file.NoSuchFileException ? "No such file or directory"
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new ImageException("Could not open '" + source.file() + "': cannot write its temporary decompressed "
+                + "copy in " + dir + ": " + why + " (set TMPDIR to another directory)", e);
+    }
+
     private static void requireSpace(Path dir, long need, Sequential source, OptionalLong size) throws IOException {
-        long free = Files.getFileStore(dir).getUsableSpace();
+        long free;
+        try {
+            free = Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            throw cannotWrite(source, dir, e);
+        }
         if (free - RESERVE < need) {
             throw new ImageLimitException("Could not open '" + source.file() + "': not enough space in " + dir
                     + " to decompress it (" + (size.isPresent() ? size.getAsLong() + " bytes needed, " : "")

@@ -34,6 +34,11 @@ public final class UnnamedFiles {
     }
 
     private static final LibC LIBC = load();
+    /**
+     * Set to true, {@link #create} makes the named file even where unnamed ones work: the path taken on file
+     * systems without {@code O_TMPFILE}, for tests (the same switch as a convert's temporary file).
+     */
+    public static final String NAMED_PROPERTY = "qimg.tempfile.named";
 
     private UnnamedFiles() {
     }
@@ -68,7 +73,7 @@ public final class UnnamedFiles {
      * system allows, else created as {@code PREFIX-RANDOM.tmp} (mode 0600) and removed as soon as it is open.
      */
     public static FileChannel create(Path dir, String prefix) throws IOException {
-        if (LIBC != null && Files.isDirectory(Path.of("/proc/self/fd"))) {
+        if (LIBC != null && Files.isDirectory(Path.of("/proc/self/fd")) && !Boolean.getBoolean(NAMED_PROPERTY)) {
             int fd = -1;
             try {
                 fd = openDescriptor(dir.toString(), 0600);
