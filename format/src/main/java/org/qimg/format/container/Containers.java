@@ -30,9 +30,13 @@ import org.qimg.format.probe.Signatures;
  * <ul>
  *   <li>raw inside a compressed stream: decoded in order as it is read ({@link StreamImage}), no copy;</li>
  *   <li>raw as a member of a plain tar: read in place, its bytes being one range of the file
- *       ({@link SliceImage});</li>
- *   <li>a format that needs random access (qcow2) inside a compressed stream, or a sparse tar member:
- *       decompressed once into a temporary file ({@link Spill}), removed on close.</li>
+ *       ({@link SliceImage}); another format there reads that range through a {@link ContentChannel};</li>
+ *   <li>a format that needs random access (qcow2, vmdk) inside an xz file with several blocks or a zstd file
+ *       with several frames: read through the container's index ({@link BlockIndex}, {@link BlockCache}), no
+ *       copy;</li>
+ *   <li>such a format inside any other compressed stream, or a sparse tar member: decompressed once into an
+ *       unnamed temporary file ({@link Spill}), with a notice saying why, gone when the image is closed or the
+ *       process ends.</li>
  * </ul>
  * A tar member is named as {@code tar:ARCHIVE::MEMBER} ({@link #memberSpec}); an archive that holds one
  * disk (besides OVF descriptors, manifests and certificates) opens that disk without naming it.

@@ -40,14 +40,14 @@ final class Spill {
      */
     static FileChannel write(Sequential source, OptionalLong size, String what, String why) throws IOException {
         Path dir = directory();
+        String verb = source.codec() != null ? "decompressing '" + source.file() + "'"
+                : "copying member '" + source.member() + "' of '" + source.file() + "'";
+        Containers.notice(verb + " into a temporary file in " + dir
+                + (size.isPresent() ? " (" + size.getAsLong() + " bytes)" : "") + ": " + what + " needs random access"
+                + (why == null ? "" : ", and " + why) + "; it is removed afterwards");
         if (size.isPresent()) {
             requireSpace(dir, size.getAsLong(), source, size);
         }
-        String verb = source.codec() != null ? "decompressing '" + source.file() + "'"
-                : "copying member '" + source.member() + "' of '" + source.file() + "'";
-        Containers.notice(verb + " into a temporary file in " + dir + ": " + what + " needs random access"
-                + (why == null ? "" : ", and " + why) + (size.isPresent() ? "; " + size.getAsLong() + " bytes" : "")
-                + ", removed afterwards");
         FileChannel out;
         try {
             out = UnnamedFiles.create(dir, PREFIX);

@@ -12,8 +12,9 @@ import java.util.List;
 /**
  * The frames of a zstd file with several (concatenated files, {@code cat a.zst b.zst}; the frames of the
  * seekable format), found by walking the frame and block headers ({@link ZstdFrames}), each decoded on its own.
- * Only frames whose header records their content size can be placed without decoding them: a file with any
- * other frame (a stream piped into {@code zstd}, what {@code pzstd} writes) is not indexed. The walk reads
+ * Only frames whose size is known without decoding them can be placed: recorded in their header (what the zstd
+ * tool writes for a file), or in the seek table of the seekable format ({@link ZstdFrames#seekTable}); a file
+ * with any other frame (a stream piped into {@code zstd}, what {@code pzstd} writes) is not indexed. The walk reads
  * every block header, so it is bounded: at most {@link #MAX_BLOCKS} frames.
  */
 final class ZstdBlocks extends BlockIndex {
@@ -42,14 +43,27 @@ final class ZstdBlocks extends BlockIndex {
             return Found.no("the file is one zstd frame (zstd writes one per file; concatenated files have "
                     + "several)");
         }
+        List<ZstdFrames.SeekEntry> table = ZstdFrames.seekTable(file, MAX_BLOCKS);
+        if (table != null && table.size() != n) {
+            return Found.no("its zstd seek table lists " + table.size() + " frames, the file has " + n);
+        }
         long[] starts = new long[n];
         int[] sizes = new int[n];
         long[] comp = new long[n];
         long end = 0;
         for (int i = 0; i < n; i++) {
             ZstdFrames.Frame f = frames.get(i);
+            if (table != null) {
+                ZstdFrames.SeekEntry t = table.get(i);
+                if (t.compressedSize() != f.end() - f.offset()
+                        || f.contentSize() >= 0 && f.contentSize() != t.decompressedSize()) {
+                    return Found.no("its zstd seek table does not match frame " + i);
+                }
+                f = new ZstdFrames.Frame(f.offset(), f.end(), t.decompressedSize());
+            }
             if (f.contentSize() < 0) {
-                return Found.no("zstd frame " + i + " does not record its content size");
+                return Found.no("zstd frame " + i + " does not record its content size (and the file has no seek "
+                        + "table)");
             }
             if (f.contentSize() > MAX_BLOCK || f.end() - f.offset() > MAX_BLOCK + SLACK) {
                 return Found.no("zstd frame " + i + " holds " + f.contentSize() + " bytes, more than the " + MAX_BLOCK

@@ -25,6 +25,15 @@ final class ZstdFrames {
     static final int BLOCK_RESERVED = 3;
     /** A block never exceeds 128 KiB of content. */
     static final int BLOCK_MAX = 128 * 1024;
+    /**
+     * The seekable format (zstd's contrib/seekable_format): its last frame is a skippable frame with this magic
+     * holding one entry per frame (compressed size, decompressed size, optionally a checksum: 4 bytes each,
+     * little-endian), then a 9-byte footer: the number of frames (4), a descriptor (1: bit 7 checksums present,
+     * bits 2..6 reserved, zero) and {@link #SEEK_TABLE_FOOTER_MAGIC} (4).
+     */
+    static final int SEEK_TABLE_MAGIC = 0x184D2A5E;
+    static final int SEEK_TABLE_FOOTER_MAGIC = 0x8F92EAB1;
+    static final int SEEK_TABLE_FOOTER = 9;
 
     private ZstdFrames() {
     }
@@ -65,6 +74,58 @@ final class ZstdFrames {
             return true;
         });
         return complete ? out : null;
+    }
+
+    /** One entry of a seek table. */
+    record SeekEntry(long compressedSize, long decompressedSize) {
+    }
+
+    /**
+     * The entries of the seek table that ends {@code file} (the seekable format), or null when the file does not
+     * end with one; at most {@code max} entries (more is an error: the table is not used).
+     */
+    static List<SeekEntry> seekTable(Path file, int max) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8 + SEEK_TABLE_FOOTER) {
+                return null;
+            }
+            ByteBuffer b = ByteBuffer.allocate(18).order(ByteOrder.LITTLE_ENDIAN);
+            long footer = size - SEEK_TABLE_FOOTER;
+            if (readInt(ch, b, footer + 5, file) != SEEK_TABLE_FOOTER_MAGIC) {
+                return null;
+            }
+            long frames = Integer.toUnsignedLong(readInt(ch, b, footer, file));
+            int descriptor = readByte(ch, b, footer + 4, file);
+            if ((descriptor & 0x7c) != 0) {
+                throw new CorruptImageException(file.toString(), footer + 4, "zstd seek table descriptor has reserved "
+                        + "bits set (0x" + Integer.toHexString(descriptor) + ")");
+            }
+            int entry = (descriptor & 0x80) != 0 ? 12 : 8;
+            if (frames > max) {
+                throw new CorruptImageException(file.toString(), footer, "zstd seek table lists " + frames
+                        + " frames, more than the " + max + " qimg reads");
+            }
+            long tableSize = frames * entry + SEEK_TABLE_FOOTER;
+            long start = size - tableSize - 8;
+            if (start < 0 || readInt(ch, b, start, file) != SEEK_TABLE_MAGIC
+                    || Integer.toUnsignedLong(readInt(ch, b, start + 4, file)) != tableSize) {
+                throw new CorruptImageException(file.toString(), Math.max(0, start), "zstd seek table of " + frames
+                        + " frames does not start with its skippable frame header");
+            }
+            ByteBuffer t = ByteBuffer.allocate((int) (frames * entry)).order(ByteOrder.LITTLE_ENDIAN);
+            while (t.hasRemaining()) {
+                if (ch.read(t, start + 8 + t.position()) < 0) {
+                    throw new CorruptImageException(file.toString(), size, "truncated zstd seek table");
+                }
+            }
+            List<SeekEntry> out = new ArrayList<>();
+            for (int i = 0; i < frames; i++) {
+                out.add(new SeekEntry(Integer.toUnsignedLong(t.getInt(i * entry)),
+                        Integer.toUnsignedLong(t.getInt(i * entry + 4))));
+            }
+            return out;
+        }
     }
 
     /** Told each frame in order; returns false to stop the walk. */

@@ -189,6 +189,54 @@ class BlockCacheTest {
         assertThat(ZstdBlocks.open(zstd(content, content.length)).whyNot()).contains("one zstd frame");
     }
 
+    /**
+     * The seekable format (zstd's contrib/seekable_format): frames without content sizes, placed by the seek
+     * table in the skippable frame at the end.
+     */
+    @Test
+    void aSeekTableGivesTheSizesOfFramesThatDoNotRecordThem() throws IOException {
+        byte[] content = content();
+        Path p = dir.resolve("seekable.zst");
+        java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
+        int frames = 0;
+        try (OutputStream f = Files.newOutputStream(p)) {
+            for (int off = 0; off < content.length; off += PIECE) {
+                int len = Math.min(PIECE, content.length - off);
+                java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+                try (OutputStream z = new com.github.luben.zstd.ZstdOutputStream(b)) {
+                    z.write(content, off, len);
+                }
+                f.write(b.toByteArray());
+                table.write(le32(b.size()));
+                table.write(le32(len));
+                frames++;
+            }
+            // footer: number of frames, descriptor (no checksums), seekable magic
+            table.write(le32(frames));
+            table.write(0);
+            table.write(le32(0x8F92EAB1));
+            f.write(le32(0x184D2A5E));
+            f.write(le32(table.size()));
+            f.write(table.toByteArray());
+        }
+        BlockIndex index = index(ZstdBlocks.open(p));
+        assertThat(index.count()).isEqualTo(20);
+        try (BlockCache cache = new BlockCache(index, 3L * PIECE, 0)) {
+            ByteBuffer b = ByteBuffer.allocate(PIECE);
+            cache.read(7L * PIECE + 100, b);
+            assertThat(b.array()).isEqualTo(Arrays.copyOfRange(content, 7 * PIECE + 100, 8 * PIECE + 100));
+        }
+        // a table that lies about a frame's compressed size is not used
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(le32(1)), ch.size() - 9 - 8 * 20);
+        }
+        assertThat(ZstdBlocks.open(p).whyNot()).contains("seek table does not match frame 0");
+    }
+
+    private static byte[] le32(int v) {
+        return ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(v).array();
+    }
+
     @Test
     void framesWithoutContentSizeAreNotIndexed() throws IOException {
         Path p = dir.resolve("stream.zst");
