@@ -25,7 +25,11 @@ import org.qimg.format.ImageException;
  * <p>Thread-safe.
  */
 final class BlockCache implements ContentChannel.Source {
-    /** Decoded bytes held at once, at most: two of the largest pieces allowed, or more for smaller pieces. */
+    /**
+     * Decoded bytes held at once, at most: 128 MiB (two of the largest pieces allowed). Smaller pieces get
+     * what a forward reader needs, no more: the piece being read, one behind it (reads of a convert's threads
+     * straddle pieces), and those decoded ahead; 64 MiB for {@code xz --block-size=16MiB} on two cores.
+     */
     static final long BUDGET = 2L * BlockIndex.MAX_BLOCK;
 
     private final BlockIndex index;
@@ -59,7 +63,15 @@ final class BlockCache implements ContentChannel.Source {
     }
 
     BlockCache(BlockIndex index) {
-        this(index, BUDGET, Math.max(1, Math.min(3, Runtime.getRuntime().availableProcessors() - 1)));
+        this(index, aheadThreads());
+    }
+
+    private BlockCache(BlockIndex index, int ahead) {
+        this(index, Math.min(BUDGET, (2L + ahead) * index.largest()), ahead);
+    }
+
+    private static int aheadThreads() {
+        return Math.max(1, Math.min(3, Runtime.getRuntime().availableProcessors() - 1));
     }
 
     /** With {@code budget} bytes of cache and {@code aheadThreads} decoding ahead (0: none). */
