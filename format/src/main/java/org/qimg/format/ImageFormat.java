@@ -22,6 +22,20 @@ public interface ImageFormat {
     /** Opens {@code path} for reading. */
     DiskImage open(Path path, OpenOptions options) throws IOException;
 
+    /**
+     * Opens for reading an image whose bytes are {@code bytes}, a read-only channel that is no file of its own:
+     * the decompressed content of a compressed container, read through its index or from an unnamed temporary
+     * copy. {@code file} is the file the user named: messages, {@link DiskImage#path()} and the file names
+     * {@code map} shows are its, and files the image refers to (a backing file) are looked for beside it.
+     * Nothing is locked, and the allocation of {@code file} on the host says nothing about the image. The
+     * image owns {@code bytes} once this returns (closing the image closes it). Formats that cannot read
+     * from a channel keep this default, which refuses.
+     */
+    default DiskImage open(Path file, java.nio.channels.FileChannel bytes, OpenOptions options) throws IOException {
+        throw new UnsupportedFeatureException("Could not open '" + file + "': qimg cannot read " + name()
+                + " images inside a compressed file or archive");
+    }
+
     /** True when qimg can write images of this format ({@link #create}, {@link #openForUpdate}). */
     default boolean writable() {
         return false;

@@ -34,9 +34,7 @@ final class HostFileOps {
     private static final int O_CREAT = 0100;
     private static final int O_EXCL = 0200;
     private static final int O_CLOEXEC = 02000000;
-    private static final int O_DIRECTORY = Platform.isARM() ? 040000 : 0200000;
     private static final int O_NOFOLLOW = Platform.isARM() ? 0100000 : 0400000;
-    private static final int O_TMPFILE = 020000000 | O_DIRECTORY;
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_FOLLOW = 0x400;
     private static final int LOCK_EX = 2;
@@ -123,7 +121,7 @@ final class HostFileOps {
     /** An unnamed regular file in {@code dir}, open read-write ({@code O_TMPFILE}); {@code mode} before umask. */
     static int openUnnamed(String dir, int mode) throws NativeError {
         try {
-            return LIBC.open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+            return org.qimg.format.io.UnnamedFiles.openDescriptor(dir, mode);
         } catch (LastErrorException e) {
             throw error(e);
         }

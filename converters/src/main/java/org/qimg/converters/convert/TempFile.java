@@ -36,7 +36,7 @@ final class TempFile implements AutoCloseable {
      * Set to true, a named temporary file is used even where unnamed ones work: the path taken on file systems
      * without {@code O_TMPFILE} (e.g. NFS, vfat), for tests.
      */
-    static final String NAMED_PROPERTY = "qimg.tempfile.named";
+    static final String NAMED_PROPERTY = org.qimg.format.io.UnnamedFiles.NAMED_PROPERTY;
 
     private final Path dir;
     private final String destinationName;

@@ -2,7 +2,6 @@ package org.qimg.format.container;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,13 +18,12 @@ import org.qimg.format.SnapshotInfo;
  * An image found inside a container (a compressed file, a tar member, or both), seen as the container file:
  * {@link #path()} is the container, {@link #info()} says what wraps what ("xz-compressed raw"), and
  * {@link #container()} the facts {@code info} lists. Everything else is the inner image's. Closing it closes
- * the inner image and removes the temporary copy it was read from, if any.
+ * the inner image, which closes what it was read from (the index reader, or the unnamed temporary copy).
  */
 public final class ContainerImage implements DiskImage {
     private final Path path;
     private final DiskImage inner;
     private final Description description;
-    private final Path temporary;
 
     /**
      * What the container is.
@@ -57,11 +55,10 @@ public final class ContainerImage implements DiskImage {
     public record TarMember(String name, long size) {
     }
 
-    ContainerImage(Path path, DiskImage inner, Description description, Path temporary) {
+    ContainerImage(Path path, DiskImage inner, Description description) {
         this.path = path;
         this.inner = inner;
         this.description = description;
-        this.temporary = temporary;
     }
 
     public Description container() {
@@ -164,12 +161,6 @@ public final class ContainerImage implements DiskImage {
 
     @Override
     public void close() throws IOException {
-        try {
-            inner.close();
-        } finally {
-            if (temporary != null) {
-                Files.deleteIfExists(temporary);
-            }
-        }
+        inner.close();
     }
 }

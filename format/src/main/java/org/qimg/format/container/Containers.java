@@ -30,9 +30,13 @@ import org.qimg.format.probe.Signatures;
  * <ul>
  *   <li>raw inside a compressed stream: decoded in order as it is read ({@link StreamImage}), no copy;</li>
  *   <li>raw as a member of a plain tar: read in place, its bytes being one range of the file
- *       ({@link SliceImage});</li>
- *   <li>a format that needs random access (qcow2) inside a compressed stream, or a sparse tar member:
- *       decompressed once into a temporary file ({@link Spill}), removed on close.</li>
+ *       ({@link SliceImage}); another format there reads that range through a {@link ContentChannel};</li>
+ *   <li>a format that needs random access (qcow2, vmdk) inside an xz file with several blocks or a zstd file
+ *       with several frames: read through the container's index ({@link BlockIndex}, {@link BlockCache}), no
+ *       copy;</li>
+ *   <li>such a format inside any other compressed stream, or a sparse tar member: decompressed once into an
+ *       unnamed temporary file ({@link Spill}), with a notice saying why, gone when the image is closed or the
+ *       process ends.</li>
  * </ul>
  * A tar member is named as {@code tar:ARCHIVE::MEMBER} ({@link #memberSpec}); an archive that holds one
  * disk (besides OVF descriptors, manifests and certificates) opens that disk without naming it.
@@ -156,7 +160,7 @@ public final class Containers {
                     shown, Files.size(path), -1, "none");
             if (!options.guestData()) {
                 // info: list the members even when none is the default
-                return new ContainerImage(path, new ArchiveOnly(path), d, null);
+                return new ContainerImage(path, new ArchiveOnly(path), d);
             }
             throw new ImageException("Could not open '" + path + "': it is a tar archive with " + members.size()
                     + " members (" + TarListing.names(members) + "); name the one to read as " + MEMBER_PREFIX + path
@@ -196,26 +200,64 @@ public final class Containers {
         if (f.name().equals("raw")) {
             if (dataOffset >= 0) {
                 return new ContainerImage(path, SliceImage.open(path, dataOffset, knownSize),
-                        describe(wrap, knownSize, "in place"), null);
+                        describe(wrap, knownSize, "in place"));
             }
             long size = knownSize >= 0 ? knownSize : UncompressedSize.recorded(path, seq.codec()).isPresent()
                     ? UncompressedSize.recorded(path, seq.codec()).getAsLong() : UncompressedSize.count(seq);
-            return new ContainerImage(path, new StreamImage(path, seq, size), describe(wrap, size, "stream"), null);
+            return new ContainerImage(path, new StreamImage(path, seq, size), describe(wrap, size, "stream"));
         }
         OptionalLong size = knownSize >= 0 ? OptionalLong.of(knownSize)
                 : seq.codec() == null ? OptionalLong.empty() : UncompressedSize.recorded(path, seq.codec());
-        Path tmp = Spill.write(seq, size, f.name());
+        BlockIndex.Found found = dataOffset >= 0 ? null : indexed(path, seq);
+        FileChannel bytes;
+        String access;
+        if (found == null) {
+            bytes = ContentChannel.range(path, dataOffset, knownSize);
+            access = "in place";
+        } else if (found.index() != null) {
+            bytes = new ContentChannel(new BlockCache(found.index()), found.index().length());
+            access = "index";
+            size = OptionalLong.of(found.index().length());
+        } else {
+            bytes = Spill.write(seq, size, f.name(), found.whyNot());
+            access = "temporary copy";
+            if (size.isEmpty()) {
+                size = OptionalLong.of(bytes.size());
+            }
+        }
         try {
-            DiskImage inner = f.open(tmp, options);
-            return new ContainerImage(path, inner, describe(wrap, size.orElse(Files.size(tmp)), "temporary copy"), tmp);
+            DiskImage inner = f.open(path, bytes, options);
+            return new ContainerImage(path, inner, describe(wrap, size.getAsLong(), access));
+        } catch (DecodeFailure e) {
+            bytes.close();
+            throw e;
         } catch (ImageException e) {
-            Files.deleteIfExists(tmp);
+            bytes.close();
             throw new ImageException(path + " (" + wrap.wrapping() + " " + f.name() + ", decompressed): "
                     + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
+            bytes.close();
             throw e;
         }
+    }
+
+    /**
+     * The index of the pieces of {@code seq}'s file that decode on their own (xz blocks, zstd frames), or why
+     * there is none: the file must be read from its start then (gzip, bzip2, lz4, one xz block, one zstd frame,
+     * a tar member inside a compressed archive).
+     */
+    private static BlockIndex.Found indexed(Path path, Sequential seq) throws IOException {
+        if (seq.codec() == null) {
+            return BlockIndex.Found.no("the tar member is stored sparse");
+        }
+        if (seq.member() != null) {
+            return BlockIndex.Found.no("a member of a compressed tar archive is read from the archive's start");
+        }
+        return switch (seq.codec()) {
+            case XZ -> XzBlocks.open(path);
+            case ZSTD -> ZstdBlocks.open(path);
+            default -> BlockIndex.Found.no(seq.codec().label() + " is decompressed from its start only");
+        };
     }
 
     private static ContainerImage.Description describe(ContainerImage.Description d, long size, String access) {

@@ -38,6 +38,11 @@ public final class Qcow2Format implements ImageFormat {
     }
 
     @Override
+    public DiskImage open(Path file, java.nio.channels.FileChannel bytes, OpenOptions options) throws IOException {
+        return Qcow2Image.open(file, bytes, options);
+    }
+
+    @Override
     public boolean writable() {
         return true;
     }

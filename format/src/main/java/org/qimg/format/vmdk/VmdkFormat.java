@@ -42,6 +42,11 @@ public final class VmdkFormat implements ImageFormat {
     }
 
     @Override
+    public DiskImage open(Path file, java.nio.channels.FileChannel bytes, OpenOptions options) throws IOException {
+        return VmdkImage.open(file, bytes, options);
+    }
+
+    @Override
     public boolean writable() {
         return true;
     }

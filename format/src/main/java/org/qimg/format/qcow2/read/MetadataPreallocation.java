@@ -36,6 +36,17 @@ final class MetadataPreallocation {
     private HostBlockStatus holes;
 
     MetadataPreallocation(Qcow2Header header, FileChannel channel, Path dataPath, long dataLength) {
+        this(header, channel, dataPath, dataLength, true);
+    }
+
+    /**
+     * With {@code hostFile} false the image is no host file of its own (the content of a container): its
+     * allocation says nothing, and preallocation is taken as absent.
+     */
+    MetadataPreallocation(Qcow2Header header, FileChannel channel, Path dataPath, long dataLength, boolean hostFile) {
+        if (!hostFile) {
+            this.detected = Boolean.FALSE;
+        }
         this.header = header;
         this.channel = channel;
         this.dataPath = dataPath;

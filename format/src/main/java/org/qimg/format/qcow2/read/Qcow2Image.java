@@ -115,7 +115,6 @@ public final class Qcow2Image implements DiskImage {
      */
     public static Qcow2Image open(Path path, OpenOptions options) throws IOException {
         ImageLock lock = ImageLock.acquire(path, options.lock().qcow2File(options.forceShare()));
-        ImageLock dataLock = null;
         FileChannel ch;
         try {
             ch = Qcow2Files.openChannel(path, "image");
@@ -123,6 +122,21 @@ public final class Qcow2Image implements DiskImage {
             lock.close();
             throw e;
         }
+        return open(path, ch, lock, true, options);
+    }
+
+    /**
+     * Opens the qcow2 image whose bytes are {@code bytes} (the content of a container, not a file of its own),
+     * named {@code file}: see {@link org.qimg.format.ImageFormat#open(Path, FileChannel, OpenOptions)}. No lock
+     * is taken, and metadata preallocation is not looked for (it is told from the host file's allocation).
+     */
+    public static Qcow2Image open(Path file, FileChannel bytes, OpenOptions options) throws IOException {
+        return open(file, bytes, ImageLock.acquire(file, LockPerms.NONE), false, options);
+    }
+
+    private static Qcow2Image open(Path path, FileChannel ch, ImageLock lock, boolean hostFile, OpenOptions options)
+            throws IOException {
+        ImageLock dataLock = null;
         FileChannel data = null;
         DiskImage backing = null;
         try {
@@ -147,8 +161,10 @@ public final class Qcow2Image implements DiskImage {
                 backing = Qcow2Files.openBacking(path, h, options);
             }
             L2Cache cache = new L2Cache(options.cacheBytes(), h.clusterSize());
+            MetadataPreallocation prealloc = hostFile ? null
+                    : new MetadataPreallocation(h, ch, dataPath, data == null ? 0 : data.size(), false);
             return new Qcow2Image(path, h, ch, dataPath, data, backing, snaps, bitmaps, cache, l1, h.l1TableOffset(),
-                    null, true, lock, dataLock);
+                    prealloc, true, lock, dataLock);
         } catch (IOException | RuntimeException e) {
             Qcow2Files.closeQuietly(backing);
             if (data != null && data != ch) {

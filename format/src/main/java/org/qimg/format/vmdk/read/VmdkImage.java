@@ -105,11 +105,29 @@ public final class VmdkImage implements DiskImage {
     /** Opens {@code path} as a VMDK (sparse file or descriptor), its extents and, if asked, its parent. */
     public static VmdkImage open(Path path, OpenOptions options) throws IOException {
         ImageLock lock = ImageLock.acquire(path, options.lock().qcow2File(options.forceShare()));
-        FileChannel ch = null;
+        FileChannel ch;
+        try {
+            ch = NamedChannel.open(path, java.nio.file.StandardOpenOption.READ);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        return open(path, ch, lock, options);
+    }
+
+    /**
+     * Opens the VMDK whose bytes are {@code bytes} (the content of a container, not a file of its own), named
+     * {@code file}: see {@link org.qimg.format.ImageFormat#open(Path, FileChannel, OpenOptions)}. Nothing is
+     * locked; extent files a descriptor names are looked for beside {@code file} (and locked) as usual.
+     */
+    public static VmdkImage open(Path file, FileChannel bytes, OpenOptions options) throws IOException {
+        return open(file, bytes, ImageLock.acquire(file, org.qimg.format.io.LockPerms.NONE), options);
+    }
+
+    private static VmdkImage open(Path path, FileChannel ch, ImageLock lock, OpenOptions options) throws IOException {
         ExtentFiles files = null;
         DiskImage backing = null;
         try {
-            ch = NamedChannel.open(path, java.nio.file.StandardOpenOption.READ);
             files = new ExtentFiles(path, options.lock().qcow2File(options.forceShare()));
             files.addImage(path.toRealPath(), ch, ch.size());
             GrainTableCache cache = new GrainTableCache(options.cacheBytes());
