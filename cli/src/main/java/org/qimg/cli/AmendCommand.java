@@ -148,7 +148,18 @@ final class AmendCommand implements Callable<Integer> {
             }
             p.begin();
             try {
-                ImageAmend.amend(file, probed, optionList, force, p::progress);
+                ImageAmend.amend(file, probed, optionList, force, p::progress, line -> {
+                    err.println(line);
+                    err.flush();
+                });
+            } catch (ImageException e) {
+                String m = e.getMessage();
+                int nl = m == null ? -1 : m.indexOf('\n');
+                if (nl >= 0) {
+                    // QEMU's error hint: the lines after the message, printed as they are
+                    throw new ExitCodeException(1, m.substring(0, nl), m.substring(nl + 1) + "\n");
+                }
+                throw e;
             } finally {
                 p.finished(); // qemu-img prints its 100% line whether the amend worked or not
             }

@@ -9,8 +9,11 @@ package org.qimg.format;
  * @param force   qemu-img's {@code --force} (QEMU uses it only for LUKS keyslot changes)
  * @param status  progress, as QEMU's {@code BlockDriverAmendStatusCB}: {@code offset} of
  *                {@code totalWorkSize} units done (the total may be revised as the work goes on)
+ * @param log     the lines QEMU prints on stderr on the way (the repair of an image left dirty by lazy
+ *                refcounts, which QEMU's open makes)
  */
-public record AmendRequest(String options, boolean force, Status status) {
+public record AmendRequest(String options, boolean force, Status status,
+                           java.util.function.Consumer<String> log) {
 
     /** QEMU's amend status callback. */
     @FunctionalInterface
@@ -21,6 +24,9 @@ public record AmendRequest(String options, boolean force, Status status) {
     public AmendRequest {
         if (status == null) {
             status = (offset, total) -> { };
+        }
+        if (log == null) {
+            log = line -> { };
         }
     }
 }

@@ -43,10 +43,13 @@ public final class ImageAmend {
         return name;
     }
 
-    /** Amends the image {@code path} of format {@code format} with the {@code -o} list {@code options}. */
-    public static void amend(Path path, String format, String options, boolean force, AmendRequest.Status status)
-            throws IOException {
-        amender(ImageFormats.byName(format)).amend(path, new AmendRequest(options, force, status));
+    /**
+     * Amends the image {@code path} of format {@code format} with the {@code -o} list {@code options};
+     * {@code log} gets the lines qemu-img prints on stderr on the way.
+     */
+    public static void amend(Path path, String format, String options, boolean force, AmendRequest.Status status,
+            Consumer<String> log) throws IOException {
+        amender(ImageFormats.byName(format)).amend(path, new AmendRequest(options, force, status, log));
     }
 
     private static ImageAmender amender(ImageFormat f) throws ImageException {

@@ -108,8 +108,21 @@ final class Qcow2AmendOptions {
             case STRING -> v;
             case BOOL -> QemuOptionSyntax.parseBool(key, v);
             case NUMBER -> QemuOptionSyntax.numberValue(key, v);
-            case SIZE -> QemuOptionSyntax.sizeValue(key, v);
+            case SIZE -> size(key, v);
         };
+    }
+
+    /** A size value; a malformed one gets QEMU's hint about the suffixes. */
+    private static long size(String key, String v) throws ImageException {
+        try {
+            return QemuOptionSyntax.sizeValue(key, v);
+        } catch (ImageException e) {
+            if (QemuOptionSyntax.parseSize(v) == QemuOptionSyntax.SIZE_OUT_OF_RANGE) {
+                throw e;
+            }
+            throw new ImageException(e.getMessage() + "\nOptional suffix k, M, G, T, P or E means kilo-, mega-,"
+                    + " giga-, tera-, peta-\nand exabytes, respectively.");
+        }
     }
 
     boolean has(String name) {
