@@ -297,6 +297,9 @@ final class UpdaterRefcounts {
             if (grow >= 0) {
                 // the table itself is too short: rebuilt past the end of the file, with nothing half-counted
                 growTable(grow);
+            } else if (cursor > start) {
+                // QEMU's update_refcount after -EAGAIN: the search starts again at the same clusters
+                cursor = start;
             }
         }
     }
