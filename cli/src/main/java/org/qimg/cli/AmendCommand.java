@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.qimg.converters.amend.ImageAmend;
+import org.qimg.format.AmendRequest;
 import org.qimg.format.ImageException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -148,9 +149,18 @@ final class AmendCommand implements Callable<Integer> {
             }
             p.begin();
             try {
-                ImageAmend.amend(file, probed, optionList, force, p::progress, line -> {
-                    err.println(line);
-                    err.flush();
+                ImageAmend.amend(file, probed, optionList, force, p::progress, new AmendRequest.Log() {
+                    @Override
+                    public void line(String text) {
+                        err.println(text);
+                        err.flush();
+                    }
+
+                    @Override
+                    public void error(String message) {
+                        err.println("qimg: " + message);
+                        err.flush();
+                    }
                 });
             } catch (ImageException e) {
                 String m = e.getMessage();

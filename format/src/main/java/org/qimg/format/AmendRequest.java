@@ -9,11 +9,18 @@ package org.qimg.format;
  * @param force   qemu-img's {@code --force} (QEMU uses it only for LUKS keyslot changes)
  * @param status  progress, as QEMU's {@code BlockDriverAmendStatusCB}: {@code offset} of
  *                {@code totalWorkSize} units done (the total may be revised as the work goes on)
- * @param log     the lines QEMU prints on stderr on the way (the repair of an image left dirty by lazy
- *                refcounts, which QEMU's open makes)
+ * @param log     what QEMU prints on stderr on the way, before its final error if any
  */
-public record AmendRequest(String options, boolean force, Status status,
-                           java.util.function.Consumer<String> log) {
+public record AmendRequest(String options, boolean force, Status status, Log log) {
+
+    /** QEMU's messages on the way. */
+    public interface Log {
+        /** A line printed as it is (the repair of an image left dirty by lazy refcounts, "qcow2: ..."). */
+        void line(String text);
+
+        /** An error reported without ending the command ({@code error_report}: the program's name first). */
+        void error(String message);
+    }
 
     /** QEMU's amend status callback. */
     @FunctionalInterface
@@ -26,7 +33,15 @@ public record AmendRequest(String options, boolean force, Status status,
             status = (offset, total) -> { };
         }
         if (log == null) {
-            log = line -> { };
+            log = new Log() {
+                @Override
+                public void line(String text) {
+                }
+
+                @Override
+                public void error(String message) {
+                }
+            };
         }
     }
 }

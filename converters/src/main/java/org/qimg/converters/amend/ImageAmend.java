@@ -48,7 +48,7 @@ public final class ImageAmend {
      * {@code log} gets the lines qemu-img prints on stderr on the way.
      */
     public static void amend(Path path, String format, String options, boolean force, AmendRequest.Status status,
-            Consumer<String> log) throws IOException {
+            AmendRequest.Log log) throws IOException {
         amender(ImageFormats.byName(format)).amend(path, new AmendRequest(options, force, status, log));
     }
 

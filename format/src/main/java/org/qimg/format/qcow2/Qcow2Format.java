@@ -109,7 +109,7 @@ public final class Qcow2Format implements ImageFormat {
                 if (dirty) {
                     // QEMU's read-write open repairs an image that lazy refcounts left dirty
                     org.qimg.format.qcow2.check.Qcow2Check.run(path, org.qimg.format.qcow2.check.CheckMode.ALL,
-                            request.log());
+                            request.log()::line);
                 }
                 org.qimg.format.qcow2.update.Qcow2Amender.amend(path, request);
             }

@@ -140,18 +140,18 @@ public final class Qcow2Amender {
         if (newVersion < oldVersion) {
             progress.begin(AmendProgress.Operation.DOWNGRADING);
             try (AmendSession s = AmendSession.open(path)) {
-                new Qcow2Downgrade(s, path, progress).run();
+                new Qcow2Downgrade(s, path, progress, request.log()).run();
             }
         }
     }
 
     /**
      * THE BACKING FILE HOOK: {@code backing_file}/{@code backing_fmt} that differ from the image's. QEMU 7.2
-     * refuses the change ("Cannot amend the backing file", pointing at rebase), and so does qimg; this is the
-     * one place to call a format's backing file setter should qimg ever go beyond qemu-img here.
+     * refuses the change with this error and hint, word for word (the iotests compare them), and so does qimg;
+     * this is the one place to call a format's backing file setter should qimg ever go beyond qemu-img here.
      */
     private void changeBacking(String file, String format) throws ImageException {
-        throw new ImageException("Cannot amend the backing file\nYou can use 'qimg rebase' instead.");
+        throw new ImageException("Cannot amend the backing file\nYou can use 'qemu-img rebase' instead.");
     }
 
     /** QEMU's {@code qcow2_upgrade} to v3. */

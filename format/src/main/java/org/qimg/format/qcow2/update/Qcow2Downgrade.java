@@ -9,9 +9,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.qimg.format.AmendRequest;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.ImageException;
-import org.qimg.format.ImageLimitException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.codec.CompressionType;
 import org.qimg.format.io.Positional;
@@ -32,11 +32,13 @@ final class Qcow2Downgrade {
     private final AmendSession s;
     private final Path file;
     private final AmendProgress progress;
+    private final AmendRequest.Log log;
 
-    Qcow2Downgrade(AmendSession s, Path file, AmendProgress progress) {
+    Qcow2Downgrade(AmendSession s, Path file, AmendProgress progress, AmendRequest.Log log) {
         this.s = s;
         this.file = file;
         this.progress = progress;
+        this.log = log;
     }
 
     void run() throws IOException {
@@ -69,11 +71,30 @@ final class Qcow2Downgrade {
         FileChannel ch = s.channel();
         UpdaterRefcounts refs = new UpdaterRefcounts(ch, file, h);
         List<long[]> l1Tables = new ArrayList<>();
-        l1Tables.add(readL1(h.l1TableOffset(), h.l1Size()));
+        long entries = h.l1Size();
         for (SnapshotTable.Entry e : snapshots) {
-            l1Tables.add(snapshotL1(e));
+            entries += e.head().l1Size();
         }
-        new ZeroExpander(ch, file, h.clusterBits(), h.backingFile() != null, refs, progress).expand(l1Tables);
+        ZeroExpander x = new ZeroExpander(ch, file, h.clusterBits(), h.backingFile() != null, refs, progress,
+                entries);
+        try {
+            l1Tables.add(readL1(h.l1TableOffset(), h.l1Size()));
+            x.expand(l1Tables.get(0));
+            for (SnapshotTable.Entry e : snapshots) {
+                long[] l1 = snapshotL1(e);
+                l1Tables.add(l1);
+                x.expand(l1);
+            }
+        } catch (ZeroExpander.Corruption c) {
+            // QEMU's qcow2_signal_corruption: the image is marked corrupt, its header written with what the
+            // downgrade has set so far
+            HeaderRewriter.Fields marked = f;
+            marked.incompatible |= HeaderLayout.INCOMPAT_CORRUPT;
+            HeaderRewriter.write(ch, file, marked);
+            log.line("qcow2: Marking image as corrupt: " + c.getMessage()
+                    + "; further corruption events will be suppressed");
+            throw new ImageException("Failed to turn zero into data clusters: Input/output error");
+        }
         if (h.compressionType() != CompressionType.ZLIB) {
             if (hasCompressed(l1Tables, h.clusterSize())) {
                 throw new UnsupportedFeatureException("Cannot downgrade an image with zstd compression type and"
@@ -86,15 +107,27 @@ final class Qcow2Downgrade {
         HeaderRewriter.write(ch, file, f);
     }
 
-    /** QEMU's {@code qcow2_validate_table} for a snapshot's L1 table, then the table. */
+    /**
+     * QEMU's {@code qcow2_validate_table} for a snapshot's L1 table, then the table. QEMU reports the table's
+     * error, then fails the expansion with its errno.
+     */
     private long[] snapshotL1(SnapshotTable.Entry e) throws IOException {
-        long bytes = (long) e.l1Size() * Entries.ENTRY_BYTES;
+        long bytes = e.head().l1Size() * Entries.ENTRY_BYTES;
+        String errno = null;
         if (e.head().l1Size() > HeaderLayout.MAX_L1_BYTES / Entries.ENTRY_BYTES) {
-            throw new ImageLimitException("Snapshot L1 table too large");
+            log.error("Snapshot L1 table too large");
+            errno = "File too large";
+        } else if (e.l1Offset() < 0 || Long.MAX_VALUE - bytes < e.l1Offset()
+                || (e.l1Offset() & (s.header().clusterSize() - 1)) != 0) {
+            log.error("Snapshot L1 table offset invalid");
+            errno = "Invalid argument";
         }
-        if (e.l1Offset() < 0 || (e.l1Offset() & (s.header().clusterSize() - 1)) != 0
-                || e.l1Offset() > s.channel().size() - bytes) {
-            throw new ImageException("Snapshot L1 table offset invalid");
+        if (errno != null) {
+            throw new ImageException("Failed to turn zero into data clusters: " + errno);
+        }
+        if (e.l1Offset() > s.channel().size() - bytes) {
+            throw new CorruptImageException(file.toString(), e.l1Offset(), "snapshot L1 table of " + e.l1Size()
+                    + " entries lies past the end of the file");
         }
         return readL1(e.l1Offset(), e.l1Size());
     }

@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.util.List;
-import org.qimg.format.CorruptImageException;
 import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.Entries;
 
@@ -37,9 +35,21 @@ final class ZeroExpander {
     private final UpdaterRefcounts refs;
     private final ByteBuffer zeros;
     private final AmendProgress progress;
+    private final long totalEntries;
+    private long visited;
 
+    /** A corruption QEMU reports by marking the image corrupt; the message is QEMU's. */
+    static final class Corruption extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+
+        Corruption(String message) {
+            super(message);
+        }
+    }
+
+    /** @param totalEntries the L1 entries of all the tables to expand (the progress counts them) */
     ZeroExpander(FileChannel ch, Path file, int clusterBits, boolean backing, UpdaterRefcounts refs,
-            AmendProgress progress) {
+            AmendProgress progress, long totalEntries) {
         this.ch = ch;
         this.file = file;
         this.clusterBits = clusterBits;
@@ -48,29 +58,27 @@ final class ZeroExpander {
         this.refs = refs;
         this.zeros = ByteBuffer.allocate(clusterSize);
         this.progress = progress;
+        this.totalEntries = totalEntries;
     }
 
-    /** Expands the tables of every L1 in {@code l1Tables} (the active one first); progress counts L1 entries. */
-    void expand(List<long[]> l1Tables) throws IOException {
-        long total = 0;
-        for (long[] l1 : l1Tables) {
-            total += l1.length;
-        }
-        long visited = 0;
-        for (long[] l1 : l1Tables) {
-            for (int i = 0; i < l1.length; i++) {
-                long l2 = l1[i] & OFFSET_MASK;
-                if (l2 != 0) {
-                    if ((l2 & (clusterSize - 1)) != 0) {
-                        throw new CorruptImageException(file.toString(), -1, "L2 table offset 0x"
-                                + Long.toHexString(l2) + " unaligned (L1 index: 0x" + Integer.toHexString(i) + ")");
-                    }
-                    expandTable(l2);
+    /** Expands the tables the L1 table {@code l1} points to (the active one first, then each snapshot's). */
+    void expand(long[] l1) throws IOException {
+        for (int i = 0; i < l1.length; i++) {
+            long l2 = l1[i] & OFFSET_MASK;
+            if (l2 != 0) {
+                if ((l2 & (clusterSize - 1)) != 0) {
+                    throw new Corruption("L2 table offset " + hex(l2) + " unaligned (L1 index: " + hex(i) + ")");
                 }
-                progress.status(++visited, total);
+                expandTable(l2);
             }
+            progress.status(++visited, totalEntries);
         }
         ch.force(false);
+    }
+
+    /** C's {@code %#x}: 0 stays "0". */
+    private static String hex(long v) {
+        return v == 0 ? "0" : "0x" + Long.toHexString(v);
     }
 
     private void expandTable(long l2) throws IOException {
@@ -91,9 +99,8 @@ final class ZeroExpander {
                 offset = allocate(l2Refcount);
             } else if (type == Entries.Type.ZERO_ALLOC) {
                 if ((offset & (clusterSize - 1)) != 0) {
-                    throw new CorruptImageException(file.toString(), l2 + (long) j * Entries.ENTRY_BYTES,
-                            "Cluster allocation offset 0x" + Long.toHexString(offset) + " unaligned (L2 offset: 0x"
-                                    + Long.toHexString(l2) + ", L2 index: 0x" + Integer.toHexString(j) + ")");
+                    throw new Corruption("Cluster allocation offset " + hex(offset) + " unaligned (L2 offset: "
+                            + hex(l2) + ", L2 index: " + hex(j) + ")");
                 }
                 long rc = refs.get(offset >>> clusterBits);
                 if (rc > l2Refcount) {
