@@ -59,7 +59,8 @@ class AmendTest {
                 c("downgrade-snapshot-other-size", "64M", "SNAP;IMG resize 128M", "-o compat=0.10 IMG"),
                 c("downgrade-extended-l2", "-o extended_l2=on 64M", "", "-o compat=0.10 IMG"),
                 c("downgrade-resize", "32M", "write -P 42 24M 64k;SNAP", "-o compat=0.10,size=32M IMG"),
-                c("upgrade", "-o compat=0.10 64M", "write -P 42 42M 64k", "-o compat=1.1,lazy_refcounts=on,size=128M IMG"),
+                c("upgrade", "-o compat=0.10 64M", "write -P 42 42M 64k",
+                        "-o compat=1.1,lazy_refcounts=on,size=128M IMG"),
                 c("upgrade-snapshot", "-o compat=0.10 32M", "write -P 42 24M 64k;SNAP", "-o compat=1.1,size=128M IMG"),
                 c("upgrade-2k", "-o compat=0.10,cluster_size=2k 8M", "write -P 1 0 1M;write -c -P 2 2M 64k;SNAP",
                         "-o compat=v3 IMG"),
@@ -111,7 +112,22 @@ class AmendTest {
                 c("two-files", "64M", "", "-o size=1G IMG IMG"),
                 c("bad-list", "64M", "", "-o ,size=1G IMG"),
                 c("bad-cache", "64M", "", "-t foo -o size=1G IMG"),
-                c("raw-as-format", "64M", "", "-f raw -o size=1G IMG"));
+                c("raw-as-format", "64M", "", "-f raw -o size=1G IMG"),
+                c("data-file-rename", "-o data_file=amend.data 64M", "write -P 1 0 64k",
+                        "-o data_file=amend.data,data_file_raw=off IMG"),
+                c("data-file-raw-on-refused", "-o data_file=amend.data 64M", "", "-o data_file_raw=on IMG"),
+                c("data-file-refcount-64", "-o data_file=amend.data,data_file_raw=on 64M", "write -P 1 0 64k",
+                        "-o refcount_bits=64,lazy_refcounts=on IMG"),
+                c("data-file-downgrade", "-o data_file=amend.data 64M", "", "-o compat=0.10 IMG"),
+                c("unknown-autoclear-cleared", "64M", "POKE 88 0000040000000000", "-o lazy_refcounts=on IMG"),
+                c("corrupt-unaligned-l2-table", "64M", "write 0 64k;POKE 196608 8000000000042a00",
+                        "-o compat=0.10 IMG"),
+                c("corrupt-unaligned-zero-cluster", "64M", "write 0 64k;POKE 262144 8000000000052a01",
+                        "-o compat=0.10 IMG"),
+                c("corrupt-snapshot-l1-offset", "64M", "write 0 512;SNAP;POKE 458752 0000000000400200",
+                        "-o compat=0.10 IMG"),
+                c("corrupt-snapshot-l1-size", "64M", "write 0 512;SNAP;POKE 458760 10000000",
+                        "-o compat=0.10 IMG"));
     }
 
     private static Arguments c(String name, String create, String setup, String amend) {
@@ -132,8 +148,10 @@ class AmendTest {
         Twin t = Twin.of("amend-" + name, img -> make(img, create, setup));
         String[] args = ("amend " + amend).split(" ");
         t.same(args);
-        t.checkedAndEqual();
-        assertThat(jsonInfo(t, t.b)).isEqualTo(jsonInfo(t, t.a));
+        if (!name.startsWith("corrupt-")) { // qemu-img refuses to compare what both tools marked corrupt
+            t.checkedAndEqual();
+            assertThat(jsonInfo(t, t.b)).isEqualTo(jsonInfo(t, t.a));
+        }
         if (exact(name)) {
             t.sameBytes();
         }
@@ -167,6 +185,9 @@ class AmendTest {
                     throw new IllegalStateException(e);
                 }
                 assertThat(q.img("info", img.toString())).contains("lazy refcounts: true");
+            } else if (step.startsWith("POKE ")) {
+                String[] w = step.split(" "); // POKE OFFSET HEXBYTES
+                poke(img, Long.parseLong(w[1]), java.util.HexFormat.of().parseHex(w[2]));
             } else if (step.startsWith("IMG ")) {
                 List<String> a = new ArrayList<>(List.of(step.substring(4).split(" ")));
                 a.add(1, img.toString());
@@ -176,6 +197,14 @@ class AmendTest {
             } else {
                 q.io(img, "qcow2", step);
             }
+        }
+    }
+
+    private static void poke(Path img, long offset, byte[] bytes) {
+        try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(bytes), offset);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
