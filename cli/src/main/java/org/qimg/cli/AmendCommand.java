@@ -129,10 +129,15 @@ final class AmendCommand implements Callable<Integer> {
                 default -> throw new ExitCodeException(1, "Invalid cache option: " + cache);
             }
             String name = files.get(0);
+            boolean dataFileGiven = false;
             if (imageOpts) {
                 ImageOpts io = ImageOpts.parse(name);
                 name = io.file;
                 format = io.driver;
+                if (io.dataFile != null) {
+                    ImageAmend.formatOf(Path.of(io.dataFile), "raw", null, false); // it must open, as QEMU's
+                    dataFileGiven = true;
+                }
             }
             Path file = Path.of(name);
             String fileName = name;
@@ -141,7 +146,7 @@ final class AmendCommand implements Callable<Integer> {
                     err.print(ResizeCommand.rawProbeWarning(fileName));
                     err.flush();
                 }
-            });
+            }, dataFileGiven);
             if (help) {
                 out.print(ImageAmend.help(probed));
                 out.flush();
@@ -184,15 +189,20 @@ final class AmendCommand implements Callable<Integer> {
         }
     }
 
-    /** The two keys of {@code --image-opts} qimg reads, and the tuning options it may ignore. */
-    private record ImageOpts(String driver, String file) {
+    /**
+     * The keys of {@code --image-opts} qimg reads (the format, the file, the external data file), and the
+     * tuning options it may ignore.
+     */
+    private record ImageOpts(String driver, String file, String dataFile) {
         static ImageOpts parse(String text) throws ImageException {
             String driver = null;
             String file = null;
+            String dataFile = null;
             for (var e : org.qimg.format.QemuOptionSyntax.splitOptions(text).entrySet()) {
                 switch (e.getKey()) {
                     case "driver" -> driver = e.getValue();
                     case "file.filename" -> file = e.getValue();
+                    case "data-file.filename" -> dataFile = e.getValue();
                     case "file.driver" -> {
                         if (!e.getValue().equals("file")) {
                             throw new ExitCodeException(1, "qimg does not support --image-opts with file.driver="
@@ -208,7 +218,7 @@ final class AmendCommand implements Callable<Integer> {
             if (file == null) {
                 throw new ExitCodeException(1, "qimg needs file.filename in --image-opts");
             }
-            return new ImageOpts(driver, file);
+            return new ImageOpts(driver, file, dataFile);
         }
     }
 }

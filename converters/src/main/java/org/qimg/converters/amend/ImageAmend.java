@@ -30,11 +30,14 @@ public final class ImageAmend {
     /**
      * Opens {@code path} as qemu-img's {@code img_open} does (with {@code format}, or probing it) and returns
      * the format's name; {@code probed} gets the name of a probed format (qemu-img warns about a probed raw
-     * image it opens for writing).
+     * image it opens for writing). With {@code dataFileGiven} (qemu-img's {@code --image-opts} named the
+     * external data file), the data file the image names is not opened: amend changes no guest data.
      */
-    public static String formatOf(Path path, String format, Consumer<String> probed) throws IOException {
+    public static String formatOf(Path path, String format, Consumer<String> probed, boolean dataFileGiven)
+            throws IOException {
         String name;
-        try (DiskImage image = ImageFormats.open(path, format, OpenOptions.DEFAULT)) {
+        OpenOptions how = dataFileGiven ? OpenOptions.DEFAULT.metadataOnly() : OpenOptions.DEFAULT;
+        try (DiskImage image = ImageFormats.open(path, format, how)) {
             name = image.formatName();
         }
         if (format == null && probed != null) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.qimg.format.CorruptImageException;
 import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.Entries;
 
@@ -101,6 +102,12 @@ final class ZeroExpander {
                 if ((offset & (clusterSize - 1)) != 0) {
                     throw new Corruption("Cluster allocation offset " + hex(offset) + " unaligned (L2 offset: "
                             + hex(l2) + ", L2 index: " + hex(j) + ")");
+                }
+                if (offset > ch.size() - clusterSize) {
+                    // QEMU would write zeros there, growing the file to that offset; qimg refuses
+                    throw new CorruptImageException(file.toString(), l2 + (long) j * Entries.ENTRY_BYTES,
+                            "zero cluster with host offset 0x" + Long.toHexString(offset) + " past the end of the"
+                                    + " file (" + ch.size() + " bytes)");
                 }
                 long rc = refs.get(offset >>> clusterBits);
                 if (rc > l2Refcount) {
