@@ -113,6 +113,8 @@ class AmendTest {
                 c("bad-list", "64M", "", "-o ,size=1G IMG"),
                 c("bad-cache", "64M", "", "-t foo -o size=1G IMG"),
                 c("raw-as-format", "64M", "", "-f raw -o size=1G IMG"),
+                c("image-opts", "-o cluster_size=4k 64M", "write -z 0 64k",
+                        "-o compat=0.10 --image-opts driver=qcow2,file.filename=IMG,l2-cache-entry-size=4096"),
                 c("data-file-rename", "-o data_file=amend.data 64M", "write -P 1 0 64k",
                         "-o data_file=amend.data,data_file_raw=off IMG"),
                 c("data-file-raw-on-refused", "-o data_file=amend.data 64M", "", "-o data_file_raw=on IMG"),
