@@ -90,4 +90,12 @@ public interface ImageFormat {
     default void deleteSnapshot(java.nio.file.Path path, String idOrName) throws IOException {
         throw new UnsupportedFeatureException("Operation not supported");
     }
+
+    /**
+     * {@code qemu-img amend} of this format's images, or null when the format has no amendable options
+     * (qemu-img: "Format driver 'FMT' does not support option amendment").
+     */
+    default ImageAmender amender() {
+        return null;
+    }
 }

@@ -10,6 +10,7 @@ import org.qimg.format.TargetImage;
 import org.qimg.format.TargetRequest;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.qcow2.layout.HeaderLayout;
+import org.qimg.format.qcow2.layout.Qcow2Header;
 import org.qimg.format.qcow2.read.Qcow2Image;
 
 /**
@@ -94,5 +95,29 @@ public final class Qcow2Format implements ImageFormat {
         try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path)) {
             s.delete(idOrName);
         }
+    }
+
+    @Override
+    public org.qimg.format.ImageAmender amender() {
+        return new org.qimg.format.ImageAmender() {
+            @Override
+            public String optionsHelp() {
+                return org.qimg.format.qcow2.update.Qcow2Amender.help();
+            }
+
+            @Override
+            public void amend(Path path, org.qimg.format.AmendRequest request) throws IOException {
+                boolean dirty;
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path)) {
+                    dirty = Qcow2Header.read(ch, path).isDirty();
+                }
+                if (dirty) {
+                    // QEMU's read-write open repairs an image that lazy refcounts left dirty
+                    org.qimg.format.qcow2.check.Qcow2Check.run(path, org.qimg.format.qcow2.check.CheckMode.ALL,
+                            request.log()::line);
+                }
+                org.qimg.format.qcow2.update.Qcow2Amender.amend(path, request);
+            }
+        };
     }
 }

@@ -285,6 +285,15 @@ public final class Qcow2Snapshots implements Closeable {
         finish();
     }
 
+    /**
+     * Writes the snapshot table anew as QEMU writes it (every entry with at least the 24 bytes of extra data
+     * QEMU knows), as {@code qcow2_upgrade} does for snapshots taken by a v2 writer.
+     */
+    public void rewriteTable() throws IOException {
+        writeTable();
+        finish();
+    }
+
     /** QEMU's {@code qcow2_write_snapshots}: the new table in new clusters, the header, then the old freed. */
     private void writeTable() throws IOException {
         ByteBuffer t = SnapshotTable.encode(entries, h.virtualSize());

@@ -74,6 +74,26 @@ final class UpdaterRefcounts {
         return clusterBits;
     }
 
+    /** Entries of the refcount table as it is now (it grows when an allocation needs it). */
+    int tableEntries() {
+        return table.length;
+    }
+
+    /** The refcount table's host offset as it is now. */
+    long tableOffset() {
+        return tableOffset;
+    }
+
+    /** The host offset of refcount block {@code index}, 0 when there is none. */
+    long blockOffset(int index) {
+        return table[index];
+    }
+
+    /** log2 of the refcounts one block holds. */
+    int blockBits() {
+        return blockBits;
+    }
+
     /** The refcount of host cluster {@code cluster}; 0 for clusters no refcount block covers. */
     long get(long cluster) throws IOException {
         long b = cluster >>> blockBits;
@@ -277,6 +297,9 @@ final class UpdaterRefcounts {
             if (grow >= 0) {
                 // the table itself is too short: rebuilt past the end of the file, with nothing half-counted
                 growTable(grow);
+            } else if (cursor > start) {
+                // QEMU's update_refcount after -EAGAIN: the search starts again at the same clusters
+                cursor = start;
             }
         }
     }
