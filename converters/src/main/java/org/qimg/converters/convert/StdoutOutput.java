@@ -123,12 +123,10 @@ final class StdoutOutput implements AutoCloseable {
         } catch (ImageException e) {
             throw e;
         } catch (IOException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             if (pipe) {
-                throw new ImageException("error while writing to standard output at byte " + pos + ": " + why
-                        + (why.contains("Broken pipe") ? " (the reader closed the pipe before the image was complete)"
-                        : ""), e);
+                throw StdoutStream.writeError(pos, e);
             }
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new ImageException("'" + shown + "': error while writing: " + why, e);
         }
     }
