@@ -60,23 +60,40 @@ final class StreamedQcow2 {
     }
 
     static ConvertResult convert(List<DiskImage> sources, ConcatSource source, ConvertOptions o) throws IOException {
+        StdoutStream out = StdoutStream.open();
+        ConvertResult r = stream(source, o, out, sources.get(0).path(), budget()).result();
+        o.progress.finished();
+        return r;
+    }
+
+    /** What {@link #stream} did: the convert, and what the first pass kept for the second. */
+    record Streamed(ConvertResult result, long metadataBytes, boolean metadataSpilled, int behindWrites,
+                    long behindBytes) {
+    }
+
+    /**
+     * Writes the image of {@code source} to {@code out} in two passes; the first pass keeps up to {@code budget}
+     * bytes of metadata in memory. {@code sourceName} names the source when it changed between the passes.
+     * Progress is reported as started, never as finished.
+     */
+    static Streamed stream(ConcatSource source, ConvertOptions o, StdoutStream out, Path sourceName, long budget)
+            throws IOException {
         ProgressListener progress = o.progress;
-        try (MetadataPages pages = new MetadataPages(PAGE, budget())) {
+        try (MetadataPages pages = new MetadataPages(PAGE, budget)) {
             PlanChannel plan = new PlanChannel(pages);
             Converter.writeNew(source, plan, SHOWN, null, o.withProgress(new Half(progress, false)));
             if (plan.cutBelowData() >= 0) {
                 throw new ImageException("cannot stream this image to standard output: its writer shortened it to "
                         + plan.cutBelowData() + " bytes, below data it had written");
             }
-            StdoutStream out = StdoutStream.open();
+            long kept = pages.memoryBytes();
             try (Recompute recompute = new Recompute(source, o.compressors)) {
-                EmitChannel emit = new EmitChannel(pages, plan, recompute, out, sources.get(0).path());
+                EmitChannel emit = new EmitChannel(pages, plan, recompute, out, sourceName);
                 ConvertResult r = Converter.writeNew(source, emit, SHOWN, null,
                         o.withProgress(new Half(progress, true)));
                 emit.finish();
                 out.flush();
-                progress.finished();
-                return r;
+                return new Streamed(r, kept, pages.spilled(), plan.behind().count(), plan.behind().bytes());
             }
         }
     }
