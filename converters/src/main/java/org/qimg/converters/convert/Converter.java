@@ -56,6 +56,12 @@ public final class Converter {
         if (StdoutOutput.names(destination) && StreamedQcow2.applies(sources, options)) {
             return StreamedQcow2.convert(sources, source, options);
         }
+        if (StdoutOutput.names(destination) && options.clusterTarget == null && options.container == null
+                && options.verifyFormat == null && !options.noCreate) {
+            ConvertResult r = run(source, new RawStreamWriter(StdoutStream.open()), options);
+            options.progress.finished();
+            return r;
+        }
         if (StdoutOutput.names(destination) || options.container != null) {
             return convertViaSpill(sources, source, destination, options);
         }

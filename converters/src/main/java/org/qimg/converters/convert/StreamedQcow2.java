@@ -34,6 +34,8 @@ final class StreamedQcow2 {
     /** System property: bytes of metadata kept in memory before it moves into a temporary file. */
     static final String BUDGET_PROPERTY = "qimg.stream.metadataBudget";
     static final long DEFAULT_BUDGET = 128L << 20;
+    /** System property: "true" sends qcow2 to standard output through a full temporary copy, as before (bench). */
+    static final String SPILL_PROPERTY = "qimg.stdout.spill";
     /** Granularity of the kept metadata (the smallest qcow2 cluster; every table is a multiple of it). */
     private static final int PAGE = 512;
     private static final Path SHOWN = Path.of(StdoutOutput.NAME);
@@ -43,7 +45,7 @@ final class StreamedQcow2 {
 
     /** Whether a convert of {@code sources} to standard output with {@code o} is streamed in two passes. */
     static boolean applies(List<DiskImage> sources, ConvertOptions o) {
-        return o.clusterTarget != null && "qcow2".equals(o.formatName) && !o.noCreate && o.verifyFormat == null
+        return !Boolean.getBoolean(SPILL_PROPERTY) && o.clusterTarget != null && "qcow2".equals(o.formatName) && !o.noCreate && o.verifyFormat == null
                 && o.container == null && readableTwice(sources);
     }
 

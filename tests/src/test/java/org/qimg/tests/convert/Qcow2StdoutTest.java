@@ -29,7 +29,8 @@ import org.qimg.tests.support.Qimg;
  * metadata, a backing file (-B) and sources in several formats; {@code qemu-img check} finds each clean and
  * {@code qemu-img compare} identical to the source. A sparse 1 TiB source with little data streams in bounded
  * memory. A reader that closes the pipe early gets a one-line error (EPIPE), and no temporary file is left.
- * A source that can only be read once in order (raw inside xz) still goes through a temporary copy.
+ * A source that can only be read once in order (raw inside xz) still goes through a temporary copy for qcow2;
+ * raw goes out in one pass without one.
  */
 class Qcow2StdoutTest {
     @TempDir
@@ -163,7 +164,19 @@ class Qcow2StdoutTest {
                 Arguments.of("mixed.raw.xz", "-c"));
     }
 
-    /** raw inside xz is decoded as a stream, once: the image goes through a temporary copy as before. */
+    /** Raw goes out in one pass, holes as zeros, without a temporary file, from a file or an xz stream. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"mixed.raw", "mixed.raw.xz", "mixed.qcow2"})
+    void rawStreamsInOnePassWithoutATemporaryFile(String src) throws Exception {
+        String out = "raw-of-" + src;
+        ProcResult pipe = Proc.run(dir, "bash", "-c", "set -o pipefail; TMPDIR=/nonexistent "
+                + launcher("convert", "-O", "raw", src, "-") + " | cat > " + out);
+        assertThat(pipe.exitCode()).as(pipe.describe()).isZero();
+        assertThat(pipe.stderr()).isEmpty();
+        assertThat(Files.mismatch(dir.resolve(out), dir.resolve("mixed.raw"))).isEqualTo(-1L);
+    }
+
+    /** qcow2 from raw inside xz, decoded as a stream once, still goes through a temporary copy. */
     @Test
     void sequentialSourceStillGoesThroughATemporaryCopy() {
         ProcResult file = Qimg.subprocess(dir, "convert", "-O", "qcow2", "-c", "mixed.raw", "file-seq");
