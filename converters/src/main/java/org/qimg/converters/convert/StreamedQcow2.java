@@ -20,7 +20,9 @@ import org.qimg.format.container.ContainerImage;
  * <li>Emit: the pipeline runs again (the source read, and with {@code -c} compressed, a second time) into an
  * {@link EmitChannel}. The writer makes the same writes in the same order; its data writes come in increasing
  * file offset, so each is sent to standard output when it comes, after the metadata and zeros before it. The
- * result is byte for byte the file qimg writes with the same options.</li>
+ * few that land behind earlier data (listed by the first pass, {@link BehindWrites}: compressed payloads packed
+ * into an older cluster) are made again from the source when the stream reaches their place. The result is byte
+ * for byte the file qimg writes with the same options.</li>
  * </ol>
  * Both passes keep a digest of the writes ({@link WriteLog}); if they differ (the source changed in between),
  * the convert fails. Memory: the metadata (about 1/8192 of the data for 64 KiB clusters — L2 tables — plus the
@@ -102,7 +104,11 @@ final class StreamedQcow2 {
 
     private static long budget() {
         String v = System.getProperty(BUDGET_PROPERTY);
-        return v == null ? DEFAULT_BUDGET : Long.parseLong(v);
+        try {
+            return v == null ? DEFAULT_BUDGET : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return DEFAULT_BUDGET;
+        }
     }
 
     /** One pass's progress as half of the whole: the first pass the first half, the second the rest. */
