@@ -50,6 +50,31 @@ public final class ConvertOptions {
         this.container = b.container;
     }
 
+    /**
+     * These options with {@code listener} for progress (the two passes of a stream output each report half).
+     * Every field is copied: a field added to this class without a line here does not compile (they are final).
+     */
+    ConvertOptions withProgress(ProgressListener listener) {
+        return new ConvertOptions(this, listener);
+    }
+
+    private ConvertOptions(ConvertOptions o, ProgressListener listener) {
+        this.clusterTarget = o.clusterTarget;
+        this.compressors = o.compressors;
+        this.policy = o.policy;
+        this.threads = o.threads;
+        this.sparseSize = o.sparseSize;
+        this.targetIsZero = o.targetIsZero;
+        this.noCreate = o.noCreate;
+        this.targetHasBacking = o.targetHasBacking;
+        this.chunkSize = o.chunkSize;
+        this.progress = Objects.requireNonNull(listener);
+        this.durable = o.durable;
+        this.verifyFormat = o.verifyFormat;
+        this.formatName = o.formatName;
+        this.container = o.container;
+    }
+
     public static Builder builder() {
         return new Builder();
     }

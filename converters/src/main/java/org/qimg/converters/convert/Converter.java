@@ -53,6 +53,15 @@ public final class Converter {
         }
         SameFileGuard.check(sources, destination);
         ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
+        if (StdoutOutput.names(destination) && StreamedQcow2.applies(sources, options)) {
+            return StreamedQcow2.convert(sources, source, options);
+        }
+        if (StdoutOutput.names(destination) && options.clusterTarget == null && options.container == null
+                && options.verifyFormat == null && !options.noCreate) {
+            ConvertResult r = run(source, new RawStreamWriter(StdoutStream.open()), options);
+            options.progress.finished();
+            return r;
+        }
         if (StdoutOutput.names(destination) || options.container != null) {
             return convertViaSpill(sources, source, destination, options);
         }
@@ -179,7 +188,7 @@ public final class Converter {
      * is written (a raw target may leave zero runs as holes), or with {@code device} a block or character
      * device, which holds old bytes (zero runs are written; {@code device.zeroes()} may zero whole pages).
      */
-    private static ConvertResult writeNew(ConcatSource source, FileChannel ch, Path destination, DeviceOutput device,
+    static ConvertResult writeNew(ConcatSource source, FileChannel ch, Path destination, DeviceOutput device,
                                           ConvertOptions options) throws IOException {
         boolean zeroed = device == null;
         if (options.clusterTarget == null) {

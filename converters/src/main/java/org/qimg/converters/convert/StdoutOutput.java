@@ -13,7 +13,9 @@ import org.qimg.format.ImageException;
 import org.qimg.format.io.NamedChannel;
 
 /**
- * {@code convert ... SRC -}: the image goes to standard output. The target is first written exactly as to a
+ * {@code convert ... SRC -} when it is not streamed (qcow2 is streamed in two passes by {@link StreamedQcow2},
+ * raw in one by {@link RawStreamWriter}): a qcow2 image of a source that can be read only once in order, with
+ * {@code --verify}, another format (vmdk), or a compressed container. The target is first written exactly as to a
  * file — the same writer, so the bytes are the same — into a temporary file in {@code $TMPDIR} that has no
  * name where the file system allows ({@code O_TMPFILE}: a killed process leaves nothing), then copied to
  * stdout from its first byte to its last, holes as zeros. The cost is disk space for the output (for raw,
@@ -123,12 +125,10 @@ final class StdoutOutput implements AutoCloseable {
         } catch (ImageException e) {
             throw e;
         } catch (IOException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             if (pipe) {
-                throw new ImageException("error while writing to standard output at byte " + pos + ": " + why
-                        + (why.contains("Broken pipe") ? " (the reader closed the pipe before the image was complete)"
-                        : ""), e);
+                throw StdoutStream.writeError(pos, e);
             }
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new ImageException("'" + shown + "': error while writing: " + why, e);
         }
     }

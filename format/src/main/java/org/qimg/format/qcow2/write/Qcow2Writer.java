@@ -204,7 +204,7 @@ public final class Qcow2Writer implements ClusterSink {
             if (inImage < clusterSize) {
                 d.limit(d.position() + (int) inImage);
             }
-            file.write(host, d);
+            file.writeData(host, d, index * clusterSize, 0);
             if (options.extendedL2()) {
                 patchBitmap(index, allocatedBitmap(subclusterMask));
             }
@@ -271,7 +271,7 @@ public final class Qcow2Writer implements ClusterSink {
         flushRun();
         ByteBuffer l2 = l2For(index);
         long off = refcounts.allocBytes(len);
-        file.write(off, payload);
+        file.writeData(off, payload, index * clusterSize, clusterSize);
         setEntry(l2, index, Entries.compressedEntry(off, len, clusterBits), 0);
         anyCompressed = true;
     }
@@ -400,7 +400,7 @@ public final class Qcow2Writer implements ClusterSink {
             }
             long from = (long) i * clusterSize;
             int len = (int) (Math.min(runBytes, (long) j * clusterSize) - from);
-            file.write(host + from, runBase[i].slice(runOffset[i], len));
+            file.writeData(host + from, runBase[i].slice(runOffset[i], len), (runStart + i) * clusterSize, 0);
             i = j;
         }
         for (int i = 0; i < runCount; i++) {

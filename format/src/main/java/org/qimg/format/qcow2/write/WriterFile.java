@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.qimg.format.io.GuestDataChannel;
 import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
 
@@ -14,11 +15,14 @@ import org.qimg.format.io.Positional;
  */
 final class WriterFile {
     private final FileChannel channel;
+    /** The channel itself when it wants guest data told apart from metadata ({@link #writeData}), else null. */
+    private final GuestDataChannel dataChannel;
     private final Path path;
     private long end;
 
     WriterFile(FileChannel channel, Path path) {
         this.channel = NamedChannel.wrap(channel, path); // every I/O error names the file and the offset
+        this.dataChannel = channel instanceof GuestDataChannel g ? g : null;
         this.path = path;
     }
 
@@ -30,6 +34,28 @@ final class WriterFile {
     void write(long offset, ByteBuffer src) throws IOException {
         noteWrite(offset, src.remaining());
         writeQuiet(offset, src);
+    }
+
+    /**
+     * As {@link #write}, for guest data: {@code src} holds the guest bytes from {@code guestOffset} on, or with
+     * {@code compressedCluster > 0} the compressed payload of that one cluster ({@link GuestDataChannel}, which a
+     * channel that implements it is told; any other channel gets an ordinary write).
+     */
+    void writeData(long offset, ByteBuffer src, long guestOffset, int compressedCluster) throws IOException {
+        if (dataChannel == null) {
+            write(offset, src);
+            return;
+        }
+        noteWrite(offset, src.remaining());
+        long pos = offset;
+        long guest = guestOffset;
+        while (src.hasRemaining()) {
+            int n = dataChannel.writeGuestData(src, pos, guest, compressedCluster);
+            pos += n;
+            if (compressedCluster == 0) {
+                guest += n;
+            }
+        }
     }
 
     /** Writes src at offset without moving the end (the range was noted when QEMU would have written it). */
