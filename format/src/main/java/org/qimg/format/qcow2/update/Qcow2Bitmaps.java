@@ -391,6 +391,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
             }
         }
         refs.free(e.tableOffset(), clusters(8 * e.tableSize()));
+        punch();
     }
 
     private long clusters(long bytes) {
@@ -433,7 +434,6 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
             }
         }
         if (!need) {
-            punch();
             return;
         }
         for (int i = 0; i < list.size(); i++) {
@@ -450,7 +450,6 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
             freeClusters(e);
         }
         ch.force(false);
-        punch();
     }
 
     /** store_bitmap: every cluster of bits with a bit set in a new cluster, then the table. */
@@ -505,8 +504,12 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         return -1;
     }
 
-    /** QEMU's discard of freed bitmap data clusters: those still free at the end are punched out. */
+    /**
+     * QEMU's discard of freed bitmap data clusters, done as soon as they are freed (before anything can
+     * reuse them): those whose refcount dropped to 0 are punched out of the file.
+     */
     private void punch() throws IOException {
+        ch.force(false);
         List<long[]> out = new ArrayList<>();
         for (long[] r : freedData) {
             if (refs.get(r[0] / clusterSize) == 0) {
@@ -516,5 +519,6 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         if (!out.isEmpty()) {
             HostFiles.punchHoles(file, out.toArray(new long[0][]));
         }
+        freedData.clear();
     }
 }
