@@ -112,7 +112,10 @@ final class BitmapCommand implements Callable<Integer> {
                         spec.commandLine().usage(spec.commandLine().getOut());
                         return 0;
                     }
-                    throw new ExitCodeException(1, "invalid option -- '" + c + "'", TRY);
+                    // qemu-img names argv[optind - 1]: this argument once getopt has moved past its last
+                    // character, else the one before it
+                    String named = k == a.length() - 1 ? a : i == 0 ? "bitmap" : args.get(i - 1);
+                    throw new ExitCodeException(1, "unrecognized option '" + named + "'", TRY);
                 }
                 if (opt == null) {
                     continue;
@@ -178,10 +181,12 @@ final class BitmapCommand implements Callable<Integer> {
                     });
         } catch (ImageException e) {
             String m = e.getMessage();
-            int nl = m.indexOf('\n');
+            int nl = m == null ? -1 : m.indexOf('\n');
+            if (nl < 0) {
+                throw e; // as it is: a lock error keeps its hint line
+            }
             // qemu-img prints an error's hint on the next line, without its prefix
-            throw nl < 0 ? new ExitCodeException(1, m) : new ExitCodeException(1, m.substring(0, nl),
-                    m.substring(nl + 1) + "\n");
+            throw new ExitCodeException(1, m.substring(0, nl), m.substring(nl + 1) + "\n");
         }
         return 0;
     }

@@ -59,10 +59,12 @@ public final class BitmapEditor {
      */
     public static void run(Request r, Consumer<String> probed) throws IOException {
         ImageFormat f = format(r.file(), r.format(), probed);
-        try (PersistentBitmaps target = f.openBitmaps(r.file(), true, nodeName(1));
-             PersistentBitmaps source = r.sourceFile() == null ? null
-                     : format(r.sourceFile(), r.sourceFormat(), null).openBitmaps(r.sourceFile(), false,
-                             nodeName(3))) {
+        // the target is opened first (its errors come first) and closed first: closing stores its bitmaps,
+        // which may read bits merged from the source
+        PersistentBitmaps source = null;
+        try (PersistentBitmaps target = f.openBitmaps(r.file(), true, nodeName(1))) {
+            source = r.sourceFile() == null ? null : format(r.sourceFile(), r.sourceFormat(), null)
+                    .openBitmaps(r.sourceFile(), false, nodeName(3));
             PersistentBitmaps from = source != null ? source : target;
             for (Action a : r.actions()) {
                 try {
@@ -71,6 +73,10 @@ public final class BitmapEditor {
                     throw new ImageException("Operation " + a.kind().op() + " on bitmap " + r.bitmap() + " failed: "
                             + e.getMessage(), e);
                 }
+            }
+        } finally {
+            if (source != null) {
+                source.close();
             }
         }
     }
