@@ -54,6 +54,18 @@ final class BitmapMerge {
             }
             for (int i = 0; i < n; i++) {
                 int v = tmp[i] & 0xff;
+                long first = (chunk + i) * 8;
+                if (v == 0xff && first >= s0 && first + 8 <= s1) {
+                    // eight dirty granules in a row: one range
+                    long e = Math.min((first + 8) << sourceBits, size);
+                    long d0 = Math.max((first << sourceBits) >>> targetBits, bitFrom);
+                    long d1 = Math.min(((e - 1) >>> targetBits) + 1, bitTo);
+                    if (d0 < d1) {
+                        setRange(dst, d0 - bitFrom, d1 - bitFrom);
+                        any = true;
+                    }
+                    continue;
+                }
                 while (v != 0) {
                     int b = Integer.numberOfTrailingZeros(v);
                     v &= v - 1;

@@ -192,7 +192,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
             Positional.readFully(ch, d, dirOffset, file);
             disk = BitmapDirectoryCodec.parse(d, ext.count(), file.toString(), dirOffset);
             for (Entry e : disk) {
-                StoredBitmap s = e.inUse() ? null : StoredBitmap.load(ch, file, clusterSize, e.tableOffset(),
+                StoredBitmap s = e.inUse() ? null : StoredBitmap.of(ch, file, clusterSize, e.tableOffset(),
                         e.tableSize(), BitmapRules.bitsNeeded(size, e.granularityBits()));
                 mem.add(0, new Mem(e.name(), e.granularityBits(), e.auto(), e.inUse(), s));
             }
@@ -443,6 +443,9 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
                 continue;
             }
             list.set(i, storeBitmap(m, e));
+            if (m.stored != null) {
+                m.stored.release();
+            }
         }
         ch.force(false);
         updateDirectory(list);

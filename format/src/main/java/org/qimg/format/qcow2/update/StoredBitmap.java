@@ -19,30 +19,38 @@ final class StoredBitmap {
     private final FileChannel ch;
     private final Path file;
     private final int clusterSize;
-    private final long[] table;
+    private final long tableOffset;
+    private final long entries;
+    /** Loaded when first read, dropped by {@link #release()}: one image may hold 65535 bitmaps. */
+    private long[] table;
     private final long bytes;
     private final long bits;
     private long cachedCluster = -1;
     private final byte[] cache;
 
-    private StoredBitmap(FileChannel ch, Path file, int clusterSize, long[] table, long bits) {
+    private StoredBitmap(FileChannel ch, Path file, int clusterSize, long tableOffset, long entries, long bits) {
         this.ch = ch;
         this.file = file;
         this.clusterSize = clusterSize;
-        this.table = table;
+        this.tableOffset = tableOffset;
+        this.entries = entries;
         this.bits = bits;
         this.bytes = (bits + 7) / 8;
         this.cache = new byte[clusterSize];
     }
 
     /**
-     * Loads the table of {@code entries} entries at {@code offset} of a bitmap of {@code bits} bits; every
-     * entry is checked as QEMU's {@code check_table_entry} checks it.
+     * The bitmap of {@code bits} bits whose table of {@code entries} entries is at {@code offset}; the table
+     * is read (every entry checked as QEMU's {@code check_table_entry} checks it) when the bits are.
      */
-    static StoredBitmap load(FileChannel ch, Path file, int clusterSize, long offset, long entries, long bits)
-            throws IOException {
-        long[] t = readTable(ch, file, clusterSize, offset, entries);
-        return new StoredBitmap(ch, file, clusterSize, t, bits);
+    static StoredBitmap of(FileChannel ch, Path file, int clusterSize, long offset, long entries, long bits) {
+        return new StoredBitmap(ch, file, clusterSize, offset, entries, bits);
+    }
+
+    /** Drops the table and cached cluster from memory (they are read again if needed). */
+    void release() {
+        table = null;
+        cachedCluster = -1;
     }
 
     /** The {@code entries} entries of the table at {@code offset}, each checked ({@code check_table_entry}). */
@@ -70,12 +78,11 @@ final class StoredBitmap {
         return t;
     }
 
-    long[] table() {
-        return table;
-    }
-
     /** As {@link org.qimg.format.DirtyBitmap#read}. */
     boolean read(long from, byte[] dst, int off, int len) throws IOException {
+        if (table == null) {
+            table = readTable(ch, file, clusterSize, tableOffset, entries);
+        }
         Arrays.fill(dst, off, off + len, (byte) 0);
         boolean any = false;
         long end = Math.min(from + len, bytes);
