@@ -111,7 +111,12 @@ public final class BitmapEditor {
     }
 
     private static ImageFormat format(Path file, String format, Consumer<String> probed) throws IOException {
-        ImageFormats.requireReadableFile(file);
+        try {
+            ImageFormats.requireReadableFile(file);
+        } catch (ImageException e) {
+            // qemu-img names the file twice: its open, then the file driver's
+            throw new ImageException("Could not open '" + file + "': " + e.getMessage(), e);
+        }
         if (format != null) {
             return ImageFormats.byName(format);
         }

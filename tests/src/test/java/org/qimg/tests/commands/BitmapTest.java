@@ -24,7 +24,7 @@ import org.qimg.tests.support.Scratch;
  * {@code qimg bitmap} and {@code convert --bitmaps} against qemu-img 7.2. A sequence of steps is run by each
  * tool on its copy of the same image (qemu-io writes, which the enabled bitmaps record, go to both copies);
  * after every step the messages (QEMU's made-up node names masked) and exit codes are the same, qimg's image
- * passes {@code qemu-img check}, {@code qemu-img info} (text and JSON, bitmaps included) is the same, and the
+ * passes {@code qemu-img check} (and qimg's check says the same), {@code qemu-img info} (text and JSON, bitmaps included) is the same, and the
  * two files are byte for byte the same: the same bitmap data, tables and directory in the same clusters,
  * which also proves the bitmaps' bits equal.
  */
@@ -80,7 +80,7 @@ class BitmapTest {
                         "--disable IMG b", "--merge x IMG b", "--merge", "--bogus IMG b", "-x IMG b",
                         "--add --add IMG b", "--add IMG " + "n".repeat(1024), "--add IMG " + "n".repeat(1023),
                         "--add IMG \u00e9t\u00e9", "--rem --ad IMG b", "--add -f raw IMG r", "--add -f qcow2 IMG nope.img",
-                        "--merge=b IMG c", "--add IMG -- b"),
+                        "--merge=b IMG c", "--add IMG -- b", "--add nonexistent.qcow2 b", "--merge b -b nonexistent.qcow2 IMG b"),
                 c("v2", "qcow2 -o compat=0.10 1M", "--add IMG b", "--remove IMG b"),
                 c("raw", "raw 1M", "--add -f raw IMG b", "--remove -f raw IMG b", "--add -g 256 -f raw IMG b"),
                 c("too-big", "qcow2 1P", "--add -g 512 IMG b", "--add -g 2G IMG b"));
@@ -134,6 +134,11 @@ class BitmapTest {
                     assertThat(t.qemu.imgResult("check", t.b.toString()).exitCode()).isZero();
                 } else if (c[0].equals("qcow2")) {
                     t.checkedAndEqual();
+                    // qimg's own check counts the bitmaps' clusters as qemu-img's does
+                    ProcResult qc = t.qemu.imgResult("check", t.b.toString());
+                    ProcResult mc = Qimg.inProcess("check", t.b.toString());
+                    assertThat(mc.stdout()).as("qimg check").isEqualTo(qc.stdout());
+                    assertThat(mc.exitCode()).isEqualTo(qc.exitCode());
                     assertThat(json(t, t.b)).isEqualTo(json(t, t.a));
                 }
                 t.sameBytesButSnapshotDates(); // the twins' snapshots were taken at different moments

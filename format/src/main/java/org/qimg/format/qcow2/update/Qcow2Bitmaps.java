@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.qimg.format.CorruptImageException;
 import org.qimg.format.DirtyBitmap;
 import org.qimg.format.ImageException;
 import org.qimg.format.PersistentBitmaps;
@@ -380,18 +381,36 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         dirSize = newSize;
     }
 
-    /** free_bitmap_clusters: the data clusters (discarded when free), then the table's clusters. */
+    /**
+     * free_bitmap_clusters: the data clusters (discarded when free), then the table's clusters. As in QEMU, a
+     * table that cannot be read, or a cluster whose refcount is already 0, is left alone (at worst a leak
+     * that {@code check -r} repairs), not an error.
+     */
     private void freeClusters(Entry e) throws IOException {
-        long[] t = StoredBitmap.readTable(ch, file, clusterSize, e.tableOffset(), e.tableSize());
+        long[] t;
+        try {
+            t = StoredBitmap.readTable(ch, file, clusterSize, e.tableOffset(), e.tableSize());
+        } catch (CorruptImageException bad) {
+            return;
+        }
         for (long entry : t) {
             long off = entry & BitmapRules.TABLE_OFFSET_MASK;
             if (off != 0) {
-                refs.free(off, 1);
+                freeQuietly(off, 1);
                 freedData.add(new long[] {off, clusterSize});
             }
         }
-        refs.free(e.tableOffset(), clusters(8 * e.tableSize()));
+        freeQuietly(e.tableOffset(), clusters(8 * e.tableSize()));
         punch();
+    }
+
+    private void freeQuietly(long offset, long n) throws IOException {
+        for (long i = 0; i < n; i++) {
+            long c = offset / clusterSize + i;
+            if (refs.covered(c) && refs.get(c) > 0) {
+                refs.add(c, -1);
+            }
+        }
     }
 
     private long clusters(long bytes) {
