@@ -178,6 +178,9 @@ final class BitmapCommand implements Callable<Integer> {
                             err.print(ResizeCommand.rawProbeWarning(shown));
                             err.flush();
                         }
+                    }, w -> {
+                        err.print("qimg: warning: " + w);
+                        err.flush();
                     });
         } catch (ImageException e) {
             String m = e.getMessage();

@@ -27,6 +27,14 @@ public interface PersistentBitmaps extends Closeable {
         return null;
     }
 
+    /**
+     * What QEMU warns about when it opens the image (e.g. bitmaps a program without bitmap support left
+     * behind): each a message, possibly of several lines, as printed after "warning: ".
+     */
+    default List<String> warnings() {
+        return List.of();
+    }
+
     /** Whether the format can store persistent bitmaps in this image (qcow2 version 3). */
     boolean supportsPersistent();
 

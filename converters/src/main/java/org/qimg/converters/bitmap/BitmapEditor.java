@@ -58,13 +58,22 @@ public final class BitmapEditor {
      * image it opens for writing).
      */
     public static void run(Request r, Consumer<String> probed) throws IOException {
+        run(r, probed, w -> { });
+    }
+
+    /** As {@link #run(Request, Consumer)}; QEMU's warnings when it opens an image go to {@code warnings}. */
+    public static void run(Request r, Consumer<String> probed, Consumer<String> warnings) throws IOException {
         ImageFormat f = format(r.file(), r.format(), probed);
         // the target is opened first (its errors come first) and closed first: closing stores its bitmaps,
         // which may read bits merged from the source
         PersistentBitmaps source = null;
         try (PersistentBitmaps target = f.openBitmaps(r.file(), true, nodeName(1))) {
+            target.warnings().forEach(warnings);
             source = r.sourceFile() == null ? null : format(r.sourceFile(), r.sourceFormat(), null)
                     .openBitmaps(r.sourceFile(), false, nodeName(3));
+            if (source != null) {
+                source.warnings().forEach(warnings);
+            }
             PersistentBitmaps from = source != null ? source : target;
             for (Action a : r.actions()) {
                 try {

@@ -81,6 +81,8 @@ class BitmapTest {
                         "--add --add IMG b", "--add IMG " + "n".repeat(1024), "--add IMG " + "n".repeat(1023),
                         "--add IMG \u00e9t\u00e9", "--rem --ad IMG b", "--add -f raw IMG r", "--add -f qcow2 IMG nope.img",
                         "--merge=b IMG c", "--add IMG -- b", "--add nonexistent.qcow2 b", "--merge b -b nonexistent.qcow2 IMG b"),
+                c("stale-extension", "qcow2 10M", "--add IMG a", "io:write 0 1M", "--add IMG b", "autoclear",
+                        "--add IMG c", "--add IMG d", "autoclear", "--remove IMG x"),
                 c("v2", "qcow2 -o compat=0.10 1M", "--add IMG b", "--remove IMG b"),
                 c("raw", "raw 1M", "--add -f raw IMG b", "--remove -f raw IMG b", "--add -g 256 -f raw IMG b"),
                 c("too-big", "qcow2 1P", "--add -g 512 IMG b", "--add -g 2G IMG b"));
@@ -110,6 +112,10 @@ class BitmapTest {
             if (step.startsWith("io:")) {
                 t.qemu.io(t.a, c[0], List.of(step.substring(3).split(";")));
                 t.qemu.io(t.b, c[0], List.of(step.substring(3).split(";")));
+            } else if (step.equals("autoclear")) {
+                // a program without bitmap support wrote the image: the bitmaps autoclear bit is clear
+                clearAutoclear(t.a);
+                clearAutoclear(t.b);
             } else if (step.equals("abort")) {
                 Proc.run(t.a.getParent(), Qemu.QEMU_IO, "-c", "abort", t.a.toString());
                 Proc.run(t.b.getParent(), Qemu.QEMU_IO, "-c", "abort", t.b.toString());
@@ -143,6 +149,17 @@ class BitmapTest {
                 }
                 t.sameBytesButSnapshotDates(); // the twins' snapshots were taken at different moments
             }
+        }
+    }
+
+    private static void clearAutoclear(Path img) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(img,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8);
+            ch.read(b, 88);
+            ch.write(java.nio.ByteBuffer.allocate(8).putLong(0, b.getLong(0) & ~1L), 88);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -60,6 +60,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
     /** The bitmaps as QEMU holds them, newest first. */
     private final List<Mem> mem = new ArrayList<>();
     private final List<long[]> freedData = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
 
     /** One bitmap in memory: its bits are what it had on disk (unless cleared) and what was merged into it. */
     private final class Mem implements DirtyBitmap {
@@ -198,11 +199,19 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
                 mem.add(0, new Mem(e.name(), e.granularityBits(), e.auto(), e.inUse(), s));
             }
         }
+        HeaderRewrite header = HeaderRewrite.read(ch, file, clusterSize, h.version());
+        boolean stale = ext == null && header.hasBitmapsExtension();
+        if (stale) {
+            // qcow2_read_extensions' warning; its second line has no newline
+            warnings.add((h.version() < 3 ? "This qcow2 v2 image contains bitmaps, but they may have been modified"
+                    + " by a program without persistent bitmap support; so now they must all be considered"
+                    + " inconsistent" : "a program lacking bitmap support modified this file, so all bitmaps are"
+                    + " now considered inconsistent") + "\nSome clusters may be leaked, run 'qemu-img check -r' on"
+                    + " the image file to fix.");
+        }
         if (!write) {
             return;
         }
-        HeaderRewrite header = HeaderRewrite.read(ch, file, clusterSize, h.version());
-        boolean stale = ext == null && header.hasBitmapsExtension();
         boolean unknownAutoclear = (autoclear & ~HeaderLayout.AUTOCLEAR_KNOWN) != 0;
         if (unknownAutoclear || stale) {
             // qcow2_do_open drops unknown autoclear bits and a bitmaps extension QEMU must ignore
@@ -227,6 +236,11 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         } else if (ext != null && unknownAutoclear) {
             header.write(ch, file, autoclear, disk.size(), dirSize, dirOffset);
         }
+    }
+
+    @Override
+    public List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
     @Override
