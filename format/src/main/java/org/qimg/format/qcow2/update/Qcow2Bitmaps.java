@@ -58,73 +58,9 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
     private long dirOffset;
     private long dirSize;
     /** The bitmaps as QEMU holds them, newest first. */
-    private final List<Mem> mem = new ArrayList<>();
+    private final List<LoadedBitmap> mem = new ArrayList<>();
     private final List<long[]> freedData = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
-
-    /** One bitmap in memory: its bits are what it had on disk (unless cleared) and what was merged into it. */
-    private final class Mem implements DirtyBitmap {
-        final String name;
-        final int granularityBits;
-        boolean enabled;
-        final boolean inconsistent;
-        StoredBitmap stored;
-        final List<DirtyBitmap> merged = new ArrayList<>();
-
-        Mem(String name, int granularityBits, boolean enabled, boolean inconsistent, StoredBitmap stored) {
-            this.name = name;
-            this.granularityBits = granularityBits;
-            this.enabled = enabled;
-            this.inconsistent = inconsistent;
-            this.stored = stored;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public long granularity() {
-            return 1L << granularityBits;
-        }
-
-        @Override
-        public long size() {
-            return size;
-        }
-
-        @Override
-        public boolean enabled() {
-            return enabled;
-        }
-
-        @Override
-        public boolean inconsistent() {
-            return inconsistent;
-        }
-
-        @Override
-        public boolean read(long from, byte[] dst, int off, int len) throws IOException {
-            boolean any = stored != null && stored.read(from, dst, off, len);
-            if (stored == null) {
-                java.util.Arrays.fill(dst, off, off + len, (byte) 0);
-            }
-            if (!merged.isEmpty()) {
-                byte[] part = off == 0 && len == dst.length ? dst : new byte[len];
-                if (part != dst) {
-                    System.arraycopy(dst, off, part, 0, len);
-                }
-                for (DirtyBitmap m : merged) {
-                    any |= BitmapMerge.orInto(m, granularityBits, size, from * 8, part);
-                }
-                if (part != dst) {
-                    System.arraycopy(part, 0, dst, off, len);
-                }
-            }
-            return any;
-        }
-    }
 
     /** The reader's checks of the image, run under this object's locks. */
     @FunctionalInterface
@@ -196,7 +132,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
             for (Entry e : disk) {
                 StoredBitmap s = e.inUse() ? null : StoredBitmap.of(ch, file, clusterSize, e.tableOffset(),
                         e.tableSize(), BitmapRules.bitsNeeded(size, e.granularityBits()));
-                mem.add(0, new Mem(e.name(), e.granularityBits(), e.auto(), e.inUse(), s));
+                mem.add(0, new LoadedBitmap(e.name(), e.granularityBits(), e.auto(), e.inUse(), s, size));
             }
         }
         HeaderRewrite header = HeaderRewrite.read(ch, file, clusterSize, h.version());
@@ -253,8 +189,8 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         return h.version() >= 3;
     }
 
-    private Mem lookup(String name) throws ImageException {
-        for (Mem m : mem) {
+    private LoadedBitmap lookup(String name) throws ImageException {
+        for (LoadedBitmap m : mem) {
             if (m.name.equals(name)) {
                 return m;
             }
@@ -266,7 +202,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
     public void add(String name, long granularity, boolean disabled) throws IOException {
         Bitmaps.checkNewName(name, granularity);
         long g = granularity != 0 ? granularity : Math.min(65536, Math.max(4096, clusterSize));
-        for (Mem m : mem) {
+        for (LoadedBitmap m : mem) {
             if (m.name.equals(name)) {
                 throw new ImageException("Bitmap already exists: " + name);
             }
@@ -289,7 +225,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
                     + " characters)");
         }
         long dir = BitmapEntryHead.entryBytes(utf8.length);
-        for (Mem m : mem) {
+        for (LoadedBitmap m : mem) {
             dir += BitmapEntryHead.entryBytes(m.name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
         }
         if (mem.size() + 1 > HeaderLayout.MAX_BITMAPS) {
@@ -298,12 +234,12 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         if (dir > HeaderLayout.MAX_BITMAP_DIRECTORY) {
             throw new ImageException(prefix + "Not enough space in the bitmap directory");
         }
-        mem.add(0, new Mem(name, bits, !disabled, false, null));
+        mem.add(0, new LoadedBitmap(name, bits, !disabled, false, null, size));
     }
 
     @Override
     public void remove(String name) throws IOException {
-        Mem m = lookup(name);
+        LoadedBitmap m = lookup(name);
         requireWrite();
         for (int i = 0; i < disk.size(); i++) {
             if (disk.get(i).name().equals(name)) {
@@ -319,7 +255,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
 
     @Override
     public void clear(String name) throws IOException {
-        Mem m = usable(lookup(name));
+        LoadedBitmap m = usable(lookup(name));
         m.stored = null;
         m.merged.clear();
     }
@@ -336,7 +272,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
 
     @Override
     public void merge(String target, DirtyBitmap source) throws IOException {
-        Mem m = usable(lookup(target));
+        LoadedBitmap m = usable(lookup(target));
         if (source.inconsistent()) {
             throw Bitmaps.inconsistent(source.name());
         }
@@ -349,7 +285,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         }
     }
 
-    private Mem usable(Mem m) throws ImageException {
+    private LoadedBitmap usable(LoadedBitmap m) throws ImageException {
         if (m.inconsistent) {
             throw Bitmaps.inconsistent(m.name);
         }
@@ -451,7 +387,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         List<Entry> list = new ArrayList<>(disk);
         List<Entry> drop = new ArrayList<>();
         boolean need = false;
-        for (Mem m : mem) {
+        for (LoadedBitmap m : mem) {
             if (m.inconsistent) {
                 continue;
             }
@@ -471,7 +407,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         }
         for (int i = 0; i < list.size(); i++) {
             Entry e = list.get(i);
-            Mem m = memNamed(e.name());
+            LoadedBitmap m = memNamed(e.name());
             if (m == null || m.inconsistent) {
                 continue;
             }
@@ -489,7 +425,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
     }
 
     /** store_bitmap: every cluster of bits with a bit set in a new cluster, then the table. */
-    private Entry storeBitmap(Mem m, Entry e) throws IOException {
+    private Entry storeBitmap(LoadedBitmap m, Entry e) throws IOException {
         long entries = BitmapRules.tableEntriesNeeded(size, m.granularityBits, clusterSize);
         if (entries > BitmapRules.MAX_TABLE_ENTRIES || entries * clusterSize > BitmapRules.MAX_PHYS_BYTES) {
             throw new ImageException("Bitmap '" + m.name + "' is too big");
@@ -522,8 +458,8 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         return false;
     }
 
-    private Mem memNamed(String name) {
-        for (Mem m : mem) {
+    private LoadedBitmap memNamed(String name) {
+        for (LoadedBitmap m : mem) {
             if (m.name.equals(name)) {
                 return m;
             }
