@@ -74,6 +74,10 @@ final class ConvertCommand implements Callable<Integer> {
                         + "(repeatable).", "--keep-plain"))
                 .addOption(Specs.typed(Double.class, "PCT", "With -c: keep a cluster compressed only when that "
                         + "saves at least PCT percent of it.", "--min-savings").build())
+                .addOption(Specs.flag("Copy the source's persistent dirty bitmaps into the (qcow2) target.",
+                        "--bitmaps"))
+                .addOption(Specs.flag("With --bitmaps: skip (with a warning) bitmaps in use, which cannot be"
+                        + " copied.", "--skip-broken-bitmaps"))
                 .addPositional(PositionalParamSpec.builder().arity("1..*").paramLabel("SRC... DST")
                         .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
                         .description("The source images (one or more; several are concatenated, in this order) "
@@ -88,6 +92,9 @@ final class ConvertCommand implements Callable<Integer> {
         boolean quiet = args.matchedOptionValue("-q", false);
         List<String> createOptions = args.matchedOptionValue("-o", List.of());
         List<String> files = args.matchedPositionalValue(0, List.of());
+        if (args.matchedOptionValue("--skip-broken-bitmaps", false) && !args.matchedOptionValue("--bitmaps", false)) {
+            throw new ExitCodeException(1, "Use of --skip-broken-bitmaps requires --bitmaps");
+        }
         FormatOptions.checkSyntax(createOptions);
         if (FormatOptions.helpRequested(createOptions)) {
             FormatOptions.printHelp(targetFormat, files.size() >= 2, spec.commandLine().getOut());
@@ -167,6 +174,7 @@ final class ConvertCommand implements Callable<Integer> {
         b.noCreate(noCreate).targetIsZero(targetIsZero).durable(!"unsafe".equals(cacheMode(cache)));
         cacheMode(sourceCache);
         List<DiskImage> opened = new ArrayList<>();
+        org.qimg.converters.bitmap.BitmapCopy bitmapCopy = null;
         try {
             if (progressOut.enabled()) {
                 b.progress(progressOut);
@@ -189,6 +197,10 @@ final class ConvertCommand implements Callable<Integer> {
                 }
                 b.policy(policies.build(clusterSize, total));
             }
+            if (args.matchedOptionValue("--bitmaps", false)) {
+                bitmapCopy = bitmaps(b, sources, opened.get(0), target, args.matchedOptionValue("--skip-broken-bitmaps",
+                        false));
+            }
             ConvertOptions options = build(b);
             if (progressOut.mode() == ProgressMode.PLAIN) {
                 progressOut.counting(new ConvertCounting(new QemuProgressSteps(sources, chosen.compressed(),
@@ -202,10 +214,43 @@ final class ConvertCommand implements Callable<Integer> {
             if (verify && noCreate) {
                 verifyInPlace(sources, Path.of(dst), target);
             }
+        } catch (ImageException e) {
+            throw withHint(e);
         } finally {
+            if (bitmapCopy != null) {
+                bitmapCopy.close();
+            }
             ConcatImage.closeAll(opened);
         }
         return 0;
+    }
+
+    /**
+     * {@code --bitmaps}: qemu-img's checks (one source, its bitmaps consistent or skipped, a target format
+     * that keeps bitmaps), then the copy once the target is written.
+     */
+    private static org.qimg.converters.bitmap.BitmapCopy bitmaps(ConvertOptions.Builder b, List<DiskImage> sources,
+            DiskImage first, String target, boolean skipBroken) throws IOException {
+        if (sources.size() > 1) {
+            throw new ImageException("Copying bitmaps only possible with single source");
+        }
+        org.qimg.converters.bitmap.BitmapCopy copy = org.qimg.converters.bitmap.BitmapCopy.prepare(first, skipBroken);
+        if (!target.equals("qcow2")) {
+            copy.close();
+            throw new ImageException("Format driver '" + target + "' does not support bitmaps");
+        }
+        b.written(p -> copy.copyInto(p, target, m -> {
+            System.err.println("qimg: warning: " + m);
+            System.err.flush();
+        }));
+        return copy;
+    }
+
+    /** An error whose message has qemu-img's hint on its next line: the hint printed without a prefix. */
+    private static Exception withHint(ImageException e) {
+        String m = e.getMessage();
+        int nl = m == null ? -1 : m.indexOf('\n');
+        return nl < 0 ? e : new ExitCodeException(1, m.substring(0, nl), m.substring(nl + 1) + "\n");
     }
 
     /**

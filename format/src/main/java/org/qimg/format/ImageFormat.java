@@ -98,4 +98,15 @@ public interface ImageFormat {
     default ImageAmender amender() {
         return null;
     }
+
+    /**
+     * Opens the persistent dirty bitmaps of the image {@code path} as QEMU opens its node without a backing
+     * chain: for changes ({@code qemu-img bitmap}) when {@code write}, else for reading (a source to merge or
+     * copy bitmaps from). {@code node} is the node name QEMU's messages give the image. A format that keeps no
+     * bitmaps has none, and cannot store one ({@link PersistentBitmaps#none}).
+     */
+    default PersistentBitmaps openBitmaps(java.nio.file.Path path, boolean write, String node) throws IOException {
+        open(path, OpenOptions.DEFAULT.withoutBacking().metadataOnly()).close();
+        return PersistentBitmaps.none(node);
+    }
 }

@@ -32,6 +32,13 @@ public final class ConvertOptions {
     final String verifyFormat;
     final String formatName;
     final OutputContainer container;
+    final Written written;
+
+    /** Work on the complete new target before it replaces DST (e.g. {@code --bitmaps}); see {@link Builder#written}. */
+    @FunctionalInterface
+    public interface Written {
+        void accept(java.nio.file.Path image) throws java.io.IOException;
+    }
 
     private ConvertOptions(Builder b) {
         this.clusterTarget = b.clusterTarget;
@@ -48,6 +55,7 @@ public final class ConvertOptions {
         this.verifyFormat = b.verifyFormat;
         this.formatName = b.clusterTarget == null ? "raw" : b.formatName;
         this.container = b.container;
+        this.written = b.written;
     }
 
     /**
@@ -73,6 +81,7 @@ public final class ConvertOptions {
         this.verifyFormat = o.verifyFormat;
         this.formatName = o.formatName;
         this.container = o.container;
+        this.written = o.written;
     }
 
     public static Builder builder() {
@@ -110,6 +119,7 @@ public final class ConvertOptions {
         private String formatName = "qcow2";
         private Consumer<String> notices = m -> { };
         private OutputContainer container;
+        private Written written;
 
         /** Compress a raw target into this container ({@code -o container=...}); null: none. */
         public Builder container(OutputContainer c) {
@@ -237,6 +247,16 @@ public final class ConvertOptions {
          */
         public Builder verify(String targetFormat) {
             this.verifyFormat = targetFormat;
+            return this;
+        }
+
+        /**
+         * Called with the written target, complete and closed, before it replaces DST (a new file, under its
+         * hidden name) or after it was written in place ({@code -n}); when it fails the convert fails and a new
+         * file is removed. Refused for targets written to a device, to standard output or into a container.
+         */
+        public Builder written(Written hook) {
+            this.written = hook;
             return this;
         }
 

@@ -53,6 +53,11 @@ public final class Converter {
         }
         SameFileGuard.check(sources, destination);
         ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
+        if (options.written != null && (StdoutOutput.names(destination) || options.container != null
+                || DestinationKind.of(destination).special())) {
+            throw new ImageException("qimg copies bitmaps only into an image file, not to a device, standard output"
+                    + " or a container");
+        }
         if (StdoutOutput.names(destination) && StreamedQcow2.applies(sources, options)) {
             return StreamedQcow2.convert(sources, source, options);
         }
@@ -68,9 +73,14 @@ public final class Converter {
         if (options.noCreate) {
             // refused before anything opens it: opening a FIFO, even to lock it, blocks until a writer comes
             ImageFormats.requireUpdatable(destination, formatName(options));
+            ConvertResult r;
             try (ImageLock held = ImageLock.acquire(destination, targetLock(options))) {
-                return convertInPlace(source, destination, options);
+                r = convertInPlace(source, destination, options);
             }
+            if (options.written != null) {
+                options.written.accept(destination);
+            }
+            return r;
         }
         DestinationKind kind = DestinationKind.of(destination);
         if (kind.special()) {
@@ -101,6 +111,9 @@ public final class Converter {
                 throw out.failed(e);
             }
             Path written = out.seal();
+            if (options.written != null) {
+                options.written.accept(written);
+            }
             if (options.verifyFormat != null) {
                 verifyWritten(sources, written, destination, options.verifyFormat, out.replaces()
                         ? " (the destination was left unchanged)" : " (no file was created)");

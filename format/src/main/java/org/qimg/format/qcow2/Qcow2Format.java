@@ -120,4 +120,13 @@ public final class Qcow2Format implements ImageFormat {
             }
         };
     }
+
+    @Override
+    public org.qimg.format.PersistentBitmaps openBitmaps(Path path, boolean write, String node) throws IOException {
+        // QEMU's open checks (the reader's) run under the bitmaps' own locks
+        OpenOptions check = OpenOptions.DEFAULT.withoutBacking().metadataOnly()
+                .withLock(org.qimg.format.io.LockPerms.NONE).forceShare(true);
+        return org.qimg.format.qcow2.update.Qcow2Bitmaps.open(path, node, write,
+                () -> Qcow2Image.open(path, check).close());
+    }
 }

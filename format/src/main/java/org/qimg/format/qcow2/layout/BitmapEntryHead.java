@@ -15,12 +15,26 @@ public record BitmapEntryHead(long tableOffset, long tableSize, long flags, int 
     public static final int OFF_EXTRA_SIZE = 20;
     public static final long FLAG_IN_USE = 1;
     public static final long FLAG_AUTO = 2;
+    /** The only bitmap type: dirty tracking. */
+    public static final int TYPE_DIRTY_TRACKING = 1;
 
     /** Decodes the head that starts at {@code at} in {@code b} (absolute; the buffer's position is unchanged). */
     public static BitmapEntryHead decode(ByteBuffer b, int at) {
         return new BitmapEntryHead(b.getLong(at), Integer.toUnsignedLong(b.getInt(at + 8)),
                 Integer.toUnsignedLong(b.getInt(at + 12)), b.get(at + 16) & 0xff, b.get(at + 17) & 0xff,
                 b.getShort(at + 18) & 0xffff, Integer.toUnsignedLong(b.getInt(at + OFF_EXTRA_SIZE)));
+    }
+
+    /** Encodes this head at {@code at} in {@code b} (absolute; the buffer's position is unchanged). */
+    public void encode(ByteBuffer b, int at) {
+        b.putLong(at, tableOffset).putInt(at + 8, (int) tableSize).putInt(at + 12, (int) flags)
+                .put(at + 16, (byte) type).put(at + 17, (byte) granularityBits).putShort(at + 18, (short) nameSize)
+                .putInt(at + OFF_EXTRA_SIZE, (int) extraSize);
+    }
+
+    /** Bytes of an entry with a name of {@code nameBytes} bytes and no extra data (QEMU's calc_dir_entry_size). */
+    public static int entryBytes(int nameBytes) {
+        return (BYTES + nameBytes + 7) & ~7;
     }
 
     /** Bytes of the whole entry: head, extra data and name, padded to 8. */

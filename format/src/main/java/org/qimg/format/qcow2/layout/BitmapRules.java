@@ -10,11 +10,16 @@ public final class BitmapRules {
     /** Bits of a bitmap table entry that hold the data cluster's offset. */
     public static final long TABLE_OFFSET_MASK = 0x00fffffffffffe00L;
     private static final long TABLE_RESERVED_MASK = 0xff000000000001feL;
-    private static final long TABLE_ALL_ONES = 1;
-    private static final long MAX_TABLE_ENTRIES = 0x8000000L;
-    private static final long MAX_PHYS_BYTES = 0x20000000L;
+    /** Bit 0 of a bitmap table entry without an offset: the whole cluster of bits reads as ones. */
+    public static final long TABLE_ALL_ONES = 1;
+    public static final long MAX_TABLE_ENTRIES = 0x8000000L;
+    /** QEMU's BME_MAX_PHYS_SIZE: at most 512 MiB of bitmap data per bitmap. */
+    public static final long MAX_PHYS_BYTES = 0x20000000L;
     private static final long KNOWN_FLAGS = 3; // in_use, auto
-    private static final int MAX_NAME = 1023;
+    /** Longest name in bytes (QEMU's BME_MAX_NAME_SIZE). */
+    public static final int MAX_NAME = 1023;
+    public static final int MIN_GRANULARITY_BITS = 9;
+    public static final int MAX_GRANULARITY_BITS = 31;
 
     private BitmapRules() {
     }
@@ -41,6 +46,26 @@ public final class BitmapRules {
     public static long tableEntriesNeeded(long virtualSize, int granularityBits, int clusterSize) {
         long bits = -Math.floorDiv(-virtualSize, 1L << granularityBits);
         return -Math.floorDiv(-bits, 8L * clusterSize);
+    }
+
+    /** Bytes of serialized bits a bitmap of {@code granularityBits} over {@code size} bytes needs. */
+    public static long bytesNeeded(long size, int granularityBits) {
+        long bits = -Math.floorDiv(-size, 1L << granularityBits);
+        return -Math.floorDiv(-bits, 8);
+    }
+
+    /** Bits a bitmap of {@code granularityBits} over {@code size} bytes has. */
+    public static long bitsNeeded(long size, int granularityBits) {
+        return -Math.floorDiv(-size, 1L << granularityBits);
+    }
+
+    /**
+     * check_constraints_on_bitmap: a new bitmap's data must fit QEMU's 512 MiB and table limits (the
+     * granularity and name are checked by the caller).
+     */
+    public static boolean fitsLimits(long size, int granularityBits, int clusterSize) {
+        long bytes = bytesNeeded(size, granularityBits);
+        return bytes <= MAX_PHYS_BYTES && bytes <= MAX_TABLE_ENTRIES * clusterSize;
     }
 
     /** check_table_entry: no reserved bits; a data offset must be cluster aligned and not "all ones". */

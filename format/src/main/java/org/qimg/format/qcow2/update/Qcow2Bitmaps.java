@@ -1,0 +1,496 @@
+package org.qimg.format.qcow2.update;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.qimg.format.CorruptImageException;
+import org.qimg.format.DirtyBitmap;
+import org.qimg.format.ImageException;
+import org.qimg.format.PersistentBitmaps;
+import org.qimg.format.UnsupportedFeatureException;
+import org.qimg.format.io.ImageLock;
+import org.qimg.format.io.LockPerms;
+import org.qimg.format.io.NamedChannel;
+import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.BitmapDirectoryCodec;
+import org.qimg.format.qcow2.layout.BitmapDirectoryCodec.Entry;
+import org.qimg.format.qcow2.layout.BitmapEntryHead;
+import org.qimg.format.qcow2.layout.BitmapRules;
+import org.qimg.format.qcow2.layout.HeaderLayout;
+import org.qimg.format.qcow2.layout.Qcow2Header;
+import org.qimg.format.raw.HostFiles;
+
+/**
+ * The persistent dirty bitmaps of a qcow2 image, changed as QEMU 7.2 changes them under {@code qemu-img
+ * bitmap} (qcow2-bitmap.c), step for step, so that the file ends up as qemu-img leaves it:
+ * <ol>
+ * <li>open: every bitmap is loaded; those not in use are marked in use in the directory, in place, with the
+ * autoclear bit dropped around the write ({@code qcow2_load_dirty_bitmaps});</li>
+ * <li>a removal writes a new directory at once and frees the bitmap's clusters
+ * ({@code qcow2_co_remove_persistent_dirty_bitmap});</li>
+ * <li>close: every bitmap that is not inconsistent is written anew (data clusters that hold a set bit, then its
+ * table), then a new directory, the header, and only then the old directory and tables are freed
+ * ({@code qcow2_store_persistent_dirty_bitmaps}). Freed data clusters are punched out of the file.</li>
+ * </ol>
+ * Bits are never held whole in memory: a bitmap's content is its stored clusters plus the bitmaps merged into
+ * it, computed one cluster at a time when stored ({@link BitmapMerge}).
+ */
+public final class Qcow2Bitmaps implements PersistentBitmaps {
+    static final LockPerms PERMS = new LockPerms(LockPerms.CONSISTENT_READ | LockPerms.WRITE, LockPerms.ALL);
+
+    private final ImageLock lock;
+    private final RandomAccessFile raf;
+    private final FileChannel ch;
+    private final Path file;
+    private final Qcow2Header h;
+    private final String node;
+    private final boolean write;
+    private final int clusterSize;
+    private final long size;
+    private UpdaterRefcounts refs;
+    private long autoclear;
+    /** The directory as on disk now. */
+    private List<Entry> disk = List.of();
+    private long dirOffset;
+    private long dirSize;
+    /** The bitmaps as QEMU holds them, newest first. */
+    private final List<LoadedBitmap> mem = new ArrayList<>();
+    private final List<long[]> freedData = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+
+    /** The reader's checks of the image, run under this object's locks. */
+    @FunctionalInterface
+    public interface Validation {
+        void check() throws IOException;
+    }
+
+    private Qcow2Bitmaps(ImageLock lock, RandomAccessFile raf, Path file, String node, boolean write)
+            throws IOException {
+        this.lock = lock;
+        this.raf = raf;
+        this.file = file;
+        this.node = node;
+        this.write = write;
+        this.ch = NamedChannel.wrap(raf.getChannel(), file);
+        this.h = Qcow2Header.read(ch, file);
+        this.clusterSize = h.clusterSize();
+        this.size = h.virtualSize() & ~511L;
+        this.autoclear = h.autoclearFeatures();
+        if (write) {
+            refuse();
+            refs = new UpdaterRefcounts(ch, file, h);
+        }
+        load();
+    }
+
+    /**
+     * Opens the bitmaps of {@code path} (an image the reader has accepted), for changes when {@code write}
+     * (QEMU's write locks), else for reading (QEMU's read locks). {@code validation} runs once the locks are
+     * held: the checks QEMU's open makes (the reader's), which the image must pass before anything is read.
+     * {@code node} is the name QEMU's messages give the image.
+     */
+    public static Qcow2Bitmaps open(Path path, String node, boolean write, Validation validation)
+            throws IOException {
+        ImageLock lock = ImageLock.acquire(path, (write ? PERMS : LockPerms.READ).qcow2File(false));
+        RandomAccessFile raf = null;
+        try {
+            validation.check();
+            raf = new RandomAccessFile(path.toFile(), write ? "rw" : "r");
+            return new Qcow2Bitmaps(lock, raf, path, node, write);
+        } catch (IOException | RuntimeException e) {
+            if (raf != null) {
+                raf.close();
+            }
+            lock.close();
+            throw e;
+        }
+    }
+
+    private void refuse() throws UnsupportedFeatureException {
+        if (h.isCorrupt() || h.isDirty()) {
+            throw new UnsupportedFeatureException(file + ": image is marked " + (h.isCorrupt() ? "corrupt" : "dirty")
+                    + "; run qemu-img check -r all first");
+        }
+        if ((h.incompatibleFeatures() & ~HeaderLayout.INCOMPAT_KNOWN) != 0) {
+            throw new UnsupportedFeatureException(file + ": image has unknown incompatible features");
+        }
+    }
+
+    /** QEMU's open: load the directory and every bitmap; for writing, mark the loaded ones in use. */
+    private void load() throws IOException {
+        var ext = h.extensions().bitmaps();
+        if (ext != null) {
+            dirOffset = ext.directoryOffset();
+            dirSize = ext.directorySize();
+            ByteBuffer d = ByteBuffer.allocate((int) dirSize);
+            Positional.readFully(ch, d, dirOffset, file);
+            disk = BitmapDirectoryCodec.parse(d, ext.count(), file.toString(), dirOffset);
+            for (Entry e : disk) {
+                StoredBitmap s = e.inUse() ? null : StoredBitmap.of(ch, file, clusterSize, e.tableOffset(),
+                        e.tableSize(), BitmapRules.bitsNeeded(size, e.granularityBits()));
+                mem.add(0, new LoadedBitmap(e.name(), e.granularityBits(), e.auto(), e.inUse(), s, size));
+            }
+        }
+        HeaderRewrite header = HeaderRewrite.read(ch, file, clusterSize, h.version());
+        boolean stale = ext == null && header.hasBitmapsExtension();
+        if (stale) {
+            // qcow2_read_extensions' warning; its second line has no newline
+            warnings.add((h.version() < 3 ? "This qcow2 v2 image contains bitmaps, but they may have been modified"
+                    + " by a program without persistent bitmap support; so now they must all be considered"
+                    + " inconsistent" : "a program lacking bitmap support modified this file, so all bitmaps are"
+                    + " now considered inconsistent") + "\nSome clusters may be leaked, run 'qemu-img check -r' on"
+                    + " the image file to fix.");
+        }
+        if (!write) {
+            return;
+        }
+        boolean unknownAutoclear = (autoclear & ~HeaderLayout.AUTOCLEAR_KNOWN) != 0;
+        if (unknownAutoclear || stale) {
+            // qcow2_do_open drops unknown autoclear bits and a bitmaps extension QEMU must ignore
+            autoclear &= HeaderLayout.AUTOCLEAR_KNOWN;
+            if (ext == null) {
+                header.write(ch, file, autoclear, 0, 0, 0);
+            }
+        }
+        boolean mark = false;
+        List<Entry> marked = new ArrayList<>();
+        for (Entry e : disk) {
+            mark |= !e.inUse();
+            marked.add(e.withFlags(e.flags() | BitmapEntryHead.FLAG_IN_USE));
+        }
+        if (mark && BitmapDirectoryCodec.size(marked) == dirSize) {
+            // update_ext_header_and_dir_in_place
+            header.write(ch, file, autoclear & ~HeaderLayout.AUTOCLEAR_BITMAPS, disk.size(), dirSize, dirOffset);
+            Positional.writeFully(ch, BitmapDirectoryCodec.encode(marked), dirOffset);
+            ch.force(false);
+            header.write(ch, file, autoclear, disk.size(), dirSize, dirOffset);
+            disk = marked;
+        } else if (ext != null && unknownAutoclear) {
+            header.write(ch, file, autoclear, disk.size(), dirSize, dirOffset);
+        }
+    }
+
+    @Override
+    public List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    @Override
+    public List<DirtyBitmap> bitmaps() {
+        return List.copyOf(mem);
+    }
+
+    @Override
+    public boolean supportsPersistent() {
+        return h.version() >= 3;
+    }
+
+    private LoadedBitmap lookup(String name) throws ImageException {
+        for (LoadedBitmap m : mem) {
+            if (m.name.equals(name)) {
+                return m;
+            }
+        }
+        throw Bitmaps.notFound(name);
+    }
+
+    @Override
+    public void add(String name, long granularity, boolean disabled) throws IOException {
+        Bitmaps.checkNewName(name, granularity);
+        long g = granularity != 0 ? granularity : Math.min(65536, Math.max(4096, clusterSize));
+        for (LoadedBitmap m : mem) {
+            if (m.name.equals(name)) {
+                throw new ImageException("Bitmap already exists: " + name);
+            }
+        }
+        String prefix = "Can't make bitmap '" + name + "' persistent in '" + node + "': ";
+        if (h.version() < 3) {
+            throw new ImageException(prefix + "Cannot store dirty bitmaps in qcow2 v2 files");
+        }
+        int bits = Long.numberOfTrailingZeros(g);
+        if (bits > BitmapRules.MAX_GRANULARITY_BITS) {
+            throw new ImageException(prefix + "Granularity exceeds maximum (2147483648 bytes)");
+        }
+        if (!BitmapRules.fitsLimits(size, bits, clusterSize)) {
+            throw new ImageException(prefix + "Too much space will be occupied by the bitmap. "
+                    + "Use larger granularity");
+        }
+        byte[] utf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (utf8.length > BitmapRules.MAX_NAME) {
+            throw new ImageException(prefix + "Name length exceeds maximum (" + BitmapRules.MAX_NAME
+                    + " characters)");
+        }
+        long dir = BitmapEntryHead.entryBytes(utf8.length);
+        for (LoadedBitmap m : mem) {
+            dir += BitmapEntryHead.entryBytes(m.name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+        if (mem.size() + 1 > HeaderLayout.MAX_BITMAPS) {
+            throw new ImageException(prefix + "Maximum number of persistent bitmaps is already reached");
+        }
+        if (dir > HeaderLayout.MAX_BITMAP_DIRECTORY) {
+            throw new ImageException(prefix + "Not enough space in the bitmap directory");
+        }
+        mem.add(0, new LoadedBitmap(name, bits, !disabled, false, null, size));
+    }
+
+    @Override
+    public void remove(String name) throws IOException {
+        LoadedBitmap m = lookup(name);
+        requireWrite();
+        for (int i = 0; i < disk.size(); i++) {
+            if (disk.get(i).name().equals(name)) {
+                List<Entry> rest = new ArrayList<>(disk);
+                Entry gone = rest.remove(i);
+                updateDirectory(rest);
+                freeClusters(gone);
+                break;
+            }
+        }
+        mem.remove(m);
+    }
+
+    @Override
+    public void clear(String name) throws IOException {
+        LoadedBitmap m = usable(lookup(name));
+        m.stored = null;
+        m.merged.clear();
+    }
+
+    @Override
+    public void enable(String name) throws IOException {
+        usable(lookup(name)).enabled = true;
+    }
+
+    @Override
+    public void disable(String name) throws IOException {
+        usable(lookup(name)).enabled = false;
+    }
+
+    @Override
+    public void merge(String target, DirtyBitmap source) throws IOException {
+        LoadedBitmap m = usable(lookup(target));
+        if (source.inconsistent()) {
+            throw Bitmaps.inconsistent(source.name());
+        }
+        if (source.size() != m.size()) {
+            throw new ImageException("Bitmaps are of different sizes (destination size is " + m.size()
+                    + ", source size is " + source.size() + ") and can't be merged");
+        }
+        if (source != m) {
+            m.merged.add(source);
+        }
+    }
+
+    private LoadedBitmap usable(LoadedBitmap m) throws ImageException {
+        if (m.inconsistent) {
+            throw Bitmaps.inconsistent(m.name);
+        }
+        if (!write) {
+            throw new ImageException("Bitmap '" + m.name + "' is readonly and cannot be modified");
+        }
+        return m;
+    }
+
+    private void requireWrite() throws ImageException {
+        if (!write) {
+            throw new ImageException("Bitmap is readonly and cannot be modified");
+        }
+    }
+
+    /** update_ext_header_and_dir: the directory of {@code list} in new clusters, the header, the old freed. */
+    private void updateDirectory(List<Entry> list) throws IOException {
+        long newOffset = 0;
+        long newSize = 0;
+        if (!list.isEmpty()) {
+            if (list.size() > HeaderLayout.MAX_BITMAPS) {
+                throw new ImageException("Failed to update bitmap extension: Invalid argument");
+            }
+            ByteBuffer d = BitmapDirectoryCodec.encode(list);
+            newSize = d.remaining();
+            if (newSize > HeaderLayout.MAX_BITMAP_DIRECTORY) {
+                throw new ImageException("Failed to update bitmap extension: Invalid argument");
+            }
+            newOffset = refs.allocateRun(clusters(newSize));
+            Positional.writeFully(ch, d, newOffset);
+            ch.force(false);
+            autoclear |= HeaderLayout.AUTOCLEAR_BITMAPS;
+        } else {
+            autoclear &= ~HeaderLayout.AUTOCLEAR_BITMAPS;
+        }
+        HeaderRewrite.read(ch, file, clusterSize, h.version()).write(ch, file, autoclear, list.size(), newSize,
+                newOffset);
+        if (dirSize > 0) {
+            refs.free(dirOffset, clusters((dirOffset & (clusterSize - 1)) + dirSize));
+        }
+        disk = list;
+        dirOffset = newOffset;
+        dirSize = newSize;
+    }
+
+    /**
+     * free_bitmap_clusters: the data clusters (discarded when free), then the table's clusters. As in QEMU, a
+     * table that cannot be read, or a cluster whose refcount is already 0, is left alone (at worst a leak
+     * that {@code check -r} repairs), not an error.
+     */
+    private void freeClusters(Entry e) throws IOException {
+        long[] t;
+        try {
+            t = StoredBitmap.readTable(ch, file, clusterSize, e.tableOffset(), e.tableSize());
+        } catch (CorruptImageException bad) {
+            return;
+        }
+        for (long entry : t) {
+            long off = entry & BitmapRules.TABLE_OFFSET_MASK;
+            if (off != 0) {
+                freeQuietly(off, 1);
+                freedData.add(new long[] {off, clusterSize});
+            }
+        }
+        freeQuietly(e.tableOffset(), clusters(8 * e.tableSize()));
+        punch();
+    }
+
+    private void freeQuietly(long offset, long n) throws IOException {
+        for (long i = 0; i < n; i++) {
+            long c = offset / clusterSize + i;
+            if (refs.covered(c) && refs.get(c) > 0) {
+                refs.add(c, -1);
+            }
+        }
+    }
+
+    private long clusters(long bytes) {
+        return (bytes + clusterSize - 1) / clusterSize;
+    }
+
+    /** qcow2_store_persistent_dirty_bitmaps, then the image is released. */
+    @Override
+    public void close() throws IOException {
+        try {
+            if (write) {
+                store();
+            }
+        } finally {
+            try {
+                raf.close();
+            } finally {
+                lock.close();
+            }
+        }
+    }
+
+    private void store() throws IOException {
+        List<Entry> list = new ArrayList<>(disk);
+        List<Entry> drop = new ArrayList<>();
+        boolean need = false;
+        for (LoadedBitmap m : mem) {
+            if (m.inconsistent) {
+                continue;
+            }
+            need = true;
+            int i = indexOf(list, m.name);
+            long flags = m.enabled ? BitmapEntryHead.FLAG_AUTO : 0;
+            Entry e = new Entry(0, 0, flags, m.granularityBits, m.name);
+            if (i < 0) {
+                list.add(e);
+            } else {
+                drop.add(list.get(i));
+                list.set(i, e);
+            }
+        }
+        if (!need) {
+            return;
+        }
+        for (int i = 0; i < list.size(); i++) {
+            Entry e = list.get(i);
+            LoadedBitmap m = memNamed(e.name());
+            if (m == null || m.inconsistent) {
+                continue;
+            }
+            list.set(i, storeBitmap(m, e));
+            if (m.stored != null) {
+                m.stored.release();
+            }
+        }
+        ch.force(false);
+        updateDirectory(list);
+        for (Entry e : drop) {
+            freeClusters(e);
+        }
+        ch.force(false);
+    }
+
+    /** store_bitmap: every cluster of bits with a bit set in a new cluster, then the table. */
+    private Entry storeBitmap(LoadedBitmap m, Entry e) throws IOException {
+        long entries = BitmapRules.tableEntriesNeeded(size, m.granularityBits, clusterSize);
+        if (entries > BitmapRules.MAX_TABLE_ENTRIES || entries * clusterSize > BitmapRules.MAX_PHYS_BYTES) {
+            throw new ImageException("Bitmap '" + m.name + "' is too big");
+        }
+        long[] table = new long[(int) entries];
+        byte[] buf = new byte[clusterSize];
+        for (int k = 0; k < table.length; k++) {
+            if (m.read((long) k * clusterSize, buf, 0, clusterSize) && nonZero(buf)) {
+                long off = refs.allocateRun(1);
+                Positional.writeFully(ch, ByteBuffer.wrap(buf), off);
+                table[k] = off;
+            }
+        }
+        long at = refs.allocateRun(clusters(8 * entries));
+        ByteBuffer t = ByteBuffer.allocate((int) (8 * entries));
+        for (long v : table) {
+            t.putLong(v);
+        }
+        t.flip();
+        Positional.writeFully(ch, t, at);
+        return e.withTable(at, entries);
+    }
+
+    private static boolean nonZero(byte[] b) {
+        for (byte x : b) {
+            if (x != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private LoadedBitmap memNamed(String name) {
+        for (LoadedBitmap m : mem) {
+            if (m.name.equals(name)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static int indexOf(List<Entry> list, String name) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * QEMU's discard of freed bitmap data clusters, done as soon as they are freed (before anything can
+     * reuse them): those whose refcount dropped to 0 are punched out of the file.
+     */
+    private void punch() throws IOException {
+        ch.force(false);
+        List<long[]> out = new ArrayList<>();
+        for (long[] r : freedData) {
+            if (refs.get(r[0] / clusterSize) == 0) {
+                out.add(r);
+            }
+        }
+        if (!out.isEmpty()) {
+            HostFiles.punchHoles(file, out.toArray(new long[0][]));
+        }
+        freedData.clear();
+    }
+}
