@@ -30,7 +30,7 @@ public final class Main implements Runnable {
     /** The commands in the order {@code --help} lists them. */
     private static final List<String> COMMANDS = List.of("help", "info", "map", "convert", "create", "measure",
             "check", "compare", "checksum", "analyze",
-            "resize", "snapshot", "dd");
+            "resize", "snapshot", "dd", "rebase", "commit");
 
     /** The command {@code name}, declared as {@link Specs} describes. */
     private static CommandSpec newCommand(String name) {
@@ -47,6 +47,8 @@ public final class Main implements Runnable {
             case "resize" -> ResizeCommand.spec();
             case "snapshot" -> SnapshotCommand.spec();
             case "dd" -> DdCommand.spec();
+            case "rebase" -> RebaseCommand.spec();
+            case "commit" -> CommitCommand.spec();
             default -> throw new IllegalArgumentException(name);
         };
     }

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.qimg.format.ImageException;
 import org.qimg.format.codec.CompressionType;
+import org.qimg.format.qcow2.layout.HeaderCluster;
 import org.qimg.format.qcow2.layout.HeaderLayout;
 
 /**
@@ -14,18 +15,6 @@ import org.qimg.format.qcow2.layout.HeaderLayout;
  * clusters are larger than 4 KiB), the end marker, and the backing file name.
  */
 final class WriterHeader {
-
-    /** QEMU 7.2's feature name table: type (0 incompatible, 1 compatible, 2 autoclear), bit, name. */
-    private static final Object[][] FEATURES = {
-        {0, 0, "dirty bit"},
-        {0, 1, "corrupt bit"},
-        {0, 2, "external data file"},
-        {0, 3, "compression type"},
-        {0, 4, "extended L2 entries"},
-        {1, 0, "lazy refcounts"},
-        {2, 0, "bitmaps"},
-        {2, 1, "raw external data"},
-    };
 
     private WriterHeader() {
     }
@@ -65,15 +54,8 @@ final class WriterHeader {
         if (o.backingFormat() != null) {
             pos = extension(b, pos, EXT_BACKING_FORMAT, o.backingFormat().getBytes(StandardCharsets.UTF_8));
         }
-        if (v3 && cs > 4096) {
-            byte[] table = new byte[FEATURES.length * 48];
-            for (int i = 0; i < FEATURES.length; i++) {
-                table[i * 48] = (byte) (int) (Integer) FEATURES[i][0];
-                table[i * 48 + 1] = (byte) (int) (Integer) FEATURES[i][1];
-                byte[] name = ((String) FEATURES[i][2]).getBytes(StandardCharsets.US_ASCII);
-                System.arraycopy(name, 0, table, i * 48 + 2, name.length);
-            }
-            pos = extension(b, pos, EXT_FEATURE_NAME_TABLE, table);
+        if (HeaderCluster.hasFeatureTable(o.version(), cs)) {
+            pos = extension(b, pos, EXT_FEATURE_NAME_TABLE, HeaderCluster.featureNameTable());
         }
         pos = need(b, pos, 8); // end of extensions: 8 zero bytes
         pos += 8;
