@@ -11,6 +11,7 @@ import java.util.List;
 import org.qimg.converters.ProgressListener;
 import org.qimg.converters.chain.BlockStatus;
 import org.qimg.converters.chain.ChainWalker;
+import org.qimg.converters.rebase.ImageOpenErrors;
 import org.qimg.format.ClusterSink;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
@@ -76,7 +77,12 @@ public final class Committer {
         long baseSize;
         long topSize;
         String topFormat;
-        DiskImage opened1 = ImageFormats.open(r.file(), r.format(), read);
+        DiskImage opened1;
+        try {
+            opened1 = ImageFormats.open(r.file(), r.format(), read);
+        } catch (IOException e) {
+            throw ImageOpenErrors.wrap(r.file(), e);
+        }
         try (DiskImage top = opened1; ImageLock lock = ImageLock.acquire(r.file(), writeLock(top.formatName()))) {
             opened.run();
             int depth = baseDepth(top, r);

@@ -88,7 +88,12 @@ public final class Rebaser {
     public void rebase(Request r) throws IOException {
         // read with every permission shared: the write lock taken next is this process's own
         OpenOptions options = OpenOptions.DEFAULT.forceShare(true);
-        DiskImage top = ImageFormats.open(r.file(), r.format(), r.unsafe() ? options.withoutBacking() : options);
+        DiskImage top;
+        try {
+            top = ImageFormats.open(r.file(), r.format(), r.unsafe() ? options.withoutBacking() : options);
+        } catch (IOException e) {
+            throw ImageOpenErrors.wrap(r.file(), e);
+        }
         String formatName;
         try (top; ImageLock lock = ImageLock.acquire(r.file(), writeLock(top.formatName(), r.forceShare()))) {
             formatName = top.formatName();
