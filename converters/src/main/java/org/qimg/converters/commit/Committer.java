@@ -152,16 +152,21 @@ public final class Committer {
         return d;
     }
 
-    /** The ranges of [0, size) allocated above the base, in order. */
+    /**
+     * The ranges of [0, size) allocated above the base, in order: {start, end, 1 when the range reads as zeros
+     * by its metadata (a zero cluster) else 0}.
+     */
     private static List<long[]> dirtyRanges(DiskImage top, int baseDepth, long size) throws IOException {
         List<long[]> ranges = new ArrayList<>();
         for (long off = 0; off < size; ) {
             BlockStatus s = ChainWalker.statusAt(top, off, size - off, baseDepth - 1);
             if (s.present() && s.depth() < baseDepth) {
-                if (!ranges.isEmpty() && ranges.get(ranges.size() - 1)[1] == off) {
-                    ranges.get(ranges.size() - 1)[1] = s.end();
+                long zero = s.knownZero() ? 1 : 0;
+                long[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+                if (last != null && last[1] == off && last[2] == zero) {
+                    last[1] = s.end();
                 } else {
-                    ranges.add(new long[] {off, s.end()});
+                    ranges.add(new long[] {off, s.end(), zero});
                 }
             }
             off = s.end();
@@ -218,7 +223,8 @@ public final class Committer {
 
     /**
      * Each base cluster that a dirty range touches gets the image's content over the dirty parts and keeps the
-     * base's own elsewhere; a cluster that then reads all zeros is written as a zero cluster.
+     * base's own elsewhere; a cluster whose dirty parts are zero clusters and that then reads all zeros is
+     * written as a zero cluster (unmapped), any other as data.
      */
     private void copyClusters(DiskImage top, DiskImage base, List<long[]> dirty, ClusterSink sink, long total)
             throws IOException {
@@ -238,8 +244,10 @@ public final class Committer {
                 base.read(start, cluster);
             }
             // the image's content over each dirty range in this cluster
+            boolean zeroRanges = true;
             int j = i;
             while (j < dirty.size() && dirty.get(j)[0] < end) {
+                zeroRanges &= dirty.get(j)[2] == 1;
                 long from = Math.max(dirty.get(j)[0], start);
                 long to = Math.min(dirty.get(j)[1], end);
                 ByteBuffer part = cluster.duplicate().clear().position((int) (from - start)).limit((int) (to - start));
@@ -254,8 +262,9 @@ public final class Committer {
             for (int k = (int) (end - start); k < cs; k++) {
                 cluster.put(k, (byte) 0);
             }
-            if (allZero(cluster)) {
-                sink.writeZero(index);
+            if (zeroRanges && allZero(cluster)) {
+                // QEMU's job writes zeros where the image has zero clusters, letting the base unmap them
+                sink.writeZeroUnmap(index);
             } else {
                 sink.writePlain(index, cluster.duplicate());
             }
