@@ -44,6 +44,8 @@ import org.qimg.format.io.NamedChannel;
 public final class Committer {
     /** The granularity of the copy for a base without clusters (raw): QEMU's default mirror granularity. */
     static final int RAW_CHUNK = 64 << 10;
+    /** The guest range whose dirty ranges are listed at a time: a multiple of every qcow2 cluster size. */
+    static final long WINDOW = 64L << 20;
 
     /**
      * What to do.
@@ -57,6 +59,8 @@ public final class Committer {
 
     private final ProgressListener progress;
     private final Runnable opened;
+    /** Bytes of dirty ranges committed so far. */
+    private long done;
 
     /**
      * @param progress told of the bytes committed
@@ -156,10 +160,10 @@ public final class Committer {
      * The ranges of [0, size) allocated above the base, in order: {start, end, 1 when the range reads as zeros
      * by its metadata (a zero cluster) else 0}.
      */
-    private static List<long[]> dirtyRanges(DiskImage top, int baseDepth, long size) throws IOException {
+    private static List<long[]> dirtyRanges(DiskImage top, int baseDepth, long from, long to) throws IOException {
         List<long[]> ranges = new ArrayList<>();
-        for (long off = 0; off < size; ) {
-            BlockStatus s = ChainWalker.statusAt(top, off, size - off, baseDepth - 1);
+        for (long off = from; off < to; ) {
+            BlockStatus s = ChainWalker.statusAt(top, off, to - off, baseDepth - 1);
             if (s.present() && s.depth() < baseDepth) {
                 long zero = s.knownZero() ? 1 : 0;
                 long[] last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
@@ -174,27 +178,45 @@ public final class Committer {
         return ranges;
     }
 
+    /** Bytes of [0, size) allocated above the base (metadata only; nothing is kept). */
+    private static long dirtyBytes(DiskImage top, int baseDepth, long size) throws IOException {
+        long total = 0;
+        for (long off = 0; off < size; ) {
+            BlockStatus s = ChainWalker.statusAt(top, off, size - off, baseDepth - 1);
+            if (s.present() && s.depth() < baseDepth) {
+                total += s.length();
+            }
+            off = s.end();
+        }
+        return total;
+    }
+
     private void copy(DiskImage top, DiskImage base, int baseDepth, ImageFormat baseFmt) throws IOException {
         long size = Math.min(top.virtualSize(), base.virtualSize());
-        List<long[]> dirty = dirtyRanges(top, baseDepth, size);
-        long total = 0;
-        for (long[] d : dirty) {
-            total += d[1] - d[0];
-        }
+        long total = dirtyBytes(top, baseDepth, size);
         progress.started(total);
-        if (dirty.isEmpty()) {
+        if (total == 0) {
             progress.progress(0, 0);
             return;
         }
         Path path = base.path();
         TargetImage target = baseFmt.openForUpdate(path, TargetRequest.of(false));
+        done = 0;
         try (ImageLock lock = ImageLock.acquire(path, writeLock(base.formatName()));
              FileChannel ch = NamedChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // a window at a time, so that the ranges held stay few; windows end on cluster boundaries
             if (target.clusterSize() == 0) {
-                copyRaw(top, dirty, ch, total);
+                for (long w = 0; w < size; w += WINDOW) {
+                    copyRaw(top, dirtyRanges(top, baseDepth, w, Math.min(size, w + WINDOW)), ch, total);
+                }
             } else {
                 try (ClusterSink sink = target.start(ch, path, base.virtualSize())) {
-                    copyClusters(top, base, dirty, sink, total);
+                    for (long w = 0; w < size; w += WINDOW) {
+                        List<long[]> dirty = dirtyRanges(top, baseDepth, w, Math.min(size, w + WINDOW));
+                        if (!dirty.isEmpty()) {
+                            copyClusters(top, base, dirty, sink, total);
+                        }
+                    }
                     sink.finish();
                 }
             }
@@ -204,7 +226,6 @@ public final class Committer {
 
     private void copyRaw(DiskImage top, List<long[]> dirty, FileChannel ch, long total) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(RAW_CHUNK);
-        long done = 0;
         for (long[] d : dirty) {
             for (long off = d[0]; off < d[1]; ) {
                 int n = (int) Math.min(RAW_CHUNK, d[1] - off);
@@ -231,7 +252,6 @@ public final class Committer {
         int cs = sink.clusterSize();
         ByteBuffer cluster = ByteBuffer.allocate(cs);
         long baseSize = base.virtualSize();
-        long done = 0;
         int i = 0;
         while (i < dirty.size()) {
             long index = dirty.get(i)[0] / cs;
