@@ -29,6 +29,10 @@ import org.qimg.format.qcow2.layout.RefcountCodec;
  *   <li>any other image has every guest cluster discarded (its L2 entry set to 0, its clusters freed and
  *   punched out of the file), as QEMU's fallback does.</li>
  * </ul>
+ *
+ * <p>Persistent bitmaps are left as they are: QEMU also marks the discarded ranges dirty in its enabled
+ * bitmaps; the guest content does not change (the overlay then reads what was committed below it), so
+ * qimg does not.</p>
  */
 public final class Qcow2Emptier {
     private Qcow2Emptier() {
@@ -54,8 +58,6 @@ public final class Qcow2Emptier {
             boolean bitmaps = h.extensions().bitmaps() != null;
             if (h.version() >= 3 && h.nbSnapshots() == 0 && !bitmaps && 3 + l1Clusters <= blockEntries) {
                 completely(ch, raf, h, (int) l1Clusters);
-            } else if (bitmaps) {
-                throw new UnsupportedFeatureException(f + ": qimg does not empty images with persistent bitmaps");
             } else {
                 Qcow2Resizer.discardAll(ch, path, h);
             }
