@@ -108,4 +108,35 @@ class RebaseTest {
         ProcResult check = t.qemuImg("check", t.b.resolve("sub/o.qcow2").toString());
         assertThat(check.stdout()).doesNotContain(" 0.00% compressed clusters");
     }
+
+    /**
+     * An image whose header has a field qimg does not know (header_length 120) and an extension of an unknown
+     * type: QEMU keeps both when it writes the header again; so must qimg, byte for byte.
+     */
+    @Test
+    void unknownHeaderFieldsAndExtensionsAreKept() throws java.io.IOException {
+        ChainTwin t = ChainTwin.of("rebase-unknown-header", "img create -q -f qcow2 sub/b.qcow2 1M"
+                + ";img create -q -f qcow2 sub/o.qcow2 1M;io qcow2 sub/o.qcow2 write -P 1 0 64k");
+        for (java.nio.file.Path dir : java.util.List.of(t.a, t.b)) {
+            java.nio.file.Path img = dir.resolve("sub/o.qcow2");
+            byte[] f = java.nio.file.Files.readAllBytes(img);
+            java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(f);
+            assertThat(h.getInt(100)).as("header_length of a fresh image").isEqualTo(112);
+            byte[] extensions = java.util.Arrays.copyOfRange(f, 112, 112 + 8 + 384); // the feature name table
+            java.nio.ByteBuffer n = java.nio.ByteBuffer.wrap(f);
+            n.putInt(100, 120); // header_length: 8 bytes of a field from the future
+            n.position(112);
+            n.put(new byte[] {(byte) 0xaa, (byte) 0xbb, (byte) 0xcc, (byte) 0xdd, 1, 2, 3, 4});
+            n.putInt(0x12345678).putInt(5).put("hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                    .put(new byte[3]); // an unknown extension, padded to 8
+            n.put(extensions);
+            n.put(new byte[8]); // end of extensions
+            java.nio.file.Files.write(img, f);
+        }
+        t.same("rebase", "-u", "-b", "b.qcow2", "-F", "qcow2", "sub/o.qcow2");
+        t.checkedAndEqual("sub/o.qcow2");
+        t.sameBytes("sub/o.qcow2");
+        t.same("rebase", "-b", "", "sub/o.qcow2");
+        t.sameBytes("sub/o.qcow2");
+    }
 }
