@@ -57,6 +57,7 @@ public final class Rebaser {
 
     /** qemu-img's IO_BUF_SIZE: the largest run one step of its loop handles. */
     public static final int IO_BUF_SIZE = 2 << 20;
+    private static final byte[] ZEROS = new byte[IO_BUF_SIZE];
 
     /**
      * What to do.
@@ -205,7 +206,7 @@ public final class Rebaser {
     private static void read(DiskImage image, long offset, ByteBuffer buf, int len) throws IOException {
         buf.clear().limit(len);
         if (image == null) {
-            buf.put(new byte[len]);
+            buf.put(ZEROS, 0, len);
         } else {
             image.read(offset, buf);
         }
