@@ -30,7 +30,7 @@ public final class Main implements Runnable {
     /** The commands in the order {@code --help} lists them. */
     private static final List<String> COMMANDS = List.of("help", "info", "map", "convert", "create", "measure",
             "check", "compare", "checksum", "analyze",
-            "resize", "snapshot", "dd", "amend", "bitmap");
+            "resize", "snapshot", "dd", "amend", "bitmap", "rebase", "commit");
 
     /** The command {@code name}, declared as {@link Specs} describes. */
     private static CommandSpec newCommand(String name) {
@@ -49,6 +49,8 @@ public final class Main implements Runnable {
             case "dd" -> DdCommand.spec();
             case "amend" -> AmendCommand.spec();
             case "bitmap" -> BitmapCommand.spec();
+            case "rebase" -> RebaseCommand.spec();
+            case "commit" -> CommitCommand.spec();
             default -> throw new IllegalArgumentException(name);
         };
     }

@@ -43,7 +43,8 @@ class HelpTest {
         assertThat(Main.commandOf(new String[] {"--version"})).isNull();
         assertThat(Main.commandLine("compare").getSubcommands().keySet()).containsExactly("compare");
         assertThat(Main.commandLine().getSubcommands().keySet()).containsExactly("help", "info", "map", "convert",
-                "create", "measure", "check", "compare", "checksum", "analyze", "resize", "snapshot", "dd", "amend", "bitmap");
+                "create", "measure", "check", "compare", "checksum", "analyze", "resize", "snapshot", "dd", "amend",
+                "bitmap", "rebase", "commit");
     }
 
     @Test

@@ -62,6 +62,15 @@ public interface ClusterSink extends Closeable {
     }
 
     /**
+     * As {@link #writeZero(long)}, but the cluster may also give up its storage (QEMU's write-zeroes with
+     * {@code BDRV_REQ_MAY_UNMAP}, what its commit job writes into the base): a qcow2 v3 image then marks it zero
+     * and frees its host cluster. By default the same as {@link #writeZero(long)}.
+     */
+    default void writeZeroUnmap(long index) throws IOException {
+        writeZero(index);
+    }
+
+    /**
      * True when a cluster never handed over reads whatever the file holds where it was preallocated
      * ({@code preallocation=metadata}): zeros in a fresh file, old bytes on a device. A caller writing into
      * storage with old content must then hand over zero clusters too ({@link #writeZero}).

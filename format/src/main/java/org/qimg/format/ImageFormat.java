@@ -109,4 +109,34 @@ public interface ImageFormat {
         open(path, OpenOptions.DEFAULT.withoutBacking().metadataOnly()).close();
         return PersistentBitmaps.none(node);
     }
+
+    /**
+     * Makes the existing image {@code image} refer to the backing file {@code backingName} of format
+     * {@code backingFormat}, in place, as QEMU's {@code bdrv_change_backing_file} (what {@code qemu-img rebase}
+     * and {@code amend -o backing_file} end with): only the header changes, never guest data. The name is
+     * stored as given (relative names are resolved against the image's directory when the image is opened).
+     *
+     * @param backingName   the new name, or null (or empty) for no backing file at all
+     * @param backingFormat the format to record, or null to record none (never recorded without a name)
+     * @param forceShare    {@code -U}: share every permission with other processes
+     * @throws ImageException with QEMU's {@code strerror} text as the message when the format refuses the
+     *                        change ("Invalid argument": a name longer than 1023 bytes; "No space left in the
+     *                        file header": the header does not fit in its space); "Operation not supported"
+     *                        for a format without backing files
+     */
+    default void setBackingFile(Path image, String backingName, String backingFormat, boolean forceShare)
+            throws IOException {
+        throw new UnsupportedFeatureException("Operation not supported");
+    }
+
+    /**
+     * Makes every guest cluster of the existing image {@code image} read from its backing file again, as QEMU's
+     * {@code bdrv_make_empty} (what {@code qemu-img commit} does to the committed overlay).
+     *
+     * @throws UnsupportedFeatureException "Operation not supported" for a format that cannot (qemu-img commit
+     *                                     then leaves the image as it is)
+     */
+    default void makeEmpty(Path image, boolean forceShare) throws IOException {
+        throw new UnsupportedFeatureException("Operation not supported");
+    }
 }

@@ -129,4 +129,17 @@ public final class Qcow2Format implements ImageFormat {
         return org.qimg.format.qcow2.update.Qcow2Bitmaps.open(path, node, write,
                 () -> Qcow2Image.open(path, check).close());
     }
+
+    @Override
+    public void setBackingFile(Path image, String backingName, String backingFormat, boolean forceShare)
+            throws IOException {
+        boolean none = backingName == null || backingName.isEmpty();
+        org.qimg.format.qcow2.update.Qcow2BackingChanger.change(image, none ? null : backingName,
+                none ? null : backingFormat, forceShare);
+    }
+
+    @Override
+    public void makeEmpty(Path image, boolean forceShare) throws IOException {
+        org.qimg.format.qcow2.update.Qcow2Emptier.makeEmpty(image, forceShare);
+    }
 }

@@ -12,7 +12,7 @@ import java.util.List;
 import org.qimg.format.ImageException;
 import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.ExtensionWalk;
-import org.qimg.format.qcow2.layout.FeatureNameTable;
+import org.qimg.format.qcow2.layout.HeaderCluster;
 import org.qimg.format.qcow2.layout.HeaderExtensions;
 import org.qimg.format.qcow2.layout.Qcow2Header;
 
@@ -98,8 +98,8 @@ final class HeaderRewriter {
             pos = extension(b, pos, EXT_FULL_DISK_ENCRYPTION, ByteBuffer.allocate(16)
                     .putLong(x.cryptoHeaderOffset()).putLong(x.cryptoHeaderLength()).array());
         }
-        if (FeatureNameTable.written(f.version, cs)) {
-            pos = extension(b, pos, EXT_FEATURE_NAME_TABLE, FeatureNameTable.payload());
+        if (HeaderCluster.hasFeatureTable(f.version, cs)) {
+            pos = extension(b, pos, EXT_FEATURE_NAME_TABLE, HeaderCluster.featureNameTable());
         }
         if (x.bitmaps() != null) {
             HeaderExtensions.Bitmaps m = x.bitmaps();

@@ -96,6 +96,30 @@ public final class Qcow2Resizer {
         }
     }
 
+    /**
+     * Discards every guest cluster of the image on {@code ch} (L2 entries set to 0, clusters freed and punched
+     * out of the file), as the fallback of QEMU's {@code qcow2_make_empty}; for {@link Qcow2Emptier}.
+     */
+    static void discardAll(FileChannel ch, Path file, Qcow2Header h) throws IOException {
+        Qcow2Resizer r = new Qcow2Resizer(ch, file, h);
+        long[] l1 = new long[h.l1Size()];
+        ByteBuffer b = ByteBuffer.allocate(l1.length * Entries.ENTRY_BYTES);
+        Positional.readFully(ch, b, h.l1TableOffset(), file);
+        b.flip();
+        for (int i = 0; i < l1.length; i++) {
+            l1[i] = b.getLong();
+        }
+        r.discard(l1, 0, (h.virtualSize() + r.clusterSize - 1) >>> r.clusterBits);
+        ch.force(false);
+        java.util.List<long[]> holes = new java.util.ArrayList<>();
+        for (long[] x : r.freed) {
+            if (r.refs.get(x[0] >>> r.clusterBits) == 0) {
+                holes.add(x);
+            }
+        }
+        HostFiles.punchHoles(file, holes.toArray(new long[0][]));
+    }
+
     private static void refuse(Qcow2Header h, Path path, long size, ResizeRequest request) throws ImageException {
         String f = path.toString();
         if (h.nbSnapshots() != 0 && h.version() < 3) {

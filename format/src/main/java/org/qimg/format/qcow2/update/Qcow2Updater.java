@@ -293,6 +293,11 @@ public final class Qcow2Updater implements ClusterSink {
         return t == null ? 0 : t[(int) (index & ((1L << l2Bits) - 1))];
     }
 
+    /** Allocates the L2 table of guest cluster {@code index} if it has none, before its data, as QEMU does. */
+    private void ownTable(long index) throws IOException {
+        table((int) (index >>> l2Bits), true);
+    }
+
     private void setEntry(long index, long value) throws IOException {
         int l1Index = (int) (index >>> l2Bits);
         table(l1Index, true)[(int) (index & ((1L << l2Bits) - 1))] = value;
@@ -323,6 +328,7 @@ public final class Qcow2Updater implements ClusterSink {
                 setEntry(index, host | COPIED);
             }
         } else {
+            ownTable(index);
             long off = refs.allocate();
             write(data.duplicate(), off);
             releaseLater(e);
@@ -339,6 +345,7 @@ public final class Qcow2Updater implements ClusterSink {
             throw new IllegalArgumentException("compressed payload of " + len + " bytes");
         }
         long e = entry(index);
+        ownTable(index);
         long off = allocBytes(len);
         write(payload.duplicate(), off);
         releaseLater(e);
@@ -365,6 +372,7 @@ public final class Qcow2Updater implements ClusterSink {
             }
         } else if (compressed) {
             if (backing) {
+                ownTable(index);
                 long off = refs.allocate();
                 write(zeros.clear(), off);
                 setEntry(index, off | COPIED);
@@ -375,9 +383,30 @@ public final class Qcow2Updater implements ClusterSink {
         } else if (host != 0) {
             write(zeros.clear().limit(index == tailIndex ? tailBytes : clusterSize), host);
         } else if (backing) {
+            ownTable(index);
             long off = refs.allocate();
             write(zeros.clear(), off);
             setEntry(index, off | COPIED);
+        }
+        step();
+    }
+
+    /**
+     * Makes one guest cluster read as zeros and, on v3, gives up its host cluster (QEMU's zero write with
+     * {@code BDRV_REQ_MAY_UNMAP}: the entry becomes the bare zero flag and what it held is freed). v2 images,
+     * which have no zero flag, and a partial last cluster are written as {@link #writeZero(long)} writes them.
+     */
+    @Override
+    public void writeZeroUnmap(long index) throws IOException {
+        checkIndex(index);
+        if (!v3 || index == tailIndex) {
+            writeZero(index);
+            return;
+        }
+        long e = entry(index);
+        if (e != ZERO) {
+            releaseLater(e);
+            setEntry(index, ZERO);
         }
         step();
     }

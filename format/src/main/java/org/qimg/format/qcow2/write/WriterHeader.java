@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.qimg.format.ImageException;
 import org.qimg.format.codec.CompressionType;
-import org.qimg.format.qcow2.layout.FeatureNameTable;
+import org.qimg.format.qcow2.layout.HeaderCluster;
 import org.qimg.format.qcow2.layout.HeaderLayout;
 
 /**
@@ -54,8 +54,8 @@ final class WriterHeader {
         if (o.backingFormat() != null) {
             pos = extension(b, pos, EXT_BACKING_FORMAT, o.backingFormat().getBytes(StandardCharsets.UTF_8));
         }
-        if (FeatureNameTable.written(o.version(), cs)) {
-            pos = extension(b, pos, EXT_FEATURE_NAME_TABLE, FeatureNameTable.payload());
+        if (HeaderCluster.hasFeatureTable(o.version(), cs)) {
+            pos = extension(b, pos, EXT_FEATURE_NAME_TABLE, HeaderCluster.featureNameTable());
         }
         pos = need(b, pos, 8); // end of extensions: 8 zero bytes
         pos += 8;
