@@ -5,6 +5,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.qimg.converters.ProgressListener;
+import org.qimg.format.NewImage;
+import org.qimg.format.ResizeRequest;
 import org.qimg.format.TargetImage;
 import org.qimg.format.codec.ClusterCompressor;
 
@@ -32,6 +34,8 @@ public final class ConvertOptions {
     final String verifyFormat;
     final String formatName;
     final OutputContainer container;
+    /** How a new raw target's file is sized (qemu-img's file driver {@code preallocation}). */
+    final ResizeRequest.Preallocation rawPreallocation;
 
     private ConvertOptions(Builder b) {
         this.clusterTarget = b.clusterTarget;
@@ -48,6 +52,7 @@ public final class ConvertOptions {
         this.verifyFormat = b.verifyFormat;
         this.formatName = b.clusterTarget == null ? "raw" : b.formatName;
         this.container = b.container;
+        this.rawPreallocation = b.rawPreallocation;
     }
 
     public static Builder builder() {
@@ -85,6 +90,7 @@ public final class ConvertOptions {
         private String formatName = "qcow2";
         private Consumer<String> notices = m -> { };
         private OutputContainer container;
+        private ResizeRequest.Preallocation rawPreallocation = ResizeRequest.Preallocation.OFF;
 
         /** Compress a raw target into this container ({@code -o container=...}); null: none. */
         public Builder container(OutputContainer c) {
@@ -100,6 +106,9 @@ public final class ConvertOptions {
             formatName = target.formatName();
             clusterTarget = target.clusterSize() > 0 ? target::start : null;
             targetHasBacking = target.hasBacking();
+            String prealloc = clusterTarget == null && target instanceof NewImage n ? n.given("preallocation") : null;
+            rawPreallocation = prealloc == null ? ResizeRequest.Preallocation.OFF
+                    : ResizeRequest.Preallocation.parse(prealloc);
             if (target.compressed()) {
                 // one fallback notice per conversion, whatever the number of threads
                 AtomicBoolean told = new AtomicBoolean();

@@ -1,7 +1,6 @@
 package org.qimg.converters.convert;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +20,8 @@ import org.qimg.converters.compare.CompareResult;
 import org.qimg.format.ClusterSink;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
+import org.qimg.format.ResizeRequest;
+import org.qimg.format.raw.HostTruncate;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageLockException;
 import org.qimg.format.io.ImageLock;
@@ -85,7 +86,7 @@ public final class Converter {
             try {
                 FileChannel ch = NamedChannel.wrap(out.channel(), destination);
                 if (options.clusterTarget == null) {
-                    setLength(ch, out.tempFile(), destination, source.size());
+                    setLength(ch, out.tempFile(), destination, source.size(), options.rawPreallocation);
                 }
                 r = writeNew(source, ch, destination, null, options);
             } catch (IOException e) {
@@ -116,7 +117,7 @@ public final class Converter {
         ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
         FileChannel ch = NamedChannel.wrap(channel, shown);
         if (options.clusterTarget == null) {
-            setLength(ch, openPath, shown, source.size());
+            setLength(ch, openPath, shown, source.size(), options.rawPreallocation);
         }
         ConvertResult r = writeNew(source, ch, shown, null, options);
         options.progress.finished();
@@ -307,10 +308,13 @@ public final class Converter {
         }
     }
 
-    private static void setLength(FileChannel ch, Path file, Path destination, long size) throws IOException {
-        // FileChannel cannot grow a file without writing; RandomAccessFile.setLength extends sparsely.
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.setLength(size);
+    /** Sizes a new raw target as qemu-img's file driver creates one (first block written, preallocation). */
+    private static void setLength(FileChannel ch, Path file, Path destination, long size,
+                                  ResizeRequest.Preallocation prealloc) throws IOException {
+        try {
+            HostTruncate.truncate(ch, file, size, prealloc);
+        } catch (ImageException e) {
+            throw new ImageException("'" + destination + "': " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ImageException("'" + destination + "': Could not resize file to " + size + " bytes: "
                     + e.getMessage(), e);

@@ -37,10 +37,15 @@ public final class ImageCreator {
      *                    has printed the "Formatting" line, so {@link #create} throws this one
      */
     public record Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description,
-            ImageException refused, TargetImage target) {
+            ImageException refused, TargetImage target, RawCreate raw) {
         Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description,
              ImageException refused) {
-            this(file, format, size, qcow2, description, refused, null);
+            this(file, format, size, qcow2, description, refused, null, null);
+        }
+
+        Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description,
+             ImageException refused, TargetImage target) {
+            this(file, format, size, qcow2, description, refused, target, null);
         }
     }
 
@@ -53,24 +58,26 @@ public final class ImageCreator {
      */
     public static Plan plan(Path file, String format, String optionString, String backingFile, String backingFormat,
             Long size) throws IOException {
+        return plan(file, format, optionString, backingFile, backingFormat, size, false);
+    }
+
+    /**
+     * As {@link #plan(Path, String, String, String, String, Long)}; {@code unsafe} is qemu-img create's
+     * {@code -u}: the backing file is not opened, so its format and the size must be given.
+     */
+    public static Plan plan(Path file, String format, String optionString, String backingFile, String backingFormat,
+            Long size, boolean unsafe) throws IOException {
         String opts = optionString == null ? "" : optionString;
         switch (format) {
             case "raw" -> {
-                Map<String, String> m = QemuOptionSyntax.splitOptions(opts);
-                Long s = size;
-                for (Map.Entry<String, String> e : m.entrySet()) {
-                    if (!e.getKey().equals("size")) {
-                        throw new ImageException("Invalid parameter '" + e.getKey() + "'");
-                    }
-                    s = QemuOptionSyntax.parseSize(e.getValue());
-                }
+                RawCreate raw = RawCreate.parse(opts, size);
                 if (backingFile != null) {
                     throw new UnsupportedFeatureException("Backing file not supported for file format 'raw'");
                 }
-                if (s == null || s < 0) {
+                if (raw.size() == null || raw.size() < 0) {
                     throw new ImageException("Image creation needs a size parameter");
                 }
-                return new Plan(file, "raw", s, null, "size=" + s, null);
+                return new Plan(file, "raw", raw.size(), null, raw.describe(), raw.refused(), null, raw);
             }
             case "qcow2" -> {
                 Qcow2CreateOptions.Builder b = Qcow2CreateOptions.builder(size == null ? 0 : size);
@@ -93,7 +100,15 @@ public final class ImageCreator {
                     }
                 }
                 b.backingFile(back, backFmt);
-                if (back != null) {
+                if (back != null && unsafe) {
+                    // -u: the backing file is named, never opened
+                    if (backFmt == null) {
+                        throw new ImageException(file + ": Backing file specified without backing format");
+                    }
+                    if (!b.isSet("size")) {
+                        throw new ImageException("Image creation needs a size parameter");
+                    }
+                } else if (back != null) {
                     if (backFmt == null) {
                         // as qemu-img: the backing file is opened (probed) first, then the missing format refused
                         String detected;
@@ -193,20 +208,7 @@ public final class ImageCreator {
                 return;
             }
             if (plan.format().equals("raw")) {
-                long len = (plan.size() + 511) / 512 * 512;
-                if (len > 0) {
-                    ch.truncate(0);
-                    try {
-                        ch.write(java.nio.ByteBuffer.allocate(1), len - 1);
-                    } catch (IOException e) {
-                        if ("File too large".equals(e.getMessage())) { // EFBIG: as qemu-img words it
-                            throw new ImageLimitException("The image size is too large for file format 'raw'");
-                        }
-                        throw e;
-                    }
-                    ch.truncate(len);
-                }
-                // A sparse file: write nothing but the length (the last byte written above is zero).
+                plan.raw().write(ch, plan.file());
                 return;
             }
             Qcow2Writer w;
