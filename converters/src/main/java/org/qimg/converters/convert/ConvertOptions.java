@@ -34,6 +34,12 @@ public final class ConvertOptions {
     final String verifyFormat;
     final String formatName;
     final OutputContainer container;
+    /** qemu-img's -C: data runs are copied as they are, without looking for zeros in them. */
+    final boolean copyOffload;
+    /** qemu-img's --salvage: read errors become zeros (one warning per failed 512-byte sector). */
+    final boolean salvage;
+    /** Where warnings that are not errors go (the builder's notices). */
+    final Consumer<String> notices;
     /** How a new raw target's file is sized (qemu-img's file driver {@code preallocation}). */
     final ResizeRequest.Preallocation rawPreallocation;
 
@@ -52,6 +58,9 @@ public final class ConvertOptions {
         this.verifyFormat = b.verifyFormat;
         this.formatName = b.clusterTarget == null ? "raw" : b.formatName;
         this.container = b.container;
+        this.copyOffload = b.copyOffload;
+        this.salvage = b.salvage;
+        this.notices = b.notices;
         this.rawPreallocation = b.rawPreallocation;
     }
 
@@ -90,6 +99,8 @@ public final class ConvertOptions {
         private String formatName = "qcow2";
         private Consumer<String> notices = m -> { };
         private OutputContainer container;
+        private boolean copyOffload;
+        private boolean salvage;
         private ResizeRequest.Preallocation rawPreallocation = ResizeRequest.Preallocation.OFF;
 
         /** Compress a raw target into this container ({@code -o container=...}); null: none. */
@@ -224,6 +235,18 @@ public final class ConvertOptions {
             return this;
         }
 
+        /** qemu-img convert -C: copy data runs as they are (no zero detection inside them). */
+        public Builder copyOffload(boolean on) {
+            this.copyOffload = on;
+            return this;
+        }
+
+        /** qemu-img convert --salvage: read errors of the sources become zeros, reported through notices. */
+        public Builder salvage(boolean on) {
+            this.salvage = on;
+            return this;
+        }
+
         public Builder progress(ProgressListener listener) {
             this.progress = Objects.requireNonNull(listener);
             return this;
@@ -233,11 +256,12 @@ public final class ConvertOptions {
             if (compressors != null && clusterTarget == null) {
                 throw new IllegalArgumentException("Compression is not supported for this target format (raw)");
             }
-            if (targetHasBacking && clusterTarget == null) {
+            if (targetHasBacking && clusterTarget == null && !noCreate) {
                 throw new IllegalArgumentException("Backing file not supported for file format 'raw'");
             }
-            if (noCreate && targetHasBacking) {
-                throw new IllegalArgumentException("-n cannot be combined with -B (a new backing file)");
+            if (targetIsZero && targetHasBacking) {
+                throw new IllegalArgumentException("Cannot use --target-is-zero when the destination image has a"
+                        + " backing file");
             }
             if (targetIsZero && !noCreate) {
                 throw new IllegalArgumentException("--target-is-zero requires use of -n flag");

@@ -53,7 +53,8 @@ public final class Converter {
             throw new IllegalArgumentException("no source image");
         }
         SameFileGuard.check(sources, destination);
-        ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
+        ConcatSource source = new ConcatSource(sources, options.targetHasBacking)
+                .salvaging(options.salvage ? m -> options.notices.accept("warning: " + m) : null);
         if (StdoutOutput.names(destination) || options.container != null) {
             return convertViaSpill(sources, source, destination, options);
         }
@@ -114,7 +115,8 @@ public final class Converter {
         if (sources.isEmpty() || options.noCreate) {
             throw new IllegalArgumentException(sources.isEmpty() ? "no source image" : "-n needs an existing target");
         }
-        ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
+        ConcatSource source = new ConcatSource(sources, options.targetHasBacking)
+                .salvaging(options.salvage ? m -> options.notices.accept("warning: " + m) : null);
         FileChannel ch = NamedChannel.wrap(channel, shown);
         if (options.clusterTarget == null) {
             setLength(ch, openPath, shown, source.size(), options.rawPreallocation);
@@ -331,7 +333,8 @@ public final class Converter {
         // request mode: the writer keeps the previous request's slot until the next one is written
         int slotCount = 2 * o.threads + (requests ? 2 : 1);
         Planner planner = requests ? new QemuRequestPlanner(source, o.sparseSize > 0)::next
-                : new ChunkPlanner(source, granule, chunk, o.clusterTarget != null && o.sparseSize == 0)::next;
+                : new ChunkPlanner(source, granule, chunk, o.clusterTarget != null && o.sparseSize == 0,
+                        o.copyOffload)::next;
         Deque<Slot> free = new ArrayDeque<>();
         for (int i = 0; i < slotCount; i++) {
             free.add(new Slot(chunk, granule, o.compressed()));
@@ -341,8 +344,9 @@ public final class Converter {
         long read = 0;
         int maxUsed = 0;
         o.progress.started(total);
+        // copy offloading (-C) copies what the source reports as data as it is, zeros included
         try (ChunkProcessor processor = new ChunkProcessor(source, o.clusterTarget != null, granule,
-                o.sparseSize, o.compressors, o.policy, requests)) {
+                o.copyOffload ? 0 : o.sparseSize, o.compressors, o.policy, requests)) {
             try {
                 Deque<Pending> inflight = new ArrayDeque<>();
                 Chunk next = planner.next();

@@ -22,12 +22,15 @@ import org.qimg.format.codec.ClusterCompressor;
  * sources' size, as qemu-img does).
  */
 final class RawTarget implements TargetImage, NewImage {
-    static final RawTarget INSTANCE = new RawTarget(Map.of());
+    static final RawTarget INSTANCE = new RawTarget(Map.of(), false);
+    private static final RawTarget BACKED = new RawTarget(Map.of(), true);
 
     private final Map<String, String> given;
+    private final boolean backed;
 
-    private RawTarget(Map<String, String> given) {
+    private RawTarget(Map<String, String> given, boolean backed) {
         this.given = Map.copyOf(given);
+        this.backed = backed;
     }
 
     /** Refuses what a raw target cannot have, in qemu-img's order: -c, -B, unknown -o keys. */
@@ -53,7 +56,21 @@ final class RawTarget implements TargetImage, NewImage {
             }
             given.put(e.getKey(), v);
         }
-        return new RawTarget(given);
+        return new RawTarget(given, false);
+    }
+
+    /**
+     * An existing raw file written in place ({@code -n}): no -c, no -o; with {@code -B} only what the sources'
+     * top layers allocate is written, as qemu-img does (it then takes the target as backed).
+     */
+    static RawTarget inPlace(TargetRequest r) throws ImageException {
+        if (r.compressed()) {
+            throw new ImageException("Compression not supported for this file format");
+        }
+        if (!r.options().isEmpty()) {
+            throw new ImageException("-o has no effect when skipping image creation");
+        }
+        return r.backingFile() != null ? BACKED : INSTANCE;
     }
 
     /** The preallocation of the new file: null, or qemu-img's refusal when {@code value} is not a mode. */
@@ -77,7 +94,7 @@ final class RawTarget implements TargetImage, NewImage {
 
     @Override
     public boolean hasBacking() {
-        return false;
+        return backed;
     }
 
     @Override
