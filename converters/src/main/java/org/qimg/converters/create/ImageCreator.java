@@ -24,6 +24,7 @@ import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.Qcow2DataFile;
 import org.qimg.format.qcow2.write.Qcow2CreateOptions;
 import org.qimg.format.qcow2.write.Qcow2Writer;
 
@@ -213,7 +214,7 @@ public final class ImageCreator {
             }
             Qcow2Writer w;
             try {
-                w = Qcow2Writer.create(ch, plan.file(), plan.qcow2());
+                w = Qcow2DataFile.start(ch, plan.file(), plan.qcow2());
             } catch (ImageLimitException e) {
                 // QEMU's EFBIG (L1 table over 32 MiB), worded as qemu-img create words it; like qemu-img, remove
                 // the file (already truncated) rather than leave an empty one
@@ -221,7 +222,9 @@ public final class ImageCreator {
                 throw new ImageLimitException("The image size is too large for file format 'qcow2' (try using a larger"
                         + " cluster size)");
             }
-            w.finish();
+            try (Qcow2Writer written = w) {
+                written.finish();
+            }
             ch.force(true);
         }
     }
@@ -238,7 +241,9 @@ public final class ImageCreator {
         try (DeviceOutput device = DeviceOutput.openForCreate(plan.file(), plan.format(), size)) {
             try (ImageLock held = lockExisting(plan.file())) {
                 if (plan.format().equals("qcow2")) {
-                    Qcow2Writer.create(device.channel(), plan.file(), plan.qcow2()).finish();
+                    try (Qcow2Writer w = Qcow2DataFile.start(device.channel(), plan.file(), plan.qcow2())) {
+                        w.finish();
+                    }
                 } else if (device.blockDevice()) {
                     long first = Math.min(512, device.channel().size());
                     Positional.writeFully(device.channel(), ByteBuffer.allocate((int) first), 0);

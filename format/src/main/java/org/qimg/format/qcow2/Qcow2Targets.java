@@ -131,7 +131,7 @@ final class Qcow2Targets {
 
         @Override
         public ClusterSink start(FileChannel channel, Path pathForErrors, long virtualSize) throws IOException {
-            Qcow2Writer w = Qcow2Writer.create(channel, pathForErrors, options.withVirtualSize(virtualSize));
+            Qcow2Writer w = Qcow2DataFile.start(channel, pathForErrors, options.withVirtualSize(virtualSize));
             if (compressed) {
                 w.compressedMode();
             }
