@@ -99,8 +99,14 @@ final class ConcatSource {
         dst.limit(end).position(end);
     }
 
-    /** The innermost message of {@code e}: the system's reason (e.g. "Input/output error"). */
+    /**
+     * What qemu-img names as the reason: the system's message of an I/O error (e.g. "Input/output error");
+     * data qimg finds corrupt (a compressed cluster that does not expand, ...) is EIO to QEMU.
+     */
     private static String reason(Throwable e) {
+        if (e instanceof org.qimg.format.ImageException) {
+            return "Input/output error";
+        }
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();

@@ -47,7 +47,8 @@ public final class ConvertOptions {
         this.clusterTarget = b.clusterTarget;
         this.compressors = b.compressors;
         this.policy = b.policy;
-        this.threads = b.threads;
+        // --salvage reads with one worker, so that its warnings come in offset order, as qemu-img's
+        this.threads = b.salvage ? 1 : b.threads;
         this.sparseSize = b.sparseSize;
         this.targetIsZero = b.targetIsZero;
         this.noCreate = b.noCreate;
