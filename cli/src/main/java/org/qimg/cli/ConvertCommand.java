@@ -202,7 +202,8 @@ final class ConvertCommand implements Callable<Integer> {
                 b.policy(policies.build(clusterSize, total));
             }
             if (!noCreate && ova == null) {
-                ConvertTarget.checkBacking(chosen, Path.of(dst));
+                ConvertTarget.checkBacking(targetFormat, new TargetRequest(wrapped.options(), backing, backingFormat,
+                        compress), Path.of(dst));
             }
             ConvertOptions options = build(b);
             if (progressOut.mode() == ProgressMode.PLAIN) {

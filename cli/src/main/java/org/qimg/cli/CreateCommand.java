@@ -71,7 +71,11 @@ final class CreateCommand implements Callable<Integer> {
             throw new ExitCodeException(1, e.headline(), e.hint()); // qemu-img's hint: its own lines after it
         } catch (ImageException e) {
             String m = e.getMessage();
-            throw new ImageException(m.startsWith(file + ": ") ? m : file + ": " + m, e);
+            String named = m.startsWith(file + ": ") ? m : file + ": " + m;
+            if (m.endsWith(" expects a non-negative number below 2^64")) {
+                throw new ExitCodeException(1, named, ResizeCommand.SIZE_SYNTAX_HINT); // qemu-img's size hint
+            }
+            throw new ImageException(named, e);
         }
         return 0;
     }

@@ -59,8 +59,9 @@ public final class ConvertTarget {
      * {@code Could not open 'DST': Could not open backing file: WHY}. The file is resolved as QEMU resolves it,
      * relative to DST's directory; only its metadata is read.
      */
-    public static void checkBacking(TargetImage target, Path destination) throws IOException {
-        if (!target.hasBacking() || !(target instanceof NewImage n) || n.backingFile() == null) {
+    public static void checkBacking(String format, TargetRequest request, Path destination) throws IOException {
+        NewImage n = ImageFormats.writable(format).create(request);
+        if (n.backingFile() == null || n.backingFormat() == null) {
             return;
         }
         Path backing = Path.of(n.backingFile());
@@ -71,8 +72,21 @@ public final class ConvertTarget {
         try (DiskImage img = ImageFormats.open(backing, n.backingFormat(), OpenOptions.DEFAULT.metadataOnly())) {
             img.virtualSize();
         } catch (ImageException e) {
+            if ("qcow2".equals(n.backingFormat()) && !probesAs(backing, "qcow2")) {
+                // QEMU's qcow2 driver words a missing magic this way
+                throw new ImageException("Could not open '" + destination + "': Could not open backing file: Image is"
+                        + " not in qcow2 format", e);
+            }
             throw new ImageException("Could not open '" + destination + "': Could not open backing file: "
                     + e.getMessage(), e);
+        }
+    }
+
+    private static boolean probesAs(Path file, String format) {
+        try {
+            return ImageFormats.probe(file).name().equals(format);
+        } catch (IOException e) {
+            return true; // not readable at all: the open error says why
         }
     }
 

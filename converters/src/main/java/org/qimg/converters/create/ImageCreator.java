@@ -186,6 +186,14 @@ public final class ImageCreator {
     @SuppressWarnings("try") // locks are held for the block, not used in it
     public static void create(Plan plan) throws IOException {
         if (plan.refused() != null) {
+            if (plan.raw() != null && plan.raw().refusedAfterCreating() && !DeviceOutput.isSpecial(plan.file())) {
+                // QEMU's file driver has created (or emptied) the file when it refuses the mode
+                try (ImageLock lock = Files.exists(plan.file()) ? lockExisting(plan.file()) : null;
+                     FileChannel ch = FileChannel.open(plan.file(), StandardOpenOption.CREATE,
+                             StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                    ch.size();
+                }
+            }
             throw plan.refused();
         }
         if (DeviceOutput.isSpecial(plan.file())) {
@@ -216,11 +224,19 @@ public final class ImageCreator {
             try {
                 w = Qcow2DataFile.start(ch, plan.file(), plan.qcow2());
             } catch (ImageLimitException e) {
+                if (plan.qcow2().dataFile() != null) {
+                    Files.deleteIfExists(plan.file());
+                    throw e;
+                }
                 // QEMU's EFBIG (L1 table over 32 MiB), worded as qemu-img create words it; like qemu-img, remove
                 // the file (already truncated) rather than leave an empty one
                 java.nio.file.Files.deleteIfExists(plan.file());
                 throw new ImageLimitException("The image size is too large for file format 'qcow2' (try using a larger"
                         + " cluster size)");
+            } catch (ImageException e) {
+                // the external data file could not be made: as qemu-img, no image file is left either
+                Files.deleteIfExists(plan.file());
+                throw e;
             }
             try (Qcow2Writer written = w) {
                 written.finish();

@@ -22,6 +22,8 @@ final class RawCreate {
     private static final long MAX_EXTENT_HINT = 0xffffffffL;
 
     private final Long size;
+    /** The size as given (qemu-img prints it before rounding it up to whole sectors). */
+    private final Long givenSize;
     private final String nocow;
     private final String preallocation;
     private final Long extentHint;
@@ -29,6 +31,7 @@ final class RawCreate {
     private final ImageException refused;
 
     private RawCreate(Long size, String nocow, String preallocation, Long extentHint) {
+        this.givenSize = size;
         this.size = size == null ? null : size < 0 || size > Long.MAX_VALUE - 511 ? size : (size + 511) / 512 * 512;
         this.nocow = nocow;
         this.preallocation = preallocation;
@@ -75,6 +78,11 @@ final class RawCreate {
         return size;
     }
 
+    /** Whether qemu-img has created (emptied) the file before it reports {@link #refused()}. */
+    boolean refusedAfterCreating() {
+        return mode == Preallocation.METADATA;
+    }
+
     /** Null, or the error qemu-img reports after printing the "Formatting" line. */
     ImageException refused() {
         return refused;
@@ -83,7 +91,7 @@ final class RawCreate {
     /** The options as qemu-img prints them after {@code fmt=raw }. */
     String describe() {
         List<String> parts = new ArrayList<>();
-        parts.add("size=" + size);
+        parts.add("size=" + givenSize);
         if (nocow != null) {
             parts.add("nocow=" + nocow);
         }
