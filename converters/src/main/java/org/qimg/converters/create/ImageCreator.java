@@ -222,7 +222,7 @@ public final class ImageCreator {
             }
             Qcow2Writer w;
             try {
-                w = Qcow2DataFile.start(ch, plan.file(), plan.qcow2());
+                w = Qcow2DataFile.start(ch, plan.file(), plan.qcow2(), true);
             } catch (ImageLimitException e) {
                 if (plan.qcow2().dataFile() != null) {
                     Files.deleteIfExists(plan.file());

@@ -21,13 +21,36 @@ public final class Qcow2DataFile {
     private Qcow2DataFile() {
     }
 
+    /** The file driver's preallocation for the data: falloc and full as given, else none. */
+    private static ResizeRequest.Preallocation mode(Qcow2CreateOptions options) {
+        return switch (options.preallocation()) {
+            case FALLOC -> ResizeRequest.Preallocation.FALLOC;
+            case FULL -> ResizeRequest.Preallocation.FULL;
+            default -> ResizeRequest.Preallocation.OFF;
+        };
+    }
+
     /**
      * A writer of the image {@code options} describe into {@code channel}: with an external data file, that file
      * is created first and belongs to the writer.
      */
     public static Qcow2Writer start(FileChannel channel, Path path, Qcow2CreateOptions options) throws IOException {
+        return start(channel, path, options, false);
+    }
+
+    /**
+     * As {@link #start(FileChannel, Path, Qcow2CreateOptions)}; {@code pathIsFile}: {@code path} is the file
+     * {@code channel} writes (not only its name for errors), so preallocation=falloc can fallocate it.
+     */
+    public static Qcow2Writer start(FileChannel channel, Path path, Qcow2CreateOptions options, boolean pathIsFile)
+            throws IOException {
         if (options.dataFile() == null) {
-            return Qcow2Writer.create(channel, path, options);
+            Qcow2Writer w = Qcow2Writer.create(channel, path, options);
+            long[] area = w.preallocatedDataArea();
+            if (area != null) {
+                HostTruncate.preallocate(channel, pathIsFile ? path : null, area[0], area[1], mode(options));
+            }
+            return w;
         }
         Path dataPath = Path.of(options.dataFile());
         if (options.dataFile().isEmpty()) {
@@ -41,12 +64,7 @@ public final class Qcow2DataFile {
             throw new ImageException("Could not create '" + dataPath + "': No such file or directory", e);
         }
         try {
-            ResizeRequest.Preallocation mode = switch (options.preallocation()) {
-                case FALLOC -> ResizeRequest.Preallocation.FALLOC;
-                case FULL -> ResizeRequest.Preallocation.FULL;
-                default -> ResizeRequest.Preallocation.OFF;
-            };
-            HostTruncate.truncate(data, dataPath, options.virtualSize(), mode);
+            HostTruncate.truncate(data, dataPath, options.virtualSize(), mode(options));
             return Qcow2Writer.create(channel, path, options, NamedChannel.wrap(data, dataPath), dataPath);
         } catch (IOException | RuntimeException e) {
             data.close();

@@ -63,6 +63,25 @@ public final class HostTruncate {
         }
     }
 
+    /**
+     * Allocates ({@code falloc}) or writes zeros into ({@code full}) {@code [from, to)} of a file that grows to
+     * cover it, as QEMU's file driver preallocates the area a qcow2 image adds. {@code path} names the file
+     * {@code ch} writes, or is null when the caller cannot name it (a temporary file): then zeros are written
+     * for falloc too, which allocates the same blocks.
+     */
+    public static void preallocate(FileChannel ch, Path path, long from, long to, Preallocation mode)
+            throws IOException {
+        if (to <= from) {
+            return;
+        }
+        if (mode == Preallocation.FALLOC && path != null && HostFiles.fallocate(path, from, to - from)) {
+            return;
+        }
+        if (mode == Preallocation.FALLOC || mode == Preallocation.FULL) {
+            writeZeros(ch, from, to);
+        }
+    }
+
     /** ftruncate: grows the file without allocating anything, or shrinks it. */
     private static void setLength(Path path, FileChannel ch, long size) throws IOException {
         if (size <= ch.size()) {

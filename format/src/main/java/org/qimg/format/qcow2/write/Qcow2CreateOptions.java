@@ -488,12 +488,6 @@ public final class Qcow2CreateOptions {
                 throw new ImageException("Non-zlib compression type is only supported with compatibility level 1.1"
                         + " and above" + v3);
             }
-            if ((preallocation == Preallocation.FALLOC || preallocation == Preallocation.FULL) && dataFile == null) {
-                // QEMU lays these out with a second refcount structure after the metadata (qcow2_refcount_area)
-                throw new UnsupportedFeatureException("Preallocation mode '" + preallocation.qemuName()
-                        + "' is not supported by qimg for images without an external data file (use off or"
-                        + " metadata)");
-            }
             if (compressionLevel != null) {
                 int max = compressionType == CompressionType.ZSTD ? 22 : 9;
                 if (compressionLevel < 1 || compressionLevel > max) {

@@ -117,8 +117,14 @@ public final class Qcow2Writer implements ClusterSink {
         } else {
             this.l1Offset = 0;
         }
-        this.prealloc = options.metadataPreallocation() != Qcow2CreateOptions.Preallocation.OFF
-                ? WriterPrealloc.run(options, file, refcounts, l1, clusterCount, externalData) : null;
+        Qcow2CreateOptions.Preallocation mode = options.metadataPreallocation();
+        if (mode == Qcow2CreateOptions.Preallocation.OFF) {
+            this.prealloc = null;
+        } else if (mode == Qcow2CreateOptions.Preallocation.METADATA || externalData) {
+            this.prealloc = WriterPrealloc.run(options, file, refcounts, l1, clusterCount, externalData);
+        } else {
+            this.prealloc = WriterPrealloc.runArea(options, file, refcounts, l1, l1Offset, clusterCount);
+        }
     }
 
     /** Starts an image of {@code options.virtualSize()} bytes in {@code channel} (empty, writable). */
@@ -374,6 +380,16 @@ public final class Qcow2Writer implements ClusterSink {
     @Override
     public boolean unwrittenReadsFile() {
         return prealloc != null;
+    }
+
+    /**
+     * The host byte range preallocation=falloc|full reserved for the data ({@code [0]} start, {@code [1]} end), or
+     * null: the caller allocates ({@code falloc}) or zeroes ({@code full}) it before the first data write, as
+     * QEMU's file driver does when the image file grows.
+     */
+    public long[] preallocatedDataArea() {
+        return prealloc == null || prealloc.areaEnd() == 0 ? null : new long[] {prealloc.areaStart(),
+            prealloc.areaEnd()};
     }
 
     /** The file length after {@link #finish()} (or the current QEMU-visible end before it). */

@@ -24,6 +24,8 @@ final class WriterPrealloc {
     /** Host offset of the first data cluster of each L2 table's range (image file only). */
     private final long[] firstData;
     private final boolean external;
+    private long areaStart;
+    private long areaEnd;
 
     private WriterPrealloc(Qcow2CreateOptions options, long clusterCount, int l1Size, boolean external) {
         this.options = options;
@@ -83,6 +85,51 @@ final class WriterPrealloc {
         if (lastHost != 0 && !external) {
             file.noteWrite(lastHost, lastBytes);
         }
+    }
+
+    /**
+     * preallocation=falloc|full in the image file, as {@code qcow2_co_truncate} lays it out: after the L1 table a
+     * new refcount table (and blocks) sized for the whole image, then the data area, every cluster in guest order;
+     * then the L2 tables, each at the first free cluster (the first one where the old refcount table was).
+     * The data area is {@link #areaStart()} to {@link #areaEnd()}: the caller allocates or zeroes it.
+     */
+    static WriterPrealloc runArea(Qcow2CreateOptions options, WriterFile file, WriterRefcounts refcounts, long[] l1,
+                                  long l1Offset, long clusterCount) throws IOException {
+        WriterPrealloc p = new WriterPrealloc(options, clusterCount, l1.length, false);
+        int clusterSize = options.clusterSize();
+        long l1End = l1.length == 0 ? 3L * clusterSize : l1Offset + l1.length * 8L;
+        long start = (l1End + clusterSize - 1) / clusterSize * clusterSize;
+        long l2Tables = (clusterCount + p.l2Entries - 1) / p.l2Entries + 1;
+        long dataStart = refcounts.preallocArea(start, clusterCount + l2Tables);
+        long dataBytes = clusterCount << p.clusterBits;
+        refcounts.allocAt(dataStart, dataBytes);
+        file.noteWrite(dataStart, dataBytes);
+        p.areaStart = dataStart;
+        p.areaEnd = dataStart + dataBytes;
+        for (int ti = 0; ti < l1.length; ti++) {
+            long first = (long) ti * p.l2Entries;
+            p.firstData[ti] = dataStart + (first << p.clusterBits);
+            long l2Off = refcounts.allocClusters(clusterSize);
+            file.noteWrite(l2Off, clusterSize);
+            l1[ti] = l2Off | COPIED;
+            long n = Math.min(p.l2Entries, clusterCount - first);
+            ByteBuffer l2 = ByteBuffer.allocate(clusterSize);
+            for (long i = 0; i < n; i++) {
+                l2.putLong((int) (i * p.l2EntrySize), (p.firstData[ti] + (i << p.clusterBits)) | COPIED);
+            }
+            file.write(l2Off, l2);
+        }
+        return p;
+    }
+
+    /** Start of the data area {@link #runArea} preallocated (0 for metadata preallocation). */
+    long areaStart() {
+        return areaStart;
+    }
+
+    /** End of the data area {@link #runArea} preallocated. */
+    long areaEnd() {
+        return areaEnd;
     }
 
     /** Where guest cluster {@code index} is stored (image file, or data file at its guest offset). */
