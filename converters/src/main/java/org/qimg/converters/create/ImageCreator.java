@@ -50,6 +50,10 @@ public final class ImageCreator {
         }
     }
 
+    /** QEMU 7.2 image format drivers that read images but cannot create them. */
+    public static final java.util.Set<String> READ_ONLY_FORMATS = java.util.Set.of("bochs", "cloop", "dmg",
+            "vvfat");
+
     private ImageCreator() {
     }
 
@@ -140,8 +144,13 @@ public final class ImageCreator {
             case "vmdk" -> {
                 return planThroughFormat(file, format, opts, backingFile, backingFormat, size);
             }
-            default -> throw new UnknownFormatException("Unknown file format '" + format
-                    + "' (qimg creates raw, qcow2 or vmdk)");
+            default -> {
+                if (READ_ONLY_FORMATS.contains(format)) {
+                    throw new ImageException("Format driver '" + format + "' does not support image creation");
+                }
+                throw new UnknownFormatException("Unknown file format '" + format
+                        + "' (qimg creates raw, qcow2 or vmdk)");
+            }
         }
     }
 

@@ -191,7 +191,11 @@ public final class Qcow2CreateOptions {
         return toBuilder().describe();
     }
 
-    /** The text qemu-img prints for {@code -o help} with {@code -f qcow2} (options qimg supports). */
+    /**
+     * The text qemu-img prints for {@code -o help} with {@code -f qcow2}: qemu-img 7.2's list, word for word
+     * (the encryption options are listed as qemu-img lists them; qimg refuses them when given).
+     * {@code compression_level}, a qimg extra, is accepted but not listed, so that the list stays qemu-img's.
+     */
     public static String helpText() {
         return """
                 Supported qcow2 options:
@@ -199,10 +203,18 @@ public final class Qcow2CreateOptions {
                   backing_fmt=<str>      - Image format of the base image
                   cluster_size=<size>    - qcow2 cluster size
                   compat=<str>           - Compatibility level (v2 [0.10] or v3 [1.1])
-                  compression_level=<num> - Compression level (qimg extra; zlib 1..9, default 6; zstd 1..22, default 3)
                   compression_type=<str> - Compression method used for image cluster compression
                   data_file=<str>        - File name of an external data file
                   data_file_raw=<bool (on/off)> - The external data file must stay valid as a raw image
+                  encrypt.cipher-alg=<str> - Name of encryption cipher algorithm
+                  encrypt.cipher-mode=<str> - Name of encryption cipher mode
+                  encrypt.format=<str>   - Encrypt the image, format choices: 'aes', 'luks'
+                  encrypt.hash-alg=<str> - Name of encryption hash algorithm
+                  encrypt.iter-time=<num> - Time to spend in PBKDF in milliseconds
+                  encrypt.ivgen-alg=<str> - Name of IV generator algorithm
+                  encrypt.ivgen-hash-alg=<str> - Name of IV generator hash algorithm
+                  encrypt.key-secret=<str> - ID of secret providing qcow AES key or LUKS passphrase
+                  encryption=<bool (on/off)> - Encrypt the image with format 'aes'. (Deprecated in favor of encrypt.format=aes)
                   extended_l2=<bool (on/off)> - Extended L2 tables
                   lazy_refcounts=<bool (on/off)> - Postpone refcount updates
                   preallocation=<str>    - Preallocation mode (allowed values: off, metadata, falloc, full)
@@ -210,7 +222,6 @@ public final class Qcow2CreateOptions {
                   size=<size>            - Virtual disk size
                 """;
     }
-
 
     /** Collects options and checks them together in {@link #build()}, with qemu-img's error wording. */
     public static final class Builder {
@@ -336,14 +347,15 @@ public final class Qcow2CreateOptions {
             if (given.containsKey("compat")) {
                 parts.add("compat=" + given.get("compat"));
             }
+            // string values are printed as qemu-img's option syntax spells them: a comma doubled
             if (backingFile != null) {
-                parts.add("backing_file=" + backingFile);
+                parts.add("backing_file=" + backingFile.replace(",", ",,"));
             }
             if (backingFormat != null) {
-                parts.add("backing_fmt=" + backingFormat);
+                parts.add("backing_fmt=" + backingFormat.replace(",", ",,"));
             }
             if (given.containsKey("data_file")) {
-                parts.add("data_file=" + given.get("data_file"));
+                parts.add("data_file=" + given.get("data_file").replace(",", ",,"));
             }
             if (given.containsKey("data_file_raw")) {
                 parts.add("data_file_raw=" + given.get("data_file_raw"));
