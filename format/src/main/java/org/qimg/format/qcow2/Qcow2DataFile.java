@@ -46,6 +46,9 @@ public final class Qcow2DataFile {
             throws IOException {
         if (options.dataFile() == null) {
             Qcow2Writer w = Qcow2Writer.create(channel, path, options);
+            if (pathIsFile) {
+                w.growsInPlace();
+            }
             long[] area = w.preallocatedDataArea();
             if (area != null) {
                 HostTruncate.preallocate(channel, pathIsFile ? path : null, area[0], area[1], mode(options));

@@ -392,6 +392,14 @@ public final class Qcow2Writer implements ClusterSink {
             prealloc.areaEnd()};
     }
 
+    /**
+     * Says that {@code pathForErrors} is the very file the channel writes (not only its name): the file is then
+     * grown to its final length as QEMU grows it, leaving the end a hole, instead of by writing its last byte.
+     */
+    public void growsInPlace() {
+        file.realFile(file.path());
+    }
+
     /** The file length after {@link #finish()} (or the current QEMU-visible end before it). */
     public long fileLength() {
         return file.end();
