@@ -56,6 +56,10 @@ final class ConvertCommand implements Callable<Integer> {
                 .addOption(Specs.option("BACKING", "Backing file of the target (qcow2).", "-B"))
                 .addOption(Specs.option("FMT", "Format of the -B backing file.", "-F"))
                 .addOption(Specs.flag("Do not create the target; write into the existing one.", "-n"))
+                .addOption(Specs.flag("Copy offloading: copy data as the source reports it, without looking for "
+                        + "zeros in it (not with -c, -S or --salvage).", "-C"))
+                .addOption(Specs.flag("Read errors of the sources become zeros, with a warning per failed "
+                        + "512-byte sector, as qemu-img --salvage.", "--salvage"))
                 .addOption(Specs.flag("With -n: the target reads as zeros already.", "--target-is-zero"))
                 .addOption(ImageOptions.forceShare())
                 .addOption(Specs.option("CACHE", "Cache mode of the target, as qemu-img: none, writeback, "
@@ -95,6 +99,7 @@ final class ConvertCommand implements Callable<Integer> {
         if (args.matchedOptionValue("--skip-broken-bitmaps", false) && !args.matchedOptionValue("--bitmaps", false)) {
             throw new ExitCodeException(1, "Use of --skip-broken-bitmaps requires --bitmaps");
         }
+        checkCopyOffload(args);
         FormatOptions.checkSyntax(createOptions);
         if (FormatOptions.helpRequested(createOptions)) {
             FormatOptions.printHelp(targetFormat, files.size() >= 2, spec.commandLine().getOut());
@@ -162,7 +167,14 @@ final class ConvertCommand implements Callable<Integer> {
                 ? OvaConvert.prepare(wrapped.options(), backing, compress, noCreate, Path.of(dst), srcs.size()) : null;
         TargetImage chosen = ova != null ? ova.diskTarget() : ConvertTarget.choose(targetFormat, new TargetRequest(
                 wrapped.options(), backing, backingFormat, compress), noCreate, Path.of(dst), srcs.size());
-        b.target(chosen).notices(m -> System.err.println("qimg: " + m));
+        boolean quiet = args.matchedOptionValue("-q", false);
+        // qemu-img -q silences --salvage's warnings too
+        b.target(chosen).notices(m -> {
+            if (!(quiet && m.startsWith("warning: "))) {
+                System.err.println("qimg: " + m);
+            }
+        });
+        b.copyOffload(args.matchedOptionValue("-C", false)).salvage(args.matchedOptionValue("--salvage", false));
         int clusterSize = chosen.clusterSize();
         SnapshotSpec snap = snapshot == null ? null : SnapshotSpec.parse(snapshot);
         if (snap != null && !snap.firstSourceOnly() && srcs.size() > 1) {
@@ -201,6 +213,10 @@ final class ConvertCommand implements Callable<Integer> {
                 bitmapCopy = bitmaps(b, sources, opened.get(0), target, args.matchedOptionValue("--skip-broken-bitmaps",
                         false));
             }
+            if (!noCreate && ova == null) {
+                ConvertTarget.checkBacking(targetFormat, new TargetRequest(wrapped.options(), backing, backingFormat,
+                        compress), Path.of(dst));
+            }
             ConvertOptions options = build(b);
             if (progressOut.mode() == ProgressMode.PLAIN) {
                 progressOut.counting(new ConvertCounting(new QemuProgressSteps(sources, chosen.compressed(),
@@ -223,6 +239,23 @@ final class ConvertCommand implements Callable<Integer> {
             ConcatImage.closeAll(opened);
         }
         return 0;
+    }
+
+    /** qemu-img's rules for {@code -C}, checked right after its options are read, in its order. */
+    private static void checkCopyOffload(ParseResult args) {
+        boolean copy = args.matchedOptionValue("-C", false);
+        if (!copy) {
+            return;
+        }
+        if (args.matchedOptionValue("-c", false)) {
+            throw new ExitCodeException(1, "Cannot enable copy offloading when -c is used");
+        }
+        if (args.hasMatchedOption("-S")) {
+            throw new ExitCodeException(1, "Cannot enable copy offloading when -S is used");
+        }
+        if (args.matchedOptionValue("--salvage", false)) {
+            throw new ExitCodeException(1, "Cannot use copy offloading in salvaging mode");
+        }
     }
 
     /**

@@ -23,6 +23,8 @@ final class CreateCommand implements Callable<Integer> {
                         "Format options, k=v[,k=v...]; '-o help' lists them.", "-o"))
                 .addOption(Specs.option("BACKING", "Backing file (qcow2 only).", "-b"))
                 .addOption(Specs.option("FMT", "Format of the backing file.", "-F"))
+                .addOption(Specs.flag("Unsafe: do not open the backing file (its format and the size must then be"
+                        + " given).", "-u"))
                 .addOption(Specs.flag("Quiet: do not print the 'Formatting' line.", "-q"))
                 .addPositional(Specs.optionalPositional(0, "FILE", Path.class, "The image file to create."))
                 .addPositional(Specs.optionalPositional(1, "SIZE", String.class,
@@ -38,6 +40,7 @@ final class CreateCommand implements Callable<Integer> {
         String backing = args.matchedOptionValue("-b", null);
         String backingFormat = args.matchedOptionValue("-F", null);
         boolean quiet = args.matchedOptionValue("-q", false);
+        boolean unsafe = args.matchedOptionValue("-u", false);
         Path file = args.matchedPositionalValue(0, null);
         String size = args.matchedPositionalValue(1, null);
         var out = spec.commandLine().getOut();
@@ -55,7 +58,8 @@ final class CreateCommand implements Callable<Integer> {
             bytes = Sizes.parse("image size", size, spec.commandLine().getErr());
         }
         try {
-            ImageCreator.Plan plan = ImageCreator.plan(file, format, opts, backing, backingFormat, bytes);
+            ImageCreator.Plan plan = ImageCreator.plan(file, format, opts, backing, backingFormat, bytes,
+                    unsafe);
             if (!quiet) {
                 out.println("Formatting '" + file + "', fmt=" + plan.format() + " " + plan.description());
                 out.flush();
@@ -67,7 +71,11 @@ final class CreateCommand implements Callable<Integer> {
             throw new ExitCodeException(1, e.headline(), e.hint()); // qemu-img's hint: its own lines after it
         } catch (ImageException e) {
             String m = e.getMessage();
-            throw new ImageException(m.startsWith(file + ": ") ? m : file + ": " + m, e);
+            String named = m.startsWith(file + ": ") ? m : file + ": " + m;
+            if (m.endsWith(" expects a non-negative number below 2^64")) {
+                throw new ExitCodeException(1, named, ResizeCommand.SIZE_SYNTAX_HINT); // qemu-img's size hint
+            }
+            throw new ImageException(named, e);
         }
         return 0;
     }

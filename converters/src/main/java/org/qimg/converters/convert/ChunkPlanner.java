@@ -18,11 +18,18 @@ final class ChunkPlanner {
     private final int granule;
     private final int chunkSize;
     private final boolean readZeros;
+    /** Data runs exactly as the source reports them (copy offloading, -C): no hole is read along with data. */
+    private final boolean exactRuns;
     private long pos;
     private long seq;
 
     ChunkPlanner(ConcatSource source, int granule, int chunkSize, boolean readZeros) {
+        this(source, granule, chunkSize, readZeros, false);
+    }
+
+    ChunkPlanner(ConcatSource source, int granule, int chunkSize, boolean readZeros, boolean exactRuns) {
         this.readZeros = readZeros;
+        this.exactRuns = exactRuns;
         this.source = source;
         this.size = source.size();
         this.granule = granule;
@@ -56,7 +63,8 @@ final class ChunkPlanner {
         long end = alignUp(pos + (r.kind() == ConcatSource.Kind.DATA ? r.length() : 1), window);
         while (end < window) {
             ConcatSource.Run n = run(end);
-            if (n.kind() != ConcatSource.Kind.DATA && n.length() >= Math.min(MIN_SPLIT_HOLE, window - end)) {
+            if (n.kind() != ConcatSource.Kind.DATA
+                    && (exactRuns || n.length() >= Math.min(MIN_SPLIT_HOLE, window - end))) {
                 break;
             }
             end = alignUp(end + n.length(), window);

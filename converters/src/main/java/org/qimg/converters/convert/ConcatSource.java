@@ -23,6 +23,9 @@ final class ConcatSource {
     private final long size;
     private final int maxDepth;
     private final long[] alignments;
+    private static final int SECTOR = 512;
+    /** Null, or where --salvage reports read errors. */
+    private volatile java.util.function.Consumer<String> salvage;
 
     /**
      * @param topOnly look only at the top layer of each source (target has its own backing file): ranges it
@@ -65,12 +68,74 @@ final class ConcatSource {
         return runAt(pos, max, true);
     }
 
+    /**
+     * {@code --salvage}: reads {@code dst.remaining()} bytes of {@code img} from {@code local}; when that fails,
+     * sector by sector, and a sector that cannot be read becomes zeros with a warning naming its offset, as
+     * qemu-img convert --salvage does.
+     */
+    private void readSalvaging(DiskImage img, long local, ByteBuffer dst) throws IOException {
+        int start = dst.position();
+        int end = dst.limit();
+        try {
+            img.read(local, dst);
+            return;
+        } catch (IOException e) {
+            dst.position(start);
+        }
+        for (int at = start; at < end; at += SECTOR) {
+            int n = Math.min(SECTOR, end - at);
+            long off = local + (at - start);
+            dst.limit(at + n).position(at);
+            try {
+                img.read(off, dst);
+            } catch (IOException e) {
+                salvage.accept("error while reading offset " + off + ": " + reason(e));
+                dst.limit(at + n).position(at);
+                while (dst.hasRemaining()) {
+                    dst.put((byte) 0);
+                }
+            }
+        }
+        dst.limit(end).position(end);
+    }
+
+    /**
+     * What qemu-img names as the reason: the system's message of an I/O error (e.g. "Input/output error");
+     * data qimg finds corrupt (a compressed cluster that does not expand, ...) is EIO to QEMU.
+     */
+    private static String reason(Throwable e) {
+        if (e instanceof org.qimg.format.ImageException) {
+            return "Input/output error";
+        }
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    /** Turns salvaging on: read errors become zeros and {@code warnings} hears of each. */
+    ConcatSource salvaging(java.util.function.Consumer<String> warnings) {
+        this.salvage = warnings;
+        return this;
+    }
+
     private Run runAt(long pos, long max, boolean compressedOneByOne) throws IOException {
         int i = indexOf(pos);
         DiskImage img = images.get(i);
         long local = pos - starts[i];
         long len = Math.min(max, img.virtualSize() - local);
-        BlockStatus s = ChainWalker.statusAt(img, local, len, maxDepth);
+        BlockStatus s;
+        try {
+            s = ChainWalker.statusAt(img, local, len, maxDepth);
+        } catch (IOException e) {
+            if (salvage == null) {
+                throw e;
+            }
+            // --salvage, as qemu-img: the status of one sector is unknown, so it is read (as data)
+            salvage.accept("error while reading block status at offset " + local + ": " + reason(e));
+            return new Run(Math.min(len, SECTOR), Kind.DATA);
+        }
         Kind k;
         // as qemu-img convert: a zero status wins over data (stored clusters over host holes of a
         // metadata-preallocated source are both, and read as zeros)
@@ -116,7 +181,11 @@ final class ConcatSource {
             int n = (int) Math.min(dst.remaining(), img.virtualSize() - local);
             int lim = dst.limit();
             dst.limit(dst.position() + n);
-            img.read(local, dst);
+            if (salvage == null) {
+                img.read(local, dst);
+            } else {
+                readSalvaging(img, local, dst);
+            }
             dst.limit(lim);
             p += n;
         }

@@ -5,6 +5,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.qimg.converters.ProgressListener;
+import org.qimg.format.NewImage;
+import org.qimg.format.ResizeRequest;
 import org.qimg.format.TargetImage;
 import org.qimg.format.codec.ClusterCompressor;
 
@@ -39,12 +41,21 @@ public final class ConvertOptions {
     public interface Written {
         void accept(java.nio.file.Path image) throws java.io.IOException;
     }
+    /** qemu-img's -C: data runs are copied as they are, without looking for zeros in them. */
+    final boolean copyOffload;
+    /** qemu-img's --salvage: read errors become zeros (one warning per failed 512-byte sector). */
+    final boolean salvage;
+    /** Where warnings that are not errors go (the builder's notices). */
+    final Consumer<String> notices;
+    /** How a new raw target's file is sized (qemu-img's file driver {@code preallocation}). */
+    final ResizeRequest.Preallocation rawPreallocation;
 
     private ConvertOptions(Builder b) {
         this.clusterTarget = b.clusterTarget;
         this.compressors = b.compressors;
         this.policy = b.policy;
-        this.threads = b.threads;
+        // --salvage reads with one worker, so that its warnings come in offset order, as qemu-img's
+        this.threads = b.salvage ? 1 : b.threads;
         this.sparseSize = b.sparseSize;
         this.targetIsZero = b.targetIsZero;
         this.noCreate = b.noCreate;
@@ -56,6 +67,10 @@ public final class ConvertOptions {
         this.formatName = b.clusterTarget == null ? "raw" : b.formatName;
         this.container = b.container;
         this.written = b.written;
+        this.copyOffload = b.copyOffload;
+        this.salvage = b.salvage;
+        this.notices = b.notices;
+        this.rawPreallocation = b.rawPreallocation;
     }
 
     /**
@@ -82,6 +97,10 @@ public final class ConvertOptions {
         this.formatName = o.formatName;
         this.container = o.container;
         this.written = o.written;
+        this.copyOffload = o.copyOffload;
+        this.salvage = o.salvage;
+        this.notices = o.notices;
+        this.rawPreallocation = o.rawPreallocation;
     }
 
     public static Builder builder() {
@@ -120,6 +139,9 @@ public final class ConvertOptions {
         private Consumer<String> notices = m -> { };
         private OutputContainer container;
         private Written written;
+        private boolean copyOffload;
+        private boolean salvage;
+        private ResizeRequest.Preallocation rawPreallocation = ResizeRequest.Preallocation.OFF;
 
         /** Compress a raw target into this container ({@code -o container=...}); null: none. */
         public Builder container(OutputContainer c) {
@@ -135,6 +157,9 @@ public final class ConvertOptions {
             formatName = target.formatName();
             clusterTarget = target.clusterSize() > 0 ? target::start : null;
             targetHasBacking = target.hasBacking();
+            String prealloc = clusterTarget == null && target instanceof NewImage n ? n.given("preallocation") : null;
+            rawPreallocation = prealloc == null ? ResizeRequest.Preallocation.OFF
+                    : ResizeRequest.Preallocation.parse(prealloc);
             if (target.compressed()) {
                 // one fallback notice per conversion, whatever the number of threads
                 AtomicBoolean told = new AtomicBoolean();
@@ -260,6 +285,18 @@ public final class ConvertOptions {
             return this;
         }
 
+        /** qemu-img convert -C: copy data runs as they are (no zero detection inside them). */
+        public Builder copyOffload(boolean on) {
+            this.copyOffload = on;
+            return this;
+        }
+
+        /** qemu-img convert --salvage: read errors of the sources become zeros, reported through notices. */
+        public Builder salvage(boolean on) {
+            this.salvage = on;
+            return this;
+        }
+
         public Builder progress(ProgressListener listener) {
             this.progress = Objects.requireNonNull(listener);
             return this;
@@ -269,11 +306,12 @@ public final class ConvertOptions {
             if (compressors != null && clusterTarget == null) {
                 throw new IllegalArgumentException("Compression is not supported for this target format (raw)");
             }
-            if (targetHasBacking && clusterTarget == null) {
+            if (targetHasBacking && clusterTarget == null && !noCreate) {
                 throw new IllegalArgumentException("Backing file not supported for file format 'raw'");
             }
-            if (noCreate && targetHasBacking) {
-                throw new IllegalArgumentException("-n cannot be combined with -B (a new backing file)");
+            if (targetIsZero && targetHasBacking) {
+                throw new IllegalArgumentException("Cannot use --target-is-zero when the destination image has a"
+                        + " backing file");
             }
             if (targetIsZero && !noCreate) {
                 throw new IllegalArgumentException("--target-is-zero requires use of -n flag");

@@ -2,7 +2,9 @@ package org.qimg.converters.convert;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
+import org.qimg.format.OpenOptions;
 import org.qimg.format.ImageFormat;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.NewImage;
@@ -49,6 +51,43 @@ public final class ConvertTarget {
     /** The existing image {@code destination} of {@code format}, written in place (qemu-img convert -n). */
     public static TargetImage inPlace(String format, TargetRequest request, Path destination) throws IOException {
         return ImageFormats.writable(format).openForUpdate(destination, request);
+    }
+
+    /**
+     * qemu-img convert opens its new target, and with it the target's backing file, before it copies anything:
+     * a backing file that does not open (missing, or not in the format given) fails the convert with
+     * {@code Could not open 'DST': Could not open backing file: WHY}. The file is resolved as QEMU resolves it,
+     * relative to DST's directory; only its metadata is read.
+     */
+    public static void checkBacking(String format, TargetRequest request, Path destination) throws IOException {
+        NewImage n = ImageFormats.writable(format).create(request);
+        if (n.backingFile() == null || n.backingFormat() == null) {
+            return;
+        }
+        Path backing = Path.of(n.backingFile());
+        Path dir = destination.getParent();
+        if (!backing.isAbsolute() && dir != null) {
+            backing = dir.resolve(backing);
+        }
+        try (DiskImage img = ImageFormats.open(backing, n.backingFormat(), OpenOptions.DEFAULT.metadataOnly())) {
+            img.virtualSize();
+        } catch (ImageException e) {
+            if ("qcow2".equals(n.backingFormat()) && !probesAs(backing, "qcow2")) {
+                // QEMU's qcow2 driver words a missing magic this way
+                throw new ImageException("Could not open '" + destination + "': Could not open backing file: Image is"
+                        + " not in qcow2 format", e);
+            }
+            throw new ImageException("Could not open '" + destination + "': Could not open backing file: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static boolean probesAs(Path file, String format) {
+        try {
+            return ImageFormats.probe(file).name().equals(format);
+        } catch (IOException e) {
+            return true; // not readable at all: the open error says why
+        }
     }
 
     /** {@link #create} or {@link #inPlace}. */

@@ -1,7 +1,6 @@
 package org.qimg.converters.convert;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +20,8 @@ import org.qimg.converters.compare.CompareResult;
 import org.qimg.format.ClusterSink;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
+import org.qimg.format.ResizeRequest;
+import org.qimg.format.raw.HostTruncate;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.ImageLockException;
 import org.qimg.format.io.ImageLock;
@@ -52,7 +53,8 @@ public final class Converter {
             throw new IllegalArgumentException("no source image");
         }
         SameFileGuard.check(sources, destination);
-        ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
+        ConcatSource source = new ConcatSource(sources, options.targetHasBacking)
+                .salvaging(options.salvage ? m -> options.notices.accept("warning: " + m) : null);
         if (options.written != null && (StdoutOutput.names(destination) || options.container != null
                 || DestinationKind.of(destination).special())) {
             throw new ImageException("qimg copies bitmaps only into an image file, not to a device, standard output"
@@ -104,7 +106,7 @@ public final class Converter {
             try {
                 FileChannel ch = NamedChannel.wrap(out.channel(), destination);
                 if (options.clusterTarget == null) {
-                    setLength(ch, out.tempFile(), destination, source.size());
+                    setLength(ch, out.tempFile(), destination, source.size(), options.rawPreallocation);
                 }
                 r = writeNew(source, ch, destination, null, options);
             } catch (IOException e) {
@@ -135,10 +137,11 @@ public final class Converter {
         if (sources.isEmpty() || options.noCreate) {
             throw new IllegalArgumentException(sources.isEmpty() ? "no source image" : "-n needs an existing target");
         }
-        ConcatSource source = new ConcatSource(sources, options.targetHasBacking);
+        ConcatSource source = new ConcatSource(sources, options.targetHasBacking)
+                .salvaging(options.salvage ? m -> options.notices.accept("warning: " + m) : null);
         FileChannel ch = NamedChannel.wrap(channel, shown);
         if (options.clusterTarget == null) {
-            setLength(ch, openPath, shown, source.size());
+            setLength(ch, openPath, shown, source.size(), options.rawPreallocation);
         }
         ConvertResult r = writeNew(source, ch, shown, null, options);
         options.progress.finished();
@@ -329,10 +332,13 @@ public final class Converter {
         }
     }
 
-    private static void setLength(FileChannel ch, Path file, Path destination, long size) throws IOException {
-        // FileChannel cannot grow a file without writing; RandomAccessFile.setLength extends sparsely.
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.setLength(size);
+    /** Sizes a new raw target as qemu-img's file driver creates one (first block written, preallocation). */
+    private static void setLength(FileChannel ch, Path file, Path destination, long size,
+                                  ResizeRequest.Preallocation prealloc) throws IOException {
+        try {
+            HostTruncate.truncate(ch, file, size, prealloc);
+        } catch (ImageException e) {
+            throw new ImageException("'" + destination + "': " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ImageException("'" + destination + "': Could not resize file to " + size + " bytes: "
                     + e.getMessage(), e);
@@ -349,7 +355,8 @@ public final class Converter {
         // request mode: the writer keeps the previous request's slot until the next one is written
         int slotCount = 2 * o.threads + (requests ? 2 : 1);
         Planner planner = requests ? new QemuRequestPlanner(source, o.sparseSize > 0)::next
-                : new ChunkPlanner(source, granule, chunk, o.clusterTarget != null && o.sparseSize == 0)::next;
+                : new ChunkPlanner(source, granule, chunk, o.clusterTarget != null && o.sparseSize == 0,
+                        o.copyOffload)::next;
         Deque<Slot> free = new ArrayDeque<>();
         for (int i = 0; i < slotCount; i++) {
             free.add(new Slot(chunk, granule, o.compressed()));
@@ -359,8 +366,9 @@ public final class Converter {
         long read = 0;
         int maxUsed = 0;
         o.progress.started(total);
+        // copy offloading (-C) copies what the source reports as data as it is, zeros included
         try (ChunkProcessor processor = new ChunkProcessor(source, o.clusterTarget != null, granule,
-                o.sparseSize, o.compressors, o.policy, requests)) {
+                o.copyOffload ? 0 : o.sparseSize, o.compressors, o.policy, requests)) {
             try {
                 Deque<Pending> inflight = new ArrayDeque<>();
                 Chunk next = planner.next();

@@ -43,7 +43,8 @@ final class RawTargetWriter implements TargetWriter {
     @Override
     public Slot write(Chunk chunk, Slot slot) throws IOException {
         if (slot == null) {
-            if (!targetZeroed) {
+            // SKIP: not allocated in the sources' top layers while the target is backed (-n -B): left alone
+            if (!targetZeroed && chunk.kind() != ConcatSource.Kind.SKIP) {
                 writeZeros(chunk.start(), chunk.length());
             }
             return null;

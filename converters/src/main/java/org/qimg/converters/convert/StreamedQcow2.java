@@ -48,7 +48,7 @@ final class StreamedQcow2 {
     /** Whether a convert of {@code sources} to standard output with {@code o} is streamed in two passes. */
     static boolean applies(List<DiskImage> sources, ConvertOptions o) {
         return !Boolean.getBoolean(SPILL_PROPERTY) && o.clusterTarget != null && "qcow2".equals(o.formatName) && !o.noCreate && o.verifyFormat == null
-                && o.container == null && readableTwice(sources);
+                && o.container == null && !o.salvage && readableTwice(sources); // salvage would warn twice
     }
 
     /** False when a layer of a source is read as a stream (decoded in order from a compressed file). */

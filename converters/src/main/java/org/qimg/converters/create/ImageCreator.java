@@ -24,6 +24,7 @@ import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.Qcow2DataFile;
 import org.qimg.format.qcow2.write.Qcow2CreateOptions;
 import org.qimg.format.qcow2.write.Qcow2Writer;
 
@@ -37,12 +38,21 @@ public final class ImageCreator {
      *                    has printed the "Formatting" line, so {@link #create} throws this one
      */
     public record Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description,
-            ImageException refused, TargetImage target) {
+            ImageException refused, TargetImage target, RawCreate raw) {
         Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description,
              ImageException refused) {
-            this(file, format, size, qcow2, description, refused, null);
+            this(file, format, size, qcow2, description, refused, null, null);
+        }
+
+        Plan(Path file, String format, long size, Qcow2CreateOptions qcow2, String description,
+             ImageException refused, TargetImage target) {
+            this(file, format, size, qcow2, description, refused, target, null);
         }
     }
+
+    /** QEMU 7.2 image format drivers that read images but cannot create them. */
+    public static final java.util.Set<String> READ_ONLY_FORMATS = java.util.Set.of("bochs", "cloop", "dmg",
+            "vvfat");
 
     private ImageCreator() {
     }
@@ -53,24 +63,26 @@ public final class ImageCreator {
      */
     public static Plan plan(Path file, String format, String optionString, String backingFile, String backingFormat,
             Long size) throws IOException {
+        return plan(file, format, optionString, backingFile, backingFormat, size, false);
+    }
+
+    /**
+     * As {@link #plan(Path, String, String, String, String, Long)}; {@code unsafe} is qemu-img create's
+     * {@code -u}: the backing file is not opened, so its format and the size must be given.
+     */
+    public static Plan plan(Path file, String format, String optionString, String backingFile, String backingFormat,
+            Long size, boolean unsafe) throws IOException {
         String opts = optionString == null ? "" : optionString;
         switch (format) {
             case "raw" -> {
-                Map<String, String> m = QemuOptionSyntax.splitOptions(opts);
-                Long s = size;
-                for (Map.Entry<String, String> e : m.entrySet()) {
-                    if (!e.getKey().equals("size")) {
-                        throw new ImageException("Invalid parameter '" + e.getKey() + "'");
-                    }
-                    s = QemuOptionSyntax.parseSize(e.getValue());
-                }
+                RawCreate raw = RawCreate.parse(opts, size);
                 if (backingFile != null) {
                     throw new UnsupportedFeatureException("Backing file not supported for file format 'raw'");
                 }
-                if (s == null || s < 0) {
+                if (raw.size() == null || raw.size() < 0) {
                     throw new ImageException("Image creation needs a size parameter");
                 }
-                return new Plan(file, "raw", s, null, "size=" + s, null);
+                return new Plan(file, "raw", raw.size(), null, raw.describe(), raw.refused(), null, raw);
             }
             case "qcow2" -> {
                 Qcow2CreateOptions.Builder b = Qcow2CreateOptions.builder(size == null ? 0 : size);
@@ -93,7 +105,15 @@ public final class ImageCreator {
                     }
                 }
                 b.backingFile(back, backFmt);
-                if (back != null) {
+                if (back != null && unsafe) {
+                    // -u: the backing file is named, never opened
+                    if (backFmt == null) {
+                        throw new ImageException(file + ": Backing file specified without backing format");
+                    }
+                    if (!b.isSet("size")) {
+                        throw new ImageException("Image creation needs a size parameter");
+                    }
+                } else if (back != null) {
                     if (backFmt == null) {
                         // as qemu-img: the backing file is opened (probed) first, then the missing format refused
                         String detected;
@@ -124,8 +144,13 @@ public final class ImageCreator {
             case "vmdk" -> {
                 return planThroughFormat(file, format, opts, backingFile, backingFormat, size);
             }
-            default -> throw new UnknownFormatException("Unknown file format '" + format
-                    + "' (qimg creates raw, qcow2 or vmdk)");
+            default -> {
+                if (READ_ONLY_FORMATS.contains(format)) {
+                    throw new ImageException("Format driver '" + format + "' does not support image creation");
+                }
+                throw new UnknownFormatException("Unknown file format '" + format
+                        + "' (qimg creates raw, qcow2 or vmdk)");
+            }
         }
     }
 
@@ -170,6 +195,14 @@ public final class ImageCreator {
     @SuppressWarnings("try") // locks are held for the block, not used in it
     public static void create(Plan plan) throws IOException {
         if (plan.refused() != null) {
+            if (plan.raw() != null && plan.raw().refusedAfterCreating() && !DeviceOutput.isSpecial(plan.file())) {
+                // QEMU's file driver has created (or emptied) the file when it refuses the mode
+                try (ImageLock lock = Files.exists(plan.file()) ? lockExisting(plan.file()) : null;
+                     FileChannel ch = FileChannel.open(plan.file(), StandardOpenOption.CREATE,
+                             StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                    ch.size();
+                }
+            }
             throw plan.refused();
         }
         if (DeviceOutput.isSpecial(plan.file())) {
@@ -193,33 +226,30 @@ public final class ImageCreator {
                 return;
             }
             if (plan.format().equals("raw")) {
-                long len = (plan.size() + 511) / 512 * 512;
-                if (len > 0) {
-                    ch.truncate(0);
-                    try {
-                        ch.write(java.nio.ByteBuffer.allocate(1), len - 1);
-                    } catch (IOException e) {
-                        if ("File too large".equals(e.getMessage())) { // EFBIG: as qemu-img words it
-                            throw new ImageLimitException("The image size is too large for file format 'raw'");
-                        }
-                        throw e;
-                    }
-                    ch.truncate(len);
-                }
-                // A sparse file: write nothing but the length (the last byte written above is zero).
+                plan.raw().write(ch, plan.file());
                 return;
             }
             Qcow2Writer w;
             try {
-                w = Qcow2Writer.create(ch, plan.file(), plan.qcow2());
+                w = Qcow2DataFile.start(ch, plan.file(), plan.qcow2(), true);
             } catch (ImageLimitException e) {
+                if (plan.qcow2().dataFile() != null) {
+                    Files.deleteIfExists(plan.file());
+                    throw e;
+                }
                 // QEMU's EFBIG (L1 table over 32 MiB), worded as qemu-img create words it; like qemu-img, remove
                 // the file (already truncated) rather than leave an empty one
                 java.nio.file.Files.deleteIfExists(plan.file());
                 throw new ImageLimitException("The image size is too large for file format 'qcow2' (try using a larger"
                         + " cluster size)");
+            } catch (ImageException e) {
+                // the external data file could not be made: as qemu-img, no image file is left either
+                Files.deleteIfExists(plan.file());
+                throw e;
             }
-            w.finish();
+            try (Qcow2Writer written = w) {
+                written.finish();
+            }
             ch.force(true);
         }
     }
@@ -236,7 +266,9 @@ public final class ImageCreator {
         try (DeviceOutput device = DeviceOutput.openForCreate(plan.file(), plan.format(), size)) {
             try (ImageLock held = lockExisting(plan.file())) {
                 if (plan.format().equals("qcow2")) {
-                    Qcow2Writer.create(device.channel(), plan.file(), plan.qcow2()).finish();
+                    try (Qcow2Writer w = Qcow2DataFile.start(device.channel(), plan.file(), plan.qcow2())) {
+                        w.finish();
+                    }
                 } else if (device.blockDevice()) {
                     long first = Math.min(512, device.channel().size());
                     Positional.writeFully(device.channel(), ByteBuffer.allocate((int) first), 0);

@@ -65,9 +65,8 @@ final class Qcow2Targets {
         if (!request.options().isEmpty()) {
             throw new ImageException("-o has no effect when skipping image creation");
         }
-        if (request.backingFile() != null) {
-            throw new ImageException("-B cannot be used together with -n");
-        }
+        // -B with -n (qemu-img 7.2): the target keeps its own header; only what the sources' top layers allocate
+        // is copied, the rest is left to whatever the target's backing file holds
         ImageFormats.requireUpdatable(dst, "qcow2");
         Qcow2Header h;
         try (FileChannel ch = NamedChannel.open(dst, StandardOpenOption.READ)) {
@@ -75,7 +74,8 @@ final class Qcow2Targets {
         } catch (NoSuchFileException e) {
             throw new ImageException("Could not open '" + dst + "': No such file or directory");
         }
-        return new InPlaceTarget(h.clusterSize(), h.compressionType(), request.compressed());
+        return new InPlaceTarget(h.clusterSize(), h.compressionType(), request.compressed(),
+                request.backingFile() != null);
     }
 
     /** What both kinds of qcow2 target share: the codec comes from the image's own options. */
@@ -131,7 +131,7 @@ final class Qcow2Targets {
 
         @Override
         public ClusterSink start(FileChannel channel, Path pathForErrors, long virtualSize) throws IOException {
-            Qcow2Writer w = Qcow2Writer.create(channel, pathForErrors, options.withVirtualSize(virtualSize));
+            Qcow2Writer w = Qcow2DataFile.start(channel, pathForErrors, options.withVirtualSize(virtualSize));
             if (compressed) {
                 w.compressedMode();
             }
@@ -140,13 +140,17 @@ final class Qcow2Targets {
     }
 
     private static final class InPlaceTarget extends Base {
-        InPlaceTarget(int clusterSize, CompressionType codec, boolean compressed) {
+        private final boolean topOnly;
+
+        InPlaceTarget(int clusterSize, CompressionType codec, boolean compressed, boolean topOnly) {
             super(clusterSize, codec, Compressors.defaultLevel(codec), compressed);
+            this.topOnly = topOnly;
         }
 
+        /** True with {@code -n -B}: qemu-img then treats the target as backed, whatever its header says. */
         @Override
         public boolean hasBacking() {
-            return false;
+            return topOnly;
         }
 
         @Override

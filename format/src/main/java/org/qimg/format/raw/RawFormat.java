@@ -40,7 +40,7 @@ public final class RawFormat implements ImageFormat {
     /** Nothing is read: the existing file is checked and opened when it is written. */
     @Override
     public TargetImage openForUpdate(Path existing, TargetRequest request) throws ImageException {
-        return RawTarget.check(request);
+        return RawTarget.inPlace(request);
     }
 
     @Override

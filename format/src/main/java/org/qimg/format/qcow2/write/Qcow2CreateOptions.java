@@ -16,9 +16,12 @@ import org.qimg.format.codec.CompressionType;
  * {@link Builder#apply(String)}. {@code compression_level} is a qimg extra (not in qemu-img).
  */
 public final class Qcow2CreateOptions {
-    /** qemu-img's preallocation modes that qimg implements. */
+    /**
+     * qemu-img's preallocation modes: metadata (L2 tables and refcounts for every cluster), falloc (that, and
+     * the data area allocated with fallocate) and full (that, and the data area written with zeros).
+     */
     public enum Preallocation {
-        OFF, METADATA;
+        OFF, METADATA, FALLOC, FULL;
 
         public String qemuName() {
             return name().toLowerCase(Locale.ROOT);
@@ -41,6 +44,8 @@ public final class Qcow2CreateOptions {
     private final String backingFile;
     private final String backingFormat;
     private final int compressionLevel;
+    private final String dataFile;
+    private final boolean dataFileRaw;
     /** Options as the user spelt them, in order, for the "Formatting" line. */
     private final Map<String, String> given;
 
@@ -57,6 +62,8 @@ public final class Qcow2CreateOptions {
         this.backingFormat = b.backingFormat;
         this.compressionLevel = b.compressionLevel != null ? b.compressionLevel
                 : b.compressionType == CompressionType.ZSTD ? DEFAULT_ZSTD_LEVEL : DEFAULT_ZLIB_LEVEL;
+        this.dataFile = b.dataFile;
+        this.dataFileRaw = b.dataFileRaw;
         this.given = Map.copyOf(b.given);
     }
 
@@ -119,6 +126,27 @@ public final class Qcow2CreateOptions {
         return backingFormat;
     }
 
+    /**
+     * The external data file's name as stored in the header (and as given: QEMU creates the file under this
+     * name, relative to the working directory), or null when the data is in the image file.
+     */
+    public String dataFile() {
+        return dataFile;
+    }
+
+    /** data_file_raw: the data file alone is a valid raw image of the guest (autoclear bit 1). */
+    public boolean dataFileRaw() {
+        return dataFileRaw;
+    }
+
+    /**
+     * The preallocation the image's metadata gets: with {@code data_file_raw} at least {@code metadata}, as
+     * QEMU enforces it (every L2 entry maps its cluster to the same offset in the data file).
+     */
+    public Preallocation metadataPreallocation() {
+        return dataFileRaw && preallocation == Preallocation.OFF ? Preallocation.METADATA : preallocation;
+    }
+
     /** Compression level for the image's compression type (qimg extra; default as QEMU compresses). */
     public int compressionLevel() {
         return compressionLevel;
@@ -149,6 +177,8 @@ public final class Qcow2CreateOptions {
         b.backingFile = backingFile;
         b.backingFormat = backingFormat;
         b.compressionLevel = given.containsKey("compression_level") ? compressionLevel : null;
+        b.dataFile = dataFile;
+        b.dataFileRaw = dataFileRaw;
         b.given.putAll(given);
         return b;
     }
@@ -161,7 +191,11 @@ public final class Qcow2CreateOptions {
         return toBuilder().describe();
     }
 
-    /** The text qemu-img prints for {@code -o help} with {@code -f qcow2} (options qimg supports). */
+    /**
+     * The text qemu-img prints for {@code -o help} with {@code -f qcow2}: qemu-img 7.2's list, word for word
+     * (the encryption options are listed as qemu-img lists them; qimg refuses them when given).
+     * {@code compression_level}, a qimg extra, is accepted but not listed, so that the list stays qemu-img's.
+     */
     public static String helpText() {
         return """
                 Supported qcow2 options:
@@ -169,16 +203,25 @@ public final class Qcow2CreateOptions {
                   backing_fmt=<str>      - Image format of the base image
                   cluster_size=<size>    - qcow2 cluster size
                   compat=<str>           - Compatibility level (v2 [0.10] or v3 [1.1])
-                  compression_level=<num> - Compression level (qimg extra; zlib 1..9, default 6; zstd 1..22, default 3)
                   compression_type=<str> - Compression method used for image cluster compression
+                  data_file=<str>        - File name of an external data file
+                  data_file_raw=<bool (on/off)> - The external data file must stay valid as a raw image
+                  encrypt.cipher-alg=<str> - Name of encryption cipher algorithm
+                  encrypt.cipher-mode=<str> - Name of encryption cipher mode
+                  encrypt.format=<str>   - Encrypt the image, format choices: 'aes', 'luks'
+                  encrypt.hash-alg=<str> - Name of encryption hash algorithm
+                  encrypt.iter-time=<num> - Time to spend in PBKDF in milliseconds
+                  encrypt.ivgen-alg=<str> - Name of IV generator algorithm
+                  encrypt.ivgen-hash-alg=<str> - Name of IV generator hash algorithm
+                  encrypt.key-secret=<str> - ID of secret providing qcow AES key or LUKS passphrase
+                  encryption=<bool (on/off)> - Encrypt the image with format 'aes'. (Deprecated in favor of encrypt.format=aes)
                   extended_l2=<bool (on/off)> - Extended L2 tables
                   lazy_refcounts=<bool (on/off)> - Postpone refcount updates
-                  preallocation=<str>    - Preallocation mode (allowed values: off, metadata)
+                  preallocation=<str>    - Preallocation mode (allowed values: off, metadata, falloc, full)
                   refcount_bits=<num>    - Width of a reference count entry in bits
                   size=<size>            - Virtual disk size
                 """;
     }
-
 
     /** Collects options and checks them together in {@link #build()}, with qemu-img's error wording. */
     public static final class Builder {
@@ -193,10 +236,11 @@ public final class Qcow2CreateOptions {
         private String backingFile;
         private String backingFormat;
         private Integer compressionLevel;
+        private String dataFile;
+        private boolean dataFileRaw;
         private final Map<String, String> given = new LinkedHashMap<>();
         /** Values qemu-img parses but refuses only after printing "Formatting ...": key → its error. */
         private final Map<String, ImageException> pending = new LinkedHashMap<>();
-        private String unsupportedPreallocation;
 
         private Builder(long virtualSize) {
             this.virtualSize = virtualSize;
@@ -303,11 +347,18 @@ public final class Qcow2CreateOptions {
             if (given.containsKey("compat")) {
                 parts.add("compat=" + given.get("compat"));
             }
+            // string values are printed as qemu-img's option syntax spells them: a comma doubled
             if (backingFile != null) {
-                parts.add("backing_file=" + backingFile);
+                parts.add("backing_file=" + backingFile.replace(",", ",,"));
             }
             if (backingFormat != null) {
-                parts.add("backing_fmt=" + backingFormat);
+                parts.add("backing_fmt=" + backingFormat.replace(",", ",,"));
+            }
+            if (given.containsKey("data_file")) {
+                parts.add("data_file=" + given.get("data_file").replace(",", ",,"));
+            }
+            if (given.containsKey("data_file_raw")) {
+                parts.add("data_file_raw=" + given.get("data_file_raw"));
             }
             parts.add("lazy_refcounts=" + given.getOrDefault("lazy_refcounts", "off"));
             parts.add("refcount_bits=" + given.getOrDefault("refcount_bits", "16"));
@@ -357,15 +408,11 @@ public final class Qcow2CreateOptions {
                 case "extended_l2" -> extendedL2 = QemuOptionSyntax.parseBool(key, value);
                 case "preallocation" -> {
                     pending.remove(key);
-                    unsupportedPreallocation = null;
                     switch (value) {
                         case "off" -> preallocation = Preallocation.OFF;
                         case "metadata" -> preallocation = Preallocation.METADATA;
-                        case "falloc", "full" -> {
-                            // qemu-img checks its other options first
-                            preallocation = Preallocation.METADATA;
-                            unsupportedPreallocation = value;
-                        }
+                        case "falloc" -> preallocation = Preallocation.FALLOC;
+                        case "full" -> preallocation = Preallocation.FULL;
                         default -> pending.put(key, new ImageException(
                                 "Parameter 'preallocation' does not accept value '" + value + "'"));
                     }
@@ -379,7 +426,12 @@ public final class Qcow2CreateOptions {
                         throw new ImageException("Parameter 'compression_level' expects a number");
                     }
                 }
-                case "data_file", "data_file_raw", "encryption", "encrypt.format", "encrypt.cipher-alg",
+                case "data_file" -> dataFile = value; // "" is refused when the file is created, as by qemu-img
+                case "data_file_raw" -> {
+                    dataFileRaw = QemuOptionSyntax.parseBool(key, value);
+                    value = dataFileRaw ? "on" : "off";
+                }
+                case "encryption", "encrypt.format", "encrypt.cipher-alg",
                         "encrypt.cipher-mode", "encrypt.hash-alg", "encrypt.iter-time", "encrypt.ivgen-alg",
                         "encrypt.ivgen-hash-alg", "encrypt.key-secret" -> throw new UnsupportedFeatureException(
                         "qcow2 option '" + key + "' is not supported by qimg");
@@ -434,13 +486,19 @@ public final class Qcow2CreateOptions {
                 throw new ImageException("Different refcount widths than 16 bits require compatibility level 1.1 or"
                         + " above" + v3);
             }
+            if (dataFileRaw && dataFile == null) {
+                throw new ImageException("data-file-raw requires data-file");
+            }
+            if (dataFileRaw && backingFile != null) {
+                throw new ImageException("Backing file and data-file-raw cannot be used at the same time");
+            }
+            if (dataFile != null && version < 3) {
+                throw new ImageException("External data files are only supported with compatibility level 1.1 and"
+                        + " above" + v3);
+            }
             if (version < 3 && compressionType != CompressionType.ZLIB) {
                 throw new ImageException("Non-zlib compression type is only supported with compatibility level 1.1"
                         + " and above" + v3);
-            }
-            if (unsupportedPreallocation != null) {
-                throw new UnsupportedFeatureException("Preallocation mode '" + unsupportedPreallocation
-                        + "' is not supported by qimg (use off or metadata)");
             }
             if (compressionLevel != null) {
                 int max = compressionType == CompressionType.ZSTD ? 22 : 9;

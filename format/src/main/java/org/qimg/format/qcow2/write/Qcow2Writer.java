@@ -46,8 +46,6 @@ public final class Qcow2Writer implements ClusterSink {
      */
     public static final int RUN_BUFFER_BYTES = 2 << 20;
     /** QEMU's QCOW_MAX_L1_SIZE. */
-    /** QEMU's BDRV_REQUEST_MAX_BYTES. */
-    static final long REQUEST_MAX_BYTES = ((long) Integer.MAX_VALUE >> 9) << 9;
 
     private final Qcow2CreateOptions options;
     private final WriterFile file;
@@ -59,8 +57,13 @@ public final class Qcow2Writer implements ClusterSink {
     private final long clusterCount;
     private final long l1Offset;
     private final long[] l1;
-    /** For preallocated images: host offset of the first data cluster of each L2 table's range. */
-    private final long[] preallocData;
+    /** Null, or the preallocated layout (every L2 entry and, in the image file, every data cluster). */
+    private final WriterPrealloc prealloc;
+    /** Where data clusters are written: the image file, or the external data file (at their guest offset). */
+    private final WriterFile data;
+    private final boolean externalData;
+    /** The external data file's channel, owned (closed by {@link #close()}); null without one. */
+    private final FileChannel dataChannel;
 
     private long curL2Index = -1;
     private ByteBuffer curL2;
@@ -80,9 +83,16 @@ public final class Qcow2Writer implements ClusterSink {
     private boolean compressedMode;
     private boolean finished;
 
-    private Qcow2Writer(FileChannel channel, Path path, Qcow2CreateOptions options) throws IOException {
+    private Qcow2Writer(FileChannel channel, Path path, Qcow2CreateOptions options, FileChannel dataChannel,
+                        Path dataPath) throws IOException {
         this.options = options;
         this.file = new WriterFile(channel, path);
+        this.externalData = options.dataFile() != null;
+        if (externalData && dataChannel == null) {
+            throw new IllegalArgumentException("an image with an external data file needs the data file's channel");
+        }
+        this.data = externalData ? new WriterFile(dataChannel, dataPath) : file;
+        this.dataChannel = externalData ? dataChannel : null;
         this.clusterSize = options.clusterSize();
         this.clusterBits = options.clusterBits();
         this.l2EntrySize = options.l2EntrySize();
@@ -107,18 +117,31 @@ public final class Qcow2Writer implements ClusterSink {
         } else {
             this.l1Offset = 0;
         }
-        if (options.preallocation() == Qcow2CreateOptions.Preallocation.METADATA) {
-            this.preallocData = new long[(int) l1Size];
-            preallocate();
+        Qcow2CreateOptions.Preallocation mode = options.metadataPreallocation();
+        if (mode == Qcow2CreateOptions.Preallocation.OFF) {
+            this.prealloc = null;
+        } else if (mode == Qcow2CreateOptions.Preallocation.METADATA || externalData) {
+            this.prealloc = WriterPrealloc.run(options, file, refcounts, l1, clusterCount, externalData);
         } else {
-            this.preallocData = null;
+            this.prealloc = WriterPrealloc.runArea(options, file, refcounts, l1, l1Offset, clusterCount);
         }
     }
 
     /** Starts an image of {@code options.virtualSize()} bytes in {@code channel} (empty, writable). */
     public static Qcow2Writer create(FileChannel channel, Path pathForErrors, Qcow2CreateOptions options)
             throws IOException {
-        return new Qcow2Writer(channel, pathForErrors, options);
+        return new Qcow2Writer(channel, pathForErrors, options, null, null);
+    }
+
+    /**
+     * As {@link #create(FileChannel, Path, Qcow2CreateOptions)} for an image with an external data file
+     * ({@code options.dataFile()}): guest cluster i is written at offset i * cluster size of {@code dataChannel},
+     * which the caller has created and sized (the image file holds only metadata). The writer owns
+     * {@code dataChannel}: {@link #finish()} syncs it, {@link #close()} closes it.
+     */
+    public static Qcow2Writer create(FileChannel channel, Path pathForErrors, Qcow2CreateOptions options,
+                                     FileChannel dataChannel, Path dataPath) throws IOException {
+        return new Qcow2Writer(channel, pathForErrors, options, dataChannel, dataPath);
     }
 
     public int clusterSize() {
@@ -152,7 +175,7 @@ public final class Qcow2Writer implements ClusterSink {
     @Override
     public void writePlainBorrowed(long index, ByteBuffer base, int offset, int subclusterMask, boolean startsWrite)
             throws IOException {
-        if (preallocData != null || compressedMode) {
+        if (prealloc != null || compressedMode) {
             writePlain(index, base.slice(offset, clusterSize), subclusterMask, startsWrite);
             return;
         }
@@ -196,17 +219,17 @@ public final class Qcow2Writer implements ClusterSink {
                     + " bytes), got " + data.remaining());
         }
         checkPlain(index, subclusterMask);
-        if (preallocData != null) {
-            long host = preallocHost(index);
+        if (prealloc != null) {
+            long host = prealloc.host(index);
             // as qemu-img: nothing past the guest end, so the last cluster does not grow the preallocated file
             long inImage = options.virtualSize() - index * clusterSize;
             ByteBuffer d = data.duplicate();
             if (inImage < clusterSize) {
                 d.limit(d.position() + (int) inImage);
             }
-            file.writeData(host, d, index * clusterSize, 0);
+            this.data.writeData(host, d, index * clusterSize, 0);
             if (options.extendedL2()) {
-                patchBitmap(index, allocatedBitmap(subclusterMask));
+                prealloc.patchBitmap(file, l1, index, allocatedBitmap(subclusterMask));
             }
             return;
         }
@@ -264,7 +287,12 @@ public final class Qcow2Writer implements ClusterSink {
         if (len <= 0 || len > clusterSize) {
             throw new IllegalArgumentException("compressed payload must be 1.." + clusterSize + " bytes, got " + len);
         }
-        if (preallocData != null) {
+        if (externalData) {
+            // QEMU: compressed clusters cannot live in an external data file
+            throw new UnsupportedFeatureException("error while writing at byte " + (index << clusterBits)
+                    + ": Operation not supported");
+        }
+        if (prealloc != null) {
             throw new UnsupportedFeatureException(file.path() + ": compressed writes into a preallocated image"
                     + " are not supported");
         }
@@ -294,12 +322,12 @@ public final class Qcow2Writer implements ClusterSink {
             return;
         }
         checkIndex(index);
-        if (preallocData != null) {
-            long host = preallocHost(index);
+        if (prealloc != null) {
+            long host = prealloc.host(index);
             if (options.extendedL2()) {
-                patchBitmap(index, SUBCLUSTERS_ZERO);
+                prealloc.patchBitmap(file, l1, index, SUBCLUSTERS_ZERO);
             } else {
-                patchEntry(index, host | COPIED | ZERO);
+                prealloc.patchEntry(file, l1, index, host | COPIED | ZERO);
             }
             return;
         }
@@ -343,12 +371,33 @@ public final class Qcow2Writer implements ClusterSink {
                 refcounts.tableClusters());
         file.writeQuiet(0, header);
         file.finish(anyCompressed);
+        if (dataChannel != null) {
+            dataChannel.force(true);
+        }
         finished = true;
     }
 
     @Override
     public boolean unwrittenReadsFile() {
-        return preallocData != null;
+        return prealloc != null;
+    }
+
+    /**
+     * The host byte range preallocation=falloc|full reserved for the data ({@code [0]} start, {@code [1]} end), or
+     * null: the caller allocates ({@code falloc}) or zeroes ({@code full}) it before the first data write, as
+     * QEMU's file driver does when the image file grows.
+     */
+    public long[] preallocatedDataArea() {
+        return prealloc == null || prealloc.areaEnd() == 0 ? null : new long[] {prealloc.areaStart(),
+            prealloc.areaEnd()};
+    }
+
+    /**
+     * Says that {@code pathForErrors} is the very file the channel writes (not only its name): the file is then
+     * grown to its final length as QEMU grows it, leaving the end a hole, instead of by writing its last byte.
+     */
+    public void growsInPlace() {
+        file.realFile(file.path());
     }
 
     /** The file length after {@link #finish()} (or the current QEMU-visible end before it). */
@@ -358,7 +407,10 @@ public final class Qcow2Writer implements ClusterSink {
 
     @Override
     public void close() throws IOException {
-        // The channel belongs to the caller; an unfinished image is left as is.
+        // The image's channel belongs to the caller; an unfinished image is left as is.
+        if (dataChannel != null) {
+            dataChannel.close();
+        }
     }
 
     private void checkIndex(long index) throws ImageException {
@@ -381,7 +433,8 @@ public final class Qcow2Writer implements ClusterSink {
             return;
         }
         ByteBuffer l2 = l2For(runStart);
-        long host = refcounts.allocClusters((long) runCount * clusterSize);
+        // an external data file holds each cluster at its guest offset; nothing is allocated for it here
+        long host = externalData ? runStart << clusterBits : refcounts.allocClusters((long) runCount * clusterSize);
         long runBytes = (long) runCount * clusterSize;
         long last = runBitmaps[runCount - 1];
         if (options.extendedL2() && last != SUBCLUSTERS_ALLOCATED) {
@@ -400,7 +453,11 @@ public final class Qcow2Writer implements ClusterSink {
             }
             long from = (long) i * clusterSize;
             int len = (int) (Math.min(runBytes, (long) j * clusterSize) - from);
-            file.writeData(host + from, runBase[i].slice(runOffset[i], len), (runStart + i) * clusterSize, 0);
+            if (externalData) {
+                // as QEMU: nothing past the guest end is written into the data file
+                len = (int) Math.max(0, Math.min(len, options.virtualSize() - (host + from)));
+            }
+            data.writeData(host + from, runBase[i].slice(runOffset[i], len), (runStart + i) * clusterSize, 0);
             i = j;
         }
         for (int i = 0; i < runCount; i++) {
@@ -444,64 +501,5 @@ public final class Qcow2Writer implements ClusterSink {
         if (l2EntrySize == 16) {
             l2.putLong(pos + 8, bitmap);
         }
-    }
-
-    /** preallocation=metadata as qcow2's preallocate(): per L2 table, the table, then its data clusters. */
-    private void preallocate() throws IOException {
-        long maxChunk = REQUEST_MAX_BYTES >> clusterBits;
-        long lastHost = 0;
-        long lastBytes = 0;
-        for (int ti = 0; ti < l1.length; ti++) {
-            long l2Off = refcounts.allocClusters(clusterSize);
-            file.noteWrite(l2Off, clusterSize);
-            l1[ti] = l2Off | COPIED;
-            long first = (long) ti * l2Entries;
-            long n = Math.min(l2Entries, clusterCount - first);
-            ByteBuffer l2 = ByteBuffer.allocate(clusterSize);
-            for (long done = 0; done < n;) {
-                long chunk = Math.min(maxChunk, n - done);
-                long host = refcounts.allocClusters(chunk << clusterBits);
-                if (done == 0) {
-                    preallocData[ti] = host;
-                } else if (host != preallocData[ti] + (done << clusterBits)) {
-                    throw new ImageLimitException(file.path() + ": preallocation of this image size is not"
-                            + " supported (data of one L2 table would not be contiguous)");
-                }
-                for (long i = 0; i < chunk; i++) {
-                    setEntry(l2, first + done + i, (host + (i << clusterBits)) | COPIED, 0);
-                }
-                lastHost = host;
-                // QEMU extends the file to the end of the last allocation: whole clusters, or with extended L2
-                // whole subclusters (up to the one holding the guest end)
-                lastBytes = chunk << clusterBits;
-                if (options.extendedL2() && first + done + chunk == clusterCount) {
-                    long sub = clusterSize / 32;
-                    long toEnd = options.virtualSize() - ((first + done) << clusterBits);
-                    lastBytes = Math.min(lastBytes, (toEnd + sub - 1) / sub * sub);
-                }
-                done += chunk;
-            }
-            file.write(l2Off, l2);
-        }
-        if (lastHost != 0) {
-            file.noteWrite(lastHost, lastBytes);
-        }
-    }
-
-    private long preallocHost(long index) {
-        long ti = index / l2Entries;
-        return preallocData[(int) ti] + ((index - ti * l2Entries) << clusterBits);
-    }
-
-    private void patchEntry(long index, long entry) throws IOException {
-        long ti = index / l2Entries;
-        long pos = (l1[(int) ti] & ~COPIED) + (index % l2Entries) * l2EntrySize;
-        file.writeQuiet(pos, ByteBuffer.allocate(8).putLong(0, entry));
-    }
-
-    private void patchBitmap(long index, long bitmap) throws IOException {
-        long ti = index / l2Entries;
-        long pos = (l1[(int) ti] & ~COPIED) + (index % l2Entries) * l2EntrySize + 8;
-        file.writeQuiet(pos, ByteBuffer.allocate(8).putLong(0, bitmap));
     }
 }

@@ -19,11 +19,17 @@ final class WriterFile {
     private final GuestDataChannel dataChannel;
     private final Path path;
     private long end;
+    /** The file the channel writes, when known: then the file grows without its last block being written. */
+    private Path realFile;
 
     WriterFile(FileChannel channel, Path path) {
         this.channel = NamedChannel.wrap(channel, path); // every I/O error names the file and the offset
         this.dataChannel = channel instanceof GuestDataChannel g ? g : null;
         this.path = path;
+    }
+
+    void realFile(Path file) {
+        this.realFile = file;
     }
 
     Path path() {
@@ -81,7 +87,14 @@ final class WriterFile {
         if (channel.size() > len) {
             channel.truncate(len);
         } else if (channel.size() < len) {
-            Positional.writeFully(channel, ByteBuffer.allocate(1), len - 1);
+            if (realFile != null) {
+                // ftruncate, as QEMU grows the file: the new end stays a hole
+                try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(realFile.toFile(), "rw")) {
+                    f.setLength(len);
+                }
+            } else {
+                Positional.writeFully(channel, ByteBuffer.allocate(1), len - 1);
+            }
         }
     }
 }

@@ -11,8 +11,8 @@ import org.qimg.format.qcow2.layout.HeaderLayout;
 
 /**
  * The header cluster of a new image as QEMU 7.2 writes it: the fixed header (72 bytes for v2, 112 for
- * v3), then the header extensions (backing format, then the feature name table for v3 images whose
- * clusters are larger than 4 KiB), the end marker, and the backing file name.
+ * v3), then the header extensions (backing format, external data file name, then the feature name table for
+ * v3 images whose clusters are larger than 4 KiB), the end marker, and the backing file name.
  */
 final class WriterHeader {
 
@@ -41,11 +41,14 @@ final class WriterHeader {
                 incompatible |= 1L << 3;
             }
             if (o.extendedL2()) {
-                incompatible |= 1L << 4;
+                incompatible |= INCOMPAT_EXTL2;
+            }
+            if (o.dataFile() != null) {
+                incompatible |= INCOMPAT_DATA_FILE;
             }
             b.putLong(OFF_INCOMPAT, incompatible);
             b.putLong(OFF_COMPAT, o.lazyRefcounts() ? 1 : 0);
-            b.putLong(OFF_AUTOCLEAR, 0);
+            b.putLong(OFF_AUTOCLEAR, o.dataFileRaw() ? AUTOCLEAR_DATA_FILE_RAW : 0);
             b.putInt(OFF_REFCOUNT_ORDER, o.refcountOrder());
             b.putInt(OFF_HEADER_LENGTH, V3_HEADER_LENGTH);
             b.put(OFF_COMPRESSION_TYPE, (byte) o.compressionType().code());
@@ -53,6 +56,9 @@ final class WriterHeader {
         }
         if (o.backingFormat() != null) {
             pos = extension(b, pos, EXT_BACKING_FORMAT, o.backingFormat().getBytes(StandardCharsets.UTF_8));
+        }
+        if (o.dataFile() != null) {
+            pos = extension(b, pos, EXT_EXTERNAL_DATA_FILE, o.dataFile().getBytes(StandardCharsets.UTF_8));
         }
         if (HeaderCluster.hasFeatureTable(o.version(), cs)) {
             pos = extension(b, pos, EXT_FEATURE_NAME_TABLE, HeaderCluster.featureNameTable());

@@ -215,6 +215,23 @@ final class WriterRefcounts {
         return null;
     }
 
+    /**
+     * The refcount structures preallocation=falloc|full makes ({@code qcow2_co_truncate}): a new exact-size table
+     * and refcount blocks from {@code startOffset} covering {@code additionalClusters} more clusters; the old
+     * table is freed. Returns where the data area starts (just after the new table).
+     */
+    long preallocArea(long startOffset, long additionalClusters) throws IOException {
+        refcountArea(startOffset, additionalClusters, true, 0, 0);
+        return tableOffset + (long) tableClusters() * clusterSize;
+    }
+
+    /** qcow2_alloc_clusters_at: {@code size} bytes of clusters at {@code offset} (known free), refcount 1 each. */
+    void allocAt(long offset, long size) throws IOException {
+        while (!updateRefcount(offset, size, 1, false)) {
+            // a refcount block was added: the update is retried, as QEMU's
+        }
+    }
+
     /** qcow2_refcount_area: a new table and self-describing refcount blocks starting at startOffset. */
     private void refcountArea(long startOffset, long additionalClusters, boolean exactSize, int newRefblockIndex,
             long newRefblockOffset) throws IOException {
