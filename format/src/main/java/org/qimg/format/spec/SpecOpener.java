@@ -1,6 +1,7 @@
 package org.qimg.format.spec;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
@@ -43,6 +44,33 @@ public final class SpecOpener {
     /** The name QEMU shows for the image {@code name} opens (its file, or raw's options as {@code json:}). */
     public static String displayName(String name, String format) throws ImageException {
         return isSpec(name) ? parse(name, format).displayName() : name;
+    }
+
+    /**
+     * The file and format an in-place command (check, resize, snapshot) works on: {@code name} itself and
+     * {@code format}, or for block options their file and driver (the {@code file} protocol alone as raw).
+     * The file must exist and be readable (QEMU's message
+     * names the options, then the file).
+     */
+    public static Located locate(String name, String format) throws ImageException {
+        if (!isSpec(name)) {
+            return new Located(Path.of(name), format, false);
+        }
+        BlockSpec spec = parse(name, format);
+        try {
+            ImageFormats.requireReadableFile(spec.file());
+        } catch (ImageException e) {
+            throw cannotOpen(name, e);
+        }
+        return new Located(spec.file(), "file".equals(spec.driver()) || spec.windowed() ? "raw" : spec.driver(),
+                spec.windowed());
+    }
+
+    /**
+     * An image file and its format (null: probe); {@code window} when raw's offset or size options select part
+     * of the file (in-place changes through a window are not supported: the caller refuses them).
+     */
+    public record Located(Path file, String format, boolean window) {
     }
 
     /** Opens the image {@code name} stands for. */
