@@ -96,6 +96,10 @@ final class CheckCommand implements Callable<Integer> {
                         r.corruptionsFixed());
                 out.flush();
             }
+            if (r.unusable()) {
+                // QEMU made the image unusable (a fatal corruption event while repairing): its re-check fails
+                throw new ExitCodeException(1, "Check failed: No medium found");
+            }
             CheckResult again = Qcow2Check.run(file, CheckMode.NONE, log, forceShare);
             again.carryFixedCounts(r);
             r = again;
