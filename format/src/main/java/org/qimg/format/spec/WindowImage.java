@@ -72,8 +72,8 @@ final class WindowImage implements DiskImage {
         }
         Extent e = file.extentAt(offset + pos, Math.min(max, inFile));
         long host = e.hostOffset();
-        if (format.equals("file") && e.status() == Extent.Status.ZERO && host < 0) {
-            host = offset + pos; // the protocol says where its holes are, as it does for data
+        if (e.status() == Extent.Status.ZERO && host < 0) {
+            host = offset + pos; // a raw file says where its holes are, as it does for its data
         }
         return new Extent(pos, e.length(), e.status(), host, e.compressed(), e.hostZero());
     }
