@@ -248,6 +248,7 @@ public final class Qcow2Check {
             }
         }
         if (lowerLater) {
+            java.util.List<long[]> freed = new java.util.ArrayList<>();
             c.file.sync();
             for (long i = 0; i < n; i++) {
                 if (st.blockOffset(i) < 0) {
@@ -257,8 +258,15 @@ public final class Qcow2Check {
                 long computed = c.imrt.get(i);
                 if (stored != 0 && Long.compareUnsigned(stored, computed) > 0) {
                     st.set(i, computed);
+                    if (computed == 0) {
+                        freed.add(new long[] {i << c.clusterBits(), c.clusterSize()});
+                    }
                 }
             }
+            // QEMU frees leaks with QCOW2_DISCARD_ALWAYS: a cluster whose refcount drops to 0 is discarded from
+            // the file (reads as zeros), even when the refcount change itself is lost (an unusable image)
+            c.file.sync();
+            org.qimg.format.raw.HostFiles.punchHoles(c.file.path(), freed.toArray(new long[0][]));
         }
         return highest;
     }
