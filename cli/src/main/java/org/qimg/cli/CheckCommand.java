@@ -88,26 +88,41 @@ final class CheckCommand implements Callable<Integer> {
         if (!fmt.name().equals("qcow2")) {
             throw new ExitCodeException(EXIT_NO_CHECK, "This image format does not support checks");
         }
+        StringBuilder held = new StringBuilder();
         CheckResult r = Qcow2Check.run(file, mode, log, forceShare);
         if (r.failure() == null && (r.corruptionsFixed() != 0 || r.leaksFixed() != 0)) {
+            // qemu-img's stdout is line-buffered on a terminal; into a pipe or a file it comes out at exit, after
+            // everything the re-check logs on stderr (scripts that merge the two see that order): held until then
+            boolean lineBuffered = Main.usesSystemStreams() && Terminal.isTerminal(1);
+            String summary = String.format("The following inconsistencies were found and repaired:%n%n"
+                    + "    %d leaked clusters%n    %d corruptions%n%nDouble checking the fixed image now...%n",
+                    r.leaksFixed(), r.corruptionsFixed());
             if (!json && !quiet) {
-                out.printf("The following inconsistencies were found and repaired:%n%n    %d leaked clusters%n"
-                        + "    %d corruptions%n%nDouble checking the fixed image now...%n", r.leaksFixed(),
-                        r.corruptionsFixed());
-                out.flush();
+                if (lineBuffered) {
+                    out.print(summary);
+                    out.flush();
+                } else {
+                    held.append(summary);
+                }
             }
             if (r.unusable()) {
                 // QEMU made the image unusable (a fatal corruption event while repairing): its re-check fails
-                throw new ExitCodeException(1, "Check failed: No medium found");
+                err.println("qimg: Check failed: No medium found");
+                err.flush();
+                out.print(held);
+                out.flush();
+                return 1;
             }
             CheckResult again = Qcow2Check.run(file, CheckMode.NONE, log, forceShare);
             again.carryFixedCounts(r);
             r = again;
         }
         if (r.failure() != null) {
+            out.print(held);
             throw new ExitCodeException(1, "Check failed: " + r.failure());
         }
         if (!quiet) {
+            out.print(held);
             out.print(json ? json(r, given, fmt.name()) : human(r));
             out.flush();
         }
