@@ -12,6 +12,7 @@ module org.qimg.format {
     requires com.github.luben.zstd_jni;
     requires org.apache.commons.compress;
     requires org.tukaani.xz;
+    requires com.fasterxml.jackson.databind;
 
     exports org.qimg.format;
     exports org.qimg.format.codec;
@@ -26,6 +27,7 @@ module org.qimg.format {
     exports org.qimg.format.qcow2.update to org.qimg.converters;
     exports org.qimg.format.qcow2.write to org.qimg.converters;
     exports org.qimg.format.raw to org.qimg.converters;
+    exports org.qimg.format.spec to org.qimg.converters;
     // JNA reads the libc interfaces and natively registered classes reflectively
     opens org.qimg.format.io to com.sun.jna;
     opens org.qimg.format.raw to com.sun.jna;

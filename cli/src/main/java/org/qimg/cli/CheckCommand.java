@@ -12,6 +12,7 @@ import org.qimg.format.probe.ForeignFormat;
 import org.qimg.format.qcow2.check.CheckMode;
 import org.qimg.format.qcow2.check.CheckResult;
 import org.qimg.format.qcow2.check.Qcow2Check;
+import org.qimg.format.spec.SpecOpener;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 
@@ -32,7 +33,8 @@ final class CheckCommand implements Callable<Integer> {
                 .addOption(Specs.option("leaks|all", "Repair leaks, or all inconsistencies.", "-r"))
                 .addOption(ImageOptions.forceShare())
                 .addOption(ImageOptions.ignoredCache())
-                .addPositional(Specs.positional(0, "FILE", Path.class, "The image to check (and repair, with -r)."));
+                .addOption(ImageOptions.imageOpts())
+                .addPositional(Specs.positional(0, "FILE", String.class, "The image to check (and repair, with -r)."));
         return c.spec;
     }
 
@@ -43,7 +45,8 @@ final class CheckCommand implements Callable<Integer> {
         boolean quiet = args.matchedOptionValue("-q", false);
         String output = args.matchedOptionValue("--output", "human");
         String repair = args.matchedOptionValue("-r", null);
-        Path file = args.matchedPositionalValue(0, null);
+        String given = args.matchedPositionalValue(0, null);
+        String name = ImageOptions.imageName(args, given);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         CheckMode mode = CheckMode.NONE;
@@ -60,8 +63,13 @@ final class CheckCommand implements Callable<Integer> {
             case "human" -> false;
             default -> throw new ExitCodeException(1, "--output must be used with human or json as argument.");
         };
+        SpecOpener.Located located = SpecOpener.locate(name, format);
+        Path file = located.file();
+        format = located.format();
         if (!Files.exists(file)) {
-            throw new ExitCodeException(1, "Could not open '" + file + "': No such file or directory");
+            String missing = "Could not open '" + file + "': No such file or directory";
+            throw new ExitCodeException(1, SpecOpener.isSpec(name) ? "Could not open '" + given + "': " + missing
+                    : missing);
         }
         ImageFormats.requireReadableFile(file);
         ImageFormat fmt = format == null ? ImageFormats.probe(file) : ImageFormats.byName(format);
@@ -75,28 +83,47 @@ final class CheckCommand implements Callable<Integer> {
         };
         boolean forceShare = args.matchedOptionValue("-U", false);
         if (fmt.name().equals("vmdk") && repair == null) {
-            return vmdk(file, forceShare, log, json, quiet, out);
+            return vmdk(file, given, forceShare, log, json, quiet, out);
         }
         if (!fmt.name().equals("qcow2")) {
             throw new ExitCodeException(EXIT_NO_CHECK, "This image format does not support checks");
         }
+        StringBuilder held = new StringBuilder();
         CheckResult r = Qcow2Check.run(file, mode, log, forceShare);
         if (r.failure() == null && (r.corruptionsFixed() != 0 || r.leaksFixed() != 0)) {
+            // qemu-img's stdout is line-buffered on a terminal; into a pipe or a file it comes out at exit, after
+            // everything the re-check logs on stderr (scripts that merge the two see that order): held until then
+            boolean lineBuffered = Main.usesSystemStreams() && Terminal.isTerminal(1);
+            String summary = String.format("The following inconsistencies were found and repaired:%n%n"
+                    + "    %d leaked clusters%n    %d corruptions%n%nDouble checking the fixed image now...%n",
+                    r.leaksFixed(), r.corruptionsFixed());
             if (!json && !quiet) {
-                out.printf("The following inconsistencies were found and repaired:%n%n    %d leaked clusters%n"
-                        + "    %d corruptions%n%nDouble checking the fixed image now...%n", r.leaksFixed(),
-                        r.corruptionsFixed());
+                if (lineBuffered) {
+                    out.print(summary);
+                    out.flush();
+                } else {
+                    held.append(summary);
+                }
+            }
+            if (r.unusable()) {
+                // QEMU made the image unusable (a fatal corruption event while repairing): its re-check fails
+                err.println("qimg: Check failed: No medium found");
+                err.flush();
+                out.print(held);
                 out.flush();
+                return 1;
             }
             CheckResult again = Qcow2Check.run(file, CheckMode.NONE, log, forceShare);
             again.carryFixedCounts(r);
             r = again;
         }
         if (r.failure() != null) {
+            out.print(held);
             throw new ExitCodeException(1, "Check failed: " + r.failure());
         }
         if (!quiet) {
-            out.print(json ? json(r, file.toString(), fmt.name()) : human(r));
+            out.print(held);
+            out.print(json ? json(r, given, fmt.name()) : human(r));
             out.flush();
         }
         if (r.checkErrors() != 0) {
@@ -109,7 +136,7 @@ final class CheckCommand implements Callable<Integer> {
      * qemu-img check of a VMDK (vmdk_co_check): no counts, only whether every grain lies inside its file; the
      * first that does not is logged as an ERROR line and fails the check. Repair is not supported (63).
      */
-    private static int vmdk(Path file, boolean forceShare, java.util.function.Consumer<String> log, boolean json,
+    private static int vmdk(Path file, String given, boolean forceShare, java.util.function.Consumer<String> log, boolean json,
                             boolean quiet, PrintWriter out) throws Exception {
         String failure;
         org.qimg.format.OpenOptions open = org.qimg.format.OpenOptions.DEFAULT.withoutBacking().forceShare(forceShare);
@@ -120,7 +147,7 @@ final class CheckCommand implements Callable<Integer> {
             throw new ExitCodeException(1, "Check failed: " + failure);
         }
         if (!quiet) {
-            out.print(json ? "{\n    \"check-errors\": 0,\n    \"filename\": " + JsonText.quote(file.toString())
+            out.print(json ? "{\n    \"check-errors\": 0,\n    \"filename\": " + JsonText.quote(given)
                     + ",\n    \"format\": \"vmdk\"\n}\n" : "No errors were found on the image.\n");
             out.flush();
         }

@@ -22,6 +22,7 @@ final class ChecksumCommand implements Callable<Integer> {
                 .addOption(ProgressMode.flag())
                 .addOption(ProgressMode.option())
                 .addOption(ImageOptions.forceShare())
+                .addOption(ImageOptions.imageOpts())
                 .addPositional(Specs.positional(0, "FILE", Path.class, "The image to checksum."));
         return c.spec;
     }
@@ -30,7 +31,8 @@ final class ChecksumCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ParseResult args = spec.commandLine().getParseResult();
         String format = args.matchedOptionValue("-f", null);
-        Path file = args.matchedPositionalValue(0, null);
+        Path given = args.matchedPositionalValue(0, null);
+        Path file = Path.of(ImageOptions.imageName(args, given.toString()));
         PrintWriter out = spec.commandLine().getOut();
         ProgressMode mode = ProgressMode.of(args, spec, false, ProgressMode.terminal(false));
         String hex;
@@ -42,7 +44,7 @@ final class ChecksumCommand implements Callable<Integer> {
             p.finished();
         }
         {
-            out.println(hex + "  " + file);
+            out.println(hex + "  " + given);
             out.flush();
         }
         return 0;

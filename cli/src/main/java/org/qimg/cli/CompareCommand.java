@@ -35,6 +35,7 @@ final class CompareCommand implements Callable<Integer> {
                 .addOption(Specs.flag("Quiet: print nothing on stdout.", "-q"))
                 .addOption(Specs.flag("Strict: images of different sizes or allocation differ.", "-s"))
                 .addOption(ImageOptions.forceShare())
+                .addOption(ImageOptions.imageOpts())
                 .addOption(ImageOptions.ignoredCache())
                 .addPositional(Specs.positional(0, "FILE1", Path.class, "The first image."))
                 .addPositional(Specs.positional(1, "FILE2", Path.class, "The second image, compared with the first."));
@@ -49,8 +50,14 @@ final class CompareCommand implements Callable<Integer> {
         boolean progress = args.matchedOptionValue("-p", false);
         boolean quiet = args.matchedOptionValue("-q", false);
         boolean strict = args.matchedOptionValue("-s", false);
-        Path file1 = args.matchedPositionalValue(0, null);
-        Path file2 = args.matchedPositionalValue(1, null);
+        if (ImageOptions.imageOpts(args) && (args.hasMatchedOption("-f") || args.hasMatchedOption("-F"))) {
+            throw new ExitCodeException(2, "--image-opts and --format are mutually exclusive");
+        }
+        boolean formats = false;
+        Path file1 = Path.of(ImageOptions.imageName(ImageOptions.imageOpts(args), formats,
+                args.matchedPositionalValue(0, null).toString()));
+        Path file2 = Path.of(ImageOptions.imageName(ImageOptions.imageOpts(args), formats,
+                args.matchedPositionalValue(1, null).toString()));
         PrintWriter out = spec.commandLine().getOut();
         OpenOptions options = ImageOptions.readOptions(args);
         ProgressMode mode = ProgressMode.of(args, spec, quiet, ProgressMode.terminal(false));

@@ -38,6 +38,7 @@ final class ConvertCommand implements Callable<Integer> {
         ConvertCommand c = new ConvertCommand();
         c.spec = Specs.command("convert", c, "Convert (and optionally compress) images (as qemu-img convert).")
                 .addOption(Specs.option("FMT", "Source format (default: probe).", "-f", "--format"))
+                .addOption(ImageOptions.imageOpts())
                 .addOption(Specs.option("raw|qcow2", "Target format (default: raw).", "-O"))
                 .addOption(Specs.flag("Compress the target's clusters (qcow2).", "-c"))
                 .addOption(ProgressMode.flag())
@@ -193,7 +194,7 @@ final class ConvertCommand implements Callable<Integer> {
             }
             List<DiskImage> sources = new ArrayList<>();
             for (String s : srcs) {
-                DiskImage img = ImageFormats.open(Path.of(s), sourceFormat,
+                DiskImage img = ImageFormats.open(Path.of(ImageOptions.imageName(args, s)), sourceFormat,
                         ImageOptions.readOptions(args).withLock(LockPerms.READ_UNSHARED));
                 opened.add(img);
                 if (snap != null && (sources.isEmpty() || !snap.firstSourceOnly())) {

@@ -42,6 +42,7 @@ final class DdCommand implements Callable<Integer> {
         String inFormat = null;
         String outFormat = "raw";
         boolean force = false;
+        boolean imageOpts = false;
         int i = 0;
         // getopt stops at the first operand (POSIXLY_CORRECT is not set, but operands contain no '-')
         java.util.List<String> operands = new java.util.ArrayList<>();
@@ -57,6 +58,10 @@ final class DdCommand implements Callable<Integer> {
             }
             if (a.equals("--force-share")) {
                 force = true;
+                continue;
+            }
+            if (a.equals("--image-opts")) {
+                imageOpts = true;
                 continue;
             }
             if (a.startsWith("--")) {
@@ -111,6 +116,11 @@ final class DdCommand implements Callable<Integer> {
             throw new ExitCodeException(1, "Must specify both input and output files");
         }
         var err = spec.commandLine().getErr();
+        if (imageOpts) {
+            // qemu-img dd does not refuse -f with --image-opts: the options name the driver
+            in = ImageOptions.imageName(true, false, in);
+            inFormat = null;
+        }
         ImageDd.dd(Path.of(in), inFormat, force, outFormat, Path.of(out), new ImageDd.Operands(bs, count, skip),
                 m -> {
                     err.println("qimg: " + m);

@@ -20,6 +20,7 @@ final class InfoCommand implements Callable<Integer> {
                 .addOption(ImageOptions.output())
                 .addOption(Specs.flag("Show every image of the backing chain.", "--backing-chain"))
                 .addOption(ImageOptions.forceShare())
+                .addOption(ImageOptions.imageOpts())
                 .addPositional(Specs.positional(0, "FILE", String.class, "The image to describe."));
         return c.spec;
     }
@@ -29,7 +30,7 @@ final class InfoCommand implements Callable<Integer> {
         ParseResult args = spec.commandLine().getParseResult();
         String format = args.matchedOptionValue("-f", null);
         boolean chain = args.matchedOptionValue("--backing-chain", false);
-        String file = args.matchedPositionalValue(0, null);
+        String file = ImageOptions.imageName(args, args.matchedPositionalValue(0, null));
         List<InfoReport> reports = InfoCollector.collect(file, format, chain, args.matchedOptionValue("-U", false));
         PrintWriter out = spec.commandLine().getOut();
         if (ImageOptions.output(args) == OutputFormat.JSON) {

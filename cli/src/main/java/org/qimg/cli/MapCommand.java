@@ -22,6 +22,7 @@ final class MapCommand implements Callable<Integer> {
                 .addOption(Specs.option("N", "First guest byte to map.", "-s", "--start-offset"))
                 .addOption(Specs.option("N", "Bytes to map at most.", "-l", "--max-length"))
                 .addOption(ImageOptions.forceShare())
+                .addOption(ImageOptions.imageOpts())
                 .addPositional(Specs.positional(0, "FILE", String.class, "The image to map."));
         return c.spec;
     }
@@ -32,7 +33,7 @@ final class MapCommand implements Callable<Integer> {
         String format = args.matchedOptionValue("-f", null);
         String startOffset = args.matchedOptionValue("--start-offset", null);
         String maxLength = args.matchedOptionValue("--max-length", null);
-        String file = args.matchedPositionalValue(0, null);
+        String file = ImageOptions.imageName(args, args.matchedPositionalValue(0, null));
         long start = startOffset == null ? 0 : Sizes.parse("start offset", startOffset);
         long max = maxLength == null ? -1 : Sizes.parse("max length", maxLength);
         PrintWriter out = spec.commandLine().getOut();

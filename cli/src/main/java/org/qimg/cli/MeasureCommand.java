@@ -28,6 +28,7 @@ final class MeasureCommand implements Callable<Integer> {
                 .addOption(Specs.option("SNAPSHOT", "Measure this internal snapshot of FILE: ID_OR_NAME, or "
                         + "snapshot.id=ID[,snapshot.name=NAME].", "-l"))
                 .addOption(ImageOptions.forceShare())
+                .addOption(ImageOptions.imageOpts())
                 .addPositional(Specs.optionalPositional(0, "FILE", Path.class,
                         "The image to convert, whose size and allocation are measured (or --size)."));
         return c.spec;
@@ -55,6 +56,9 @@ final class MeasureCommand implements Callable<Integer> {
         String format = args.matchedOptionValue("-f", null);
         String snapshot = args.matchedOptionValue("-l", null);
         Path file = args.matchedPositionalValue(0, null);
+        if (file != null) {
+            file = Path.of(ImageOptions.imageName(args, file.toString()));
+        }
         if (!output.equals("human") && !output.equals("json")) {
             throw new ExitCodeException(1, "--output must be used with human or json as argument.");
         }

@@ -30,6 +30,7 @@ final class ResizeCommand implements Callable<Integer> {
                         "--shrink"))
                 .addOption(Specs.option("MODE", "Preallocation of the added area: off, metadata, falloc, full.",
                         "--preallocation"))
+                .addOption(ImageOptions.imageOpts())
                 .addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*").paramLabel("FILE SIZE")
                         .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
                         .description("The image, then the new size: SIZE, +SIZE or -SIZE (k, M, G, T, P, E).")
@@ -80,7 +81,12 @@ final class ResizeCommand implements Callable<Integer> {
             throw new ExitCodeException(1, SIZE_SYNTAX, SIZE_SYNTAX_HINT);
         }
         String name = files.get(0);
-        Path file = Path.of(name);
+        var located = org.qimg.format.spec.SpecOpener.locate(ImageOptions.imageName(args, name), format);
+        Path file = located.file();
+        format = located.format();
+        if (located.window()) {
+            throw new ExitCodeException(1, "qimg cannot resize through raw's offset or size options: " + name);
+        }
         var err = spec.commandLine().getErr();
         try {
             new ImageResizer().resize(file, format, new ImageResizer.SizeChange(sign, n), shrink, prealloc,

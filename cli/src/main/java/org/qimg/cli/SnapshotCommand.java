@@ -45,6 +45,7 @@ final class SnapshotCommand implements Callable<Integer> {
         String name = null;
         boolean quiet = false;
         boolean force = false;
+        boolean imageOpts = false;
         List<String> files = new ArrayList<>();
         boolean options = true;
         for (int i = 0; i < args.size(); i++) {
@@ -60,7 +61,7 @@ final class SnapshotCommand implements Callable<Integer> {
             if (a.startsWith("--")) {
                 switch (a) {
                     case "--force-share" -> force = true;
-                    case "--image-opts" -> throw new ExitCodeException(1, "qimg does not support --image-opts");
+                    case "--image-opts" -> imageOpts = true;
                     default -> throw new ExitCodeException(1, "unrecognized option '" + a + "'", TRY);
                 }
                 continue;
@@ -94,16 +95,18 @@ final class SnapshotCommand implements Callable<Integer> {
             throw new ExitCodeException(1, "Expecting one image file name", TRY);
         }
         String fileName = files.get(0);
-        Path file = Path.of(fileName);
+        String opened = ImageOptions.imageName(imageOpts, false, fileName);
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
         if (action == 'l') {
-            out.print(SnapshotCommands.list(file, force));
+            out.print(SnapshotCommands.list(Path.of(opened), force));
             out.flush();
             return 0;
         }
+        var located = org.qimg.format.spec.SpecOpener.locate(opened, null);
+        Path file = located.file();
         final char a = action;
-        ImageFormat f = SnapshotCommands.writableFormat(file, probed -> {
+        ImageFormat f = SnapshotCommands.writableFormat(file, located.format(), probed -> {
             if (probed.equals("raw")) {
                 err.print(ResizeCommand.rawProbeWarning(fileName));
                 if (a == 'a') {

@@ -14,6 +14,7 @@ import org.qimg.format.probe.Signature;
 import org.qimg.format.probe.Signatures;
 import org.qimg.format.qcow2.Qcow2Format;
 import org.qimg.format.raw.RawFormat;
+import org.qimg.format.spec.SpecOpener;
 import org.qimg.format.vmdk.VmdkFormat;
 
 /**
@@ -200,6 +201,15 @@ public final class ImageFormats {
      * member of an archive.
      */
     public static DiskImage open(Path path, String format, OpenOptions options) throws IOException {
+        if (SpecOpener.isSpec(path.toString())) {
+            // json:{...}, file:NAME or an --image-opts option string: the image the options describe
+            return SpecOpener.open(path.toString(), format, options);
+        }
+        return openFile(path, format, options);
+    }
+
+    /** As {@link #open(Path, String, OpenOptions)}, {@code path} always the name of a file (never options). */
+    public static DiskImage openFile(Path path, String format, OpenOptions options) throws IOException {
         Optional<Containers.MemberSpec> member = Containers.memberSpec(path);
         if (member.isPresent()) {
             return Containers.openMember(member.get(), format, options);

@@ -13,6 +13,7 @@ import org.qimg.format.ImageInfo;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.container.ContainerImage;
 import org.qimg.format.io.LockPerms;
+import org.qimg.format.spec.SpecOpener;
 
 /**
  * Gathers {@code info} reports for one image or, with {@code chain}, for it and every backing file below,
@@ -50,7 +51,7 @@ public final class InfoCollector {
             ImageInfo info;
             try (DiskImage image = ImageFormats.open(Path.of(name), fmt, open)) {
                 info = image.info();
-                out.add(new InfoReport(name, info, image.snapshots(), image.actualSize(),
+                out.add(new InfoReport(SpecOpener.displayName(name, fmt), info, image.snapshots(), image.actualSize(),
                         image instanceof ContainerImage c ? c.json() : null));
             }
             if (!chain) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.qimg.format.ImageInfo;
 import org.qimg.format.SnapshotInfo;
+import org.qimg.format.spec.QemuKeyOrder;
 
 /**
  * One image's {@code qemu-img info} (7.2) report: the JSON object with QEMU's keys, values and key order,

@@ -39,7 +39,18 @@ public final class SnapshotCommands {
 
     /** The probed format of {@code path}, after the checks an open for writing makes. */
     public static ImageFormat writableFormat(Path path, Consumer<String> probed) throws IOException {
+        return writableFormat(path, null, probed);
+    }
+
+    /**
+     * The format of {@code path}: {@code format} when block options named it, else the probed one (whose name
+     * goes to {@code probed}), after the checks an open for writing makes.
+     */
+    public static ImageFormat writableFormat(Path path, String format, Consumer<String> probed) throws IOException {
         ImageFormats.requireReadableFile(path);
+        if (format != null) {
+            return ImageFormats.byName(format);
+        }
         ImageFormat f = ImageFormats.probe(path);
         probed.accept(f.name());
         return f;

@@ -1,5 +1,6 @@
 package org.qimg.converters.info;
 
+import org.qimg.format.spec.QemuKeyOrder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.LinkedHashMap;

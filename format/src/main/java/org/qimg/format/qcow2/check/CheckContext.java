@@ -15,6 +15,8 @@ final class CheckContext {
     RefcountArray imrt;
     CheckResult res = new CheckResult();
     boolean corruptionSignalled;
+    /** A fatal corruption event while repairing (see {@link #signalCorruption}). */
+    boolean unusable;
     /** Metadata cluster ranges [start, end) a repair must not allocate from; see {@link #protect}. */
     private final java.util.TreeMap<Long, Long> protectedRanges = new java.util.TreeMap<>();
     /** Clusters with more references than their refcount width can count (at most {@link #MAX_OVERFLOWS}). */
@@ -92,11 +94,34 @@ final class CheckContext {
         log.accept(String.format(format, args));
     }
 
-    /** One line as QEMU's qcow2_signal_corruption prints it, once per check. */
-    void signalCorruption(String what) {
-        if (!corruptionSignalled) {
-            corruptionSignalled = true;
-            log.accept("qcow2: Image is corrupt: " + what + "; further non-fatal corruption events will be suppressed");
+    /**
+     * QEMU's qcow2_signal_corruption for a fatal event, once per check. Read-only (no repair) it is one line. When
+     * repairing (the image open read-write) the event is fatal as QEMU's: the corrupt bit is set on disk (v3) and
+     * the image is marked unusable ({@link CheckResult#unusable()}): the check goes on, but qemu-img's second pass
+     * then fails with "No medium found".
+     */
+    void signalCorruption(String what) throws java.io.IOException {
+        if (corruptionSignalled) {
+            return;
         }
+        corruptionSignalled = true;
+        if (!mode.repairs()) {
+            log.accept("qcow2: Image is corrupt: " + what + "; further non-fatal corruption events will be suppressed");
+            return;
+        }
+        log.accept("qcow2: Marking image as corrupt: " + what + "; further corruption events will be suppressed");
+        unusable = true;
+        stored.holdWrites();
+        if (header.version >= 3) {
+            header.incompatible |= org.qimg.format.qcow2.layout.HeaderLayout.INCOMPAT_CORRUPT;
+            file.write(org.qimg.format.qcow2.layout.HeaderLayout.OFF_INCOMPAT,
+                    java.nio.ByteBuffer.allocate(8).putLong(0, header.incompatible).array(), 0, 8);
+            file.sync();
+        }
+    }
+
+    /** C's {@code %#x}: "0" for zero (no prefix), else "0x" and the hex digits. */
+    static String cHex(long v) {
+        return v == 0 ? "0" : "0x" + Long.toHexString(v);
     }
 }

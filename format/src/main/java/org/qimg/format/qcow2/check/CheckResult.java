@@ -16,6 +16,8 @@ public final class CheckResult {
     long fragmentedClusters;
     long compressedClusters;
     String failure;
+    /** A fatal corruption event was signalled while repairing: QEMU's image is unusable afterwards. */
+    boolean unusable;
 
     public long checkErrors() {
         return checkErrors;
@@ -58,6 +60,14 @@ public final class CheckResult {
     }
 
     /** Why the check stopped early (e.g. "Input/output error"), or null when it completed. */
+    /**
+     * True when the repair signalled a fatal corruption (QEMU sets {@code bs->drv = NULL}): qemu-img's second
+     * check of the repaired image then fails with "Check failed: No medium found".
+     */
+    public boolean unusable() {
+        return unusable;
+    }
+
     public String failure() {
         return failure;
     }

@@ -73,6 +73,7 @@ public final class Qcow2Check {
                 snaps = CheckSnapshots.read(c, mode.fixErrors());
             } catch (ReferenceScan.CheckFailure e) {
                 c.res.failure = e.errno;
+                c.res.unusable = c.unusable;
                 return c.res;
             }
             protectMetadata(c, snaps);
@@ -91,6 +92,7 @@ public final class Qcow2Check {
                 }
                 file.sync();
             }
+            c.res.unusable = c.unusable;
             return c.res;
         }
     }
@@ -207,7 +209,8 @@ public final class Qcow2Check {
                 long ti = i >>> st.blockBits();
                 long block = st.tableEntry(ti) & Entries.REFTABLE_OFFSET_MASK;
                 if ((block & (c.clusterSize() - 1)) != 0) {
-                    c.signalCorruption(String.format("Refblock offset %#x unaligned (reftable index: %#x)", block, ti));
+                    c.signalCorruption("Refblock offset " + CheckContext.cHex(block) + " unaligned (reftable index: "
+                            + CheckContext.cHex(ti) + ")");
                 } // else an offset past 2^63: QEMU's read of the block fails without a corruption event
                 c.log("Can't get refcount for cluster %d: Input/output error", i);
                 res.checkErrors++;
@@ -245,6 +248,7 @@ public final class Qcow2Check {
             }
         }
         if (lowerLater) {
+            java.util.List<long[]> freed = new java.util.ArrayList<>();
             c.file.sync();
             for (long i = 0; i < n; i++) {
                 if (st.blockOffset(i) < 0) {
@@ -254,8 +258,15 @@ public final class Qcow2Check {
                 long computed = c.imrt.get(i);
                 if (stored != 0 && Long.compareUnsigned(stored, computed) > 0) {
                     st.set(i, computed);
+                    if (computed == 0) {
+                        freed.add(new long[] {i << c.clusterBits(), c.clusterSize()});
+                    }
                 }
             }
+            // QEMU frees leaks with QCOW2_DISCARD_ALWAYS: a cluster whose refcount drops to 0 is discarded from
+            // the file (reads as zeros), even when the refcount change itself is lost (an unusable image)
+            c.file.sync();
+            org.qimg.format.raw.HostFiles.punchHoles(c.file.path(), freed.toArray(new long[0][]));
         }
         return highest;
     }
@@ -350,6 +361,7 @@ public final class Qcow2Check {
     /** After a successful repair QEMU clears the dirty and corrupt bits (qcow2_mark_clean/consistent). */
     private static void markClean(CheckContext c) throws IOException {
         CheckHeader h = c.header;
+        c.stored.writeHeld();
         long bits = HeaderLayout.INCOMPAT_DIRTY | HeaderLayout.INCOMPAT_CORRUPT;
         if (h.version < 3 || (h.incompatible & bits) == 0) {
             return;

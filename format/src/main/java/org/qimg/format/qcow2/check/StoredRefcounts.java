@@ -24,6 +24,12 @@ final class StoredRefcounts {
     private final Map<Long, byte[]> cache;
     /** The block asked for last: a check walks the clusters in order, thousands of them per block. */
     private long lastOffset = -1;
+    /**
+     * Blocks changed after QEMU would have made the image unusable: QEMU's changes stay in its refcount cache,
+     * which is never written back, so these are kept here (read by later lookups) and never written.
+     */
+    private final Map<Long, byte[]> unwritten = new java.util.HashMap<>();
+    private boolean holdWrites;
     private byte[] lastBlock;
 
     StoredRefcounts(ImageFile file, CheckHeader h) throws IOException {
@@ -52,6 +58,7 @@ final class StoredRefcounts {
             table[i] = b.getLong(i * 8);
         }
         cache.clear();
+        unwritten.clear(); // QEMU empties its refcount cache when the structure is rebuilt
         lastOffset = -1;
         lastBlock = null;
     }
@@ -104,16 +111,40 @@ final class StoredRefcounts {
         }
         byte[] b = block(off);
         int index = (int) (cluster & ((1L << blockBits) - 1));
+        if (holdWrites && !unwritten.containsKey(off)) {
+            b = b.clone();
+            unwritten.put(off, b);
+            lastOffset = -1;
+        }
         RefcountCodec.set(b, index, order, value);
+        if (holdWrites) {
+            return;
+        }
         int at = RefcountCodec.byteOffset(index, order);
         file.write(off + at, b, at, RefcountCodec.byteLength(order));
+    }
+
+    /** Writes the held blocks (QEMU flushes its caches when it marks the repaired image clean). */
+    void writeHeld() throws IOException {
+        for (Map.Entry<Long, byte[]> e : unwritten.entrySet()) {
+            file.write(e.getKey(), e.getValue(), 0, e.getValue().length);
+        }
+        unwritten.clear();
+    }
+
+    /** From now on, refcount changes are seen by this check but not written (see {@link #unwritten}). */
+    void holdWrites() {
+        holdWrites = true;
     }
 
     private byte[] block(long off) throws IOException {
         if (off == lastOffset) {
             return lastBlock;
         }
-        byte[] b = cache.get(off);
+        byte[] b = unwritten.get(off);
+        if (b == null) {
+            b = cache.get(off);
+        }
         if (b == null) {
             b = file.read(off, 1 << clusterBits);
             cache.put(off, b);

@@ -45,6 +45,18 @@ public record SnapshotEntryHead(long l1Offset, long l1Size, int idSize, int name
         return extraSize + idSize + nameSize;
     }
 
+    /**
+     * A snapshot's id or name as QEMU holds it: the {@code len} bytes at {@code off} read as a C string, so up to
+     * the first NUL byte. QEMU lists, looks up and writes back only that part.
+     */
+    public static String text(byte[] b, int off, int len) {
+        int n = 0;
+        while (n < len && b[off + n] != 0) {
+            n++;
+        }
+        return new String(b, off, n, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** {@code n} rounded up to the 8-byte alignment of table entries. */
     public static long padded(long n) {
         return (n + 7) & ~7L;

@@ -64,13 +64,34 @@ final class Qcow2Files {
         return n.isAbsolute() || dir == null ? n : dir.resolve(n);
     }
 
+    /** True when a backing file name is a {@code json:} object of block options rather than a file name. */
+    static boolean isJsonName(String name) {
+        return name.startsWith(org.qimg.format.spec.OptionStrings.JSON_PREFIX);
+    }
+
     static DiskImage openBacking(Path path, Qcow2Header h, OpenOptions options) throws IOException {
-        Path bpath = resolveBeside(path, h.backingFile());
         String f = path.toString();
         if (options.chain().size() + 1 > OpenOptions.MAX_CHAIN_DEPTH) {
             throw new ImageLimitException(f + ": backing chain is deeper than " + OpenOptions.MAX_CHAIN_DEPTH
                     + " images (backing file '" + h.backingFile() + "')");
         }
+        if (isJsonName(h.backingFile())) {
+            // options, not a file name: their file names are the user's (relative to the working directory)
+            try {
+                return ImageFormats.open(Path.of(h.backingFile()), h.extensions().backingFormat(),
+                        options.below(path.toRealPath()));
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new ImageException(f + ": could not open backing file: invalid name", e);
+            } catch (FileOpenException | UnsupportedFormatException e) {
+                throw cannotOpen(f, e);
+            } catch (ImageException e) {
+                if (e.getClass() != ImageException.class) {
+                    throw e;
+                }
+                throw new ImageException("Could not open backing file: " + e.getMessage(), e);
+            }
+        }
+        Path bpath = resolveBeside(path, h.backingFile());
         if (!Files.exists(bpath)) {
             throw new ImageException(f + ": could not open backing file '" + bpath + "': No such file or directory");
         }

@@ -389,7 +389,7 @@ public final class Qcow2Image implements DiskImage {
         }
         String bf = header.backingFile();
         String full = bf;
-        if (bf != null) {
+        if (bf != null && !Qcow2Files.isJsonName(bf)) {
             try {
                 full = Qcow2Files.resolveBeside(path, bf).toString();
             } catch (ImageException e) {

@@ -3,7 +3,6 @@ package org.qimg.format.qcow2.read;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.qimg.format.CorruptImageException;
@@ -63,8 +62,8 @@ final class SnapshotTable {
                     ? var.getLong(SnapshotEntryHead.EXTRA_ICOUNT) : -1;
             int idLen = head.idSize();
             int nameLen = head.nameSize();
-            String id = new String(var.array(), (int) extraLen, idLen, StandardCharsets.UTF_8);
-            String name = new String(var.array(), (int) extraLen + idLen, nameLen, StandardCharsets.UTF_8);
+            String id = SnapshotEntryHead.text(var.array(), (int) extraLen, idLen);
+            String name = SnapshotEntryHead.text(var.array(), (int) extraLen + idLen, nameLen);
             out.add(new Entry(new SnapshotInfo(id, name, vmState, head.dateSec(), head.dateNsec(),
                     head.vmClockNsec(), diskSize, icount), head.l1Offset(), head.l1Size(), pos));
             pos += entryLen;

@@ -39,8 +39,8 @@ import org.qimg.format.raw.HostFiles;
  *
  * <p>A shrink of an image with snapshots copies each shared L2 table it discards from first, as QEMU's
  * {@code l2_allocate} does. Refused: preallocation other than {@code off}, a size that is not a multiple of
- * 512, snapshots on a v2 image (QEMU's message), and what qimg does not handle in place: persistent bitmaps, an external data file, encryption, the dirty or corrupt bit, and a grown area that
- * would have to hide a longer backing file. Refcounts stay exact throughout (each change written through).
+ * 512, snapshots on a v2 image (QEMU's message), and what qimg does not handle in place: persistent bitmaps, an external data file, encryption, the dirty or corrupt bit, and (see {@link GrowZeroing})
+ * a grown area over a longer backing file whose zeroing would need a new cluster. Refcounts stay exact throughout (each change written through).
  */
 public final class Qcow2Resizer {
     static final LockPerms PERMS = new LockPerms(LockPerms.CONSISTENT_READ | LockPerms.WRITE | LockPerms.RESIZE,
@@ -79,9 +79,17 @@ public final class Qcow2Resizer {
             FileChannel ch = NamedChannel.wrap(raf.getChannel(), path);
             Qcow2Header h = Qcow2Header.read(ch, path);
             refuse(h, path, size, request);
+            boolean zeroing = request.zeroNewArea() && size > h.virtualSize();
+            if (zeroing) {
+                GrowZeroing.requireSupported(ch, path, h, h.virtualSize(), size);
+            }
             Qcow2Resizer r = new Qcow2Resizer(ch, path, h);
             if (size > h.virtualSize()) {
                 r.grow(size);
+                if (zeroing) {
+                    // the L1 table may have moved: zero through the header as it is now
+                    new GrowZeroing(ch, path, Qcow2Header.read(ch, path), r.refs).zero(h.virtualSize(), size);
+                }
             } else if (size < h.virtualSize()) {
                 r.shrink(size, raf);
             }
@@ -135,10 +143,6 @@ public final class Qcow2Resizer {
             throw new UnsupportedFeatureException(f + ": image is encrypted");
         }
         Qcow2Updater.requireClean(h, f);
-        if (request.zeroNewArea() && size > h.virtualSize()) {
-            throw new UnsupportedFeatureException(f + ": qimg cannot yet grow an image over a longer backing file"
-                    + " (the new area would have to be zeroed)");
-        }
     }
 
     /** L1 entries a guest size needs (QEMU's size_to_l1). */

@@ -73,8 +73,9 @@ final class SnapshotTable {
             byte[] all = v.array();
             int e = (int) head.extraSize();
             byte[] extra = java.util.Arrays.copyOfRange(all, 0, e);
-            String id = new String(all, e, head.idSize(), StandardCharsets.UTF_8);
-            String name = new String(all, e + head.idSize(), head.nameSize(), StandardCharsets.UTF_8);
+            // as QEMU, what follows a NUL is dropped (and not written back)
+            String id = SnapshotEntryHead.text(all, e, head.idSize());
+            String name = SnapshotEntryHead.text(all, e + head.idSize(), head.nameSize());
             out.add(new Entry(head, extra, id, name));
             end = at + SnapshotEntryHead.BYTES + var;
             at = offset + SnapshotEntryHead.padded(end - offset);

@@ -1,4 +1,4 @@
-package org.qimg.converters.info;
+package org.qimg.format.spec;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,7 +19,7 @@ public final class QemuKeyOrder {
     private QemuKeyOrder() {
     }
 
-    static int bucket(String key) {
+    public static int bucket(String key) {
         byte[] b = key.getBytes(StandardCharsets.UTF_8);
         int value = 0x238F13AF * b.length;
         for (int i = 0; i < b.length; i++) {

@@ -1,0 +1,230 @@
+package org.qimg.format.qcow2.update;
+
+import static org.qimg.format.qcow2.layout.Entries.COMPRESSED;
+import static org.qimg.format.qcow2.layout.Entries.COPIED;
+import static org.qimg.format.qcow2.layout.Entries.OFFSET_MASK;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import org.qimg.format.ImageException;
+import org.qimg.format.UnsupportedFeatureException;
+import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.Entries;
+import org.qimg.format.qcow2.layout.Qcow2Header;
+
+/**
+ * What QEMU 7.2 does when an image grows over a backing file longer than its old size ({@code bdrv_co_truncate}
+ * asks for {@code BDRV_REQ_ZERO_WRITE}, {@code qcow2_co_truncate} obeys) so that the backing file's data past
+ * the old end stays hidden:
+ *
+ * <ul>
+ *   <li>from the old size rounded up to a subcluster to the new end, clusters are made to read as zeros
+ *   ({@code qcow2_subcluster_zeroize}): the zero flag on each L2 entry (v3), or with extended L2 the
+ *   subclusters' zero bits; compressed clusters are freed; L2 tables are allocated (or copied from a shared one)
+ *   where the range needs them;</li>
+ *   <li>the bytes from the old size to that subcluster boundary are written as zeros (a guest write).</li>
+ * </ul>
+ *
+ * A v2 image cannot hold zero clusters: QEMU fails ("Failed to zero out new clusters: Operation not
+ * supported"), after its L1 table has grown. The guest write of the unaligned head is done only where it needs
+ * no allocation (a cluster this image owns, with the subclusters allocated); otherwise qimg refuses before
+ * changing anything.
+ */
+final class GrowZeroing {
+    private final FileChannel ch;
+    private final Path file;
+    private final Qcow2Header h;
+    private final UpdaterRefcounts refs;
+    private final long clusterSize;
+    private final int entryBytes;
+    private final long perTable;
+    private final long subcluster;
+
+    GrowZeroing(FileChannel ch, Path file, Qcow2Header h, UpdaterRefcounts refs) {
+        this.ch = ch;
+        this.file = file;
+        this.h = h;
+        this.refs = refs;
+        this.clusterSize = h.clusterSize();
+        this.entryBytes = Entries.l2EntryBytes(h.hasExtendedL2());
+        this.perTable = clusterSize / entryBytes;
+        this.subcluster = h.hasExtendedL2() ? clusterSize / Entries.SUBCLUSTERS : clusterSize;
+    }
+
+    /**
+     * Refuses, before anything is written, what QEMU would do and qimg cannot: the zero write of the unaligned
+     * head of the new area when that needs a cluster allocated.
+     */
+    static void requireSupported(FileChannel ch, Path file, Qcow2Header h, long oldSize, long newSize)
+            throws IOException {
+        if (h.version() < 3) {
+            return; // fails in zero(), as QEMU's, after the L1 table grew
+        }
+        GrowZeroing z = new GrowZeroing(ch, file, h, null);
+        long zeroStart = alignUp(oldSize, z.subcluster);
+        if (zeroStart > oldSize && !z.writableInPlace(oldSize, Math.min(zeroStart, newSize))) {
+            throw new UnsupportedFeatureException(file + ": qimg cannot yet grow this image over a longer backing "
+                    + "file: the zeros QEMU writes after the old end (" + oldSize + ") would need a new cluster");
+        }
+    }
+
+    /** Makes [oldSize, newSize) read as zeros, as QEMU does; the header still says oldSize. */
+    void zero(long oldSize, long newSize) throws IOException {
+        if (h.version() < 3) {
+            throw new ImageException("Failed to zero out new clusters: Operation not supported");
+        }
+        long zeroStart = alignUp(oldSize, subcluster);
+        if (newSize > zeroStart) {
+            long offset = zeroStart;
+            long head = Math.min(newSize, alignUp(offset, clusterSize)) - offset;
+            if (head > 0) {
+                zeroSubclusters(offset, (head + subcluster - 1) / subcluster);
+                offset += head;
+            }
+            long clusters = (newSize - offset + clusterSize - 1) / clusterSize;
+            zeroClusters(offset / clusterSize, clusters);
+        }
+        if (zeroStart > oldSize) {
+            long end = Math.min(zeroStart, newSize);
+            long entry = entry(oldSize / clusterSize);
+            long host = (entry & OFFSET_MASK) + oldSize % clusterSize;
+            Positional.writeFully(ch, ByteBuffer.allocate((int) (end - oldSize)), host);
+        }
+        ch.force(false);
+    }
+
+    /** zero_in_l2_slice over guest clusters [first, first + n): one L2 table at a time. */
+    private void zeroClusters(long first, long n) throws IOException {
+        long c = first;
+        long end = first + n;
+        while (c < end) {
+            int i = (int) (c / perTable);
+            long tableEnd = Math.min(end, (i + 1) * perTable);
+            long l2 = ownedTable(i);
+            for (; c < tableEnd; c++) {
+                long at = l2 + (c % perTable) * entryBytes;
+                ByteBuffer e = ByteBuffer.allocate(entryBytes);
+                Positional.readFully(ch, e, at, file);
+                long old = e.getLong(0);
+                long oldBitmap = h.hasExtendedL2() ? e.getLong(8) : 0;
+                boolean compressed = (old & COMPRESSED) != 0;
+                long entry = compressed ? 0 : old;
+                long bitmap = oldBitmap;
+                if (h.hasExtendedL2()) {
+                    bitmap = Entries.SUBCLUSTERS_ZERO;
+                } else {
+                    entry |= Entries.ZERO;
+                }
+                if (entry == old && bitmap == oldBitmap) {
+                    continue;
+                }
+                e.putLong(0, entry);
+                if (h.hasExtendedL2()) {
+                    e.putLong(8, bitmap);
+                }
+                Positional.writeFully(ch, e.clear(), at);
+                if (compressed) {
+                    long off = Entries.compressedOffset(old, h.clusterBits());
+                    long span = Entries.compressedSpan(old, h.clusterBits());
+                    long firstCluster = off / clusterSize;
+                    long lastCluster = (off + span - 1) / clusterSize;
+                    refs.free(firstCluster * clusterSize, lastCluster - firstCluster + 1);
+                }
+            }
+        }
+    }
+
+    /** zero_l2_subclusters: {@code count} subclusters from guest {@code offset}, inside one cluster. */
+    private void zeroSubclusters(long offset, long count) throws IOException {
+        long c = offset / clusterSize;
+        int first = (int) (offset % clusterSize / subcluster);
+        long l2 = ownedTable((int) (c / perTable));
+        long at = l2 + (c % perTable) * entryBytes;
+        ByteBuffer e = ByteBuffer.allocate(entryBytes);
+        Positional.readFully(ch, e, at, file);
+        if ((e.getLong(0) & COMPRESSED) != 0) {
+            throw new ImageException("Failed to zero out new clusters: Operation not supported");
+        }
+        long bitmap = e.getLong(8);
+        long range = ((1L << count) - 1) << first;
+        long next = (bitmap | (range << 32)) & ~range;
+        if (next != bitmap) {
+            Positional.writeFully(ch, ByteBuffer.allocate(8).putLong(0, next), at + 8);
+        }
+    }
+
+    /** The L2 table of L1 index {@code i}, allocated (or copied from a shared one) first as QEMU's l2_allocate. */
+    private long ownedTable(int i) throws IOException {
+        long l1Entry = l1Entry(i);
+        if ((l1Entry & COPIED) != 0) {
+            return l1Entry & OFFSET_MASK;
+        }
+        long old = l1Entry & OFFSET_MASK;
+        long at = refs.allocateRun(1);
+        ByteBuffer t = ByteBuffer.allocate((int) clusterSize);
+        if (old != 0) {
+            Positional.readFully(ch, t, old, file);
+            t.clear();
+        }
+        Positional.writeFully(ch, t, at);
+        ch.force(false);
+        Positional.writeFully(ch, ByteBuffer.allocate(8).putLong(0, at | COPIED), h.l1TableOffset() + 8L * i);
+        ch.force(false);
+        if (old != 0) {
+            refs.free(old, 1);
+        }
+        return at;
+    }
+
+    private long l1Entry(int i) throws IOException {
+        if (i >= h.l1Size()) {
+            throw new ImageException(file + ": guest offset beyond the L1 table while zeroing the grown area");
+        }
+        ByteBuffer b = ByteBuffer.allocate(8);
+        Positional.readFully(ch, b, h.l1TableOffset() + 8L * i, file);
+        return b.getLong(0);
+    }
+
+    /** The L2 entry (first word) of guest cluster {@code c}, 0 when it has no L2 table. */
+    private long entry(long c) throws IOException {
+        long l2 = l1Entry((int) (c / perTable)) & OFFSET_MASK;
+        if (l2 == 0) {
+            return 0;
+        }
+        ByteBuffer e = ByteBuffer.allocate(entryBytes);
+        Positional.readFully(ch, e, l2 + (c % perTable) * entryBytes, file);
+        return e.getLong(0);
+    }
+
+    /**
+     * True when guest bytes [from, to) (inside one cluster) can be written without allocating: a normal cluster
+     * this image owns alone (COPIED), and with extended L2 every subcluster of the range allocated.
+     */
+    private boolean writableInPlace(long from, long to) throws IOException {
+        long c = from / clusterSize;
+        long l2 = l1Entry((int) (c / perTable)) & OFFSET_MASK;
+        if (l2 == 0) {
+            return false;
+        }
+        ByteBuffer e = ByteBuffer.allocate(entryBytes);
+        Positional.readFully(ch, e, l2 + (c % perTable) * entryBytes, file);
+        long entry = e.getLong(0);
+        if ((entry & COMPRESSED) != 0 || (entry & COPIED) == 0 || (entry & OFFSET_MASK) == 0) {
+            return false;
+        }
+        if (!h.hasExtendedL2()) {
+            return (entry & Entries.ZERO) == 0;
+        }
+        long bitmap = e.getLong(8);
+        int first = (int) (from % clusterSize / subcluster);
+        int last = (int) ((to - 1) % clusterSize / subcluster);
+        long range = ((1L << (last - first + 1)) - 1) << first;
+        return (bitmap & range) == range;
+    }
+
+    private static long alignUp(long v, long a) {
+        return (v + a - 1) / a * a;
+    }
+}

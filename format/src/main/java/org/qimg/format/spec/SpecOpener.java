@@ -1,0 +1,123 @@
+package org.qimg.format.spec;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.qimg.format.DiskImage;
+import org.qimg.format.ImageException;
+import org.qimg.format.ImageFormats;
+import org.qimg.format.OpenOptions;
+
+/**
+ * Opens an image named by block options ({@link BlockSpec}): the file through {@link ImageFormats}, then raw's
+ * window or the protocol's name on top. Errors say "Could not open 'NAME': ..." with the name as given, as
+ * QEMU's do.
+ */
+public final class SpecOpener {
+    /**
+     * The prefix qimg's command line puts before an {@code --image-opts} option string so that it travels where
+     * a file name does. QEMU itself refuses such a name ("Unknown protocol"), so no real file is taken for one.
+     */
+    public static final String IMAGE_OPTS_PREFIX = "image-opts:";
+
+    private SpecOpener() {
+    }
+
+    /** True when {@code name} names an image by options ({@code json:}, {@code file:} or image-opts). */
+    public static boolean isSpec(String name) {
+        return name.startsWith(IMAGE_OPTS_PREFIX) || BlockSpec.isSpecName(name);
+    }
+
+    /** The name as the user wrote it: an image-opts option string without qimg's prefix. */
+    public static String given(String name) {
+        return name.startsWith(IMAGE_OPTS_PREFIX) ? name.substring(IMAGE_OPTS_PREFIX.length()) : name;
+    }
+
+    /** The spec {@code name} stands for, {@code format} (-f) overriding its driver; QEMU's messages. */
+    public static BlockSpec parse(String name, String format) throws ImageException {
+        try {
+            return name.startsWith(IMAGE_OPTS_PREFIX) ? BlockSpec.ofOptions(given(name)) : BlockSpec.ofName(name, format);
+        } catch (ImageException e) {
+            throw cannotOpen(name, e);
+        }
+    }
+
+    /** The name QEMU shows for the image {@code name} opens (its file, or raw's options as {@code json:}). */
+    public static String displayName(String name, String format) throws ImageException {
+        return isSpec(name) ? parse(name, format).displayName() : name;
+    }
+
+    /**
+     * The file and format an in-place command (check, resize, snapshot) works on: {@code name} itself and
+     * {@code format}, or for block options their file and driver (the {@code file} protocol alone as raw).
+     * The file must exist and be readable (QEMU's message
+     * names the options, then the file).
+     */
+    public static Located locate(String name, String format) throws ImageException {
+        if (!isSpec(name)) {
+            return new Located(Path.of(name), format, false);
+        }
+        BlockSpec spec = parse(name, format);
+        try {
+            ImageFormats.requireReadableFile(spec.file());
+        } catch (ImageException e) {
+            throw cannotOpen(name, e);
+        }
+        return new Located(spec.file(), "file".equals(spec.driver()) || spec.windowed() ? "raw" : spec.driver(),
+                spec.windowed());
+    }
+
+    /**
+     * An image file and its format (null: probe); {@code window} when raw's offset or size options select part
+     * of the file (in-place changes through a window are not supported: the caller refuses them).
+     */
+    public record Located(Path file, String format, boolean window) {
+    }
+
+    /** Opens the image {@code name} stands for. */
+    public static DiskImage open(String name, String format, OpenOptions options) throws IOException {
+        BlockSpec spec = parse(name, format);
+        try {
+            if ("file".equals(spec.driver())) {
+                DiskImage raw = ImageFormats.openFile(spec.file(), "raw", options);
+                return new WindowImage(raw, "file", 0, raw.virtualSize());
+            }
+            if (!spec.windowed()) {
+                return ImageFormats.openFile(spec.file(), spec.driver(), options);
+            }
+            return window(spec, ImageFormats.openFile(spec.file(), "raw", options));
+        } catch (ImageException e) {
+            if (e.getClass() != ImageException.class) {
+                throw e;
+            }
+            throw cannotOpen(name, e);
+        }
+    }
+
+    private static DiskImage window(BlockSpec spec, DiskImage raw) throws IOException {
+        long real = raw.virtualSize();
+        long offset = spec.offset();
+        try {
+            if (Long.compareUnsigned(offset, real) > 0) {
+                throw new ImageException("Offset (" + Long.toUnsignedString(offset)
+                        + ") cannot be greater than size of the containing file (" + real + ")");
+            }
+            if (spec.size() >= 0 && spec.size() > real - offset) {
+                throw new ImageException("The sum of offset (" + offset + ") and size (" + spec.size()
+                        + ") has to be smaller or equal to the  actual size of the containing file (" + real + ")");
+            }
+            if (spec.size() >= 0 && (spec.size() & 511) != 0) {
+                throw new ImageException("Specified size is not multiple of 512");
+            }
+
+        } catch (ImageException e) {
+            raw.close();
+            throw e;
+        }
+        // without a size, the rest of the file in whole sectors (as QEMU's total_sectors), zeros past its end
+        return new WindowImage(raw, "raw", offset, spec.size() >= 0 ? spec.size() : (real - offset + 511) & ~511L);
+    }
+
+    private static ImageException cannotOpen(String name, ImageException e) {
+        return new ImageException("Could not open '" + given(name) + "': " + e.getMessage(), e);
+    }
+}
