@@ -9,7 +9,6 @@ import org.qimg.converters.amend.ImageAmend;
 import org.qimg.format.AmendRequest;
 import org.qimg.format.ImageException;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code qimg amend [--image-opts] [-p] [-q] [-f FMT] [-t CACHE] [--force] -o OPTIONS FILENAME}, as qemu-img
@@ -24,26 +23,21 @@ final class AmendCommand implements Callable<Integer> {
 
     static CommandSpec spec() {
         AmendCommand c = new AmendCommand();
-        c.spec = Specs.command("amend", c, "Change the format-specific options of an image in place, as qemu-img"
-                        + " amend (qcow2: compat, refcount_bits, lazy_refcounts, size, data_file, data_file_raw).")
-                .addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*").paramLabel("ARGS")
-                        .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
-                        .description("qemu-img amend's options and the image FILENAME, in any order:",
+        c.spec = Specs.getoptCommand("amend", c, "Change the format-specific options of an image in place, as qemu-img"
+                        + " amend (qcow2: compat, refcount_bits, lazy_refcounts, size, data_file, data_file_raw).",
+                "qemu-img amend's options and the image FILENAME, in any order:",
                                 "-o OPTIONS: the options to change (required; -o help lists them)",
                                 "-f FMT: the image's format (default: probe)",
                                 "-t CACHE: cache mode (checked, as qemu-img; qimg always writes through)",
                                 "-p: show progress; -q: quiet",
                                 "--force: allow unsafe changes (QEMU: LUKS keyslots)",
-                                "--image-opts: FILENAME is driver=FMT,file.filename=PATH")
-                        .build());
-        c.spec.parser().unmatchedOptionsArePositionalParams(true);
+                                "--image-opts: FILENAME is driver=FMT,file.filename=PATH");
         return c.spec;
     }
 
     @Override
     public Integer call() throws Exception {
-        List<String> args = spec.commandLine().getParseResult().originalArgs();
-        args = args.subList(1, args.size()); // after "amend"
+        List<String> args = Specs.argsAfterCommand(spec);
         List<String> lists = new ArrayList<>();
         String format = null;
         String cache = "writeback";

@@ -9,7 +9,6 @@ import org.qimg.converters.bitmap.BitmapEditor.Action;
 import org.qimg.converters.bitmap.BitmapEditor.Kind;
 import org.qimg.format.ImageException;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code qimg bitmap (--merge SOURCE | --add | --remove | --clear | --enable | --disable)... [-b SOURCE_FILE
@@ -28,11 +27,9 @@ final class BitmapCommand implements Callable<Integer> {
 
     static CommandSpec spec() {
         BitmapCommand c = new BitmapCommand();
-        c.spec = Specs.command("bitmap", c, "Change the persistent dirty bitmaps of a qcow2 image, as qemu-img"
-                        + " bitmap: the actions are applied in order to bitmap BITMAP of FILENAME.")
-                .addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*")
-                        .paramLabel("ARGS").hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
-                        .description("qemu-img bitmap's options, then FILENAME and BITMAP:",
+        c.spec = Specs.getoptCommand("bitmap", c, "Change the persistent dirty bitmaps of a qcow2 image, as qemu-img"
+                        + " bitmap: the actions are applied in order to bitmap BITMAP of FILENAME.",
+                "qemu-img bitmap's options, then FILENAME and BITMAP:",
                                 "--add: create BITMAP (with -g GRANULARITY bytes per bit; default: the cluster"
                                         + " size within 4k..64k)",
                                 "--remove: delete BITMAP",
@@ -41,16 +38,13 @@ final class BitmapCommand implements Callable<Integer> {
                                 "--merge SOURCE: set the bits of bitmap SOURCE in BITMAP (SOURCE of image"
                                         + " SOURCE_FILE with -b, of format SOURCE_FMT with -F)",
                                 "-f FMT: the image's format (default: probe); --image-opts: FILENAME is"
-                                        + " driver=FMT,file.filename=PATH")
-                        .build());
-        c.spec.parser().unmatchedOptionsArePositionalParams(true);
+                                        + " driver=FMT,file.filename=PATH");
         return c.spec;
     }
 
     @Override
     public Integer call() throws Exception {
-        List<String> args = spec.commandLine().getParseResult().originalArgs();
-        args = args.subList(1, args.size()); // after "bitmap"
+        List<String> args = Specs.argsAfterCommand(spec);
         List<Action> actions = new ArrayList<>();
         List<String> operands = new ArrayList<>();
         String fmt = null;

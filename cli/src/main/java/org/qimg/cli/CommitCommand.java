@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import org.qimg.converters.commit.Committer;
 import org.qimg.format.QemuOptionSyntax;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code qimg commit [-q] [-f FMT] [-t CACHE] [-b BASE] [-r RATE] [-d] [-p] FILENAME}, as qemu-img 7.2's commit:
@@ -22,24 +21,20 @@ final class CommitCommand implements Callable<Integer> {
 
     static CommandSpec spec() {
         CommitCommand c = new CommitCommand();
-        c.spec = Specs.command("commit", c, "Write an overlay's data into its backing file, as qemu-img commit.")
-                .addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*").paramLabel("ARGS")
-                        .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
-                        .description("qemu-img commit's options and the image FILENAME, in any order:",
+        c.spec = Specs.getoptCommand("commit", c, "Write an overlay's data into its backing file, as qemu-img commit.",
+                "qemu-img commit's options and the image FILENAME, in any order:",
                                 "-b BASE: commit down to this image of the backing chain (implies -d)",
                                 "-d: leave the image's data in it (default: empty it afterwards)",
                                 "-f FMT: the image's format (default: probe)",
                                 "-p: progress; -q: quiet",
                                 "-t CACHE: cache mode (checked, then ignored); -r RATE: rate limit (checked,"
-                                        + " not applied)")
-                        .build());
-        c.spec.parser().unmatchedOptionsArePositionalParams(true);
+                                        + " not applied)");
         return c.spec;
     }
 
     @Override
     public Integer call() throws Exception {
-        List<String> args = QemuGetopt.afterCommand(spec.commandLine().getParseResult().originalArgs(), "commit");
+        List<String> args = Specs.argsAfterCommand(spec);
         QemuGetopt g = QemuGetopt.parse("commit", args, SHORT,
                 QemuGetopt.longs("help", "h", "object", "object:", "image-opts", "image-opts"));
         String fmt = null;

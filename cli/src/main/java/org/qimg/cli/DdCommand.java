@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.qimg.converters.dd.ImageDd;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code qimg dd [-f FMT] [-O FMT] [-U] [bs=SIZE] [count=N] [skip=N] if=INPUT of=OUTPUT}, as qemu-img dd:
@@ -17,11 +16,9 @@ final class DdCommand implements Callable<Integer> {
 
     static CommandSpec spec() {
         DdCommand c = new DdCommand();
-        c.spec = Specs.command("dd", c, "Copy a range of an image into a new image, as qemu-img dd: "
-                        + "[-f FMT] [-O FMT] [bs=SIZE] [count=BLOCKS] [skip=BLOCKS] if=INPUT of=OUTPUT.")
-                .addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*").paramLabel("ARGS")
-                        .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
-                        .description("qemu-img dd's operands and options, in any order:",
+        c.spec = Specs.getoptCommand("dd", c, "Copy a range of an image into a new image, as qemu-img dd: "
+                        + "[-f FMT] [-O FMT] [bs=SIZE] [count=BLOCKS] [skip=BLOCKS] if=INPUT of=OUTPUT.",
+                "qemu-img dd's operands and options, in any order:",
                                 "if=INPUT: the image to read (required)",
                                 "of=OUTPUT: the image to create (required)",
                                 "bs=SIZE: block size (default 512; k, M, G... suffixes)",
@@ -29,16 +26,13 @@ final class DdCommand implements Callable<Integer> {
                                 "skip=BLOCKS: skip this many blocks of the input",
                                 "-f FMT: format of the input (default: probe)",
                                 "-O FMT: format of the output (default: raw)",
-                                "-U: open the input with force-share")
-                        .build());
-        c.spec.parser().unmatchedOptionsArePositionalParams(true);
+                                "-U: open the input with force-share");
         return c.spec;
     }
 
     @Override
     public Integer call() throws Exception {
-        List<String> args = spec.commandLine().getParseResult().originalArgs();
-        args = args.subList(1, args.size());
+        List<String> args = Specs.argsAfterCommand(spec);
         String inFormat = null;
         String outFormat = "raw";
         boolean force = false;

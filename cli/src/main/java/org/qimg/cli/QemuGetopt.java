@@ -116,12 +116,6 @@ final class QemuGetopt {
         return operands;
     }
 
-    /** The arguments after the command named {@code command} in what picocli was given. */
-    static List<String> afterCommand(List<String> original, String command) {
-        int at = original.indexOf(command);
-        return at < 0 ? original : original.subList(at + 1, original.size());
-    }
-
     /** Long options that map to short letters. */
     static Map<String, String> longs(String... pairs) {
         Map<String, String> m = new HashMap<>();

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.qimg.converters.rebase.Rebaser;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code qimg rebase [-U] [-q] [-f FMT] [-t CACHE] [-T SRC_CACHE] [-p] [-u] [-c] -b BACKING_FILE [-F BACKING_FMT]
@@ -21,25 +20,21 @@ final class RebaseCommand implements Callable<Integer> {
 
     static CommandSpec spec() {
         RebaseCommand c = new RebaseCommand();
-        c.spec = Specs.command("rebase", c, "Change the backing file of an image, as qemu-img rebase.")
-                .addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*").paramLabel("ARGS")
-                        .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
-                        .description("qemu-img rebase's options and the image FILENAME, in any order:",
+        c.spec = Specs.getoptCommand("rebase", c, "Change the backing file of an image, as qemu-img rebase.",
+                "qemu-img rebase's options and the image FILENAME, in any order:",
                                 "-b BACKING_FILE: the new backing file (\"\" for none: the image is flattened)",
                                 "-F BACKING_FMT: its format (required unless -b \"\")",
                                 "-u: unsafe: only the header changes (nothing is compared or copied)",
                                 "-c: compress the clusters written into the image (qemu-img 8.2's -c)",
                                 "-f FMT: the image's format (default: probe)",
                                 "-p: progress; -q: quiet; -U: force share",
-                                "-t CACHE, -T SRC_CACHE: cache modes (checked, then ignored)")
-                        .build());
-        c.spec.parser().unmatchedOptionsArePositionalParams(true);
+                                "-t CACHE, -T SRC_CACHE: cache modes (checked, then ignored)");
         return c.spec;
     }
 
     @Override
     public Integer call() throws Exception {
-        List<String> args = QemuGetopt.afterCommand(spec.commandLine().getParseResult().originalArgs(), "rebase");
+        List<String> args = Specs.argsAfterCommand(spec);
         QemuGetopt g = QemuGetopt.parse("rebase", args, SHORT,
                 QemuGetopt.longs("help", "h", "object", "object:", "image-opts", "image-opts", "force-share", "U"));
         String fmt = null;

@@ -9,7 +9,6 @@ import org.qimg.format.ImageFormat;
 import org.qimg.format.SnapshotNotFoundException;
 import org.qimg.format.UnsupportedFeatureException;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code qimg snapshot [-q] [-U] [-l | -a NAME | -c NAME | -d NAME] FILE}, as qemu-img snapshot: internal
@@ -22,25 +21,20 @@ final class SnapshotCommand implements Callable<Integer> {
 
     static CommandSpec spec() {
         SnapshotCommand c = new SnapshotCommand();
-        c.spec = Specs.command("snapshot", c, "List, create, apply or delete internal snapshots (qcow2),"
-                        + " as qemu-img snapshot: -l | -a NAME | -c NAME | -d NAME, -q quiet, -U force share.")
-                .addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*").paramLabel("ARGS")
-                        .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class)
-                        .description("qemu-img snapshot's options and the image FILE:",
+        c.spec = Specs.getoptCommand("snapshot", c, "List, create, apply or delete internal snapshots (qcow2),"
+                        + " as qemu-img snapshot: -l | -a NAME | -c NAME | -d NAME, -q quiet, -U force share.",
+                "qemu-img snapshot's options and the image FILE:",
                                 "-l: list the snapshots",
                                 "-c NAME: create a snapshot NAME of the image as it is",
                                 "-a NAME: apply snapshot NAME (revert the image to it)",
                                 "-d NAME: delete snapshot NAME",
-                                "-q: quiet; -U: open with force-share (-l only)")
-                        .build());
-        c.spec.parser().unmatchedOptionsArePositionalParams(true);
+                                "-q: quiet; -U: open with force-share (-l only)");
         return c.spec;
     }
 
     @Override
     public Integer call() throws Exception {
-        List<String> args = spec.commandLine().getParseResult().originalArgs();
-        args = args.subList(1, args.size()); // after "snapshot"
+        List<String> args = Specs.argsAfterCommand(spec);
         char action = 0;
         String name = null;
         boolean quiet = false;

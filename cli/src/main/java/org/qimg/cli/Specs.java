@@ -1,5 +1,7 @@
 package org.qimg.cli;
 
+import java.util.List;
+
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -29,6 +31,27 @@ final class Specs {
         spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
                 .description("Print version information and exit.").build());
         return spec;
+    }
+
+    /**
+     * A command whose arguments are read as qemu-img's getopt reads them, by the command itself: options and
+     * operands in any order, options picocli does not know kept as arguments. Everything after the command's
+     * name is one list ({@link #argsAfterCommand}), which {@code argsDescription} describes for {@code --help}.
+     */
+    static CommandSpec getoptCommand(String name, Object command, String summary, String... argsDescription) {
+        CommandSpec spec = command(name, command, summary);
+        spec.addPositional(PositionalParamSpec.builder().index("0..*").arity("0..*").paramLabel("ARGS")
+                .hideParamSyntax(true).type(List.class).auxiliaryTypes(String.class).description(argsDescription)
+                .build());
+        spec.parser().unmatchedOptionsArePositionalParams(true);
+        return spec;
+    }
+
+    /** The arguments given after the name of the command {@code spec} describes, as typed. */
+    static List<String> argsAfterCommand(CommandSpec spec) {
+        List<String> original = spec.commandLine().getParseResult().originalArgs();
+        int at = original.indexOf(spec.name());
+        return at < 0 ? original : original.subList(at + 1, original.size());
     }
 
     /** A switch: present or not. */
