@@ -8,6 +8,7 @@ import org.qimg.converters.bitmap.BitmapEditor;
 import org.qimg.converters.bitmap.BitmapEditor.Action;
 import org.qimg.converters.bitmap.BitmapEditor.Kind;
 import org.qimg.format.ImageException;
+import org.qimg.format.spec.BlockSpec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -209,35 +210,15 @@ final class BitmapCommand implements Callable<Integer> {
         throw new ExitCodeException(1, "option '" + arg + "' is ambiguous", TRY);
     }
 
-    /**
-     * {@code --image-opts}: FILENAME is an option list; qimg understands {@code driver}, {@code file.driver=file}
-     * and {@code file.filename} (or {@code file}). Returns the file and the format.
-     */
-    private static String[] imageOpts(String text, String fmt) {
+    /** The file and driver an {@code --image-opts} string names, parsed as every command parses it. */
+    private static String[] imageOpts(String text, String fmt) throws ImageException {
         if (fmt != null) {
             throw new ExitCodeException(1, "--image-opts and --format are mutually exclusive");
         }
-        String file = null;
-        String driver = null;
-        for (String kv : text.replace(",,", "\u0000").split(",")) {
-            kv = kv.replace('\u0000', ',');
-            int eq = kv.indexOf('=');
-            String k = eq < 0 ? kv : kv.substring(0, eq);
-            String v = eq < 0 ? "" : kv.substring(eq + 1);
-            switch (k) {
-                case "driver" -> driver = v;
-                case "file.filename", "file" -> file = v;
-                case "file.driver" -> {
-                    if (!v.equals("file")) {
-                        throw new ExitCodeException(1, "qimg supports only file.driver=file, not '" + v + "'");
-                    }
-                }
-                default -> throw new ExitCodeException(1, "qimg does not support the --image-opts key '" + k + "'");
-            }
+        BlockSpec spec = BlockSpec.ofOptions(text);
+        if (spec.windowed() || "file".equals(spec.driver())) {
+            throw new ExitCodeException(1, "qimg keeps bitmaps only in a qcow2 image opened from a file");
         }
-        if (file == null) {
-            throw new ExitCodeException(1, "--image-opts: no file.filename given");
-        }
-        return new String[] {file, driver};
+        return new String[] {spec.file().toString(), spec.driver()};
     }
 }
