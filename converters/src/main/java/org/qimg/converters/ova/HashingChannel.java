@@ -2,6 +2,7 @@ package org.qimg.converters.ova;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import org.qimg.format.io.PositionedChannel;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -20,14 +21,13 @@ import java.util.Optional;
  * then answers empty and the caller reads the file once). Writes are serialised with the digest; the channel
  * is meant for one writer. Closing it does not close the file under it.
  */
-final class HashingChannel extends FileChannel {
+final class HashingChannel extends PositionedChannel {
     private static final ByteBuffer ZEROS = ByteBuffer.allocate(64 << 10).asReadOnlyBuffer();
 
     private final FileChannel inner;
     private final MessageDigest digest;
     private long digested;
     private boolean valid;
-    private long position;
 
     /** Over {@code inner}, an empty file; with a null {@code digest} nothing is digested. */
     HashingChannel(FileChannel inner, MessageDigest digest) throws IOException {
@@ -91,69 +91,8 @@ final class HashingChannel extends FileChannel {
     }
 
     @Override
-    public synchronized int write(ByteBuffer src) throws IOException {
-        int n = write(src, position);
-        position += n;
-        return n;
-    }
-
-    @Override
-    public synchronized long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-        long total = 0;
-        for (int i = offset; i < offset + length; i++) {
-            while (srcs[i].hasRemaining()) {
-                int n = write(srcs[i]);
-                if (n <= 0) {
-                    return total;
-                }
-                total += n;
-            }
-        }
-        return total;
-    }
-
-    @Override
-    public synchronized int read(ByteBuffer dst) throws IOException {
-        int n = inner.read(dst, position);
-        if (n > 0) {
-            position += n;
-        }
-        return n;
-    }
-
-    @Override
-    public synchronized long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        long total = 0;
-        for (int i = offset; i < offset + length; i++) {
-            int n = read(dsts[i]);
-            if (n < 0) {
-                return total == 0 ? -1 : total;
-            }
-            total += n;
-            if (dsts[i].hasRemaining()) {
-                break;
-            }
-        }
-        return total;
-    }
-
-    @Override
     public int read(ByteBuffer dst, long at) throws IOException {
         return inner.read(dst, at);
-    }
-
-    @Override
-    public synchronized long position() {
-        return position;
-    }
-
-    @Override
-    public synchronized FileChannel position(long newPosition) {
-        if (newPosition < 0) {
-            throw new IllegalArgumentException("negative position");
-        }
-        position = newPosition;
-        return this;
     }
 
     @Override
@@ -167,7 +106,7 @@ final class HashingChannel extends FileChannel {
             valid = false;
         }
         inner.truncate(size);
-        position = Math.min(position, size);
+        position(Math.min(position(), size));
         return this;
     }
 

@@ -2,6 +2,7 @@ package org.qimg.format.container;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import org.qimg.format.io.PositionedChannel;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -17,7 +18,7 @@ import java.nio.file.Path;
  * ({@link BlockCache}), or a byte range of a plain tar archive ({@link #range}). Writes, locks and mappings are
  * refused. Closing it closes the source.
  */
-final class ContentChannel extends FileChannel {
+final class ContentChannel extends PositionedChannel {
     /** Where the bytes come from. */
     interface Source extends java.io.Closeable {
         /** Fills {@code dst} with the bytes from {@code pos} (all of which lie within the size). */
@@ -26,7 +27,6 @@ final class ContentChannel extends FileChannel {
 
     private final Source cache;
     private final long size;
-    private long position;
 
     ContentChannel(Source source, long size) {
         this.cache = source;
@@ -91,58 +91,9 @@ final class ContentChannel extends FileChannel {
     }
 
     @Override
-    public synchronized int read(ByteBuffer dst) throws IOException {
-        int n = read(dst, position);
-        if (n > 0) {
-            position += n;
-        }
-        return n;
-    }
-
-    @Override
-    public synchronized long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        long total = 0;
-        for (int i = offset; i < offset + length; i++) {
-            int n = read(dsts[i]);
-            if (n < 0) {
-                return total == 0 ? -1 : total;
-            }
-            total += n;
-            if (dsts[i].hasRemaining()) {
-                break;
-            }
-        }
-        return total;
-    }
-
-    @Override
-    public synchronized long position() {
-        return position;
-    }
-
-    @Override
-    public synchronized FileChannel position(long newPosition) {
-        if (newPosition < 0) {
-            throw new IllegalArgumentException("negative position");
-        }
-        position = newPosition;
-        return this;
-    }
-
-    @Override
     public long size() throws IOException {
         ensureOpen();
         return size;
-    }
-
-    @Override
-    public int write(ByteBuffer src) {
-        throw new NonWritableChannelException();
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs, int offset, int length) {
-        throw new NonWritableChannelException();
     }
 
     @Override
