@@ -144,7 +144,9 @@ class CopyOffloadSalvageOracleTest {
         SideBySide s = sources("pre-" + mode);
         s.same("convert", "-O", "raw", "-o", "preallocation=" + mode, "s.qcow2", "t.img");
         if (mode.equals("off") || mode.equals("falloc") || mode.equals("full")) {
-            s.identical("t.img");
+            // ext4 counts its extent-tree blocks in st_blocks: a preallocated file that the file system had to
+            // place in more than four extents (a busy disk) gets one more 4 KiB block, whichever tool made it
+            s.identical("t.img", mode.equals("off") ? 0 : 4096);
             s.sameView("t.img", "map", "--output=json", "-f", "raw");
         }
     }
