@@ -11,6 +11,7 @@ import org.qimg.format.ImageException;
 import org.qimg.format.ImageInfo;
 import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
+import org.qimg.format.io.ReadRange;
 
 /**
  * A raw disk stored as one contiguous byte range of a file (a member of a plain tar archive): read in place,
@@ -63,10 +64,7 @@ final class SliceImage implements DiskImage {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         int len = dst.remaining();
-        if (offset < 0 || offset > virtualSize - len) {
-            throw new ImageException(path + ": read of " + len + " bytes at offset " + offset
-                    + " is outside the image (virtual size " + virtualSize + ")");
-        }
+        ReadRange.require(path, offset, len, virtualSize);
         int stored = (int) Math.max(0, Math.min(len, length - offset));
         int lim = dst.limit();
         dst.limit(dst.position() + stored);

@@ -12,6 +12,7 @@ import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageInfo;
+import org.qimg.format.io.ReadRange;
 
 /**
  * A raw disk read from a {@link Sequential} source (a compressed stream) without a temporary file. Bytes are
@@ -86,10 +87,7 @@ final class StreamImage implements DiskImage {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         int len = dst.remaining();
-        if (offset < 0 || offset > virtualSize - len) {
-            throw new ImageException(path + ": read of " + len + " bytes at offset " + offset
-                    + " is outside the image (virtual size " + virtualSize + ")");
-        }
+        ReadRange.require(path, offset, len, virtualSize);
         synchronized (this) {
             if (closed) {
                 throw new ImageException(path + ": image is closed");

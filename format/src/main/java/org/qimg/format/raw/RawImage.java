@@ -13,6 +13,7 @@ import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
+import org.qimg.format.io.ReadRange;
 
 /**
  * A raw file read as a disk. The guest size is the file length rounded up to whole 512-byte sectors, as
@@ -86,10 +87,7 @@ public final class RawImage implements DiskImage {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         int len = dst.remaining();
-        if (offset < 0 || len > virtualSize - offset) {
-            throw new ImageException(path + ": read of " + len + " bytes at offset " + offset
-                    + " is outside the image (virtual size " + virtualSize + ")");
-        }
+        ReadRange.require(path, offset, len, virtualSize);
         long inFile = Math.max(0, Math.min(len, fileLength - offset));
         if (inFile > 0) {
             int lim = dst.limit();

@@ -7,6 +7,7 @@ import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageInfo;
+import org.qimg.format.io.ReadRange;
 
 /**
  * A raw file seen through a window ({@code raw}'s {@code offset} and {@code size}) or as the {@code file}
@@ -43,10 +44,7 @@ final class WindowImage implements DiskImage {
 
     @Override
     public void read(long pos, ByteBuffer dst) throws IOException {
-        if (pos < 0 || dst.remaining() > size - pos) {
-            throw new ImageException(path() + ": read of " + dst.remaining() + " bytes at offset " + pos
-                    + " is outside the image (virtual size " + size + ")");
-        }
+        ReadRange.require(path(), pos, dst.remaining(), size);
         // the window may end past the file's last sector (a size rounded up): zeros there
         long inFile = Math.max(0, Math.min(dst.remaining(), file.virtualSize() - offset - pos));
         int limit = dst.limit();

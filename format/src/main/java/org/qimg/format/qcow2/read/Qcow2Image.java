@@ -22,6 +22,7 @@ import org.qimg.format.codec.ClusterDecompressor;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.Positional;
+import org.qimg.format.io.ReadRange;
 import org.qimg.format.io.Zeros;
 import org.qimg.format.qcow2.layout.Entries;
 import org.qimg.format.qcow2.layout.Qcow2Header;
@@ -216,10 +217,7 @@ public final class Qcow2Image implements DiskImage {
     public void read(long offset, ByteBuffer dst) throws IOException {
         requireGuestData();
         int len = dst.remaining();
-        if (offset < 0 || len > virtualSize - offset) {
-            throw new ImageException(path + ": read of " + len + " bytes at offset " + offset
-                    + " is outside the image (virtual size " + virtualSize + ")");
-        }
+        ReadRange.require(path, offset, len, virtualSize);
         long pos = offset;
         while (dst.hasRemaining()) {
             ClusterMap.Run run = map.map(pos, dst.remaining(), false);

@@ -21,6 +21,7 @@ import org.qimg.format.codec.CompressionType;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.NamedChannel;
 import org.qimg.format.io.Positional;
+import org.qimg.format.io.ReadRange;
 import org.qimg.format.io.Zeros;
 import org.qimg.format.raw.HostBlockStatus;
 import org.qimg.format.raw.HostFiles;
@@ -203,10 +204,7 @@ public final class VmdkImage implements DiskImage {
     }
 
     private void checkRange(long offset, long len, String what) throws ImageException {
-        if (offset < 0 || len < 0 || len > virtualSize - offset) {
-            throw new ImageException(path + ": " + what + " of " + len + " bytes at offset " + offset
-                    + " is outside the image (virtual size " + virtualSize + ")");
-        }
+        ReadRange.require(path, what, offset, len, virtualSize);
     }
 
     @Override
