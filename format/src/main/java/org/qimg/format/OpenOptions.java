@@ -19,9 +19,11 @@ import org.qimg.format.io.LockPerms;
  *                    file(s), held until the image is closed. Backing files are opened for reading, sharing
  *                    what this layer shares (convert's sources refuse writers of their backing files too)
  * @param forceShare  {@code -U}: share every permission with other processes (the whole chain)
+ * @param dataFile    the external data file named by options ({@code --image-opts data-file.filename=}),
+ *                    used instead of the one the image's header names; null for the header's
  */
 public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes, boolean guestData, LockPerms lock,
-                          boolean forceShare) {
+                          boolean forceShare, Path dataFile) {
     public static final int MAX_CHAIN_DEPTH = 64;
     public static final long DEFAULT_CACHE_BYTES = 32L << 20;
     public static final OpenOptions DEFAULT = new OpenOptions(true, List.of(), DEFAULT_CACHE_BYTES);
@@ -31,28 +33,39 @@ public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes
         java.util.Objects.requireNonNull(lock, "lock");
     }
 
+    /** Options with the data file the image's header names. */
+    public OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes, boolean guestData, LockPerms lock,
+            boolean forceShare) {
+        this(openBacking, chain, cacheBytes, guestData, lock, forceShare, null);
+    }
+
     /** Options that read guest data, asking to read and sharing what readers share. */
     public OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes) {
         this(openBacking, chain, cacheBytes, true, LockPerms.READ, false);
     }
 
     public OpenOptions withoutBacking() {
-        return new OpenOptions(false, chain, cacheBytes, guestData, lock, forceShare);
+        return new OpenOptions(false, chain, cacheBytes, guestData, lock, forceShare, dataFile);
     }
 
     /** Options for reading only metadata, as {@code qemu-img info} does: no guest data files are opened. */
     public OpenOptions metadataOnly() {
-        return new OpenOptions(openBacking, chain, cacheBytes, false, lock, forceShare);
+        return new OpenOptions(openBacking, chain, cacheBytes, false, lock, forceShare, dataFile);
     }
 
     /** The same options asking {@code perms} of this layer. */
     public OpenOptions withLock(LockPerms perms) {
-        return new OpenOptions(openBacking, chain, cacheBytes, guestData, perms, forceShare);
+        return new OpenOptions(openBacking, chain, cacheBytes, guestData, perms, forceShare, dataFile);
     }
 
     /** With {@code force} ({@code -U}): share every permission with other processes. */
     public OpenOptions forceShare(boolean force) {
-        return new OpenOptions(openBacking, chain, cacheBytes, guestData, lock, force);
+        return new OpenOptions(openBacking, chain, cacheBytes, guestData, lock, force, dataFile);
+    }
+
+    /** The same options with the external data file {@code file} (null: the one the header names). */
+    public OpenOptions withDataFile(Path file) {
+        return new OpenOptions(openBacking, chain, cacheBytes, guestData, lock, forceShare, file);
     }
 
     /** Options for opening the backing file of the image at {@code overlay}. */

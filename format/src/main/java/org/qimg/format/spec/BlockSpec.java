@@ -96,6 +96,9 @@ public record BlockSpec(String text, String driver, Path file, long offset, long
             offset = sizeOption(top.remove("offset"), "offset", 0);
             size = sizeOption(top.remove("size"), "size", -1);
         }
+        if (driver == null || driver.equals("qcow2")) {
+            dataFile(top.remove("data-file"));
+        }
         Object backing = top.remove("backing");
         if (backing instanceof Map<?, ?> b && !b.isEmpty()) {
             throw new ImageException("Block format '" + driver + "' does not support the option 'backing."
@@ -107,6 +110,36 @@ public record BlockSpec(String text, String driver, Path file, long offset, long
                     + "' does not support the option '" + unknown + "'");
         }
         return new BlockSpec(text, driver, p, offset, size, options);
+    }
+
+    /**
+     * qcow2's {@code data-file} child (the image's external data file given by options, e.g. {@code
+     * data-file.filename=PATH}): the file protocol's options, checked as the image's own file's; null when not
+     * given. qimg takes it for naming the data file only (the header's name is what {@code info} shows).
+     */
+    private static Path dataFile(Object child) throws ImageException {
+        if (child == null) {
+            return null;
+        }
+        if (child instanceof String ref) {
+            throw new ImageException("Cannot find device='" + ref + "' nor node-name='" + ref + "'");
+        }
+        if (!(child instanceof Map<?, ?> m)) {
+            throw new ImageException("Invalid parameter type for 'data-file', expected: string or object");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> fm = new LinkedHashMap<>((Map<String, Object>) m);
+        String d = string(fm, "driver", "file");
+        fm.remove("driver");
+        if (!d.equals("file")) {
+            throw new ImageException("Unknown driver '" + d + "'");
+        }
+        return protocol(fm);
+    }
+
+    /** The external data file the options name ({@code data-file.filename}), or null. */
+    public Path dataFile() throws ImageException {
+        return dataFile(options.get("data-file"));
     }
 
     /** The file protocol's options: its filename, and nothing it does not know. */

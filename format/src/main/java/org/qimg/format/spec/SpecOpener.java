@@ -77,6 +77,9 @@ public final class SpecOpener {
     public static DiskImage open(String name, String format, OpenOptions options) throws IOException {
         BlockSpec spec = parse(name, format);
         try {
+            if (spec.dataFile() != null) {
+                options = options.withDataFile(spec.dataFile());
+            }
             if ("file".equals(spec.driver())) {
                 DiskImage raw = ImageFormats.openFile(spec.file(), "raw", options);
                 return new WindowImage(raw, "file", 0, raw.virtualSize());

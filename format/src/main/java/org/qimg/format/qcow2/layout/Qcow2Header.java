@@ -188,10 +188,7 @@ public final class Qcow2Header {
             throw new CorruptImageException(f, OFF_CLUSTER_BITS, "extended L2 entries need cluster_bits >= 14 "
                     + "(16 KiB clusters), found " + clusterBits);
         }
-        if (hasExternalDataFile() && extensions.dataFile() == null) {
-            throw new UnsupportedFeatureException(f + ": image uses an external data file (incompatible bit 2) but "
-                    + "names none in its header; qimg cannot be told one");
-        }
+        // an external data file the header does not name must be given by options: the opener checks that
         if ((autoclearFeatures & AUTOCLEAR_DATA_FILE_RAW) != 0 && !hasExternalDataFile()) {
             throw new CorruptImageException(f, 88, "data-file-raw autoclear bit (1) is set without an external "
                     + "data file (incompatible bit 2)");

@@ -13,6 +13,7 @@ import org.qimg.format.CompressedPayload;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
+import org.qimg.format.FileOpenException;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageInfo;
 import org.qimg.format.ImageLayout;
@@ -149,7 +150,13 @@ public final class Qcow2Image implements DiskImage {
             Path dataPath = path;
             data = ch;
             if (h.hasExternalDataFile()) {
-                dataPath = Qcow2Files.resolveBeside(path, h.extensions().dataFile());
+                if (options.dataFile() != null) {
+                    dataPath = options.dataFile();
+                } else if (h.extensions().dataFile() != null) {
+                    dataPath = Qcow2Files.resolveBeside(path, h.extensions().dataFile());
+                } else {
+                    throw new FileOpenException(path.toString(), "'data-file' is required for this image");
+                }
                 // qemu-img info does not open (or lock) the data file: a missing one, or a FIFO, must not stop it
                 if (options.guestData()) {
                     data = Qcow2Files.openDataFile(path, dataPath);
@@ -378,7 +385,9 @@ public final class Qcow2Image implements DiskImage {
         }
         data.put("refcount-bits", header.refcountBits());
         if (header.hasExternalDataFile()) {
-            data.put("data-file", header.extensions().dataFile());
+            if (header.extensions().dataFile() != null) {
+                data.put("data-file", header.extensions().dataFile());
+            }
             data.put("data-file-raw", header.dataFileRaw());
         }
         if (v3) {

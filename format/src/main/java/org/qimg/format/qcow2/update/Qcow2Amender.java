@@ -19,8 +19,9 @@ import org.qimg.format.qcow2.layout.Qcow2Header;
  * {@link Qcow2Resizer}); and a downgrade to v2 last ({@link Qcow2Downgrade}). A step that fails leaves the
  * steps before it done, as QEMU's.
  *
- * <p>Refused before anything is written, in qimg's words: images with persistent bitmaps (QEMU rewrites their
- * directory when it closes the image; qimg does not) and images marked corrupt.
+ * <p>Persistent bitmaps are marked in use before the first step and stored anew after the last (or after a
+ * failed step), as QEMU's open and close do ({@link Qcow2Bitmaps#holdForAmend}). Refused before anything is
+ * written, in qimg's words: images marked corrupt or dirty.
  */
 public final class Qcow2Amender {
     private final Path path;
@@ -45,13 +46,33 @@ public final class Qcow2Amender {
     }
 
     private void run() throws IOException {
-        Qcow2AmendOptions o;
         Qcow2Header h;
         try (AmendSession s = AmendSession.open(path)) {
             h = s.header();
             refuse(h);
-            o = Qcow2AmendOptions.parse(request.options());
         }
+        // qemu-img's open marks the bitmaps in use; its close stores them, after the amend worked or failed
+        Qcow2Bitmaps.Held held = h.version() >= 3 && h.extensions().bitmaps() != null
+                ? Qcow2Bitmaps.holdForAmend(path) : null;
+        try {
+            amend(h);
+        } catch (IOException | RuntimeException e) {
+            if (held != null) {
+                try {
+                    Qcow2Bitmaps.resumeAfterAmend(path, held);
+                } catch (IOException | RuntimeException x) {
+                    e.addSuppressed(x);
+                }
+            }
+            throw e;
+        }
+        if (held != null) {
+            Qcow2Bitmaps.resumeAfterAmend(path, held);
+        }
+    }
+
+    private void amend(Qcow2Header h) throws IOException {
+        Qcow2AmendOptions o = Qcow2AmendOptions.parse(request.options());
         int oldVersion = h.version();
         int newVersion = oldVersion;
         long newSize = 0;
@@ -183,9 +204,6 @@ public final class Qcow2Amender {
         }
         if (h.isDirty()) {
             throw new UnsupportedFeatureException(f + ": image is marked dirty; run qemu-img check -r all first");
-        }
-        if ((h.autoclearFeatures() & HeaderLayout.AUTOCLEAR_BITMAPS) != 0 || h.extensions().bitmaps() != null) {
-            throw new UnsupportedFeatureException(f + ": qimg does not amend images with persistent bitmaps");
         }
     }
 }

@@ -68,8 +68,24 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         void check() throws IOException;
     }
 
+    /**
+     * The bitmaps as an amend's open left them (marked in use by this process, not yet stored): the directory
+     * and the names this process marked, which {@link #resumeAfterAmend} takes as its own, not inconsistent.
+     */
+    record Held(List<Entry> disk, long dirOffset, long dirSize, List<String> own) {
+    }
+
+    /** Non-null: the bitmaps a {@link #holdForAmend} left, read instead of the header's. */
+    private final Held held;
+
     private Qcow2Bitmaps(ImageLock lock, RandomAccessFile raf, Path file, String node, boolean write)
             throws IOException {
+        this(lock, raf, file, node, write, null);
+    }
+
+    private Qcow2Bitmaps(ImageLock lock, RandomAccessFile raf, Path file, String node, boolean write, Held held)
+            throws IOException {
+        this.held = held;
         this.lock = lock;
         this.raf = raf;
         this.file = file;
@@ -84,7 +100,67 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
             refuse();
             refs = new UpdaterRefcounts(ch, file, h);
         }
-        load();
+        if (held == null) {
+            load();
+        } else {
+            resume();
+        }
+    }
+
+    /**
+     * qemu-img amend's open of an image with bitmaps ({@code qcow2_load_dirty_bitmaps}): the bitmaps are
+     * loaded and marked in use; they are stored only when the amend is done ({@link #resumeAfterAmend}), in
+     * whatever the image has become (another refcount width, version 2, another size), as QEMU's close does.
+     */
+    static Held holdForAmend(Path path) throws IOException {
+        ImageLock lock = ImageLock.acquire(path, PERMS.qcow2File(false));
+        try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
+            Qcow2Bitmaps b = new Qcow2Bitmaps(lock, raf, path, null, true);
+            List<String> own = new ArrayList<>();
+            for (LoadedBitmap m : b.mem) {
+                if (!m.inconsistent) {
+                    own.add(m.name);
+                }
+            }
+            return new Held(b.disk, b.dirOffset, b.dirSize, own);
+        } finally {
+            lock.close();
+        }
+    }
+
+    /** The close after an amend: the bitmaps {@code held} stored anew ({@code qcow2_store_persistent_dirty_bitmaps}). */
+    static void resumeAfterAmend(Path path, Held held) throws IOException {
+        ImageLock lock = ImageLock.acquire(path, PERMS.qcow2File(false));
+        RandomAccessFile raf = null;
+        try {
+            raf = new RandomAccessFile(path.toFile(), "rw");
+            new Qcow2Bitmaps(lock, raf, path, null, true, held).close();
+        } catch (IOException | RuntimeException e) {
+            if (raf != null) {
+                raf.close();
+            }
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** {@link #load} for the bitmaps an amend held: the directory as it left it, its own ones consistent. */
+    private void resume() throws IOException {
+        autoclear &= HeaderLayout.AUTOCLEAR_KNOWN;
+        if (h.version() < 3) {
+            autoclear = 0; // qcow2_downgrade cleared them
+        }
+        disk = held.disk();
+        dirOffset = held.dirOffset();
+        dirSize = held.dirSize();
+        for (Entry e : disk) {
+            boolean own = held.own().contains(e.name());
+            // the bits as they were at the open; a shrunk or grown image reads them to its new size
+            StoredBitmap s = own ? StoredBitmap.of(ch, file, clusterSize, e.tableOffset(), e.tableSize(),
+                    Math.min(e.tableSize() * clusterSize * 8L, BitmapRules.bitsNeeded(size, e.granularityBits())))
+                    : null;
+            mem.add(0, new LoadedBitmap(e.name(), e.granularityBits(), e.auto(), !own, s, size));
+        }
     }
 
     /**
