@@ -39,6 +39,8 @@ public final class CdsTraining {
             {"check", qcow2},
             {"map", qcow2},
             {"convert", "-O", "qcow2", raw, dir.resolve("c.qcow2").toString()},
+            {"amend", "-o", "refcount_bits=64", qcow2},
+            {"amend", "-o", "compat=0.10", dir.resolve("c.qcow2").toString()},
         };
         PrintWriter sink = new PrintWriter(Writer.nullWriter());
         for (String[] run : runs) {

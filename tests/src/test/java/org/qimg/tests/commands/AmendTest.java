@@ -159,8 +159,11 @@ class AmendTest {
         }
     }
 
-    /** Builds the image: its backing file first when asked, then qemu-img create, then the setup steps. */
-    private static void make(Path img, String create, String setup) {
+    /**
+     * Builds the image: its backing file first when asked, then qemu-img create, then the setup steps
+     * ({@code BITMAP [OPTIONS] NAME}: qemu-img bitmap --add).
+     */
+    static void make(Path img, String create, String setup) {
         Qemu q = new Qemu(img.getParent());
         if (create.contains("BASE")) {
             Path base = img.resolveSibling("base.qcow2");
@@ -174,7 +177,14 @@ class AmendTest {
         args.add(c[c.length - 1]);
         q.img(args.toArray(new String[0]));
         for (String step : setup.isEmpty() ? new String[0] : setup.split(";")) {
-            if (step.equals("SNAP")) {
+            if (step.startsWith("BITMAP ")) {
+                List<String> a = new ArrayList<>(List.of("bitmap", "--add"));
+                String[] w = step.substring(7).split(" ");
+                a.addAll(List.of(w).subList(0, w.length - 1));
+                a.add(img.toString());
+                a.add(w[w.length - 1]);
+                q.img(a.toArray(new String[0]));
+            } else if (step.equals("SNAP")) {
                 q.img("snapshot", "-c", "snap", img.toString());
             } else if (step.equals("DIRTY")) {
                 // qemu-io killed before it writes the refcounts back leaves the image dirty
@@ -211,7 +221,7 @@ class AmendTest {
     }
 
     /** {@code qemu-img info --output=json} without the file's name and disk usage. */
-    private static JsonNode jsonInfo(Twin t, Path image) throws Exception {
+    static JsonNode jsonInfo(Twin t, Path image) throws Exception {
         ProcResult r = t.qemu.imgResult("info", "-U", "--output=json", image.toString());
         JsonNode n = JSON.readTree(r.stdout());
         ((ObjectNode) n).remove(List.of("filename", "actual-size"));
