@@ -228,6 +228,44 @@ class AmendTest {
         return n;
     }
 
+    /**
+     * iotest 061's external data file sequence: {@code data_file=} names another file (then the image opens
+     * only with {@code --image-opts data-file.filename=}), and {@code data_file=} empty through {@code
+     * --image-opts} drops the name. After each step qimg's and qemu-img's images have the same bytes, and
+     * {@code info} of both (plain and through {@code --image-opts}) prints the same as qemu-img's.
+     */
+    @Test
+    void dataFileRenamedAndClearedThroughImageOpts() throws Exception {
+        Twin t = Twin.of("amend-data-file-opts", img -> make(img, "-o data_file=amend.data 64M", "write -P 1 0 64k"));
+        String data = t.a.resolveSibling("amend.data").toString();
+        String opts = "data-file.filename=" + data + ",file.filename=IMG";
+        t.same("amend", "-o", "data_file=foo", "IMG");
+        t.sameBytes();
+        sameInfo(t, "info", "IMG");
+        sameInfo(t, "info", "--image-opts", opts);
+        t.same("amend", "-o", "data_file=", "--image-opts", opts);
+        t.sameBytes();
+        sameInfo(t, "info", "IMG");
+        sameInfo(t, "info", "--output=json", "--image-opts", opts);
+        sameInfo(t, "info", "--image-opts", "data-file.filename=" + data + ".missing,file.filename=IMG");
+        // an image whose header names no data file cannot be opened for I/O without one
+        t.same("compare", "IMG", "IMG");
+        ProcResult r = t.qemu.imgResult("compare", "--image-opts", opts.replace("IMG", t.b.toString()),
+                opts.replace("IMG", t.a.toString()));
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+    }
+
+    /** Both tools' output and exit code, but for the disk usage (the copies may be sparse differently). */
+    private static void sameInfo(Twin t, String... args) {
+        ProcResult q = t.qemuImg(args);
+        ProcResult m = t.qimg(args);
+        String usage = "(?m)^(disk size:.*|\\s*\"actual-size\": \\d+,)$";
+        assertThat(Twin.normal(m.stdout(), t.b).replaceAll(usage, ""))
+                .as("stdout of %s", m.command()).isEqualTo(Twin.normal(q.stdout(), t.a).replaceAll(usage, ""));
+        assertThat(Twin.normal(m.stderr(), t.b)).as("stderr of %s", m.command()).isEqualTo(Twin.normal(q.stderr(), t.a));
+        assertThat(m.exitCode()).as(m.describe()).isEqualTo(q.exitCode());
+    }
+
     /** A dirty image (lazy refcounts not written back) is repaired first, as QEMU's open does. */
     @Test
     void dirtyImageIsRepairedAndClean() {

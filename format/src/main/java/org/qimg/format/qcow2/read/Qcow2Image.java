@@ -154,7 +154,7 @@ public final class Qcow2Image implements DiskImage {
                     dataPath = options.dataFile();
                 } else if (h.extensions().dataFile() != null) {
                     dataPath = Qcow2Files.resolveBeside(path, h.extensions().dataFile());
-                } else {
+                } else if (options.guestData()) { // qemu-img info (no I/O) does not ask for one
                     throw new FileOpenException(path.toString(), "'data-file' is required for this image");
                 }
                 // qemu-img info does not open (or lock) the data file: a missing one, or a FIFO, must not stop it
