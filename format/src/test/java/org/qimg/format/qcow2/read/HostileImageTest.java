@@ -289,8 +289,11 @@ class HostileImageTest {
         assertThat(use(p2)).isInstanceOf(CorruptImageException.class).hasMessageContaining("offset");
     }
 
+    /** No data file named, none given: QEMU's "'data-file' is required for this image" when guest data is read. */
     @Test
     void dataFileBitWithoutName() throws IOException {
-        broken("nodata.qcow2", t -> t.b.putLong(72, 1L << 2), UnsupportedFeatureException.class, -1);
+        Throwable e = broken("nodata.qcow2", t -> t.b.putLong(72, 1L << 2), org.qimg.format.FileOpenException.class,
+                -1);
+        assertThat(e.getMessage()).endsWith(": 'data-file' is required for this image");
     }
 }
