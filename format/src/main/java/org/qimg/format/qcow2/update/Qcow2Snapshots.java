@@ -32,7 +32,8 @@ import org.qimg.format.raw.HostFiles;
  * ({@link SnapshotWalk}), a new snapshot table written before the old one is freed, and clusters whose
  * refcount drops to 0 punched out of the file as QEMU's snapshot discards do.
  *
- * <p>Refused: extended L2 entries, an external data file, encryption, the dirty or corrupt bit, unknown
+ * <p>Extended L2 entries are walked as QEMU walks them (see {@link SnapshotWalk}).
+ * Refused: an external data file, encryption, the dirty or corrupt bit, unknown
  * incompatible features, and applying a snapshot taken at another virtual size.
  */
 public final class Qcow2Snapshots implements Closeable {
@@ -60,7 +61,7 @@ public final class Qcow2Snapshots implements Closeable {
         refuse();
         this.clusterBits = h.clusterBits();
         this.refs = new UpdaterRefcounts(ch, file, h);
-        this.walk = new SnapshotWalk(ch, file, h.clusterSize(), refs);
+        this.walk = new SnapshotWalk(ch, file, h.clusterSize(), h.hasExtendedL2(), refs);
         this.l1 = readL1(h.l1TableOffset(), h.l1Size());
         SnapshotTable.Table t = SnapshotTable.read(ch, file, h.snapshotsOffset(), h.nbSnapshots());
         this.entries = new ArrayList<>(t.entries());
@@ -86,10 +87,6 @@ public final class Qcow2Snapshots implements Closeable {
 
     private void refuse() throws UnsupportedFeatureException {
         String f = file.toString();
-        if (h.hasExtendedL2()) {
-            throw new UnsupportedFeatureException(f + ": qimg does not change snapshots of images with extended"
-                    + " L2 entries");
-        }
         if (h.hasExternalDataFile()) {
             throw new UnsupportedFeatureException("Operation not supported");
         }

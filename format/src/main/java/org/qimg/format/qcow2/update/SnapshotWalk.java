@@ -20,6 +20,11 @@ import org.qimg.format.qcow2.layout.Entries;
  * when the refcount it ends with is exactly 1 (never for compressed clusters). Changed L2 tables are written
  * back; the changed L1 is returned for the caller to write (or not, as QEMU does for addend -1). Clusters
  * whose refcount reaches 0 are remembered so the caller can punch them out.
+ *
+ * <p>With extended L2 entries each entry is 16 bytes: the walk reads and rewrites only the first 8 (the
+ * descriptor) and leaves the subcluster bitmap as it is, and bit 0 is not a zero flag, so an entry with a host
+ * offset is a normal cluster whatever its bitmap says (QEMU's {@code get_l2_entry} and
+ * {@code qcow2_get_cluster_type}).
  */
 final class SnapshotWalk {
     private final FileChannel ch;
@@ -27,21 +32,25 @@ final class SnapshotWalk {
     private final int clusterSize;
     private final int clusterBits;
     private final UpdaterRefcounts refs;
+    private final boolean extendedL2;
+    private final int entryBytes;
     private final List<long[]> freed = new ArrayList<>();
 
-    SnapshotWalk(FileChannel ch, Path file, int clusterSize, UpdaterRefcounts refs) {
+    SnapshotWalk(FileChannel ch, Path file, int clusterSize, boolean extendedL2, UpdaterRefcounts refs) {
         this.ch = ch;
         this.file = file;
         this.clusterSize = clusterSize;
         this.clusterBits = Integer.numberOfTrailingZeros(clusterSize);
         this.refs = refs;
+        this.extendedL2 = extendedL2;
+        this.entryBytes = Entries.l2EntryBytes(extendedL2);
     }
 
     /** Applies {@code addend}; returns the L1 table with new COPIED flags, or null when no entry changed. */
     long[] update(long[] l1, int addend) throws IOException {
         long[] out = l1.clone();
         boolean l1Changed = false;
-        int n = clusterSize / Entries.ENTRY_BYTES;
+        int n = clusterSize / entryBytes;
         for (int i = 0; i < l1.length; i++) {
             long l2 = l1[i] & OFFSET_MASK;
             if (l1[i] == 0) {
@@ -55,10 +64,10 @@ final class SnapshotWalk {
             Positional.readFully(ch, t, l2, file);
             boolean changed = false;
             for (int j = 0; j < n; j++) {
-                long old = t.getLong(j * Entries.ENTRY_BYTES);
+                long old = t.getLong(j * entryBytes);
                 long e = old & ~COPIED;
                 long rc;
-                switch (Entries.type(e, false, false)) {
+                switch (Entries.type(e, extendedL2, false)) {
                     case COMPRESSED -> {
                         if (addend != 0) {
                             long off = Entries.compressedOffset(e, clusterBits) & ~(long) (Entries.SECTOR - 1);
@@ -72,7 +81,7 @@ final class SnapshotWalk {
                     case NORMAL, ZERO_ALLOC -> {
                         long off = e & OFFSET_MASK;
                         if ((off & (clusterSize - 1)) != 0) {
-                            throw new CorruptImageException(file.toString(), l2 + 8L * j, "cluster allocation"
+                            throw new CorruptImageException(file.toString(), l2 + (long) entryBytes * j, "cluster allocation"
                                     + " offset 0x" + Long.toHexString(off) + " unaligned");
                         }
                         if (addend != 0) {
@@ -86,7 +95,7 @@ final class SnapshotWalk {
                     e |= COPIED;
                 }
                 if (e != old) {
-                    t.putLong(j * Entries.ENTRY_BYTES, e);
+                    t.putLong(j * entryBytes, e);
                     changed = true;
                 }
             }
@@ -114,7 +123,7 @@ final class SnapshotWalk {
      * maximum (QEMU's -EINVAL).
      */
     void precheck(long[] l1) throws IOException {
-        int n = clusterSize / Entries.ENTRY_BYTES;
+        int n = clusterSize / entryBytes;
         for (long e1 : l1) {
             long l2 = e1 & OFFSET_MASK;
             if (e1 == 0) {
@@ -127,8 +136,8 @@ final class SnapshotWalk {
             ByteBuffer t = ByteBuffer.allocate(clusterSize);
             Positional.readFully(ch, t, l2, file);
             for (int j = 0; j < n; j++) {
-                long e = t.getLong(j * Entries.ENTRY_BYTES) & ~COPIED;
-                switch (Entries.type(e, false, false)) {
+                long e = t.getLong(j * entryBytes) & ~COPIED;
+                switch (Entries.type(e, extendedL2, false)) {
                     case COMPRESSED -> {
                         long off = Entries.compressedOffset(e, clusterBits) & ~(long) (Entries.SECTOR - 1);
                         long end = Entries.compressedOffset(e, clusterBits) + Entries.compressedSpan(e, clusterBits);
