@@ -68,23 +68,32 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         void check() throws IOException;
     }
 
-    private Qcow2Bitmaps(ImageLock lock, RandomAccessFile raf, Path file, String node, boolean write)
-            throws IOException {
+    private Qcow2Bitmaps(ImageLock lock, RandomAccessFile raf, FileChannel ch, Path file, String node, boolean write,
+            UpdaterRefcounts shared) throws IOException {
         this.lock = lock;
         this.raf = raf;
         this.file = file;
         this.node = node;
         this.write = write;
-        this.ch = NamedChannel.wrap(raf.getChannel(), file);
+        this.ch = ch;
         this.h = Qcow2Header.read(ch, file);
         this.clusterSize = h.clusterSize();
         this.size = h.virtualSize() & ~511L;
         this.autoclear = h.autoclearFeatures();
         if (write) {
             refuse();
-            refs = new UpdaterRefcounts(ch, file, h);
+            refs = shared != null ? shared : new UpdaterRefcounts(ch, file, h);
         }
         load();
+    }
+
+    /**
+     * The bitmaps of an image another in-place updater holds open for writing (its channel, its refcounts, its
+     * locks), loaded as QEMU's open loads them; {@link #close} stores them as QEMU's close does and releases
+     * nothing else. {@code qemu-img snapshot} opens, changes and closes an image this way.
+     */
+    static Qcow2Bitmaps attach(FileChannel ch, Path file, UpdaterRefcounts refs) throws IOException {
+        return new Qcow2Bitmaps(null, null, ch, file, file.toString(), true, refs);
     }
 
     /**
@@ -100,7 +109,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         try {
             validation.check();
             raf = new RandomAccessFile(path.toFile(), write ? "rw" : "r");
-            return new Qcow2Bitmaps(lock, raf, path, node, write);
+            return new Qcow2Bitmaps(lock, raf, NamedChannel.wrap(raf.getChannel(), path), path, node, write, null);
         } catch (IOException | RuntimeException e) {
             if (raf != null) {
                 raf.close();
@@ -375,10 +384,12 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
                 store();
             }
         } finally {
-            try {
-                raf.close();
-            } finally {
-                lock.close();
+            if (raf != null) {
+                try {
+                    raf.close();
+                } finally {
+                    lock.close();
+                }
             }
         }
     }
