@@ -188,13 +188,23 @@ public final class Qcow2Snapshots implements Closeable {
             max = Math.max(max, leadingNumber(e.id()));
         }
         String id = Long.toUnsignedString(max + 1);
-        walk.precheck(l1);
+        boolean overflows = walk.precheck(l1);
         long bytes = (long) l1.length * Entries.ENTRY_BYTES;
         long at = bytes == 0 ? refs.emptyAllocation() : refs.allocateRun(clusters(bytes));
         if (bytes > 0) {
             writeL1(l1, at);
         }
-        long[] active = walk.update(l1, 1);
+        long[] active;
+        try {
+            active = walk.update(l1, 1);
+        } catch (ImageLimitException e) {
+            if (!overflows) {
+                throw e;
+            }
+            // QEMU's -EINVAL, after the L1 copy was allocated (now leaked) and part of the walk counted
+            finish();
+            throw new ImageLimitException("Invalid argument");
+        }
         if (active != null) {
             l1 = active;
             writeL1(l1, h.l1TableOffset());

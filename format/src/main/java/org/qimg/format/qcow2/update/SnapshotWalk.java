@@ -73,8 +73,9 @@ final class SnapshotWalk {
                             long off = Entries.compressedOffset(e, clusterBits) & ~(long) (Entries.SECTOR - 1);
                             long end = Entries.compressedOffset(e, clusterBits)
                                     + Entries.compressedSpan(e, clusterBits);
-                            change(off >>> clusterBits, ((end - 1) >>> clusterBits) - (off >>> clusterBits) + 1,
-                                    addend);
+                            countOrFail(off >>> clusterBits,
+                                    ((end - 1) >>> clusterBits) - (off >>> clusterBits) + 1, addend,
+                                    changed ? t : null, l2);
                         }
                         rc = 2;
                     }
@@ -85,7 +86,7 @@ final class SnapshotWalk {
                                     + " offset 0x" + Long.toHexString(off) + " unaligned");
                         }
                         if (addend != 0) {
-                            change(off >>> clusterBits, 1, addend);
+                            countOrFail(off >>> clusterBits, 1, addend, changed ? t : null, l2);
                         }
                         rc = refs.get(off >>> clusterBits);
                     }
@@ -118,18 +119,19 @@ final class SnapshotWalk {
 
     /**
      * Before a snapshot is taken (addend +1), checks that every cluster the walk will count has a refcount
-     * block and room for one more reference, so that a refusal changes nothing: {@code File too large} for a
-     * cluster no refcount block covers (QEMU's -EFBIG), {@code Invalid argument} for a refcount at its
-     * maximum (QEMU's -EINVAL).
+     * block, so that a refusal changes nothing: {@code File too large} for a cluster no refcount block covers
+     * (QEMU's -EFBIG). Returns true when some refcount is at its maximum: QEMU then fails part way with -EINVAL
+     * (an L1 copy leaked, the clusters before the full one counted), which the caller lets happen.
      */
-    void precheck(long[] l1) throws IOException {
+    boolean precheck(long[] l1) throws IOException {
+        boolean full = false;
         int n = clusterSize / entryBytes;
         for (long e1 : l1) {
             long l2 = e1 & OFFSET_MASK;
             if (e1 == 0) {
                 continue;
             }
-            room(l2 >>> clusterBits);
+            full |= room(l2 >>> clusterBits);
             if (l2 == 0 || (l2 & (clusterSize - 1)) != 0 || l2 > ch.size() - clusterSize) {
                 continue; // the walk reports it as QEMU does
             }
@@ -142,23 +144,46 @@ final class SnapshotWalk {
                         long off = Entries.compressedOffset(e, clusterBits) & ~(long) (Entries.SECTOR - 1);
                         long end = Entries.compressedOffset(e, clusterBits) + Entries.compressedSpan(e, clusterBits);
                         for (long c = off >>> clusterBits; c <= (end - 1) >>> clusterBits; c++) {
-                            room(c);
+                            full |= room(c);
                         }
                     }
-                    case NORMAL, ZERO_ALLOC -> room((e & OFFSET_MASK) >>> clusterBits);
+                    case NORMAL, ZERO_ALLOC -> full |= room((e & OFFSET_MASK) >>> clusterBits);
                     default -> {
                     }
                 }
             }
         }
+        return full;
     }
 
-    private void room(long cluster) throws IOException {
+    /** True when {@code cluster}'s refcount is at its maximum; throws when no refcount block covers it. */
+    private boolean room(long cluster) throws IOException {
         if (!refs.covered(cluster)) {
             throw new org.qimg.format.ImageLimitException("File too large");
         }
-        if (refs.atMax(cluster)) {
-            throw new org.qimg.format.ImageLimitException("Invalid argument");
+        return refs.atMax(cluster);
+    }
+
+    /**
+     * {@link #change}, as QEMU's {@code update_refcount} of one range: when a refcount would overflow, the
+     * range's clusters already counted are uncounted, the L2 table's entries changed so far ({@code table},
+     * null when none) are written out as QEMU's cache writes them at close, and the walk fails.
+     */
+    private void countOrFail(long first, long count, int addend, ByteBuffer table, long at) throws IOException {
+        long c = first;
+        try {
+            for (; c < first + count; c++) {
+                change(c, 1, addend);
+            }
+        } catch (org.qimg.format.ImageLimitException overflow) {
+            for (long k = first; k < c; k++) {
+                refs.add(k, -addend);
+            }
+            if (table != null) {
+                table.clear();
+                Positional.writeFully(ch, table, at);
+            }
+            throw overflow;
         }
     }
 
