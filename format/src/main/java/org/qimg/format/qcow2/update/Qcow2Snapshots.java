@@ -360,6 +360,7 @@ public final class Qcow2Snapshots implements Closeable {
 
     /** Flushes, then punches the clusters freed on the way (QEMU's snapshot discards). */
     private void finish() throws IOException {
+        refs.writeChangedBlocksWhole();
         ch.force(false);
         HostFiles.punchHoles(file, walk.freedRanges());
     }
