@@ -156,13 +156,25 @@ final class SnapshotWalk {
         return full;
     }
 
-    /** True when {@code cluster}'s refcount is at its maximum; throws when no refcount block covers it. */
+    /**
+     * True when {@code cluster}'s refcount is at its maximum; throws when no refcount block covers it, with
+     * QEMU's errno: its {@code alloc_refcount_block} would make the block (and grow the refcount table) and
+     * fail with -EAGAIN, or -EFBIG where the table would pass {@code QCOW_MAX_REFTABLE_SIZE} entries (with the
+     * half again {@code qcow2_refcount_area} adds). qimg makes neither and leaves the image as it was.
+     */
     private boolean room(long cluster) throws IOException {
         if (!refs.covered(cluster)) {
-            throw new org.qimg.format.ImageLimitException("File too large");
+            long block = cluster >>> refs.blockBits();
+            long blocks = block + 1;
+            boolean tooBig = block >= refs.tableEntries() && blocks + (blocks + 1) / 2 > MAX_REFTABLE_ENTRIES;
+            throw new org.qimg.format.ImageLimitException(tooBig ? "File too large"
+                    : "Resource temporarily unavailable");
         }
         return refs.atMax(cluster);
     }
+
+    /** QEMU's {@code QCOW_MAX_REFTABLE_SIZE}, compared with a count of refcount table entries. */
+    private static final long MAX_REFTABLE_ENTRIES = 8L << 20;
 
     /**
      * {@link #change}, as QEMU's {@code update_refcount} of one range: when a refcount would overflow, the
