@@ -121,9 +121,11 @@ final class SnapshotCommand implements Callable<Integer> {
             }
         } catch (org.qimg.format.ImageLimitException e) {
             if (action == 'c') {
-                // QEMU's errno: -EFBIG for a cluster no refcount block covers, -EINVAL for a refcount overflow
+                // QEMU's errno: -EFBIG or -EAGAIN for a cluster no refcount block covers, -EINVAL for a refcount overflow
                 throw new ExitCodeException(1, "Could not create snapshot '" + name + "': "
-                        + (e.getMessage().equals("File too large") ? "-27 (File too large)" : "-22 (Invalid argument)"));
+                        + (e.getMessage().equals("File too large") ? "-27 (File too large)"
+                        : e.getMessage().equals("Resource temporarily unavailable")
+                        ? "-11 (Resource temporarily unavailable)" : "-22 (Invalid argument)"));
             }
             throw e;
         } catch (org.qimg.format.InvalidSnapshotException e) {

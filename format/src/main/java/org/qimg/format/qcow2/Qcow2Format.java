@@ -65,7 +65,7 @@ public final class Qcow2Format implements ImageFormat {
 
     @Override
     public void createSnapshot(Path path, String name, long dateSec, long dateNsec) throws IOException {
-        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path)) {
+        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path, true)) {
             s.create(name, dateSec, dateNsec);
         }
     }
@@ -74,7 +74,7 @@ public final class Qcow2Format implements ImageFormat {
     public void applySnapshot(Path path, String idOrName) throws IOException {
         long size;
         long current;
-        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path)) {
+        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path, true)) {
             size = s.diskSize(idOrName);
             current = s.virtualSize();
             if (size < 0 || size == current) {
@@ -85,14 +85,14 @@ public final class Qcow2Format implements ImageFormat {
         // QEMU first gives the image the snapshot's virtual size (qcow2_snapshot_goto truncates)
         resize(path, new org.qimg.format.ResizeRequest(size, org.qimg.format.ResizeRequest.Preallocation.OFF,
                 false, false));
-        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path)) {
+        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path, true)) {
             s.apply(idOrName);
         }
     }
 
     @Override
     public void deleteSnapshot(Path path, String idOrName) throws IOException {
-        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path)) {
+        try (org.qimg.format.qcow2.update.Qcow2Snapshots s = org.qimg.format.qcow2.update.Qcow2Snapshots.open(path, true)) {
             s.delete(idOrName);
         }
     }

@@ -78,27 +78,26 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
     /** Non-null: the bitmaps a {@link #holdForAmend} left, read instead of the header's. */
     private final Held held;
 
-    private Qcow2Bitmaps(ImageLock lock, RandomAccessFile raf, Path file, String node, boolean write)
-            throws IOException {
-        this(lock, raf, file, node, write, null);
-    }
-
-    private Qcow2Bitmaps(ImageLock lock, RandomAccessFile raf, Path file, String node, boolean write, Held held)
-            throws IOException {
+    /**
+     * {@code shared}: the refcounts of an updater that holds the image open (null: this object's own);
+     * {@code held}: the bitmaps an amend's open left (null: the header's).
+     */
+    private Qcow2Bitmaps(ImageLock lock, RandomAccessFile raf, FileChannel ch, Path file, String node, boolean write,
+            UpdaterRefcounts shared, Held held) throws IOException {
         this.held = held;
         this.lock = lock;
         this.raf = raf;
         this.file = file;
         this.node = node;
         this.write = write;
-        this.ch = NamedChannel.wrap(raf.getChannel(), file);
+        this.ch = ch;
         this.h = Qcow2Header.read(ch, file);
         this.clusterSize = h.clusterSize();
         this.size = h.virtualSize() & ~511L;
         this.autoclear = h.autoclearFeatures();
         if (write) {
             refuse();
-            refs = new UpdaterRefcounts(ch, file, h);
+            refs = shared != null ? shared : new UpdaterRefcounts(ch, file, h);
         }
         if (held == null) {
             load();
@@ -115,7 +114,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
     static Held holdForAmend(Path path) throws IOException {
         ImageLock lock = ImageLock.acquire(path, PERMS.qcow2File(false));
         try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
-            Qcow2Bitmaps b = new Qcow2Bitmaps(lock, raf, path, null, true);
+            Qcow2Bitmaps b = new Qcow2Bitmaps(lock, raf, NamedChannel.wrap(raf.getChannel(), path), path, null, true, null, null);
             List<String> own = new ArrayList<>();
             for (LoadedBitmap m : b.mem) {
                 if (!m.inconsistent) {
@@ -134,7 +133,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         RandomAccessFile raf = null;
         try {
             raf = new RandomAccessFile(path.toFile(), "rw");
-            new Qcow2Bitmaps(lock, raf, path, null, true, held).close();
+            new Qcow2Bitmaps(lock, raf, NamedChannel.wrap(raf.getChannel(), path), path, null, true, null, held).close();
         } catch (IOException | RuntimeException e) {
             if (raf != null) {
                 raf.close();
@@ -164,6 +163,15 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
     }
 
     /**
+     * The bitmaps of an image another in-place updater holds open for writing (its channel, its refcounts, its
+     * locks), loaded as QEMU's open loads them; {@link #close} stores them as QEMU's close does and releases
+     * nothing else. {@code qemu-img snapshot} opens, changes and closes an image this way.
+     */
+    static Qcow2Bitmaps attach(FileChannel ch, Path file, UpdaterRefcounts refs) throws IOException {
+        return new Qcow2Bitmaps(null, null, ch, file, file.toString(), true, refs, null);
+    }
+
+    /**
      * Opens the bitmaps of {@code path} (an image the reader has accepted), for changes when {@code write}
      * (QEMU's write locks), else for reading (QEMU's read locks). {@code validation} runs once the locks are
      * held: the checks QEMU's open makes (the reader's), which the image must pass before anything is read.
@@ -176,7 +184,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         try {
             validation.check();
             raf = new RandomAccessFile(path.toFile(), write ? "rw" : "r");
-            return new Qcow2Bitmaps(lock, raf, path, node, write);
+            return new Qcow2Bitmaps(lock, raf, NamedChannel.wrap(raf.getChannel(), path), path, node, write, null, null);
         } catch (IOException | RuntimeException e) {
             if (raf != null) {
                 raf.close();
@@ -451,10 +459,12 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
                 store();
             }
         } finally {
-            try {
-                raf.close();
-            } finally {
-                lock.close();
+            if (raf != null) {
+                try {
+                    raf.close();
+                } finally {
+                    lock.close();
+                }
             }
         }
     }

@@ -32,7 +32,8 @@ import org.qimg.format.raw.HostFiles;
  * ({@link SnapshotWalk}), a new snapshot table written before the old one is freed, and clusters whose
  * refcount drops to 0 punched out of the file as QEMU's snapshot discards do.
  *
- * <p>Refused: extended L2 entries, an external data file, encryption, the dirty or corrupt bit, unknown
+ * <p>Extended L2 entries are walked as QEMU walks them (see {@link SnapshotWalk}).
+ * Refused: applying a snapshot to an image with persistent bitmaps, an external data file, encryption, the dirty or corrupt bit, unknown
  * incompatible features, and applying a snapshot taken at another virtual size.
  */
 public final class Qcow2Snapshots implements Closeable {
@@ -50,6 +51,8 @@ public final class Qcow2Snapshots implements Closeable {
     private final List<SnapshotTable.Entry> entries;
     private long tableOffset;
     private long tableLength;
+    /** The persistent bitmaps as QEMU's open loads them, stored again by {@link #close}; null when not loaded. */
+    private Qcow2Bitmaps bitmaps;
 
     private Qcow2Snapshots(ImageLock lock, RandomAccessFile raf, Path file) throws IOException {
         this.lock = lock;
@@ -60,7 +63,7 @@ public final class Qcow2Snapshots implements Closeable {
         refuse();
         this.clusterBits = h.clusterBits();
         this.refs = new UpdaterRefcounts(ch, file, h);
-        this.walk = new SnapshotWalk(ch, file, h.clusterSize(), refs);
+        this.walk = new SnapshotWalk(ch, file, h.clusterSize(), h.hasExtendedL2(), refs);
         this.l1 = readL1(h.l1TableOffset(), h.l1Size());
         SnapshotTable.Table t = SnapshotTable.read(ch, file, h.snapshotsOffset(), h.nbSnapshots());
         this.entries = new ArrayList<>(t.entries());
@@ -68,13 +71,27 @@ public final class Qcow2Snapshots implements Closeable {
         this.tableLength = t.length();
     }
 
-    /** Opens {@code path} for snapshot changes (QEMU's write locks on the file). */
+    /** Opens {@code path} for changes of its snapshot table (QEMU's write locks on the file). */
     public static Qcow2Snapshots open(Path path) throws IOException {
+        return open(path, false);
+    }
+
+    /**
+     * Opens {@code path} for snapshot changes (QEMU's write locks on the file). With {@code bitmaps}, a v3
+     * image's persistent bitmaps are loaded as qemu-img's open loads them (marked in use in place) and stored
+     * anew when this is closed, as {@code qemu-img snapshot} leaves them; their clusters are allocated after the
+     * snapshot's, from the same refcounts.
+     */
+    public static Qcow2Snapshots open(Path path, boolean bitmaps) throws IOException {
         ImageLock lock = ImageLock.acquire(path, PERMS.qcow2File(false));
         RandomAccessFile raf = null;
         try {
             raf = new RandomAccessFile(path.toFile(), "rw");
-            return new Qcow2Snapshots(lock, raf, path);
+            Qcow2Snapshots s = new Qcow2Snapshots(lock, raf, path);
+            if (bitmaps && s.h.version() >= 3) {
+                s.bitmaps = Qcow2Bitmaps.attach(s.ch, path, s.refs);
+            }
+            return s;
         } catch (IOException | RuntimeException e) {
             if (raf != null) {
                 raf.close();
@@ -86,13 +103,6 @@ public final class Qcow2Snapshots implements Closeable {
 
     private void refuse() throws UnsupportedFeatureException {
         String f = file.toString();
-        if (h.hasExtendedL2()) {
-            throw new UnsupportedFeatureException(f + ": qimg does not change snapshots of images with extended"
-                    + " L2 entries");
-        }
-        if (h.hasExternalDataFile()) {
-            throw new UnsupportedFeatureException("Operation not supported");
-        }
         if (h.cryptMethod() != 0) {
             throw new UnsupportedFeatureException(f + ": image is encrypted");
         }
@@ -102,6 +112,16 @@ public final class Qcow2Snapshots implements Closeable {
         }
         if ((h.incompatibleFeatures() & ~HeaderLayout.INCOMPAT_KNOWN) != 0) {
             throw new UnsupportedFeatureException(f + ": image has unknown incompatible features");
+        }
+    }
+
+    /**
+     * QEMU's {@code qcow2_snapshot_create/goto/delete} return -ENOTSUP for an image with an external data file
+     * before anything else; qemu-img words it per action ({@code message}).
+     */
+    private void refuseDataFile(String message) throws UnsupportedFeatureException {
+        if (h.hasExternalDataFile()) {
+            throw new UnsupportedFeatureException(message);
         }
     }
 
@@ -159,20 +179,32 @@ public final class Qcow2Snapshots implements Closeable {
     /** {@code snapshot -c}: a snapshot of the current state named {@code name}. */
     public void create(String name, long dateSec, long dateNsec) throws IOException {
         if (entries.size() >= HeaderLayout.MAX_SNAPSHOTS) {
-            throw new ImageLimitException("Too many snapshots");
+            // QEMU's -EFBIG, which qemu-img prints as "-27 (File too large)"
+            throw new ImageLimitException("File too large");
         }
+        refuseDataFile("Operation not supported");
         long max = 0;
         for (SnapshotTable.Entry e : entries) {
             max = Math.max(max, leadingNumber(e.id()));
         }
         String id = Long.toUnsignedString(max + 1);
-        walk.precheck(l1);
+        boolean overflows = walk.precheck(l1);
         long bytes = (long) l1.length * Entries.ENTRY_BYTES;
         long at = bytes == 0 ? refs.emptyAllocation() : refs.allocateRun(clusters(bytes));
         if (bytes > 0) {
             writeL1(l1, at);
         }
-        long[] active = walk.update(l1, 1);
+        long[] active;
+        try {
+            active = walk.update(l1, 1);
+        } catch (ImageLimitException e) {
+            if (!overflows) {
+                throw e;
+            }
+            // QEMU's -EINVAL, after the L1 copy was allocated (now leaked) and part of the walk counted
+            finish();
+            throw new ImageLimitException("Invalid argument");
+        }
         if (active != null) {
             l1 = active;
             writeL1(l1, h.l1TableOffset());
@@ -209,6 +241,8 @@ public final class Qcow2Snapshots implements Closeable {
 
     /** {@code snapshot -d}: qemu-img looks the snapshot up by name only ({@code bdrv_snapshot_find}). */
     public void delete(String key) throws IOException {
+        // qcow2_snapshot_list fails with a data file, so qemu-img's lookup finds nothing
+        refuseDataFile("snapshot not found");
         int i = -1;
         for (int k = 0; k < entries.size() && i < 0; k++) {
             if (entries.get(k).name().equals(key)) {
@@ -240,7 +274,7 @@ public final class Qcow2Snapshots implements Closeable {
      * entry does not record one, or -1 when there is no such snapshot.
      */
     public long diskSize(String key) {
-        int i = find(key);
+        int i = h.hasExternalDataFile() || hasBitmaps() ? -1 : find(key);
         if (i < 0) {
             return -1;
         }
@@ -256,6 +290,11 @@ public final class Qcow2Snapshots implements Closeable {
 
     /** {@code snapshot -a}: the image's content becomes the snapshot's. */
     public void apply(String key) throws IOException {
+        if (hasBitmaps()) {
+            // bdrv_snapshot_goto refuses while the image has (persistent, hence loaded) dirty bitmaps
+            throw new UnsupportedFeatureException("Device has active dirty bitmaps");
+        }
+        refuseDataFile("Failed to load snapshot: Operation not supported");
         int i = find(key);
         if (i < 0) {
             throw new SnapshotNotFoundException("Failed to load snapshot: No such file or directory");
@@ -290,6 +329,7 @@ public final class Qcow2Snapshots implements Closeable {
      * QEMU knows), as {@code qcow2_upgrade} does for snapshots taken by a v2 writer.
      */
     public void rewriteTable() throws IOException {
+        refuseDataFile("Operation not supported");
         writeTable();
         finish();
     }
@@ -320,16 +360,28 @@ public final class Qcow2Snapshots implements Closeable {
 
     /** Flushes, then punches the clusters freed on the way (QEMU's snapshot discards). */
     private void finish() throws IOException {
+        refs.writeChangedBlocksWhole();
         ch.force(false);
         HostFiles.punchHoles(file, walk.freedRanges());
     }
 
+    private boolean hasBitmaps() {
+        return bitmaps != null && !bitmaps.bitmaps().isEmpty();
+    }
+
+    /** Stores the loaded bitmaps (QEMU's close), then releases the file. */
     @Override
     public void close() throws IOException {
         try {
-            raf.close();
+            if (bitmaps != null) {
+                bitmaps.close();
+            }
         } finally {
-            lock.close();
+            try {
+                raf.close();
+            } finally {
+                lock.close();
+            }
         }
     }
 

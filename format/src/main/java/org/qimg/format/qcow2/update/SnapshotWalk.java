@@ -20,6 +20,11 @@ import org.qimg.format.qcow2.layout.Entries;
  * when the refcount it ends with is exactly 1 (never for compressed clusters). Changed L2 tables are written
  * back; the changed L1 is returned for the caller to write (or not, as QEMU does for addend -1). Clusters
  * whose refcount reaches 0 are remembered so the caller can punch them out.
+ *
+ * <p>With extended L2 entries each entry is 16 bytes: the walk reads and rewrites only the first 8 (the
+ * descriptor) and leaves the subcluster bitmap as it is, and bit 0 is not a zero flag, so an entry with a host
+ * offset is a normal cluster whatever its bitmap says (QEMU's {@code get_l2_entry} and
+ * {@code qcow2_get_cluster_type}).
  */
 final class SnapshotWalk {
     private final FileChannel ch;
@@ -27,21 +32,25 @@ final class SnapshotWalk {
     private final int clusterSize;
     private final int clusterBits;
     private final UpdaterRefcounts refs;
+    private final boolean extendedL2;
+    private final int entryBytes;
     private final List<long[]> freed = new ArrayList<>();
 
-    SnapshotWalk(FileChannel ch, Path file, int clusterSize, UpdaterRefcounts refs) {
+    SnapshotWalk(FileChannel ch, Path file, int clusterSize, boolean extendedL2, UpdaterRefcounts refs) {
         this.ch = ch;
         this.file = file;
         this.clusterSize = clusterSize;
         this.clusterBits = Integer.numberOfTrailingZeros(clusterSize);
         this.refs = refs;
+        this.extendedL2 = extendedL2;
+        this.entryBytes = Entries.l2EntryBytes(extendedL2);
     }
 
     /** Applies {@code addend}; returns the L1 table with new COPIED flags, or null when no entry changed. */
     long[] update(long[] l1, int addend) throws IOException {
         long[] out = l1.clone();
         boolean l1Changed = false;
-        int n = clusterSize / Entries.ENTRY_BYTES;
+        int n = clusterSize / entryBytes;
         for (int i = 0; i < l1.length; i++) {
             long l2 = l1[i] & OFFSET_MASK;
             if (l1[i] == 0) {
@@ -55,28 +64,29 @@ final class SnapshotWalk {
             Positional.readFully(ch, t, l2, file);
             boolean changed = false;
             for (int j = 0; j < n; j++) {
-                long old = t.getLong(j * Entries.ENTRY_BYTES);
+                long old = t.getLong(j * entryBytes);
                 long e = old & ~COPIED;
                 long rc;
-                switch (Entries.type(e, false, false)) {
+                switch (Entries.type(e, extendedL2, false)) {
                     case COMPRESSED -> {
                         if (addend != 0) {
                             long off = Entries.compressedOffset(e, clusterBits) & ~(long) (Entries.SECTOR - 1);
                             long end = Entries.compressedOffset(e, clusterBits)
                                     + Entries.compressedSpan(e, clusterBits);
-                            change(off >>> clusterBits, ((end - 1) >>> clusterBits) - (off >>> clusterBits) + 1,
-                                    addend);
+                            countOrFail(off >>> clusterBits,
+                                    ((end - 1) >>> clusterBits) - (off >>> clusterBits) + 1, addend,
+                                    changed ? t : null, l2);
                         }
                         rc = 2;
                     }
                     case NORMAL, ZERO_ALLOC -> {
                         long off = e & OFFSET_MASK;
                         if ((off & (clusterSize - 1)) != 0) {
-                            throw new CorruptImageException(file.toString(), l2 + 8L * j, "cluster allocation"
+                            throw new CorruptImageException(file.toString(), l2 + (long) entryBytes * j, "cluster allocation"
                                     + " offset 0x" + Long.toHexString(off) + " unaligned");
                         }
                         if (addend != 0) {
-                            change(off >>> clusterBits, 1, addend);
+                            countOrFail(off >>> clusterBits, 1, addend, changed ? t : null, l2);
                         }
                         rc = refs.get(off >>> clusterBits);
                     }
@@ -86,7 +96,7 @@ final class SnapshotWalk {
                     e |= COPIED;
                 }
                 if (e != old) {
-                    t.putLong(j * Entries.ENTRY_BYTES, e);
+                    t.putLong(j * entryBytes, e);
                     changed = true;
                 }
             }
@@ -109,47 +119,83 @@ final class SnapshotWalk {
 
     /**
      * Before a snapshot is taken (addend +1), checks that every cluster the walk will count has a refcount
-     * block and room for one more reference, so that a refusal changes nothing: {@code File too large} for a
-     * cluster no refcount block covers (QEMU's -EFBIG), {@code Invalid argument} for a refcount at its
-     * maximum (QEMU's -EINVAL).
+     * block, so that a refusal changes nothing: {@code File too large} for a cluster no refcount block covers
+     * (QEMU's -EFBIG). Returns true when some refcount is at its maximum: QEMU then fails part way with -EINVAL
+     * (an L1 copy leaked, the clusters before the full one counted), which the caller lets happen.
      */
-    void precheck(long[] l1) throws IOException {
-        int n = clusterSize / Entries.ENTRY_BYTES;
+    boolean precheck(long[] l1) throws IOException {
+        boolean full = false;
+        int n = clusterSize / entryBytes;
         for (long e1 : l1) {
             long l2 = e1 & OFFSET_MASK;
             if (e1 == 0) {
                 continue;
             }
-            room(l2 >>> clusterBits);
+            full |= room(l2 >>> clusterBits);
             if (l2 == 0 || (l2 & (clusterSize - 1)) != 0 || l2 > ch.size() - clusterSize) {
                 continue; // the walk reports it as QEMU does
             }
             ByteBuffer t = ByteBuffer.allocate(clusterSize);
             Positional.readFully(ch, t, l2, file);
             for (int j = 0; j < n; j++) {
-                long e = t.getLong(j * Entries.ENTRY_BYTES) & ~COPIED;
-                switch (Entries.type(e, false, false)) {
+                long e = t.getLong(j * entryBytes) & ~COPIED;
+                switch (Entries.type(e, extendedL2, false)) {
                     case COMPRESSED -> {
                         long off = Entries.compressedOffset(e, clusterBits) & ~(long) (Entries.SECTOR - 1);
                         long end = Entries.compressedOffset(e, clusterBits) + Entries.compressedSpan(e, clusterBits);
                         for (long c = off >>> clusterBits; c <= (end - 1) >>> clusterBits; c++) {
-                            room(c);
+                            full |= room(c);
                         }
                     }
-                    case NORMAL, ZERO_ALLOC -> room((e & OFFSET_MASK) >>> clusterBits);
+                    case NORMAL, ZERO_ALLOC -> full |= room((e & OFFSET_MASK) >>> clusterBits);
                     default -> {
                     }
                 }
             }
         }
+        return full;
     }
 
-    private void room(long cluster) throws IOException {
+    /**
+     * True when {@code cluster}'s refcount is at its maximum; throws when no refcount block covers it, with
+     * QEMU's errno: its {@code alloc_refcount_block} would make the block (and grow the refcount table) and
+     * fail with -EAGAIN, or -EFBIG where the table would pass {@code QCOW_MAX_REFTABLE_SIZE} entries (with the
+     * half again {@code qcow2_refcount_area} adds). qimg makes neither and leaves the image as it was.
+     */
+    private boolean room(long cluster) throws IOException {
         if (!refs.covered(cluster)) {
-            throw new org.qimg.format.ImageLimitException("File too large");
+            long block = cluster >>> refs.blockBits();
+            long blocks = block + 1;
+            boolean tooBig = block >= refs.tableEntries() && blocks + (blocks + 1) / 2 > MAX_REFTABLE_ENTRIES;
+            throw new org.qimg.format.ImageLimitException(tooBig ? "File too large"
+                    : "Resource temporarily unavailable");
         }
-        if (refs.atMax(cluster)) {
-            throw new org.qimg.format.ImageLimitException("Invalid argument");
+        return refs.atMax(cluster);
+    }
+
+    /** QEMU's {@code QCOW_MAX_REFTABLE_SIZE}, compared with a count of refcount table entries. */
+    private static final long MAX_REFTABLE_ENTRIES = 8L << 20;
+
+    /**
+     * {@link #change}, as QEMU's {@code update_refcount} of one range: when a refcount would overflow, the
+     * range's clusters already counted are uncounted, the L2 table's entries changed so far ({@code table},
+     * null when none) are written out as QEMU's cache writes them at close, and the walk fails.
+     */
+    private void countOrFail(long first, long count, int addend, ByteBuffer table, long at) throws IOException {
+        long c = first;
+        try {
+            for (; c < first + count; c++) {
+                change(c, 1, addend);
+            }
+        } catch (org.qimg.format.ImageLimitException overflow) {
+            for (long k = first; k < c; k++) {
+                refs.add(k, -addend);
+            }
+            if (table != null) {
+                table.clear();
+                Positional.writeFully(ch, table, at);
+            }
+            throw overflow;
         }
     }
 

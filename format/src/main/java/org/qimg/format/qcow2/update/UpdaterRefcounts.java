@@ -38,6 +38,8 @@ final class UpdaterRefcounts {
     private long[] table;
     private long tableOffset;
     private final Map<Long, byte[]> blocks = new HashMap<>();
+    /** Refcount blocks changed since {@link #writeChangedBlocksWhole}. */
+    private final java.util.Set<Long> changed = new java.util.TreeSet<>();
     private long cursor;
 
     UpdaterRefcounts(FileChannel ch, Path file, Qcow2Header h) throws IOException {
@@ -134,6 +136,21 @@ final class UpdaterRefcounts {
         RefcountCodec.set(blk, idx, order, value);
         int at = RefcountCodec.byteOffset(idx, order);
         Positional.writeFully(ch, ByteBuffer.wrap(blk, at, RefcountCodec.byteLength(order)), table[(int) b] + at);
+        changed.add(b);
+    }
+
+    /**
+     * Writes every refcount block changed so far whole, as QEMU's refcount cache writes its clusters back: the
+     * bytes are already on disk, but the file's allocated extents (and so {@code info}'s disk size) then match
+     * qemu-img's.
+     */
+    void writeChangedBlocksWhole() throws IOException {
+        for (long b : changed) {
+            if (b < table.length && table[(int) b] != 0) {
+                Positional.writeFully(ch, ByteBuffer.wrap(block(b)), table[(int) b]);
+            }
+        }
+        changed.clear();
     }
 
     private byte[] block(long b) throws IOException {
