@@ -10,6 +10,7 @@ import org.qimg.format.ImageLimitException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.qcow2.layout.ExtensionWalk;
 import org.qimg.format.qcow2.layout.HeaderFields;
+import org.qimg.format.qcow2.layout.QemuOpenRules;
 
 /**
  * The header fields the check needs, validated only as far as QEMU validates them when it opens an image
@@ -67,6 +68,9 @@ final class CheckHeader {
 
     static CheckHeader read(ImageFile file) throws IOException {
         String f = file.path().toString();
+        // QEMU's open rules in check mode first, in its order and words; then what the check needs on top
+        HeaderFields fields = HeaderFields.decode(ByteBuffer.wrap(file.read(0, HeaderFields.BYTES)));
+        QemuOpenRules.verify((off, len) -> ByteBuffer.wrap(file.read(off, len)), file.path(), fields, true);
         if (file.length() < V2_HEADER_LENGTH) {
             throw new CorruptImageException(f, 0, "file of " + file.length() + " bytes is too short for a qcow2 header");
         }

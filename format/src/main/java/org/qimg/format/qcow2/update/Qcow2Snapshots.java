@@ -159,7 +159,7 @@ public final class Qcow2Snapshots implements Closeable {
     /** {@code snapshot -c}: a snapshot of the current state named {@code name}. */
     public void create(String name, long dateSec, long dateNsec) throws IOException {
         if (entries.size() >= HeaderLayout.MAX_SNAPSHOTS) {
-            throw new ImageLimitException("Too many snapshots");
+            throw new ImageLimitException("File too large"); // QEMU: -EFBIG at QCOW_MAX_SNAPSHOTS
         }
         long max = 0;
         for (SnapshotTable.Entry e : entries) {

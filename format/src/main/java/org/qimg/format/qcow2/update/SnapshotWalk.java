@@ -146,7 +146,11 @@ final class SnapshotWalk {
 
     private void room(long cluster) throws IOException {
         if (!refs.covered(cluster)) {
-            throw new org.qimg.format.ImageLimitException("File too large");
+            // QEMU's alloc_refcount_block: a missing block inside the refcount table is placed and hooked up,
+            // and the update is abandoned with -EAGAIN; a table too short for it ends in -EFBIG
+            boolean inTable = cluster >= 0 && (cluster >>> refs.blockBits()) < refs.tableEntries();
+            throw new org.qimg.format.ImageLimitException(inTable ? "Resource temporarily unavailable"
+                    : "File too large");
         }
         if (refs.atMax(cluster)) {
             throw new org.qimg.format.ImageLimitException("Invalid argument");
