@@ -28,6 +28,9 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
         // straight from the system get the file put in front
         String m = ex instanceof ExitCodeException ? lines(ex)
                 : ex instanceof ImageException ? message(ex) : namingTheFile(message(ex), parsed);
+        if (ex instanceof org.qimg.format.CorruptionSignalledException c) {
+            err.println(c.event()); // QEMU's corruption event comes first, without the program's name
+        }
         err.println("qimg: " + m);
         if (ex instanceof ExitCodeException e && e.hint() != null) {
             err.print(e.hint());
