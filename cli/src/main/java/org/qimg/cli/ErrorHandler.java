@@ -36,6 +36,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
             err.print(e.hint());
         } else if (ex instanceof ImageLockException e) {
             err.print(e.hint());
+        } else if (ex instanceof org.qimg.format.FileOpenException e && e.hint() != null) {
+            err.print(e.hint());
         }
         if (debugRequested(parsed)) {
             ex.printStackTrace(err);
@@ -73,7 +75,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
 
     /** The line qemu-img prints after the message of {@code ex} (its lock hint), or null. */
     static String hint(Throwable ex) {
-        return ex instanceof ImageLockException e ? e.hint() : null;
+        return ex instanceof ImageLockException e ? e.hint()
+                : ex instanceof org.qimg.format.FileOpenException e ? e.hint() : null;
     }
 
     /**

@@ -108,13 +108,13 @@ public final class QemuOpenRules {
             throw fail(f, "Image does not contain a reference count table", OFF_REFTABLE_CLUSTERS,
                     "refcount_table_clusters is 0");
         }
-        table(f, "Reference count table", OFF_REFTABLE_OFFSET, raw.reftableOffset(), raw.reftableClusters(),
+        table(f, "Reference count table", OFF_REFTABLE_CLUSTERS, OFF_REFTABLE_OFFSET, raw.reftableOffset(), raw.reftableClusters(),
                 clusterSize, MAX_REFCOUNT_TABLE_BYTES, clusterSize);
         if (!checkMode) {
-            table(f, "Snapshot table", OFF_SNAPSHOTS_OFFSET, raw.snapshotsOffset(), raw.nbSnapshots(),
+            table(f, "Snapshot table", OFF_NB_SNAPSHOTS, OFF_SNAPSHOTS_OFFSET, raw.snapshotsOffset(), raw.nbSnapshots(),
                     SNAPSHOT_HEAD_BYTES, SNAPSHOT_HEAD_BYTES * MAX_SNAPSHOT_COUNT, clusterSize);
         }
-        table(f, "Active L1 table", OFF_L1_OFFSET, raw.l1Offset(), raw.l1Size(), 8, MAX_L1_BYTES, clusterSize);
+        table(f, "Active L1 table", OFF_L1_SIZE, OFF_L1_OFFSET, raw.l1Offset(), raw.l1Size(), 8, MAX_L1_BYTES, clusterSize);
         long l2Bits = bits - ((raw.incompatible() & INCOMPAT_EXTL2) != 0 ? 4 : 3);
         long needed = l1Entries(raw.size(), (int) (bits + l2Bits));
         if (Long.compareUnsigned(needed, Integer.MAX_VALUE) > 0) {
@@ -151,10 +151,10 @@ public final class QemuOpenRules {
     }
 
     /** qcow2_validate_table, with its two failures. */
-    private static void table(String f, String name, int field, long offset, long entries, long entryLen,
+    private static void table(String f, String name, int sizeField, int field, long offset, long entries, long entryLen,
                               long maxBytes, long clusterSize) throws FileOpenException {
         if (entries > maxBytes / entryLen) {
-            throw fail(f, name + " too large", field, name + " of " + entries + " entries of " + entryLen
+            throw fail(f, name + " too large", sizeField, name + " of " + entries + " entries of " + entryLen
                     + " bytes exceeds QEMU's limit of " + maxBytes + " bytes");
         }
         long bytes = entries * entryLen;

@@ -36,13 +36,15 @@ final class SnapshotTable {
             long extraLen = head.extraSize();
             if (extraLen > SnapshotEntryHead.MAX_EXTRA) {
                 throw new FileOpenException(f, "Too much extra metadata in snapshot table entry " + i,
+                        "You can force-remove this extra metadata with qemu-img check -r all\n",
                         new CorruptImageException(f, pos + SnapshotEntryHead.OFF_EXTRA_SIZE, "snapshot " + i + " has "
                         + extraLen + " bytes of extra data, more than the limit of " + SnapshotEntryHead.MAX_EXTRA));
             }
             long varLen = head.variableBytes();
             long entryLen = SnapshotEntryHead.padded(SnapshotEntryHead.BYTES + varLen);
             if (pos + entryLen - start > SnapshotEntryHead.MAX_TABLE_BYTES) {
-                throw new FileOpenException(f, "Snapshot table is too big", new ImageLimitException(f + ": offset "
+                throw new FileOpenException(f, "Snapshot table is too big", "You can force-remove all "
+                        + (count - i) + " overhanging snapshots with qemu-img check -r all\n", new ImageLimitException(f + ": offset "
                         + start + ": snapshot table exceeds the limit of " + SnapshotEntryHead.MAX_TABLE_BYTES
                         + " bytes at entry " + i));
             }
