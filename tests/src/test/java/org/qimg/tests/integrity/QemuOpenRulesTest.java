@@ -36,6 +36,20 @@ class QemuOpenRulesTest {
         make("v2", "compat=0.10", "64M");
         make("extl2", "cluster_size=16k,extended_l2=on", "64M");
         make("small", "cluster_size=64k", "4G");
+        make("bitmap", "cluster_size=64k", "64M");
+        Proc.ok(dir, "qemu-img", "bitmap", "--add", dir.resolve("bitmap.qcow2").toString(), "b0");
+    }
+
+    /** Where the bitmaps extension (type 0x23852875) starts in the first cluster of {@code e}'s image. */
+    private static long bitmapsExtension(Qcow2Edit e) throws IOException {
+        byte[] h = e.bytes(0, 65536);
+        for (int i = 112; i + 4 <= h.length; i += 8) {
+            if ((h[i] & 0xff) == 0x23 && (h[i + 1] & 0xff) == 0x85 && (h[i + 2] & 0xff) == 0x28
+                    && (h[i + 3] & 0xff) == 0x75) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no bitmaps extension");
     }
 
     private static void make(String name, String opts, String size) {
@@ -127,7 +141,75 @@ class QemuOpenRulesTest {
                 new DamageCase("L1 table too small", "v3", e -> e.put32(36, 0)),
                 new DamageCase("image of 1 EiB", "small", e -> e.put64(24, 1L << 60)),
                 new DamageCase("v2 cluster_bits 30", "v2", e -> e.put32(20, 30)),
-                new DamageCase("v2 L1 table too small", "v2", e -> e.put32(36, 0)));
+                new DamageCase("v2 L1 table too small", "v2", e -> e.put32(36, 0)),
+                new DamageCase("header_length 113", "v3", e -> e.put32(100, 113)),
+                new DamageCase("backing file name too long", "v3", e -> {
+                    e.put64(8, 4096);
+                    e.put32(16, 0xffffffff);
+                }),
+                new DamageCase("backing file name of 1024 bytes", "v3", e -> {
+                    e.put64(8, 4096);
+                    e.put32(16, 1024);
+                }),
+                new DamageCase("header extension longer than the cluster", "v3", e -> {
+                    e.put32(112, 0x12345678);
+                    e.put32(116, 0x7fffffff);
+                }),
+                new DamageCase("header extension past the backing file name", "v3", e -> {
+                    e.put64(8, 116);
+                    e.put32(112, 0x12345678);
+                    e.put32(116, 0x7fffffff);
+                }),
+                new DamageCase("backing format extension of 16 bytes", "v3", e -> {
+                    e.put32(112, 0xe2792aca);
+                    e.put32(116, 16);
+                }),
+                new DamageCase("LUKS extension on an unencrypted image", "v3", e -> {
+                    e.put32(112, 0x0537be77);
+                    e.put32(116, 16);
+                }),
+                new DamageCase("bitmaps extension reserved field", "bitmap", e -> e.put32(bitmapsExtension(e) + 12, 1)),
+                new DamageCase("65536 bitmaps", "bitmap", e -> e.put32(bitmapsExtension(e) + 8, 65536)),
+                new DamageCase("zero bitmaps", "bitmap", e -> e.put32(bitmapsExtension(e) + 8, 0)),
+                new DamageCase("misaligned bitmap directory", "bitmap",
+                        e -> e.put64(bitmapsExtension(e) + 24, 0x30200)),
+                new DamageCase("bitmap directory of 256 MiB", "bitmap",
+                        e -> e.put64(bitmapsExtension(e) + 16, 0x10000000)));
+    }
+
+    static Stream<DamageCase> opened() {
+        return Stream.of(
+                new DamageCase("L1 table past the end", "v3", e -> e.put64(40, 0x10000000)),
+                new DamageCase("refcount table past the end", "v3", e -> e.put64(48, 0x10000000)),
+                new DamageCase("snapshot table past the end", "v3", e -> {
+                    e.put64(64, 0x10000000);
+                    e.put32(60, 3);
+                }),
+                new DamageCase("backing file name past the end", "v3", e -> {
+                    e.put64(8, 0xff00);
+                    e.put32(16, 200);
+                }));
+    }
+
+    /**
+     * Tables said to lie past the end of the file: QEMU reads zeros there and opens the image. So does qimg,
+     * with the same info, check and guest bytes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("opened")
+    void tablesPastTheEndReadAsZeros(DamageCase c) throws IOException {
+        Path img = c.applyTo(dir, "");
+        assertSameAsQemuImg(img, List.of("info", "--output=json", "-f", "qcow2"));
+        assertSameAsQemuImg(img, List.of("check", "-f", "qcow2"));
+        assertSameAsQemuImg(img, List.of("snapshot", "-l"));
+        Path theirs = dir.resolve("theirs.raw");
+        Path ours = dir.resolve("ours.raw");
+        ProcResult q = Proc.run(dir, "qemu-img", "convert", "-f", "qcow2", "-O", "raw", img.toString(), theirs.toString());
+        ProcResult m = Qimg.inProcess("convert", "-f", "qcow2", "-O", "raw", img.toString(), ours.toString());
+        assertThat(m.exitCode()).as("qimg convert; stderr: %s", m.stderr()).isEqualTo(q.exitCode());
+        if (q.exitCode() == 0) {
+            assertThat(Files.mismatch(ours, theirs)).as("guest bytes").isEqualTo(-1L);
+        }
     }
 
     /** The same outcome as qemu-img's for {@code info}, {@code check} and {@code convert}. */

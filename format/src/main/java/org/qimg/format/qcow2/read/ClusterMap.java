@@ -73,15 +73,13 @@ final class ClusterMap {
         if (entries == 0) {
             return new long[0];
         }
-        if (offset <= 0 || (offset & (h.clusterSize() - 1)) != 0 || entries * 8 > h.fileLength() - offset) {
+        if (offset <= 0 || (offset & (h.clusterSize() - 1)) != 0) {
             throw new CorruptImageException(f, offset, what + " of " + entries + " entries must start at a "
-                    + "cluster-aligned offset and end inside the file (" + h.fileLength() + " bytes)");
+                    + "positive cluster-aligned offset");
         }
-        ByteBuffer b = ByteBuffer.allocate((int) entries * 8);
-        Positional.readFully(ch, b, offset, h.file());
-        b.flip();
+        // as QEMU reads it: entries past the end of the file are zeros
         long[] t = new long[(int) entries];
-        b.asLongBuffer().get(t);
+        QemuOpenRules.readZeroPadded(ch, h.file(), offset, (int) entries * 8).asLongBuffer().get(t);
         return t;
     }
 
