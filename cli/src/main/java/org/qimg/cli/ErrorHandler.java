@@ -28,10 +28,15 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
         // straight from the system get the file put in front
         String m = ex instanceof ExitCodeException ? lines(ex)
                 : ex instanceof ImageException ? message(ex) : namingTheFile(message(ex), parsed);
+        if (ex instanceof org.qimg.format.CorruptionSignalledException c) {
+            err.println(c.event()); // QEMU's corruption event comes first, without the program's name
+        }
         err.println("qimg: " + m);
         if (ex instanceof ExitCodeException e && e.hint() != null) {
             err.print(e.hint());
         } else if (ex instanceof ImageLockException e) {
+            err.print(e.hint());
+        } else if (ex instanceof org.qimg.format.FileOpenException e && e.hint() != null) {
             err.print(e.hint());
         }
         if (debugRequested(parsed)) {
@@ -70,7 +75,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
 
     /** The line qemu-img prints after the message of {@code ex} (its lock hint), or null. */
     static String hint(Throwable ex) {
-        return ex instanceof ImageLockException e ? e.hint() : null;
+        return ex instanceof ImageLockException e ? e.hint()
+                : ex instanceof org.qimg.format.FileOpenException e ? e.hint() : null;
     }
 
     /**

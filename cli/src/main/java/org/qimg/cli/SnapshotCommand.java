@@ -121,11 +121,13 @@ final class SnapshotCommand implements Callable<Integer> {
             }
         } catch (org.qimg.format.ImageLimitException e) {
             if (action == 'c') {
-                // QEMU's errno: -EFBIG or -EAGAIN for a cluster no refcount block covers, -EINVAL for a refcount overflow
+                // QEMU's errno: -EFBIG for a cluster no refcount block covers, -EAGAIN for one whose block is
+                // missing inside the refcount table, -EINVAL for a refcount overflow
+                String m = e.getMessage();
                 throw new ExitCodeException(1, "Could not create snapshot '" + name + "': "
-                        + (e.getMessage().equals("File too large") ? "-27 (File too large)"
-                        : e.getMessage().equals("Resource temporarily unavailable")
-                        ? "-11 (Resource temporarily unavailable)" : "-22 (Invalid argument)"));
+                        + (m.equals("File too large") ? "-27 (File too large)"
+                        : m.equals("Resource temporarily unavailable") ? "-11 (Resource temporarily unavailable)"
+                        : "-22 (Invalid argument)"));
             }
             throw e;
         } catch (org.qimg.format.InvalidSnapshotException e) {

@@ -10,6 +10,7 @@ public class FileOpenException extends ImageException {
     private static final long serialVersionUID = 1L;
     private final String file;
     private final String reason;
+    private String hint;
 
     /**
      * @param file   the file as the message names it
@@ -25,6 +26,20 @@ public class FileOpenException extends ImageException {
         super(message(file, reason), cause);
         this.file = file;
         this.reason = reason;
+    }
+
+    /**
+     * With the hint line(s) qemu-img prints after the error (QEMU's {@code error_append_hint}), each ending in a
+     * newline.
+     */
+    public FileOpenException(String file, String reason, String hint, Throwable cause) {
+        this(file, reason, cause);
+        this.hint = hint;
+    }
+
+    /** The text qemu-img prints after the error line, or null. */
+    public String hint() {
+        return hint;
     }
 
     private static String message(String file, String reason) {

@@ -10,4 +10,9 @@ public class InvalidSnapshotException extends ImageException {
     public InvalidSnapshotException(String message) {
         super(message);
     }
+
+    /** With qimg's own description of what is wrong as the cause (printed by {@code --debug}). */
+    public InvalidSnapshotException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

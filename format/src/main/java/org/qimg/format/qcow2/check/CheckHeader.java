@@ -6,10 +6,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.qimg.format.CorruptImageException;
+import org.qimg.format.FileOpenException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.qcow2.layout.ExtensionWalk;
+import org.qimg.format.qcow2.layout.HeaderExtensions;
 import org.qimg.format.qcow2.layout.HeaderFields;
+import org.qimg.format.qcow2.layout.QemuOpenRules;
 
 /**
  * The header fields the check needs, validated only as far as QEMU validates them when it opens an image
@@ -67,6 +70,9 @@ final class CheckHeader {
 
     static CheckHeader read(ImageFile file) throws IOException {
         String f = file.path().toString();
+        // QEMU's open rules in check mode first, in its order and words; then what the check needs on top
+        HeaderFields fields = HeaderFields.decode(ByteBuffer.wrap(file.read(0, HeaderFields.BYTES)));
+        QemuOpenRules.verify((off, len) -> ByteBuffer.wrap(file.read(off, len)), file.path(), fields, true);
         if (file.length() < V2_HEADER_LENGTH) {
             throw new CorruptImageException(f, 0, "file of " + file.length() + " bytes is too short for a qcow2 header");
         }
@@ -143,8 +149,9 @@ final class CheckHeader {
         if (backingOffset != 0) {
             long len = raw.backingSize();
             if (len > Math.min(MAX_BACKING_NAME, c.clusterSize() - backingOffset)) {
-                throw new CorruptImageException(f, OFF_BACKING_SIZE, "backing file name of " + len + " bytes at offset "
-                        + backingOffset + " is too long (at most 1023 bytes, inside the first cluster)");
+                throw new FileOpenException(f, "Backing file name too long", new CorruptImageException(f,
+                        OFF_BACKING_SIZE, "backing file name of " + len + " bytes at offset " + backingOffset
+                        + " is too long (at most 1023 bytes, inside the first cluster)"));
             }
         }
         return c;
@@ -224,15 +231,17 @@ final class CheckHeader {
         ByteBuffer a = ByteBuffer.wrap(file.read(headerLength, (int) (end - headerLength)));
         ExtensionWalk.walk(a, headerLength, f, x -> {
             if (x.type() == EXT_BACKING_FORMAT && x.length() >= 16) {
-                throw new CorruptImageException(f, x.at(), "backing format name must be at most 15 bytes, found "
-                        + x.length());
+                throw new FileOpenException(f, "ERROR: ext_backing_format: len=" + x.length() + " too large (>=16)",
+                        new CorruptImageException(f, x.at(), "backing format name must be at most 15 bytes, found "
+                        + x.length()));
             }
             if (x.type() == EXT_EXTERNAL_DATA_FILE && x.length() > 0) {
                 dataFileName = new String(a.array(), x.payload(), x.length(), StandardCharsets.UTF_8);
             }
             if (x.type() == EXT_FULL_DISK_ENCRYPTION) {
-                throw new CorruptImageException(f, x.at(), "full disk encryption header extension present but the "
-                        + "image is not LUKS-encrypted (crypt_method 0)");
+                throw new FileOpenException(f, "CRYPTO header extension only expected with LUKS encryption method",
+                        new CorruptImageException(f, x.at(), "full disk encryption header extension present but the "
+                        + "image is not LUKS-encrypted (crypt_method 0)"));
             }
             if (x.type() == EXT_BITMAPS) {
                 readBitmapsExtension(f, a, x.payload(), x.at(), x.length());
@@ -245,36 +254,14 @@ final class CheckHeader {
      * autoclear bit it is ignored (another program changed the file); else the reserved field must be 0,
      * 1..65535 bitmaps, a cluster aligned directory of at most 1024 * 65535 bytes.
      */
-    private void readBitmapsExtension(String f, ByteBuffer a, int pos, long at, long len)
-            throws CorruptImageException {
-        if (len != BITMAPS_EXT_LENGTH) {
-            throw new CorruptImageException(f, at + 4, "bitmaps extension: length must be " + BITMAPS_EXT_LENGTH
-                    + ", found " + len);
-        }
-        if ((autoclear & AUTOCLEAR_BITMAPS) == 0) {
+    private void readBitmapsExtension(String f, ByteBuffer a, int pos, long at, long len) throws IOException {
+        HeaderExtensions.Bitmaps b = HeaderExtensions.bitmaps(a, pos, (int) len, at, f, autoclear, clusterSize());
+        if (b == null) {
             staleBitmaps = true;
             return;
         }
-        long count = Integer.toUnsignedLong(a.getInt(pos));
-        long dirSize = a.getLong(pos + 8);
-        long dirOffset = a.getLong(pos + 16);
-        if (a.getInt(pos + 4) != 0) {
-            throw new CorruptImageException(f, at + 12, "bitmaps extension: reserved field is not zero");
-        }
-        if (count > MAX_BITMAPS || count == 0) {
-            throw new CorruptImageException(f, at + 8, "bitmaps extension: 1.." + MAX_BITMAPS
-                    + " bitmaps expected, found " + count);
-        }
-        if ((dirOffset & (clusterSize() - 1)) != 0) {
-            throw new CorruptImageException(f, at + 24, "bitmaps extension: directory offset "
-                    + Long.toUnsignedString(dirOffset) + " is not a multiple of the cluster size " + clusterSize());
-        }
-        if (Long.compareUnsigned(dirSize, MAX_BITMAP_DIRECTORY) > 0) {
-            throw new CorruptImageException(f, at + 16, "bitmaps extension: directory of "
-                    + Long.toUnsignedString(dirSize) + " bytes exceeds " + MAX_BITMAP_DIRECTORY);
-        }
-        bitmapCount = (int) count;
-        bitmapDirSize = dirSize;
-        bitmapDirOffset = dirOffset;
+        bitmapCount = b.count();
+        bitmapDirSize = b.directorySize();
+        bitmapDirOffset = b.directoryOffset();
     }
 }

@@ -88,7 +88,8 @@ final class CheckSnapshots {
         }
         if (invalid != null) {
             c.res.checkErrors++;
-            c.log.accept("ERROR " + invalid);
+            // QEMU's error_reportf_err: the line carries the program's name, as qemu-img's does
+            c.log.accept("qimg: ERROR " + invalid);
             if (count > HeaderLayout.MAX_SNAPSHOTS) {
                 c.log("You can force-remove all %d overhanging snapshots with qemu-img check -r all",
                         count - HeaderLayout.MAX_SNAPSHOTS);
@@ -111,7 +112,7 @@ final class CheckSnapshots {
             if (extra > MAX_EXTRA) {
                 if (!repair) {
                     c.res.checkErrors++;
-                    c.log("ERROR failed to read the snapshot table: Too much extra metadata in snapshot table entry %d",
+                    c.log("qimg: ERROR failed to read the snapshot table: Too much extra metadata in snapshot table entry %d",
                             i);
                     c.log.accept("You can force-remove this extra metadata with qemu-img check -r all");
                     throw ReferenceScan.failure("File too large", "snapshot " + i + ": extra data of " + extra
@@ -133,7 +134,7 @@ final class CheckSnapshots {
             if (tableLength > SnapshotEntryHead.MAX_TABLE_BYTES || pos - h.snapshotsOffset > Integer.MAX_VALUE) {
                 if (!repair) {
                     c.res.checkErrors++;
-                    c.log.accept("ERROR failed to read the snapshot table: Snapshot table is too big");
+                    c.log.accept("qimg: ERROR failed to read the snapshot table: Snapshot table is too big");
                     c.log("You can force-remove all %d overhanging snapshots with qemu-img check -r all", count - i);
                     throw ReferenceScan.failure("File too large", "snapshot table is too big");
                 }

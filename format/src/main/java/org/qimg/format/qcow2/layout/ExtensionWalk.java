@@ -3,6 +3,7 @@ package org.qimg.format.qcow2.layout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.qimg.format.CorruptImageException;
+import org.qimg.format.FileOpenException;
 
 /**
  * The walk over the header extensions (qcow2.txt, "Header extensions"), as QEMU's
@@ -36,21 +37,27 @@ public final class ExtensionWalk {
      * Walks {@code area} (the file's bytes from {@code areaStart}, up to the end of the extension area) and
      * hands each extension to {@code visitor}; {@code file} names the image in errors.
      */
+    /** qcow2_read_extensions' words for an extension that does not fit; qimg's detail is the cause. */
+    private static FileOpenException tooLarge(String file, CorruptImageException detail) {
+        return new FileOpenException(file, "Header extension too large", detail);
+    }
+
     public static void walk(ByteBuffer area, long areaStart, String file, Visitor visitor) throws IOException {
         int pos = 0;
         long end = areaStart + area.limit();
         while (pos < area.limit()) {
             long at = areaStart + pos;
             if (area.limit() - pos < 8) {
-                throw new CorruptImageException(file, at, "header extension too large: its 8-byte head crosses "
-                        + "offset " + end + ", where the extension area ends");
+                throw tooLarge(file, new CorruptImageException(file, at, "header extension too large: its 8-byte "
+                        + "head crosses offset " + end + ", where the extension area ends"));
             }
             int type = area.getInt(pos);
             long len = Integer.toUnsignedLong(area.getInt(pos + 4));
             pos += 8;
             if (len > area.limit() - pos) {
-                throw new CorruptImageException(file, at, String.format("header extension too large: 0x%08x has "
-                        + "length %d, but only %d bytes remain before offset %d", type, len, area.limit() - pos, end));
+                throw tooLarge(file, new CorruptImageException(file, at, String.format("header extension too large: "
+                        + "0x%08x has length %d, but only %d bytes remain before offset %d", type, len,
+                        area.limit() - pos, end)));
             }
             if (type == HeaderLayout.EXT_END) {
                 return;

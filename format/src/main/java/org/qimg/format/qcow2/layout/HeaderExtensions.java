@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.qimg.format.CorruptImageException;
+import org.qimg.format.FileOpenException;
 import org.qimg.format.io.Positional;
 
 /**
@@ -71,15 +72,15 @@ public final class HeaderExtensions {
         final List<FeatureName> names = new ArrayList<>();
 
         void take(ExtensionWalk.Extension x, ByteBuffer area, String f, long autoclear, int clusterSize)
-                throws CorruptImageException {
+                throws IOException {
             int pos = x.payload();
             int n = x.length();
             long at = x.at();
             switch (x.type()) {
                 case EXT_BACKING_FORMAT -> {
                     if (n > 15) {
-                        throw new CorruptImageException(f, at, "backing format name must be at most 15 bytes, "
-                                + "found " + n);
+                        throw open(f, "ERROR: ext_backing_format: len=" + n + " too large (>=16)", at,
+                                "backing format name must be at most 15 bytes, found " + n);
                     }
                     backingFormat = string(area, pos, n);
                 }
@@ -108,39 +109,67 @@ public final class HeaderExtensions {
                     cryptoOffset = area.getLong(pos);
                     cryptoLength = area.getLong(pos + 8);
                 }
-                case EXT_BITMAPS -> bitmaps = bitmaps(area, pos, n, at, f, autoclear, clusterSize);
+                case EXT_BITMAPS -> {
+                    bitmaps = HeaderExtensions.bitmaps(area, pos, n, at, f, autoclear, clusterSize);
+                    // what the reader asks on top: a directory it can read
+                    if (bitmaps != null && (bitmaps.directorySize() <= 0 || bitmaps.directoryOffset() <= 0)) {
+                        throw new CorruptImageException(f, at + 8, "bitmaps extension: directory of "
+                                + bitmaps.directorySize() + " bytes at offset " + bitmaps.directoryOffset()
+                                + " is not a cluster-aligned table of at most " + MAX_BITMAP_DIRECTORY + " bytes");
+                    }
+                }
                 default -> {
                     // unknown extension: safe to ignore
                 }
             }
         }
+    }
 
-        /** The bitmaps extension; null when QEMU ignores it (the autoclear bit is clear). */
-        private static Bitmaps bitmaps(ByteBuffer area, int pos, int n, long at, String f, long autoclear,
-                                       int clusterSize) throws CorruptImageException {
-            // QEMU checks the length even of an extension it then ignores
-            if (n != BITMAPS_EXT_LENGTH) {
-                throw new CorruptImageException(f, at, "bitmaps extension must be " + BITMAPS_EXT_LENGTH
-                        + " bytes, found " + n);
-            }
-            if ((autoclear & AUTOCLEAR_BITMAPS) == 0) {
-                return null; // inconsistent bitmaps: QEMU ignores the extension, so do we
-            }
-            long count = Integer.toUnsignedLong(area.getInt(pos));
-            long dirSize = area.getLong(pos + 8);
-            long dirOffset = area.getLong(pos + 16);
-            if (count == 0 || count > MAX_BITMAPS || area.getInt(pos + 4) != 0) {
-                throw new CorruptImageException(f, at + 8, "bitmaps extension: count must be 1.."
-                        + MAX_BITMAPS + " with zero reserved field, found " + count);
-            }
-            if (dirSize <= 0 || dirSize > MAX_BITMAP_DIRECTORY || dirOffset <= 0
-                    || (dirOffset & (clusterSize - 1)) != 0) {
-                throw new CorruptImageException(f, at + 8, "bitmaps extension: directory of " + dirSize
-                        + " bytes at offset " + dirOffset + " is not a cluster-aligned table of at most "
-                        + MAX_BITMAP_DIRECTORY + " bytes");
-            }
-            return new Bitmaps((int) count, dirSize, dirOffset);
+    /**
+     * The bitmaps extension as qcow2_read_extensions takes it, with its checks in its order and words; null when
+     * QEMU ignores it (the autoclear bit is clear).
+     */
+    public static Bitmaps bitmaps(ByteBuffer area, int pos, int n, long at, String f, long autoclear,
+                                   int clusterSize) throws IOException {
+        // QEMU checks the length even of an extension it then ignores
+        if (n != BITMAPS_EXT_LENGTH) {
+            throw open(f, "bitmaps_ext: Invalid extension length", at, "bitmaps extension must be "
+                    + BITMAPS_EXT_LENGTH + " bytes, found " + n);
         }
+        if ((autoclear & AUTOCLEAR_BITMAPS) == 0) {
+            return null; // inconsistent bitmaps: QEMU ignores the extension, so do we
+        }
+        long count = Integer.toUnsignedLong(area.getInt(pos));
+        long dirSize = area.getLong(pos + 8);
+        long dirOffset = area.getLong(pos + 16);
+        // QEMU's checks in its order and words
+        if (area.getInt(pos + 4) != 0) {
+            throw open(f, "bitmaps_ext: Reserved field is not zero", at + 12,
+                    "bitmaps extension: reserved field is not zero");
+        }
+        if (count > MAX_BITMAPS) {
+            throw open(f, "bitmaps_ext: Image has " + count + " bitmaps, exceeding the QEMU supported maximum of "
+                    + MAX_BITMAPS, at + 8, "bitmaps extension: count must be 1.." + MAX_BITMAPS + ", found " + count);
+        }
+        if (count == 0) {
+            throw open(f, "found bitmaps extension with zero bitmaps", at + 8,
+                    "bitmaps extension: count must be 1.." + MAX_BITMAPS + ", found 0");
+        }
+        if ((dirOffset & (clusterSize - 1)) != 0) {
+            throw open(f, "bitmaps_ext: invalid bitmap directory offset", at + 24, "bitmaps extension: "
+                    + "directory offset " + Long.toUnsignedString(dirOffset) + " is not cluster aligned");
+        }
+        if (Long.compareUnsigned(dirSize, MAX_BITMAP_DIRECTORY) > 0) {
+            throw open(f, "bitmaps_ext: bitmap directory size (" + Long.toUnsignedString(dirSize)
+                    + ") exceeds the maximum supported size (" + MAX_BITMAP_DIRECTORY + ")", at + 16,
+                    "bitmaps extension: directory of " + Long.toUnsignedString(dirSize) + " bytes");
+        }
+        return new Bitmaps((int) count, dirSize, dirOffset);
+    }
+
+    /** A refusal in qcow2_read_extensions' words; qimg's detail is the cause. */
+    private static FileOpenException open(String f, String reason, long at, String detail) {
+        return new FileOpenException(f, reason, new CorruptImageException(f, at, detail));
     }
 
     private static String string(ByteBuffer b, int off, int len) {

@@ -11,10 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.qimg.format.CorruptImageException;
+import org.qimg.format.FileOpenException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.codec.CompressionType;
-import org.qimg.format.io.Positional;
 
 /**
  * The parsed and validated qcow2 header (v2 or v3) with its header extensions and backing file name.
@@ -73,46 +73,21 @@ public final class Qcow2Header {
     public static Qcow2Header read(FileChannel ch, Path file) throws IOException {
         long fileLength = ch.size();
         String f = file.toString();
+        // QEMU's rules first, in its order and words; then what qimg asks on top (the detail is the cause)
+        HeaderFields raw = QemuOpenRules.readFields(ch, file);
+        QemuOpenRules.verify(ch, file, raw, false);
         if (fileLength < V2_HEADER_LENGTH) {
             throw new CorruptImageException(f, 0, "file is " + fileLength
                     + " bytes long, too short for a qcow2 header (at least 72 bytes)");
         }
-        ByteBuffer h = ByteBuffer.allocate((int) Math.min(fileLength, HeaderFields.BYTES));
-        Positional.readFully(ch, h, 0, file);
-        h.flip();
-        HeaderFields raw = HeaderFields.decode(h);
-        if (raw.magic() != MAGIC) {
-            throw new CorruptImageException(f, 0, "bad magic: expected 0x514649fb (\"QFI\\xfb\"), found 0x"
-                    + Integer.toHexString(raw.magic()));
-        }
         long version = raw.version();
-        if (version != 2 && version != 3) {
-            throw new UnsupportedFeatureException(f + ": offset 4: unsupported qcow2 version " + version
-                    + " (qimg reads versions 2 and 3)");
-        }
         long clusterBits = raw.clusterBits();
-        if (clusterBits < MIN_CLUSTER_BITS || clusterBits > MAX_CLUSTER_BITS) {
-            throw new CorruptImageException(f, OFF_CLUSTER_BITS, "cluster_bits must be 9..21 (512 B..2 MiB), found "
-                    + clusterBits);
-        }
         int clusterSize = 1 << clusterBits;
         int headerLength = V2_HEADER_LENGTH;
         if (version == 3) {
-            if (h.limit() < V3_MIN_HEADER_LENGTH) {
-                throw new CorruptImageException(f, 0, "file is " + fileLength
-                        + " bytes long, too short for a version 3 header (at least 104 bytes)");
-            }
-            long hl = raw.headerLength();
-            if (hl < V3_MIN_HEADER_LENGTH || hl % 8 != 0 || hl > clusterSize || hl > fileLength) {
-                throw new CorruptImageException(f, OFF_HEADER_LENGTH, "header_length must be a multiple of 8, "
-                        + "at least 104 and within the first cluster (" + clusterSize + " bytes) and the file ("
-                        + fileLength + " bytes), found " + hl);
-            }
-            headerLength = (int) hl;
-            long order = raw.refcountOrder();
-            if (order > MAX_REFCOUNT_ORDER) {
-                throw new CorruptImageException(f, OFF_REFCOUNT_ORDER, "refcount_order must be 0..6, found " + order);
-            }
+            // QEMU reads what header_length says is there, whatever its alignment; bytes past the end of the
+            // file read as zeros (no extensions)
+            headerLength = (int) raw.headerLength();
         }
         long incompat = raw.incompatible();
         long autoclear = raw.autoclear();
@@ -121,28 +96,30 @@ public final class Qcow2Header {
         long backingLength = raw.backingSize();
         long extEnd = clusterSize;
         if (backingOffset != 0) {
-            // a name of 0 bytes is no backing file, wherever it is said to start (QEMU reads nothing there)
-            if (Long.compareUnsigned(backingOffset, clusterSize) > 0
-                    || (backingOffset < headerLength && backingLength != 0)) {
-                throw new CorruptImageException(f, OFF_BACKING_OFFSET, "backing_file_offset must lie after the "
-                        + headerLength + "-byte header and within the first cluster (" + clusterSize
-                        + " bytes), found " + Long.toUnsignedString(backingOffset));
-            }
+            // QemuOpenRules checked it lies within the first cluster; like QEMU, a name that overlaps the header
+            // is read as it is
             extEnd = backingOffset;
         }
         HeaderExtensions ext = HeaderExtensions.read(ch, file, headerLength, Math.min(extEnd, fileLength),
                 clusterSize, autoclear);
         String backingFile = null;
-        if (backingOffset != 0 && backingLength != 0) {
+        if (backingOffset != 0) {
             long len = backingLength;
-            if (len > MAX_BACKING_NAME || len > fileLength - backingOffset) {
-                throw new CorruptImageException(f, OFF_BACKING_SIZE, "backing file name length must be at most "
-                        + MAX_BACKING_NAME + " bytes and end inside the file, found " + len + " bytes at offset "
-                        + backingOffset);
+            if (len > Math.min(MAX_BACKING_NAME, clusterSize - backingOffset)) {
+                throw new FileOpenException(f, "Backing file name too long", new CorruptImageException(f,
+                        OFF_BACKING_SIZE, "backing file name length must be at most " + MAX_BACKING_NAME
+                        + " bytes and end inside the first cluster, found " + len + " bytes at offset "
+                        + backingOffset));
             }
-            ByteBuffer name = ByteBuffer.allocate((int) len);
-            Positional.readFully(ch, name, backingOffset, file);
-            backingFile = new String(name.array(), StandardCharsets.UTF_8);
+            if (len != 0) {
+                // as QEMU reads it: zeros past the end of the file, and the name ends at its first NUL
+                byte[] name = QemuOpenRules.readZeroPadded(ch, file, backingOffset, (int) len).array();
+                int n = 0;
+                while (n < name.length && name[n] != 0) {
+                    n++;
+                }
+                backingFile = n == 0 ? null : new String(name, 0, n, StandardCharsets.UTF_8);
+            }
         }
         CompressionType ct = CompressionType.fromCode(raw.compressionType());
         if (ct == null) {
@@ -177,8 +154,9 @@ public final class Qcow2Header {
                     + ", crypt_method " + cryptMethod + " at offset 32); qimg does not read encrypted images");
         }
         if (extensions.cryptoHeaderOffset() >= 0) {
-            throw new CorruptImageException(f, -1, "full disk encryption header extension present but the image "
-                    + "is not LUKS-encrypted (crypt_method 0)");
+            throw new FileOpenException(f, "CRYPTO header extension only expected with LUKS encryption method",
+                    new CorruptImageException(f, -1, "full disk encryption header extension present but the image "
+                    + "is not LUKS-encrypted (crypt_method 0)"));
         }
         if (virtualSize < 0) {
             throw new ImageLimitException(f + ": offset 24 (0x18): virtual size " + Long.toUnsignedString(virtualSize)
@@ -204,7 +182,7 @@ public final class Qcow2Header {
             throw new CorruptImageException(f, OFF_L1_SIZE, "L1 table too small for virtual size " + virtualSize
                     + ": needs " + needed + " entries, l1_size is " + l1Entries);
         }
-        checkTable(OFF_L1_OFFSET, "L1 table", l1TableOffset, l1Entries * 8);
+        // QemuOpenRules checked the offset; like QEMU, a table past the end of the file reads as zeros
         long rtClusters = Integer.toUnsignedLong(refcountTableClusters);
         if (rtClusters == 0) {
             // QEMU refuses such an image too ("Image does not contain a reference count table")
@@ -218,40 +196,14 @@ public final class Qcow2Header {
         // Reading never uses refcounts, and QEMU opens an image whose refcount table offset is 0 (it only
         // asks for alignment): its check then reads the header as the table and rebuilds. So 0 is allowed
         // here; whatever writes in place refuses it.
-        checkTable(OFF_REFTABLE_OFFSET, "refcount table", refcountTableOffset, rtClusters << clusterBits, true);
+        // QemuOpenRules checked the offset; reading never uses refcounts, and like QEMU a table past the end of
+        // the file is no reason to refuse the image (what writes in place reads it, and refuses it there)
         long snaps = Integer.toUnsignedLong(nbSnapshots);
         if (snaps > MAX_SNAPSHOTS) {
             throw new ImageLimitException(f + ": offset 60 (0x3c): " + snaps + " snapshots exceed the limit of "
                     + MAX_SNAPSHOTS);
         }
-        // each snapshot entry is at least 40 bytes
-        checkTable(OFF_SNAPSHOTS_OFFSET, "snapshot table", snapshotsOffset, snaps * 40);
-    }
-
-    /** Checks a table's offset (cluster aligned) and that {@code bytes} from it lie inside the file. */
-    private void checkTable(int field, String what, long offset, long bytes) throws CorruptImageException {
-        checkTable(field, what, offset, bytes, false);
-    }
-
-    private void checkTable(int field, String what, long offset, long bytes, boolean zeroAllowed)
-            throws CorruptImageException {
-        if (bytes == 0) {
-            // QEMU validates the offset of an empty table too (qcow2_validate_table): aligned, below 2^63
-            if (offset < 0 || (offset & (clusterSize() - 1)) != 0) {
-                throw new CorruptImageException(file.toString(), field, what + " offset must be a multiple of the "
-                        + "cluster size " + clusterSize() + " below 2^63, even for an empty table, found "
-                        + Long.toUnsignedString(offset));
-            }
-            return;
-        }
-        if (offset < 0 || offset == 0 && !zeroAllowed || (offset & (clusterSize() - 1)) != 0) {
-            throw new CorruptImageException(file.toString(), field, what + " offset must be a positive multiple of "
-                    + "the cluster size " + clusterSize() + ", found " + offset);
-        }
-        if (bytes > fileLength - offset) {
-            throw new CorruptImageException(file.toString(), field, what + " at offset " + offset + " (" + bytes
-                    + " bytes) extends past the end of the file (" + fileLength + " bytes)");
-        }
+        // QemuOpenRules checked the table's offset; like QEMU, a table past the end of the file reads as zeros
     }
 
     /** Names set feature bits, using the image's feature name table where it has an entry. */

@@ -10,6 +10,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.ImageLimitException;
+import org.qimg.format.InvalidSnapshotException;
+import org.qimg.format.qcow2.layout.QemuOpenRules;
 import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.Entries;
 import org.qimg.format.qcow2.layout.HeaderLayout;
@@ -71,15 +73,36 @@ final class ClusterMap {
         if (entries == 0) {
             return new long[0];
         }
-        if (offset <= 0 || (offset & (h.clusterSize() - 1)) != 0 || entries * 8 > h.fileLength() - offset) {
+        if (offset <= 0 || (offset & (h.clusterSize() - 1)) != 0) {
             throw new CorruptImageException(f, offset, what + " of " + entries + " entries must start at a "
-                    + "cluster-aligned offset and end inside the file (" + h.fileLength() + " bytes)");
+                    + "positive cluster-aligned offset");
         }
-        ByteBuffer b = ByteBuffer.allocate((int) entries * 8);
-        Positional.readFully(ch, b, offset, h.file());
-        b.flip();
+        // as QEMU reads it: entries past the end of the file are zeros
         long[] t = new long[(int) entries];
-        b.asLongBuffer().get(t);
+        QemuOpenRules.readZeroPadded(ch, h.file(), offset, (int) entries * 8).asLongBuffer().get(t);
+        return t;
+    }
+
+    /**
+     * A snapshot's L1 table as {@code qcow2_snapshot_load_tmp} takes it: QEMU's table rules (at most 32 MiB,
+     * cluster aligned, ending below 2^63) with its words, "Failed to load snapshot: Snapshot L1 table ..."
+     * (qimg's detail is the cause); entries past the end of the file read as zeros, as QEMU reads them.
+     */
+    static long[] readSnapshotL1(FileChannel ch, Qcow2Header h, long offset, long entries, String what)
+            throws IOException {
+        String f = h.file().toString();
+        if (entries > HeaderLayout.MAX_L1_BYTES / 8) {
+            throw new InvalidSnapshotException("Failed to load snapshot: Snapshot L1 table too large",
+                    new ImageLimitException(f + ": " + what + " of " + entries + " entries exceeds the limit of "
+                    + HeaderLayout.MAX_L1_BYTES / 8 + " entries (32 MiB)"));
+        }
+        if (Long.compareUnsigned(Long.MAX_VALUE - entries * 8, offset) < 0 || (offset & (h.clusterSize() - 1)) != 0) {
+            throw new InvalidSnapshotException("Failed to load snapshot: Snapshot L1 table offset invalid",
+                    new CorruptImageException(f, offset, what + " of " + entries + " entries must start at a "
+                    + "cluster-aligned offset and end below 2^63"));
+        }
+        long[] t = new long[(int) entries];
+        QemuOpenRules.readZeroPadded(ch, h.file(), offset, (int) entries * 8).asLongBuffer().get(t);
         return t;
     }
 

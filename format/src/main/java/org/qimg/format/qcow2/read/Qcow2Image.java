@@ -421,10 +421,11 @@ public final class Qcow2Image implements DiskImage {
     public DiskImage openSnapshot(String idOrName) throws IOException {
         SnapshotTable.Entry e = SnapshotTable.find(snapshots, idOrName);
         if (e == null) {
-            throw new ImageException(path + ": no snapshot with id or name '" + idOrName + "' ("
-                    + snapshots.size() + " snapshots)");
+            // qemu-img's words (qcow2_snapshot_load_tmp); qimg's detail is the cause
+            throw new ImageException("Failed to load snapshot: Can't find snapshot", new ImageException(path
+                    + ": no snapshot with id or name '" + idOrName + "' (" + snapshots.size() + " snapshots)"));
         }
-        long[] l1 = ClusterMap.readL1(channel, header, e.l1Offset(), e.l1Size(),
+        long[] l1 = ClusterMap.readSnapshotL1(channel, header, e.l1Offset(), e.l1Size(),
                 "L1 table of snapshot '" + e.info().name() + "' (entry at offset " + e.tableOffset() + ")");
         return new Qcow2Image(path, header, channel, dataPath, dataChannel, backing, List.of(), List.of(), cache, l1,
                 e.l1Offset(), prealloc, false, null, null);

@@ -6,10 +6,11 @@ import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
 import org.qimg.format.CorruptImageException;
+import org.qimg.format.FileOpenException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.SnapshotInfo;
-import org.qimg.format.io.Positional;
 import org.qimg.format.qcow2.layout.Qcow2Header;
+import org.qimg.format.qcow2.layout.QemuOpenRules;
 import org.qimg.format.qcow2.layout.SnapshotEntryHead;
 
 /** The internal snapshot table: entries of 40 fixed bytes, extra data, id, name, padded to 8 bytes. */
@@ -29,31 +30,25 @@ final class SnapshotTable {
         long pos = start;
         ByteBuffer fixed = ByteBuffer.allocate(SnapshotEntryHead.BYTES);
         for (int i = 0; i < count; i++) {
-            if (SnapshotEntryHead.BYTES > h.fileLength() - pos) {
-                throw new CorruptImageException(f, pos, "snapshot table entry " + i + " of " + count
-                        + " extends past the end of the file (" + h.fileLength() + " bytes)");
-            }
-            fixed.clear();
-            Positional.readFully(ch, fixed, pos, h.file());
+            // as QEMU reads it: bytes past the end of the file are zeros
+            fixed = QemuOpenRules.readZeroPadded(ch, h.file(), pos, SnapshotEntryHead.BYTES);
             SnapshotEntryHead head = SnapshotEntryHead.decode(fixed, 0);
             long extraLen = head.extraSize();
             if (extraLen > SnapshotEntryHead.MAX_EXTRA) {
-                throw new CorruptImageException(f, pos + SnapshotEntryHead.OFF_EXTRA_SIZE, "snapshot " + i + " has "
-                        + extraLen + " bytes of extra data, more than the limit of " + SnapshotEntryHead.MAX_EXTRA);
+                throw new FileOpenException(f, "Too much extra metadata in snapshot table entry " + i,
+                        "You can force-remove this extra metadata with qemu-img check -r all\n",
+                        new CorruptImageException(f, pos + SnapshotEntryHead.OFF_EXTRA_SIZE, "snapshot " + i + " has "
+                        + extraLen + " bytes of extra data, more than the limit of " + SnapshotEntryHead.MAX_EXTRA));
             }
             long varLen = head.variableBytes();
             long entryLen = SnapshotEntryHead.padded(SnapshotEntryHead.BYTES + varLen);
-            if (varLen > h.fileLength() - pos - SnapshotEntryHead.BYTES) {
-                throw new CorruptImageException(f, pos, "snapshot table entry " + i + " ("
-                        + (SnapshotEntryHead.BYTES + varLen) + " bytes) extends past the end of the file ("
-                        + h.fileLength() + " bytes)");
-            }
             if (pos + entryLen - start > SnapshotEntryHead.MAX_TABLE_BYTES) {
-                throw new ImageLimitException(f + ": offset " + start + ": snapshot table exceeds the limit of "
-                        + SnapshotEntryHead.MAX_TABLE_BYTES + " bytes at entry " + i);
+                throw new FileOpenException(f, "Snapshot table is too big", "You can force-remove all "
+                        + (count - i) + " overhanging snapshots with qemu-img check -r all\n", new ImageLimitException(f + ": offset "
+                        + start + ": snapshot table exceeds the limit of " + SnapshotEntryHead.MAX_TABLE_BYTES
+                        + " bytes at entry " + i));
             }
-            ByteBuffer var = ByteBuffer.allocate((int) varLen);
-            Positional.readFully(ch, var, pos + SnapshotEntryHead.BYTES, h.file());
+            ByteBuffer var = QemuOpenRules.readZeroPadded(ch, h.file(), pos + SnapshotEntryHead.BYTES, (int) varLen);
             long vmState = extraLen >= SnapshotEntryHead.EXTRA_VM_STATE + 8
                     ? var.getLong(SnapshotEntryHead.EXTRA_VM_STATE) : head.vmStateSize();
             long diskSize = extraLen >= SnapshotEntryHead.EXTRA_DISK_SIZE + 8

@@ -9,6 +9,7 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import org.qimg.format.CorruptionSignalledException;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.ResizeRequest;
@@ -61,7 +62,8 @@ public final class Qcow2Resizer {
         this.h = h;
         this.clusterBits = h.clusterBits();
         this.clusterSize = h.clusterSize();
-        this.refs = new UpdaterRefcounts(ch, file, h);
+        // the refcount table's entries judged when used, as QEMU's truncate judges them (iotest 060)
+        this.refs = new UpdaterRefcounts(ch, file, h, true);
     }
 
     /** Resizes the qcow2 image {@code path} as {@code request} says. */
@@ -201,8 +203,13 @@ public final class Qcow2Resizer {
                 }
             }
         }
-        for (long off : refs.dropUnusedBlocks()) {
-            freed.add(new long[] {off, clusterSize});
+        try {
+            for (long off : refs.dropUnusedBlocks()) {
+                freed.add(new long[] {off, clusterSize});
+            }
+        } catch (UpdaterRefcounts.Corruption c) {
+            throw new CorruptionSignalledException(refs.markCorrupt(c), "Failed to discard unused refblocks: "
+                    + c.errno());
         }
         ch.force(false);
         java.util.List<long[]> holes = new java.util.ArrayList<>();

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.qimg.format.CorruptImageException;
+import org.qimg.format.qcow2.layout.QemuOpenRules;
 import org.qimg.format.qcow2.layout.SnapshotEntryHead;
 
 /**
@@ -49,14 +50,13 @@ final class SnapshotTable {
         List<Entry> out = new ArrayList<>(count);
         long at = offset;
         long end = offset; // QEMU's table length: each entry starts 8-aligned, the last one is not padded
-        long size = ch.size();
         for (int i = 0; i < count; i++) {
-            if (at + SnapshotEntryHead.BYTES > size || at - offset > SnapshotEntryHead.MAX_TABLE_BYTES) {
+            if (at - offset > SnapshotEntryHead.MAX_TABLE_BYTES) {
                 throw new CorruptImageException(file.toString(), at, "snapshot table entry " + i
-                        + " lies past the end of the file or the table's limit");
+                        + " lies past the table's limit");
             }
-            ByteBuffer h = ByteBuffer.allocate(SnapshotEntryHead.BYTES);
-            org.qimg.format.io.Positional.readFully(ch, h, at, file);
+            // as QEMU reads it: bytes past the end of the file are zeros
+            ByteBuffer h = QemuOpenRules.readZeroPadded(ch, file, at, SnapshotEntryHead.BYTES);
             SnapshotEntryHead head = SnapshotEntryHead.decode(h, 0);
             if (head.extraSize() > SnapshotEntryHead.MAX_EXTRA) {
                 throw new CorruptImageException(file.toString(), at + SnapshotEntryHead.OFF_EXTRA_SIZE,
@@ -64,12 +64,7 @@ final class SnapshotTable {
                                 + SnapshotEntryHead.MAX_EXTRA);
             }
             long var = head.variableBytes();
-            if (at + SnapshotEntryHead.BYTES + var > size) {
-                throw new CorruptImageException(file.toString(), at, "snapshot table entry " + i
-                        + " lies past the end of the file");
-            }
-            ByteBuffer v = ByteBuffer.allocate((int) var);
-            org.qimg.format.io.Positional.readFully(ch, v, at + SnapshotEntryHead.BYTES, file);
+            ByteBuffer v = QemuOpenRules.readZeroPadded(ch, file, at + SnapshotEntryHead.BYTES, (int) var);
             byte[] all = v.array();
             int e = (int) head.extraSize();
             byte[] extra = java.util.Arrays.copyOfRange(all, 0, e);

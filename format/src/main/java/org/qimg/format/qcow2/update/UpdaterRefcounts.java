@@ -11,7 +11,9 @@ import java.util.Map;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.ImageLimitException;
 import org.qimg.format.io.Positional;
+import org.qimg.format.qcow2.layout.Entries;
 import org.qimg.format.qcow2.layout.HeaderLayout;
+import org.qimg.format.qcow2.layout.QemuOpenRules;
 import org.qimg.format.qcow2.layout.Qcow2Header;
 import org.qimg.format.qcow2.layout.RefcountCodec;
 
@@ -42,7 +44,39 @@ final class UpdaterRefcounts {
     private final java.util.Set<Long> changed = new java.util.TreeSet<>();
     private long cursor;
 
+    /**
+     * A corruption met the way QEMU meets it, worded as QEMU's {@code qcow2_signal_corruption} event; {@link
+     * #errno()} is the error the operation then fails with.
+     */
+    static final class Corruption extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final String errno;
+
+        Corruption(String event, String errno) {
+            super(event);
+            this.errno = errno;
+        }
+
+        String errno() {
+            return errno;
+        }
+    }
+
+    /**
+     * True when refcount table entries are taken as QEMU takes them: unchecked when the table is read, a block
+     * past the end of the file reading as zeros, an unaligned one failing ({@link Corruption}) when it is used.
+     */
+    private final boolean lazy;
+    private final int version;
+
     UpdaterRefcounts(FileChannel ch, Path file, Qcow2Header h) throws IOException {
+        this(ch, file, h, false);
+    }
+
+    /** With {@code lazy}, the refcount table's entries are judged when used, as QEMU judges them. */
+    UpdaterRefcounts(FileChannel ch, Path file, Qcow2Header h, boolean lazy) throws IOException {
+        this.lazy = lazy;
+        this.version = h.version();
         this.ch = ch;
         this.file = file;
         this.clusterBits = h.clusterBits();
@@ -63,6 +97,10 @@ final class UpdaterRefcounts {
         long fileLength = ch.size();
         for (int i = 0; i < entries; i++) {
             long e = buf.getLong();
+            if (lazy) {
+                table[i] = e & Entries.REFTABLE_OFFSET_MASK;
+                continue;
+            }
             long off = e & OFFSET_MASK;
             if (e != off || (off & (clusterSize - 1)) != 0 || (off != 0 && off > fileLength - clusterSize)) {
                 throw new CorruptImageException(file.toString(), tableOffset + 8L * i, "refcount table entry "
@@ -156,8 +194,18 @@ final class UpdaterRefcounts {
     private byte[] block(long b) throws IOException {
         byte[] blk = blocks.get(b);
         if (blk == null) {
-            blk = new byte[clusterSize];
-            Positional.readFully(ch, ByteBuffer.wrap(blk), table[(int) b], file);
+            long off = table[(int) b];
+            if (lazy) {
+                // qcow2_cache_get's check; past the end of the file the block reads as zeros
+                if ((off & (clusterSize - 1)) != 0) {
+                    throw new Corruption(String.format("Cannot get entry from refcount block cache: Offset %#x is "
+                            + "unaligned", off), "Input/output error");
+                }
+                blk = QemuOpenRules.readZeroPadded(ch, file, off, clusterSize).array();
+            } else {
+                blk = new byte[clusterSize];
+                Positional.readFully(ch, ByteBuffer.wrap(blk), off, file);
+            }
             blocks.put(b, blk);
         }
         return blk;
@@ -393,8 +441,11 @@ final class UpdaterRefcounts {
 
     /**
      * QEMU's {@code qcow2_shrink_reftable}: every refcount block that counts no cluster but (possibly) itself
-     * is dropped from the table (the table is rewritten at once), and its own cluster's refcount is set to 0.
-     * Returns the host offsets of the dropped blocks (QEMU discards them).
+     * is dropped from the table (the table is rewritten at once), then each dropped block's own refcount is
+     * set to 0 in the block that covers it ({@code qcow2_discard_refcount_block}). Returns the host offsets of
+     * the dropped blocks (QEMU discards them). A corruption met on the way is a {@link Corruption}: met while
+     * reading the blocks nothing is written; met while discarding, the new table is written, the remaining
+     * blocks are dropped from memory without their refcounts being touched, and the first corruption is thrown.
      */
     java.util.List<Long> dropUnusedBlocks() throws IOException {
         java.util.List<Long> dropped = new java.util.ArrayList<>();
@@ -426,22 +477,63 @@ final class UpdaterRefcounts {
         t.flip();
         Positional.writeFully(ch, t, tableOffset);
         ch.force(false);
+        Corruption failed = null;
         for (int i = 0; i < table.length; i++) {
             if (table[i] != 0 && kept[i] == 0) {
-                long self = table[i] >>> clusterBits;
-                long owner = self >>> blockBits;
-                if (owner != i && owner < table.length && kept[(int) owner] != 0 && get(self) != 0) {
-                    set(self, 0);
+                long off = table[i];
+                if (failed == null) {
+                    try {
+                        discardBlock(off);
+                    } catch (Corruption c) {
+                        failed = c;
+                    }
                 }
                 blocks.remove((long) i);
-                dropped.add(table[i]);
+                dropped.add(off);
                 table[i] = 0;
-                if (self < cursor) {
-                    cursor = self;
-                }
             }
         }
+        if (failed != null) {
+            throw failed;
+        }
         return dropped;
+    }
+
+    /** QEMU's {@code qcow2_discard_refcount_block}: the refcount of the dropped block at {@code off} becomes 0. */
+    private void discardBlock(long off) throws IOException {
+        long cluster = off >>> clusterBits;
+        long index = (off >>> (blockBits + clusterBits)) & 0xffffffffL; // QEMU keeps it in a uint32_t
+        long covering = index < table.length ? table[(int) index] : 0;
+        if (covering == 0) {
+            throw new Corruption(String.format("Refblock at %#x is not covered by the refcount structures", off),
+                    "Input/output error");
+        }
+        byte[] blk = block(index);
+        int at = (int) (cluster & ((1L << blockBits) - 1));
+        long refcount = RefcountCodec.get(blk, at, order);
+        if (refcount != 1) {
+            throw new Corruption(String.format("Invalid refcount: refblock offset %#x, reftable index %d, block "
+                    + "offset %#x, refcount %#x", covering, index, off, refcount), "Invalid argument");
+        }
+        set(cluster, 0);
+        if (cluster < cursor) {
+            cursor = cluster;
+        }
+    }
+
+    /**
+     * QEMU's {@code qcow2_signal_corruption} for a fatal event: the corrupt bit is set in the header (version 3
+     * images; version 2 has no feature bits), and the event line qemu-img prints is returned.
+     */
+    String markCorrupt(Corruption c) throws IOException {
+        if (version >= 3) {
+            ByteBuffer b = ByteBuffer.allocate(8);
+            Positional.readFully(ch, b, HeaderLayout.OFF_INCOMPAT, file);
+            long bits = b.getLong(0) | HeaderLayout.INCOMPAT_CORRUPT;
+            Positional.writeFully(ch, ByteBuffer.allocate(8).putLong(0, bits), HeaderLayout.OFF_INCOMPAT);
+            ch.force(false);
+        }
+        return "qcow2: Marking image as corrupt: " + c.getMessage() + "; further corruption events will be suppressed";
     }
 
     /** The highest host cluster below {@code clusters} whose refcount is not 0, or -1. */

@@ -80,6 +80,8 @@ class HeaderFramingPropertiesTest {
         ByteBuffer area = ByteBuffer.allocate(areaBytes);
         area.putInt(0, 0x1234).putInt(4, areaBytes - 8 + over);
         assertThatThrownBy(() -> ExtensionWalk.walk(area, 112, "x.qcow2", x -> { }))
-                .isInstanceOf(CorruptImageException.class).hasMessageContaining("header extension too large");
+                .isInstanceOf(org.qimg.format.FileOpenException.class)
+                .hasMessage("Could not open 'x.qcow2': Header extension too large")
+                .cause().isInstanceOf(CorruptImageException.class).hasMessageContaining("header extension too large");
     }
 }
