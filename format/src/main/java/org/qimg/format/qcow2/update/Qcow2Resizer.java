@@ -95,7 +95,7 @@ public final class Qcow2Resizer {
                 // the L1 table may have moved: go on through the header as it is now
                 Qcow2Header now = Qcow2Header.read(ch, path);
                 try (ResizeGuestBytes guest = new ResizeGuestBytes(path, old);
-                     ResizeDataFile data = ResizeDataFile.open(path, now)) {
+                     DataFileChannel data = DataFileChannel.open(path, now)) {
                     ResizePreallocation p = new ResizePreallocation(ch, path, now, r.refs, guest, data.channel(),
                             data.path());
                     switch (mode) {

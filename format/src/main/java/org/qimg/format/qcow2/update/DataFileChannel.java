@@ -11,23 +11,24 @@ import org.qimg.format.qcow2.layout.Qcow2Header;
 import org.qimg.format.raw.HostTruncate;
 
 /**
- * The external data file of an image being resized (named in the header, relative to the image's directory),
+ * The external data file of an image being resized or written in place (named in the header, relative to the
+ * image's directory),
  * open for writing; an empty holder for an image without one.
  */
-final class ResizeDataFile implements AutoCloseable {
+final class DataFileChannel implements AutoCloseable {
     private final RandomAccessFile raf;
     private final FileChannel channel;
     private final Path path;
 
-    private ResizeDataFile(RandomAccessFile raf, FileChannel channel, Path path) {
+    private DataFileChannel(RandomAccessFile raf, FileChannel channel, Path path) {
         this.raf = raf;
         this.channel = channel;
         this.path = path;
     }
 
-    static ResizeDataFile open(Path image, Qcow2Header h) throws IOException {
+    static DataFileChannel open(Path image, Qcow2Header h) throws IOException {
         if (!h.hasExternalDataFile()) {
-            return new ResizeDataFile(null, null, null);
+            return new DataFileChannel(null, null, null);
         }
         String name = h.extensions().dataFile();
         if (name == null || name.isEmpty()) {
@@ -44,7 +45,7 @@ final class ResizeDataFile implements AutoCloseable {
         } catch (java.io.FileNotFoundException e) {
             throw new ImageException("Could not open '" + p + "': No such file or directory", e);
         }
-        return new ResizeDataFile(raf, NamedChannel.wrap(raf.getChannel(), p), p);
+        return new DataFileChannel(raf, NamedChannel.wrap(raf.getChannel(), p), p);
     }
 
     /** The data file's channel, or null without one. */
