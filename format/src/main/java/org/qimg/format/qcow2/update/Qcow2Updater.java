@@ -76,6 +76,7 @@ public final class Qcow2Updater implements ClusterSink {
     private final ByteBuffer zeros;
     /** The external data file (its channel null without one). */
     private final DataFileChannel data;
+    private final List<long[]> dataHoles = new ArrayList<>();
 
     private Qcow2Updater(FileChannel ch, Path file, Qcow2Header h, long sourceSize, DataFileChannel data)
             throws IOException {
@@ -387,6 +388,9 @@ public final class Qcow2Updater implements ClusterSink {
                 if (index == tailIndex && data.channel() != null
                         && Entries.type(e, false, true) == Entries.Type.NORMAL) {
                     Positional.writeFully(data.channel(), zeros.clear().limit(tailBytes), index << clusterBits);
+                } else if (data.channel() != null && index != tailIndex) {
+                    releaseLater(e, index); // QEMU unmaps a data file's zeroed clusters
+                    setEntry(index, ZERO);
                 } else if (index == tailIndex && host != 0) {
                     write(zeros.clear().limit(tailBytes), host);
                 } else if (index != tailIndex || backing) {
@@ -428,7 +432,7 @@ public final class Qcow2Updater implements ClusterSink {
         }
         long e = entry(index);
         if (e != ZERO) {
-            releaseLater(e);
+            releaseLater(e, index);
             setEntry(index, ZERO);
         }
         step();
@@ -461,8 +465,17 @@ public final class Qcow2Updater implements ClusterSink {
 
     /** Queues the release of what an L2 entry owned, done once the new entry is on disk. */
     private void releaseLater(long e) {
+        releaseLater(e, -1);
+    }
+
+    /** As {@link #releaseLater(long)}; a data file's cluster (guest {@code index}) is discarded instead. */
+    private void releaseLater(long e, long index) {
         if (data.channel() != null) {
-            return; // data file clusters have no refcounts
+            // data file clusters have no refcounts: QEMU discards them in the data file
+            if (index >= 0 && Entries.type(e, false, true) == Entries.Type.NORMAL) {
+                dataHoles.add(new long[] {index << clusterBits, clusterSize});
+            }
+            return;
         }
         if ((e & COMPRESSED) != 0) {
             pendingFree.add(payloadRange(e));
@@ -484,7 +497,7 @@ public final class Qcow2Updater implements ClusterSink {
     /** Data and refcounts, then L2 tables, then L1 entries, then releases, each after a flush. */
     private void flushMetadata() throws IOException {
         batch = 0;
-        if (dirtyL2.isEmpty() && dirtyL1.isEmpty() && pendingFree.isEmpty()) {
+        if (dirtyL2.isEmpty() && dirtyL1.isEmpty() && pendingFree.isEmpty() && dataHoles.isEmpty()) {
             return;
         }
         ch.force(false);
@@ -505,6 +518,10 @@ public final class Qcow2Updater implements ClusterSink {
                 write(ByteBuffer.allocate(8).putLong(0, l1[i]), h.l1TableOffset() + 8L * i);
             }
             dirtyL1.clear();
+        }
+        if (!dataHoles.isEmpty()) {
+            org.qimg.format.raw.HostFiles.punchHoles(data.path(), dataHoles.toArray(new long[0][]));
+            dataHoles.clear();
         }
         if (!pendingFree.isEmpty()) {
             ch.force(false);
