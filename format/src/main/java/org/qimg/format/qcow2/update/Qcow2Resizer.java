@@ -90,7 +90,9 @@ public final class Qcow2Resizer {
                     // QEMU keeps a raw data file fully mapped: a grown image gets its metadata preallocated
                     mode = ResizeRequest.Preallocation.METADATA;
                 }
-                new ResizePreallocation(ch, path, h, null, null, null, null).requireSupported(old, size);
+                if (mode != ResizeRequest.Preallocation.OFF) {
+                    new ResizePreallocation(ch, path, h, null, null, null, null).requireSupported(old, size);
+                }
                 r.grow(size);
                 // the L1 table may have moved: go on through the header as it is now
                 Qcow2Header now = Qcow2Header.read(ch, path);
