@@ -79,6 +79,34 @@ class DataFileOracleTest {
         s.identical("back.raw");
     }
 
+    /**
+     * "OPTIONS [-C]": convert -n into an existing image with an external data file (iotests 244's copy
+     * offloading): data to each cluster's own offset in the data file, zeros as zero clusters.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"data_file=d.data", "data_file=d.data -C", "data_file=d.data,extended_l2=off,cluster_size=4k",
+        "data_file=d.data,preallocation=metadata"})
+    void convertIntoExistingMatchesQemuImg(String spec) {
+        String[] p = spec.split(" ");
+        SideBySide s = source("n-" + Integer.toHexString(spec.hashCode()));
+        s.qemuBoth("create", "-q", "-f", "qcow2", "-o", p[0], "d.qcow2", "5M");
+        s.ioBoth("d.qcow2", "qcow2", "write -P 0x55 1M 2M");
+        java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("convert", "-f", "qcow2", "-O",
+                "qcow2", "-n"));
+        if (p.length > 1) {
+            a.add(p[1]);
+        }
+        a.add("src.qcow2");
+        a.add("d.qcow2");
+        s.same(a.toArray(String[]::new));
+        s.identical("d.qcow2");
+        s.identical("d.data");
+        s.sameView("d.qcow2", "map", "--output=json");
+        s.sameView("d.qcow2", "check");
+        s.sameView("d.qcow2", "info", "--output=json");
+        assertThat(new Qemu(s.qimgDir()).imgResult("compare", "src.qcow2", "d.qcow2").exitCode()).isZero();
+    }
+
     @org.junit.jupiter.api.Test
     void compressedConvertIsRefusedAsQemuImgRefusesIt() {
         SideBySide s = source("compressed");

@@ -28,9 +28,11 @@ import org.qimg.format.qcow2.layout.Qcow2Header;
  * </ul>
  *
  * A v2 image cannot hold zero clusters: QEMU fails ("Failed to zero out new clusters: Operation not
- * supported"), after its L1 table has grown. The guest write of the unaligned head is done only where it needs
- * no allocation (a cluster this image owns, with the subclusters allocated); otherwise qimg refuses before
- * changing anything.
+ * supported"), after its L1 table has grown. The guest write of the unaligned head is done as QEMU's write
+ * path does it: in place in a cluster this image owns (an unallocated subcluster there is allocated, its head
+ * copied from the old content), or into a new cluster where the cluster is unallocated (its head, and with
+ * extended L2 its subcluster's, copied-on-write). Compressed clusters, clusters shared with a snapshot and
+ * preallocated zero clusters are refused before anything changes.
  */
 final class GrowZeroing {
     private final FileChannel ch;
@@ -42,7 +44,11 @@ final class GrowZeroing {
     private final long perTable;
     private final long subcluster;
 
-    GrowZeroing(FileChannel ch, Path file, Qcow2Header h, UpdaterRefcounts refs) {
+    private final ResizePreallocation.GuestBytes guest;
+
+    GrowZeroing(FileChannel ch, Path file, Qcow2Header h, UpdaterRefcounts refs,
+                ResizePreallocation.GuestBytes guest) {
+        this.guest = guest;
         this.ch = ch;
         this.file = file;
         this.h = h;
@@ -62,7 +68,7 @@ final class GrowZeroing {
         if (h.version() < 3) {
             return; // fails in zero(), as QEMU's, after the L1 table grew
         }
-        GrowZeroing z = new GrowZeroing(ch, file, h, null);
+        GrowZeroing z = new GrowZeroing(ch, file, h, null, null);
         long zeroStart = alignUp(oldSize, z.subcluster);
         if (zeroStart > oldSize && !z.writableInPlace(oldSize, Math.min(zeroStart, newSize))) {
             throw new UnsupportedFeatureException(file + ": qimg cannot yet grow this image over a longer backing "
@@ -87,10 +93,7 @@ final class GrowZeroing {
             zeroClusters(offset / clusterSize, clusters);
         }
         if (zeroStart > oldSize) {
-            long end = Math.min(zeroStart, newSize);
-            long entry = entry(oldSize / clusterSize);
-            long host = (entry & OFFSET_MASK) + oldSize % clusterSize;
-            Positional.writeFully(ch, ByteBuffer.allocate((int) (end - oldSize)), host);
+            headWrite(oldSize, Math.min(zeroStart, newSize));
         }
         ch.force(false);
     }
@@ -199,29 +202,85 @@ final class GrowZeroing {
     }
 
     /**
-     * True when guest bytes [from, to) (inside one cluster) can be written without allocating: a normal cluster
-     * this image owns alone (COPIED), and with extended L2 every subcluster of the range allocated.
+     * True when QEMU's write of guest bytes [from, to) (inside one cluster) is one qimg does: into a normal
+     * cluster this image owns alone (COPIED), or into an unallocated (or plain zero) cluster under an L2 table
+     * this image owns or has not got yet.
      */
     private boolean writableInPlace(long from, long to) throws IOException {
         long c = from / clusterSize;
-        long l2 = l1Entry((int) (c / perTable)) & OFFSET_MASK;
+        long l1 = l1Entry((int) (c / perTable));
+        long l2 = l1 & OFFSET_MASK;
         if (l2 == 0) {
+            return true;
+        }
+        if ((l1 & COPIED) == 0) {
             return false;
         }
         ByteBuffer e = ByteBuffer.allocate(entryBytes);
         Positional.readFully(ch, e, l2 + (c % perTable) * entryBytes, file);
         long entry = e.getLong(0);
-        if ((entry & COMPRESSED) != 0 || (entry & COPIED) == 0 || (entry & OFFSET_MASK) == 0) {
+        if ((entry & COMPRESSED) != 0) {
             return false;
         }
-        if (!h.hasExtendedL2()) {
-            return (entry & Entries.ZERO) == 0;
+        if ((entry & OFFSET_MASK) == 0) {
+            return true;
         }
-        long bitmap = e.getLong(8);
-        int first = (int) (from % clusterSize / subcluster);
-        int last = (int) ((to - 1) % clusterSize / subcluster);
-        long range = ((1L << (last - first + 1)) - 1) << first;
-        return (bitmap & range) == range;
+        return (entry & COPIED) != 0 && (h.hasExtendedL2() || (entry & Entries.ZERO) == 0);
+    }
+
+    /**
+     * QEMU's guest write of zeros to [from, to) (inside one cluster): calculate_l2_meta's copy-on-write of the
+     * partial subclusters (non-extended: the whole cluster around a new allocation), then the L2 entry.
+     */
+    private void headWrite(long from, long to) throws IOException {
+        long c = from / clusterSize;
+        long base = c * clusterSize;
+        long l2 = ownedTable((int) (c / perTable));
+        long at = l2 + (c % perTable) * entryBytes;
+        ByteBuffer e = ByteBuffer.allocate(entryBytes);
+        Positional.readFully(ch, e, at, file);
+        long entry = e.getLong(0);
+        long bitmap = h.hasExtendedL2() ? e.getLong(8) : 0;
+        boolean owned = (entry & OFFSET_MASK) != 0;
+        int first = (int) ((from - base) / subcluster);
+        int last = (int) ((to - 1 - base) / subcluster);
+        long host = owned ? entry & OFFSET_MASK : refs.allocateRun(1);
+        long cowFrom;
+        long cowTo;
+        if (owned) {
+            boolean firstAllocated = !h.hasExtendedL2() || (bitmap >>> first & 1) != 0;
+            boolean lastAllocated = !h.hasExtendedL2() || (bitmap >>> last & 1) != 0;
+            cowFrom = firstAllocated ? from - base : (long) first * subcluster;
+            cowTo = lastAllocated ? to - base : (long) (last + 1) * subcluster;
+        } else {
+            cowFrom = (long) first * subcluster;
+            cowTo = Math.min(clusterSize, (long) (last + 1) * subcluster);
+        }
+        byte[] buf = new byte[(int) (cowTo - cowFrom)];
+        if (from - base > cowFrom) {
+            byte[] head = new byte[(int) (from - base - cowFrom)];
+            guest.read(base + cowFrom, head);
+            System.arraycopy(head, 0, buf, 0, head.length);
+        }
+        if (cowTo > to - base) {
+            byte[] tail = new byte[(int) (cowTo - (to - base))];
+            guest.read(to, tail);
+            System.arraycopy(tail, 0, buf, (int) (to - base - cowFrom), tail.length);
+        }
+        Positional.writeFully(ch, ByteBuffer.wrap(buf), host + cowFrom);
+        if (owned && (!h.hasExtendedL2() || (bitmap & subRange(first, last)) == subRange(first, last))) {
+            return;
+        }
+        e.putLong(0, host | COPIED);
+        if (h.hasExtendedL2()) {
+            e.putLong(8, (bitmap | subRange(first, last)) & ~(subRange(first, last) << 32));
+        }
+        ch.force(false);
+        Positional.writeFully(ch, e.clear(), at);
+    }
+
+    private static long subRange(int first, int last) {
+        return ((1L << (last - first + 1)) - 1) << first;
     }
 
     private static long alignUp(long v, long a) {

@@ -39,9 +39,12 @@ import org.qimg.format.raw.HostFiles;
  * </ul>
  *
  * <p>A shrink of an image with snapshots copies each shared L2 table it discards from first, as QEMU's
- * {@code l2_allocate} does. Refused: preallocation other than {@code off}, a size that is not a multiple of
- * 512, snapshots on a v2 image (QEMU's message), and what qimg does not handle in place: persistent bitmaps, an external data file, encryption, the dirty or corrupt bit, and (see {@link GrowZeroing})
- * a grown area over a longer backing file whose zeroing would need a new cluster. Refcounts stay exact throughout (each change written through).
+ * {@code l2_allocate} does. A grown area is preallocated as {@link ResizePreallocation} says (with
+ * {@code data_file_raw} at least its metadata, as QEMU's); an external data file is otherwise set to the new
+ * size. Refused: a size that is not a multiple of 512, snapshots on a v2 image (QEMU's message), preallocation
+ * of a shrink, and what qimg does not handle in place: persistent bitmaps, shrinking with an external data
+ * file, encryption, the dirty or corrupt bit, and (see {@link GrowZeroing}) a grown area over a longer backing
+ * file whose zeroing meets compressed or shared clusters. Refcounts stay exact throughout (each change written through).
  */
 public final class Qcow2Resizer {
     static final LockPerms PERMS = new LockPerms(LockPerms.CONSISTENT_READ | LockPerms.WRITE | LockPerms.RESIZE,
@@ -68,10 +71,6 @@ public final class Qcow2Resizer {
 
     /** Resizes the qcow2 image {@code path} as {@code request} says. */
     public static void resize(Path path, ResizeRequest request) throws IOException {
-        if (request.prealloc() != ResizeRequest.Preallocation.OFF) {
-            throw new UnsupportedFeatureException("qimg does not support --preallocation="
-                    + request.prealloc().qemuName() + " for qcow2 images yet");
-        }
         long size = request.newSize();
         if (size % Entries.SECTOR != 0) {
             throw new ImageException("The new size must be a multiple of " + Entries.SECTOR);
@@ -81,18 +80,45 @@ public final class Qcow2Resizer {
             FileChannel ch = NamedChannel.wrap(raf.getChannel(), path);
             Qcow2Header h = Qcow2Header.read(ch, path);
             refuse(h, path, size, request);
-            boolean zeroing = request.zeroNewArea() && size > h.virtualSize();
+            long old = h.virtualSize();
+            boolean zeroing = request.zeroNewArea() && size > old;
             if (zeroing) {
-                GrowZeroing.requireSupported(ch, path, h, h.virtualSize(), size);
+                GrowZeroing.requireSupported(ch, path, h, old, size);
             }
             Qcow2Resizer r = new Qcow2Resizer(ch, path, h);
-            if (size > h.virtualSize()) {
-                r.grow(size);
-                if (zeroing) {
-                    // the L1 table may have moved: zero through the header as it is now
-                    new GrowZeroing(ch, path, Qcow2Header.read(ch, path), r.refs).zero(h.virtualSize(), size);
+            if (size > old) {
+                ResizeRequest.Preallocation mode = request.prealloc();
+                if (h.dataFileRaw() && mode == ResizeRequest.Preallocation.OFF) {
+                    // QEMU keeps a raw data file fully mapped: a grown image gets its metadata preallocated
+                    mode = ResizeRequest.Preallocation.METADATA;
                 }
-            } else if (size < h.virtualSize()) {
+                if (mode != ResizeRequest.Preallocation.OFF) {
+                    new ResizePreallocation(ch, path, h, null, null, null, null).requireSupported(old, size);
+                }
+                r.grow(size);
+                // the L1 table may have moved: go on through the header as it is now
+                Qcow2Header now = Qcow2Header.read(ch, path);
+                try (ResizeGuestBytes guest = new ResizeGuestBytes(path, old);
+                     DataFileChannel data = DataFileChannel.open(path, now)) {
+                    ResizePreallocation p = new ResizePreallocation(ch, path, now, r.refs, guest, data.channel(),
+                            data.path());
+                    switch (mode) {
+                        case OFF -> data.truncate(size);
+                        case METADATA -> p.metadata(old, size, mode);
+                        default -> {
+                            if (data.channel() != null) {
+                                p.metadata(old, size, mode);
+                            } else {
+                                p.allocateData(old, size, mode, zeroing);
+                                zeroing = false; // the new clusters were allocated as zeros
+                            }
+                        }
+                    }
+                    if (zeroing) {
+                        new GrowZeroing(ch, path, now, r.refs, guest).zero(old, size);
+                    }
+                }
+            } else if (size < old) {
                 r.shrink(size, raf);
             }
             ByteBuffer b = ByteBuffer.allocate(8).putLong(0, size);
@@ -138,8 +164,11 @@ public final class Qcow2Resizer {
         if ((h.autoclearFeatures() & HeaderLayout.AUTOCLEAR_BITMAPS) != 0 || h.extensions().bitmaps() != null) {
             throw new UnsupportedFeatureException(f + ": qimg does not resize images with persistent bitmaps");
         }
-        if (h.hasExternalDataFile()) {
-            throw new UnsupportedFeatureException(f + ": qimg does not resize images with an external data file");
+        if (h.hasExternalDataFile() && size < h.virtualSize()) {
+            throw new UnsupportedFeatureException(f + ": qimg does not shrink images with an external data file");
+        }
+        if (size < h.virtualSize() && request.prealloc() != ResizeRequest.Preallocation.OFF) {
+            throw new ImageException("Preallocation can't be used for shrinking an image");
         }
         if (h.cryptMethod() != 0) {
             throw new UnsupportedFeatureException(f + ": image is encrypted");

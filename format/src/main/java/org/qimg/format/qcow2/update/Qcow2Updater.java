@@ -28,8 +28,11 @@ import org.qimg.format.qcow2.layout.Qcow2Header;
 /**
  * Writes guest clusters into an EXISTING qcow2 image in place (what {@code qemu-img convert -n} needs).
  *
- * <p>Refused up front, before anything is written: internal snapshots, extended L2 entries, an external
- * data file, encryption, the dirty or corrupt bit, persistent bitmaps, unknown incompatible features, a
+ * <p>With an external data file (not {@code data_file_raw}) each data cluster goes to its own guest offset
+ * in the data file, as QEMU maps them; only L2 tables take clusters of the image file.
+ *
+ * <p>Refused up front, before anything is written: internal snapshots, extended L2 entries, a raw external
+ * data file, compressed output with a data file, encryption, the dirty or corrupt bit, persistent bitmaps, unknown incompatible features, a
  * target whose virtual size is smaller than the source, and any L2 table or plain data cluster in the
  * written range whose refcount is not exactly 1. Unknown autoclear bits are cleared, as the spec asks of a
  * writer that does not know them.
@@ -71,8 +74,13 @@ public final class Qcow2Updater implements ClusterSink {
     private int batch;
     private long freeByte;
     private final ByteBuffer zeros;
+    /** The external data file (its channel null without one). */
+    private final DataFileChannel data;
+    private final List<long[]> dataHoles = new ArrayList<>();
 
-    private Qcow2Updater(FileChannel ch, Path file, Qcow2Header h, long sourceSize) throws IOException {
+    private Qcow2Updater(FileChannel ch, Path file, Qcow2Header h, long sourceSize, DataFileChannel data)
+            throws IOException {
+        this.data = data;
         this.ch = ch;
         this.file = file;
         this.h = h;
@@ -120,9 +128,10 @@ public final class Qcow2Updater implements ClusterSink {
             throw new UnsupportedFeatureException(f + ": image uses extended L2 entries (subclusters); qimg does"
                     + " not write into such images in place");
         }
-        if (h.hasExternalDataFile()) {
-            throw new UnsupportedFeatureException(f + ": image uses an external data file; qimg does not write"
-                    + " into such images in place");
+        if (h.hasExternalDataFile() && (h.dataFileRaw() || compressed)) {
+            throw new UnsupportedFeatureException(compressed ? "Compression is not supported with external data "
+                    + "files" : f + ": image uses a raw external data file; qimg does not write into such images "
+                    + "in place");
         }
         requireClean(h, f);
         if ((h.autoclearFeatures() & HeaderLayout.AUTOCLEAR_BITMAPS) != 0 || h.extensions().bitmaps() != null) {
@@ -132,7 +141,7 @@ public final class Qcow2Updater implements ClusterSink {
         if (h.cryptMethod() != 0) {
             throw new UnsupportedFeatureException(f + ": image is encrypted");
         }
-        Qcow2Updater u = new Qcow2Updater(named, file, h, sourceSize);
+        Qcow2Updater u = new Qcow2Updater(named, file, h, sourceSize, DataFileChannel.open(file, h));
         u.preflight(compressed);
         if (h.autoclearFeatures() != 0) {
             Positional.writeFully(named, ByteBuffer.allocate(8), 88);
@@ -189,7 +198,7 @@ public final class Qcow2Updater implements ClusterSink {
                     checkPayload(v, i * l2Entries + j);
                     continue;
                 }
-                if ((v & COMPRESSED) == 0 && (v & OFFSET_MASK) != 0
+                if ((v & COMPRESSED) == 0 && (v & OFFSET_MASK) != 0 && data.channel() == null
                         && refs.get((v & OFFSET_MASK) >>> clusterBits) != 1) {
                     throw new UnsupportedFeatureException(f + ": guest cluster " + (i * l2Entries + j)
                             + " is shared (refcount " + refs.get((v & OFFSET_MASK) >>> clusterBits)
@@ -273,7 +282,8 @@ public final class Qcow2Updater implements ClusterSink {
             if ((v & COMPRESSED) == 0) {
                 long host = v & OFFSET_MASK;
                 boolean reserved = (v & ~(OFFSET_MASK | COPIED | ZERO)) != 0;
-                if (reserved || (host & (clusterSize - 1)) != 0 || (host != 0 && host > fileLength - clusterSize)
+                boolean outside = data.channel() == null && host != 0 && host > fileLength - clusterSize;
+                if (reserved || (host & (clusterSize - 1)) != 0 || outside
                         || (!v3 && (v & ZERO) != 0)) {
                     throw new CorruptImageException(f, off + 8L * j, "L2 entry must be a cluster-aligned offset "
                             + "inside the file with valid flags, found 0x" + Long.toHexString(v));
@@ -318,7 +328,18 @@ public final class Qcow2Updater implements ClusterSink {
         }
         long e = entry(index);
         long host = e & OFFSET_MASK;
-        if ((e & COMPRESSED) == 0 && host != 0) {
+        if (this.data.channel() != null) {
+            // a data file maps every cluster to its own guest offset
+            ByteBuffer d = data.duplicate();
+            if (index == tailIndex && Entries.type(e, false, true) == Entries.Type.NORMAL) {
+                d.limit(d.position() + tailBytes);
+            }
+            Positional.writeFully(this.data.channel(), d, index << clusterBits);
+            if (e != ((index << clusterBits) | COPIED)) {
+                ownTable(index);
+                setEntry(index, (index << clusterBits) | COPIED);
+            }
+        } else if ((e & COMPRESSED) == 0 && host != 0) {
             ByteBuffer d = data.duplicate();
             if (index == tailIndex && (e & ZERO) == 0) {
                 d.limit(d.position() + tailBytes);
@@ -364,7 +385,13 @@ public final class Qcow2Updater implements ClusterSink {
                 releaseLater(e);
                 setEntry(index, ZERO);
             } else if ((e & ZERO) == 0) {
-                if (index == tailIndex && host != 0) {
+                if (index == tailIndex && data.channel() != null
+                        && Entries.type(e, false, true) == Entries.Type.NORMAL) {
+                    Positional.writeFully(data.channel(), zeros.clear().limit(tailBytes), index << clusterBits);
+                } else if (data.channel() != null && index != tailIndex) {
+                    releaseLater(e, index); // QEMU unmaps a data file's zeroed clusters
+                    setEntry(index, ZERO);
+                } else if (index == tailIndex && host != 0) {
                     write(zeros.clear().limit(tailBytes), host);
                 } else if (index != tailIndex || backing) {
                     setEntry(index, e | ZERO);
@@ -405,7 +432,7 @@ public final class Qcow2Updater implements ClusterSink {
         }
         long e = entry(index);
         if (e != ZERO) {
-            releaseLater(e);
+            releaseLater(e, index);
             setEntry(index, ZERO);
         }
         step();
@@ -438,6 +465,18 @@ public final class Qcow2Updater implements ClusterSink {
 
     /** Queues the release of what an L2 entry owned, done once the new entry is on disk. */
     private void releaseLater(long e) {
+        releaseLater(e, -1);
+    }
+
+    /** As {@link #releaseLater(long)}; a data file's cluster (guest {@code index}) is discarded instead. */
+    private void releaseLater(long e, long index) {
+        if (data.channel() != null) {
+            // data file clusters have no refcounts: QEMU discards them in the data file
+            if (index >= 0 && Entries.type(e, false, true) == Entries.Type.NORMAL) {
+                dataHoles.add(new long[] {index << clusterBits, clusterSize});
+            }
+            return;
+        }
         if ((e & COMPRESSED) != 0) {
             pendingFree.add(payloadRange(e));
         } else if ((e & OFFSET_MASK) != 0) {
@@ -458,7 +497,7 @@ public final class Qcow2Updater implements ClusterSink {
     /** Data and refcounts, then L2 tables, then L1 entries, then releases, each after a flush. */
     private void flushMetadata() throws IOException {
         batch = 0;
-        if (dirtyL2.isEmpty() && dirtyL1.isEmpty() && pendingFree.isEmpty()) {
+        if (dirtyL2.isEmpty() && dirtyL1.isEmpty() && pendingFree.isEmpty() && dataHoles.isEmpty()) {
             return;
         }
         ch.force(false);
@@ -480,6 +519,10 @@ public final class Qcow2Updater implements ClusterSink {
             }
             dirtyL1.clear();
         }
+        if (!dataHoles.isEmpty()) {
+            org.qimg.format.raw.HostFiles.punchHoles(data.path(), dataHoles.toArray(new long[0][]));
+            dataHoles.clear();
+        }
         if (!pendingFree.isEmpty()) {
             ch.force(false);
             for (long[] p : pendingFree) {
@@ -500,11 +543,15 @@ public final class Qcow2Updater implements ClusterSink {
         if (size % 512 != 0) {
             write(ByteBuffer.allocate((int) (512 - size % 512)), size);
         }
+        if (data.channel() != null) {
+            data.channel().force(true);
+        }
         ch.force(true);
     }
 
-    /** Does not close the channel (its opener does). */
+    /** Closes the data file it opened; the image's channel is closed by its opener. */
     @Override
-    public void close() {
+    public void close() throws IOException {
+        data.close();
     }
 }

@@ -308,6 +308,15 @@ final class UpdaterRefcounts {
                 set(c, 1);
             }
         }
+        install(grown, newTableOffset, tableClusters, created);
+    }
+
+    /**
+     * Writes the new refcount blocks {@code created} (by table index) and the table {@code grown} at
+     * {@code newTableOffset}, switches the header to it, then frees the old table's clusters.
+     */
+    private void install(long[] grown, long newTableOffset, long tableClusters, Map<Long, byte[]> created)
+            throws IOException {
         for (Map.Entry<Long, byte[]> e : created.entrySet()) {
             Positional.writeFully(ch, ByteBuffer.wrap(e.getValue()), grown[(int) (long) e.getKey()]);
         }
@@ -330,6 +339,59 @@ final class UpdaterRefcounts {
         for (long i = 0; i < oldClusters; i++) {
             add((oldOffset >>> clusterBits) + i, -1);
         }
+    }
+
+    /**
+     * QEMU's {@code qcow2_refcount_area} with an exact size, as {@code qcow2_co_truncate} calls it before it
+     * preallocates: at {@code start} (a cluster-aligned offset past every used cluster) the refcount blocks
+     * still missing to count everything up to {@code start} plus {@code additional} clusters, then a new
+     * refcount table exactly that long; all of them get refcount 1, the header switches to the new table and
+     * the old one is freed. Returns the end of the new structures, where the caller's clusters go.
+     */
+    long refcountArea(long start, long additional) throws IOException {
+        long total = org.qimg.format.qcow2.write.WriterMath.refcountMetadata(
+                Math.addExact(start >>> clusterBits, additional), clusterSize, order, false)[0];
+        long perCluster = clusterSize / 8;
+        long tableSize = (total + perCluster - 1) / perCluster * perCluster;
+        long tableClusters = tableSize / perCluster;
+        if (tableClusters << clusterBits > HeaderLayout.MAX_REFCOUNT_TABLE_BYTES) {
+            throw new ImageLimitException("Failed to resize refcount structures: File too large");
+        }
+        long[] grown = java.util.Arrays.copyOf(table, (int) tableSize);
+        long areaIndex = (start >>> clusterBits) >>> blockBits;
+        long blocksNeeded = 0;
+        for (long i = areaIndex; i < total; i++) {
+            if (grown[(int) i] == 0) {
+                blocksNeeded++;
+            }
+        }
+        long newTable = start + blocksNeeded * clusterSize;
+        long end = newTable + tableClusters * clusterSize;
+        Map<Long, byte[]> created = new HashMap<>();
+        long next = start;
+        for (long i = areaIndex; i < total; i++) {
+            if (grown[(int) i] == 0) {
+                grown[(int) i] = next;
+                created.put(i, new byte[clusterSize]);
+                next += clusterSize;
+            }
+        }
+        long[] old = table;
+        table = grown;
+        try {
+            for (long c = start >>> clusterBits; c < end >>> clusterBits; c++) {
+                byte[] nb = created.get(c >>> blockBits);
+                if (nb != null) {
+                    RefcountCodec.set(nb, (int) (c & ((1L << blockBits) - 1)), order, 1);
+                } else {
+                    set(c, 1);
+                }
+            }
+        } finally {
+            table = old;
+        }
+        install(grown, newTable, tableClusters, created);
+        return end;
     }
 
     /**
