@@ -44,7 +44,7 @@ final class DifferenceWriter implements AutoCloseable {
     private long clusterIndex = -1;
     private ByteBuffer payload;
     private long runOffset;
-    private byte[] runOld;
+    private ByteBuffer runOld;
     private int runLength;
     private long dataEnd;
 
@@ -58,7 +58,7 @@ final class DifferenceWriter implements AutoCloseable {
      * The step at {@code offset} reads {@code old} in the old backing file and {@code neu} in the new one (their
      * first {@code len} bytes); {@code oldZero}: the step lies past the end of the old backing file.
      */
-    void differences(long offset, byte[] old, byte[] neu, int len, boolean oldZero) throws IOException {
+    void differences(long offset, ByteBuffer old, ByteBuffer neu, int len, boolean oldZero) throws IOException {
         open();
         runOffset = offset;
         runOld = old;
@@ -66,7 +66,7 @@ final class DifferenceWriter implements AutoCloseable {
         clusterIndex = -1; // the cluster cache may hold a part read outside the previous step
         int i = 0;
         while (i < len) {
-            int m = Arrays.mismatch(old, i, len, neu, i, len);
+            int m = old.slice(i, len - i).mismatch(neu.slice(i, len - i));
             if (m < 0) {
                 break;
             }
@@ -74,7 +74,7 @@ final class DifferenceWriter implements AutoCloseable {
             int end = start;
             while (end < len) {
                 int s = Math.min(SECTOR, len - end);
-                if (Arrays.equals(old, end, end + s, neu, end, end + s)) {
+                if (old.slice(end, s).equals(neu.slice(end, s))) {
                     break;
                 }
                 end += s;
@@ -237,7 +237,7 @@ final class DifferenceWriter implements AutoCloseable {
     private ByteBuffer content(long c) throws IOException {
         long cStart = c * clusterSize;
         if (cStart >= runOffset && cStart + clusterSize <= runOffset + runLength) {
-            return ByteBuffer.wrap(runOld, (int) (cStart - runOffset), clusterSize).slice();
+            return runOld.slice((int) (cStart - runOffset), clusterSize);
         }
         if (clusterIndex != c) {
             int visible = (int) Math.min(clusterSize, top.virtualSize() - cStart);

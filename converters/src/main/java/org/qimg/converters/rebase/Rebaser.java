@@ -3,6 +3,10 @@ package org.qimg.converters.rebase;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.qimg.converters.ProgressListener;
 import org.qimg.format.DiskImage;
@@ -158,13 +162,31 @@ public final class Rebaser {
 
     private void walk(DiskImage top, DiskImage oldBacking, DiskImage newBacking, DifferenceWriter w)
             throws IOException {
+        progress.started(top.virtualSize());
+        // direct buffers: the formats read into them without a bounce copy
+        ByteBuffer oldBuf = ByteBuffer.allocateDirect(IO_BUF_SIZE);
+        ByteBuffer newBuf = ByteBuffer.allocateDirect(IO_BUF_SIZE);
+        ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "rebase-old-backing-reader");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            walk(top, oldBacking, newBacking, w, oldBuf, newBuf, reader);
+        } finally {
+            reader.shutdownNow();
+        }
+        w.finish();
+    }
+
+    /** The steps of {@link #walk(DiskImage, DiskImage, DiskImage, DifferenceWriter)}; old and new content are
+     *  read at the same time, the old on {@code reader}. */
+    private void walk(DiskImage top, DiskImage oldBacking, DiskImage newBacking, DifferenceWriter w,
+                      ByteBuffer oldBuf, ByteBuffer newBuf, ExecutorService reader) throws IOException {
         long size = top.virtualSize();
         long oldSize = oldBacking == null ? 0 : oldBacking.virtualSize();
         long newSize = newBacking == null ? 0 : newBacking.virtualSize();
         long span = top.layout().tableSpan();
-        progress.started(size);
-        ByteBuffer oldBuf = ByteBuffer.allocate(IO_BUF_SIZE);
-        ByteBuffer newBuf = ByteBuffer.allocate(IO_BUF_SIZE);
         long n;
         for (long offset = 0; offset < size; offset += n) {
             n = Math.min(IO_BUF_SIZE, size - offset);
@@ -184,14 +206,39 @@ public final class Rebaser {
                 n = Math.min(n, newSize - offset);
             }
             int len = (int) n;
-            read(oldZero ? null : oldBacking, offset, oldBuf, len);
+            long at = offset;
+            Future<?> old = oldZero ? null : reader.submit(() -> {
+                read(oldBacking, at, oldBuf, len);
+                return null;
+            });
             read(newBacking == null || offset >= newSize ? null : newBacking, offset, newBuf, len);
+            if (old == null) {
+                read(null, offset, oldBuf, len);
+            } else {
+                await(old);
+            }
             if (!oldBuf.equals(newBuf)) {
-                w.differences(offset, oldBuf.array(), newBuf.array(), len, oldZero);
+                w.differences(offset, oldBuf, newBuf, len, oldZero);
             }
             progress.progress(offset + n, size);
         }
-        w.finish();
+    }
+
+    private static void await(Future<?> f) throws IOException {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading the old backing file");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(e.getCause());
+        }
     }
 
     /** {@code len} bytes of {@code image} at {@code offset} into {@code buf} (zeros without an image). */

@@ -46,7 +46,8 @@ import org.qimg.format.qcow2.layout.Qcow2Header;
  * range from {@code data} gives the bytes QEMU writes. Data writes to consecutive host offsets are coalesced.
  *
  * <p>Ordering as in {@link Qcow2Updater}: data and refcount increments, then (after a flush) L2 tables, then L1
- * entries, then the releases of replaced clusters and tables. Not thread-safe; one thread, one call at a time.
+ * entries, then the releases of replaced clusters and tables. Refcount changes are held in memory and written
+ * per refcount block at each of those points (one write per block, not one per cluster). Not thread-safe; one thread, one call at a time.
  */
 public final class Qcow2OverlayWriter implements ClusterSink {
     private static final int BATCH_CLUSTERS = 8192;
@@ -82,6 +83,7 @@ public final class Qcow2OverlayWriter implements ClusterSink {
         this.v3 = h.version() >= 3;
         this.backing = h.backingFile() != null;
         this.refs = new UpdaterRefcounts(ch, file, h);
+        refs.deferWrites(); // written by flushMetadata, before the tables that need them
         this.compressedSpace = new CompressedSpace(refs, clusterBits);
         this.tables = new OverlayTables(ch, file, h, refs, dataFile, pendingFree);
         this.out = new WriteCombiner(data);
@@ -304,6 +306,7 @@ public final class Qcow2OverlayWriter implements ClusterSink {
     private void flushMetadata() throws IOException {
         batch = 0;
         out.flush();
+        refs.writeDeferred();
         if (!tables.hasDirty() && pendingFree.isEmpty()) {
             return;
         }
@@ -325,6 +328,7 @@ public final class Qcow2OverlayWriter implements ClusterSink {
                 }
             }
             pendingFree.clear();
+            refs.writeDeferred();
         }
     }
 

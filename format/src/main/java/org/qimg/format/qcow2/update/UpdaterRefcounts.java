@@ -18,7 +18,8 @@ import org.qimg.format.qcow2.layout.RefcountCodec;
 /**
  * The refcounts of an existing qcow2 image opened for writing by {@link Qcow2Updater}. Refcounts are kept
  * exact on disk at all times: every change is written through at once (entry bytes only), so the image
- * never needs the dirty bit. Allocation follows QEMU's rules: the first cluster whose refcount is 0 is taken
+ * never needs the dirty bit (a writer that orders its own flushes may hold changes back: {@link #deferWrites()}).
+ * Allocation follows QEMU's rules: the first cluster whose refcount is 0 is taken
  * (clusters past the refcount table's reach count as free); a missing refcount block is placed at that
  * first free cluster and describes itself; when the refcount table is too short it is rebuilt larger past
  * the end of the file, together with the refcount blocks that the new area itself needs, and the header is
@@ -39,6 +40,7 @@ final class UpdaterRefcounts {
     private long tableOffset;
     private final Map<Long, byte[]> blocks = new HashMap<>();
     private long cursor;
+    private java.util.TreeMap<Long, int[]> deferred;
 
     UpdaterRefcounts(FileChannel ch, Path file, Qcow2Header h) throws IOException {
         this.ch = ch;
@@ -133,7 +135,40 @@ final class UpdaterRefcounts {
         int idx = (int) (cluster & ((1L << blockBits) - 1));
         RefcountCodec.set(blk, idx, order, value);
         int at = RefcountCodec.byteOffset(idx, order);
-        Positional.writeFully(ch, ByteBuffer.wrap(blk, at, RefcountCodec.byteLength(order)), table[(int) b] + at);
+        int len = RefcountCodec.byteLength(order);
+        if (deferred != null) {
+            int[] range = deferred.computeIfAbsent(b, k -> new int[] {at, at + len});
+            range[0] = Math.min(range[0], at);
+            range[1] = Math.max(range[1], at + len);
+            return;
+        }
+        Positional.writeFully(ch, ByteBuffer.wrap(blk, at, len), table[(int) b] + at);
+    }
+
+    /**
+     * From now on, refcount changes stay in memory until {@link #writeDeferred()} (one write per changed block
+     * instead of one per change); the caller writes them before anything that relies on them reaches the disk.
+     */
+    void deferWrites() {
+        if (deferred == null) {
+            deferred = new java.util.TreeMap<>();
+        }
+    }
+
+    /** Writes the refcount changes held back by {@link #deferWrites()}: the changed range of each block. */
+    void writeDeferred() throws IOException {
+        if (deferred == null) {
+            return;
+        }
+        for (Map.Entry<Long, int[]> e : deferred.entrySet()) {
+            int[] r = e.getValue();
+            if (!blocks.containsKey(e.getKey())) {
+                continue; // the block was dropped from the table
+            }
+            Positional.writeFully(ch, ByteBuffer.wrap(blocks.get(e.getKey()), r[0], r[1] - r[0]),
+                    table[(int) (long) e.getKey()] + r[0]);
+        }
+        deferred.clear();
     }
 
     private byte[] block(long b) throws IOException {
@@ -243,6 +278,7 @@ final class UpdaterRefcounts {
                 set(c, 1);
             }
         }
+        writeDeferred();
         for (Map.Entry<Long, byte[]> e : created.entrySet()) {
             Positional.writeFully(ch, ByteBuffer.wrap(e.getValue()), grown[(int) (long) e.getKey()]);
         }
@@ -352,6 +388,7 @@ final class UpdaterRefcounts {
             return placeBlockFor(nb); // QEMU gives up this attempt (-EAGAIN) once that block is in place
         }
         Positional.writeFully(ch, ByteBuffer.wrap(blk), nb << clusterBits);
+        writeDeferred();
         ch.force(false);
         blocks.put(b, blk);
         table[(int) b] = nb << clusterBits;
