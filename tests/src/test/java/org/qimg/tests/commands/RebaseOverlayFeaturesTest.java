@@ -89,7 +89,9 @@ class RebaseOverlayFeaturesTest {
                         rebase),
                 c("data-file-extended-l2", SHORT_BACKINGS + overlay("-o data_file=o.data,extended_l2=on")
                         + writes(2), rebase),
-                c("data-file-flatten", BACKINGS + overlay("-o data_file=o.data") + writes(2), flatten));
+                c("data-file-flatten", BACKINGS + overlay("-o data_file=o.data") + writes(2), flatten),
+                // many refcount blocks and a refcount table that grows: placed unlike qemu-img (as without snapshots)
+                c("snapshots-512-byte-clusters", BACKINGS + overlay("-o cluster_size=512") + snapshots(), rebase));
     }
 
     private static Arguments c(String name, String script, String args) {
@@ -103,6 +105,9 @@ class RebaseOverlayFeaturesTest {
         List<String> snaps = snapshots(t.a);
         t.same(ChainTwin.words(args));
         readsAsQemuImgs(t, snaps);
+        if (name.contains("512-byte")) {
+            return;
+        }
         t.sameBytes("o.qcow2");
         if (Files.exists(t.a.resolve("o.data"))) {
             t.sameBytes("o.data");

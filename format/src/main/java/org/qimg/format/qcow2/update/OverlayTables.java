@@ -80,7 +80,7 @@ final class OverlayTables {
         long off = e & OFFSET_MASK;
         if (off == 0) {
             if (!loaded.containsKey(i)) {
-                long n = refs.allocate();
+                long n = claim(refs.allocate());
                 l1[i] = n | COPIED;
                 dirtyL1.add(i);
                 dirtyL2.add(i);
@@ -89,7 +89,7 @@ final class OverlayTables {
         } else {
             load(i);
             if ((e & COPIED) == 0) { // shared with a snapshot
-                long n = refs.allocate();
+                long n = claim(refs.allocate());
                 l1[i] = n | COPIED;
                 dirtyL1.add(i);
                 dirtyL2.add(i);
@@ -97,6 +97,15 @@ final class OverlayTables {
             }
         }
         return (int) (index & ((1L << l2Bits) - 1)) * slotsPerEntry;
+    }
+
+    /**
+     * Writes zeros over a newly allocated table cluster at once (the table itself is written at the next flush):
+     * the file then reaches past it, as the refcount table's growth, which goes past the end of the file, needs.
+     */
+    private long claim(long off) throws IOException {
+        Positional.writeFully(ch, ByteBuffer.allocate(clusterSize), off);
+        return off;
     }
 
     private int l1Index(long index) {

@@ -87,6 +87,9 @@ public final class Qcow2OverlayWriter implements ClusterSink {
         this.compressedSpace = new CompressedSpace(refs, clusterBits);
         this.tables = new OverlayTables(ch, file, h, refs, dataFile, pendingFree);
         this.out = new WriteCombiner(data);
+        if (!dataFile) {
+            refs.beforeGrow(out::flush);
+        }
     }
 
     /**

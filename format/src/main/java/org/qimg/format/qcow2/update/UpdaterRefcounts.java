@@ -41,6 +41,21 @@ final class UpdaterRefcounts {
     private final Map<Long, byte[]> blocks = new HashMap<>();
     private long cursor;
     private java.util.TreeMap<Long, int[]> deferred;
+    private FileAction beforeGrow;
+
+    /** Something to do with the file, e.g. write out what a caller still holds in memory. */
+    interface FileAction {
+        void run() throws IOException;
+    }
+
+    /**
+     * {@code action} runs before the refcount table grows (which places the new table past the end of the
+     * file): a writer that holds data of allocated clusters in memory writes it there, so that the file's end
+     * lies past every allocated cluster.
+     */
+    void beforeGrow(FileAction action) {
+        this.beforeGrow = action;
+    }
 
     UpdaterRefcounts(FileChannel ch, Path file, Qcow2Header h) throws IOException {
         this.ch = ch;
@@ -230,6 +245,9 @@ final class UpdaterRefcounts {
      * points to the new table, then the old table's clusters are freed.
      */
     private void growTable(long needed) throws IOException {
+        if (beforeGrow != null) {
+            beforeGrow.run(); // the new table goes past the end of the file: everything allocated must be there
+        }
         long start = (ch.size() + clusterSize - 1) >>> clusterBits;
         int perCluster = clusterSize / 8;
         long entries = Math.max(needed + 1, table.length + 1);
