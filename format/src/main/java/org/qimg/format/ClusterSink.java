@@ -71,6 +71,26 @@ public interface ClusterSink extends Closeable {
     }
 
     /**
+     * The allocation granularity inside a cluster: the subcluster size of an image with extended L2 entries
+     * (a 32nd of the cluster), else the cluster size.
+     */
+    default int subclusterSize() {
+        return clusterSize();
+    }
+
+    /**
+     * Makes the subclusters in {@code subclusterMask} (bit i = subcluster i of 32) of cluster {@code index} read
+     * as zeros, the others keeping what they hold (QEMU's {@code zero_l2_subclusters}). Only sinks with
+     * subclusters take a partial mask; by default an all-ones mask is {@link #writeZero(long)}.
+     */
+    default void writeZeroSubclusters(long index, int subclusterMask) throws IOException {
+        if (subclusterMask != -1) {
+            throw new UnsupportedOperationException("this sink has no subclusters");
+        }
+        writeZero(index);
+    }
+
+    /**
      * True when a cluster never handed over reads whatever the file holds where it was preallocated
      * ({@code preallocation=metadata}): zeros in a fresh file, old bytes on a device. A caller writing into
      * storage with old content must then hand over zero clusters too ({@link #writeZero}).

@@ -60,6 +60,16 @@ public interface ImageFormat {
     }
 
     /**
+     * Opens the existing image {@code existing} for the write requests {@code qemu-img rebase} makes in safe mode:
+     * as {@link #openForUpdate}, but its sink writes guest data as QEMU's format driver does on any image QEMU
+     * writes (qcow2: internal snapshots, extended L2, an external data file). By default
+     * {@link #openForUpdate} without options.
+     */
+    default TargetImage openOverlayForUpdate(Path existing, boolean compressed) throws IOException {
+        return openForUpdate(existing, TargetRequest.of(compressed));
+    }
+
+    /**
      * Changes the virtual size of the existing image {@code path} in place, as {@code qemu-img resize}
      * ({@code bdrv_co_truncate} with {@code exact}): grows or shrinks it to {@code request.newSize()}. The
      * caller has already applied qemu-img's rules that do not depend on the format (positive size, a shrink

@@ -2,24 +2,20 @@ package org.qimg.converters.rebase;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.qimg.converters.ProgressListener;
-import org.qimg.format.ClusterSink;
 import org.qimg.format.DiskImage;
 import org.qimg.format.Extent;
 import org.qimg.format.ImageException;
-import org.qimg.format.ImageFormat;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.OpenOptions;
-import org.qimg.format.TargetImage;
-import org.qimg.format.TargetRequest;
-import org.qimg.format.codec.ClusterCompressor;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
-import org.qimg.format.io.NamedChannel;
 
 /**
  * {@code qemu-img rebase} (7.2's {@code img_rebase}), in its order:
@@ -30,17 +26,17 @@ import org.qimg.format.io.NamedChannel;
  *   <li>safe mode: the new backing file is opened (a relative name is resolved against the image's directory),
  *   then the image is walked as qemu-img walks it: runs of at most 2 MiB with one allocation status in the
  *   image; for each unallocated run, the old and new backing content are compared (past the end of a backing
- *   file, or without one, it reads zeros), and every cluster where they differ gets the old content written
- *   into the image: zeros (the zero flag) when the cluster lies wholly past the end of the old backing file,
- *   else the old data, compressed with {@code -c}. The image's guest content never changes;</li>
- *   <li>the header is pointed at the new backing file ({@link ImageFormat#setBackingFile}); with {@code -b ""}
- *   the reference is removed. A new name without a format is refused here, as QEMU's
+ *   file, or without one, it reads zeros), and each run of differing sectors is written into the image as
+ *   qemu-img writes it ({@link DifferenceWriter}): the old content, or zeros when the run lies past the end of
+ *   the old backing file; with {@code -c} whole clusters, compressed. The image's guest content never changes;
+ *   the format's overlay writer ({@link org.qimg.format.ImageFormat#openOverlayForUpdate}) allocates what
+ *   QEMU's driver allocates (snapshots, extended L2 subclusters, an external data file);</li>
+ *   <li>the header is pointed at the new backing file
+ *   ({@link org.qimg.format.ImageFormat#setBackingFile}); with {@code -b ""} the reference is removed. A new name without a format is refused here, as QEMU's
  *   {@code bdrv_change_backing_file(..., require=true)} does, after the copy.</li>
  * </ol>
  *
- * <p>qemu-img writes only the differing sectors and lets the format fill the rest of the cluster from the old
- * backing file; writing the whole cluster with the old content gives the same image content and allocation.
- * Progress: {@link ProgressListener#progress} is called once per unallocated run, where qemu-img prints a
+ * <p>Progress: {@link ProgressListener#progress} is called once per unallocated run, where qemu-img prints a
  * step, and {@link ProgressListener#finished} at the end (also when the last step fails, as qemu-img prints
  * 100% then).
  */
@@ -166,13 +162,31 @@ public final class Rebaser {
 
     private void walk(DiskImage top, DiskImage oldBacking, DiskImage newBacking, DifferenceWriter w)
             throws IOException {
+        progress.started(top.virtualSize());
+        // direct buffers: the formats read into them without a bounce copy
+        ByteBuffer oldBuf = ByteBuffer.allocateDirect(IO_BUF_SIZE);
+        ByteBuffer newBuf = ByteBuffer.allocateDirect(IO_BUF_SIZE);
+        ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "rebase-old-backing-reader");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            walk(top, oldBacking, newBacking, w, oldBuf, newBuf, reader);
+        } finally {
+            reader.shutdownNow();
+        }
+        w.finish();
+    }
+
+    /** The steps of {@link #walk(DiskImage, DiskImage, DiskImage, DifferenceWriter)}; old and new content are
+     *  read at the same time, the old on {@code reader}. */
+    private void walk(DiskImage top, DiskImage oldBacking, DiskImage newBacking, DifferenceWriter w,
+                      ByteBuffer oldBuf, ByteBuffer newBuf, ExecutorService reader) throws IOException {
         long size = top.virtualSize();
         long oldSize = oldBacking == null ? 0 : oldBacking.virtualSize();
         long newSize = newBacking == null ? 0 : newBacking.virtualSize();
         long span = top.layout().tableSpan();
-        progress.started(size);
-        ByteBuffer oldBuf = ByteBuffer.allocate(IO_BUF_SIZE);
-        ByteBuffer newBuf = ByteBuffer.allocate(IO_BUF_SIZE);
         long n;
         for (long offset = 0; offset < size; offset += n) {
             n = Math.min(IO_BUF_SIZE, size - offset);
@@ -192,14 +206,39 @@ public final class Rebaser {
                 n = Math.min(n, newSize - offset);
             }
             int len = (int) n;
-            read(oldZero ? null : oldBacking, offset, oldBuf, len);
+            long at = offset;
+            Future<?> old = oldZero ? null : reader.submit(() -> {
+                read(oldBacking, at, oldBuf, len);
+                return null;
+            });
             read(newBacking == null || offset >= newSize ? null : newBacking, offset, newBuf, len);
+            if (old == null) {
+                read(null, offset, oldBuf, len);
+            } else {
+                await(old);
+            }
             if (!oldBuf.equals(newBuf)) {
-                w.differences(offset, oldBuf, newBuf, oldZero, oldBacking, oldSize);
+                w.differences(offset, oldBuf, newBuf, len, oldZero);
             }
             progress.progress(offset + n, size);
         }
-        w.finish();
+    }
+
+    private static void await(Future<?> f) throws IOException {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading the old backing file");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(e.getCause());
+        }
     }
 
     /** {@code len} bytes of {@code image} at {@code offset} into {@code buf} (zeros without an image). */
@@ -211,106 +250,5 @@ public final class Rebaser {
             image.read(offset, buf);
         }
         buf.flip();
-    }
-
-    /**
-     * Writes the clusters where old and new backing content differ into the image, in increasing order,
-     * through the format's in-place writer (opened at the first write).
-     */
-    private static final class DifferenceWriter implements AutoCloseable {
-        private final DiskImage top;
-        private final Request r;
-        private final Consumer<String> notices;
-        private FileChannel channel;
-        private ClusterSink sink;
-        private ClusterCompressor compressor;
-        private int clusterSize;
-        private long lastWritten = -1;
-        private ByteBuffer cluster;
-        private ByteBuffer payload;
-
-        DifferenceWriter(DiskImage top, Request r, Consumer<String> notices) {
-            this.top = top;
-            this.r = r;
-            this.notices = notices;
-        }
-
-        /** The run at {@code offset} has {@code oldBuf} in the old backing file and {@code newBuf} in the new. */
-        void differences(long offset, ByteBuffer oldBuf, ByteBuffer newBuf, boolean oldZero, DiskImage oldBacking,
-                         long oldSize) throws IOException {
-            open();
-            int len = oldBuf.limit();
-            for (int i = 0; i < len; ) {
-                long guest = offset + i;
-                long index = guest / clusterSize;
-                int inCluster = (int) Math.min(len - i, (index + 1) * clusterSize - guest);
-                if (index > lastWritten && !oldBuf.slice(i, inCluster).equals(newBuf.slice(i, inCluster))) {
-                    write(index, oldBacking, oldSize);
-                    lastWritten = index;
-                }
-                i += inCluster;
-            }
-        }
-
-        private void open() throws IOException {
-            if (sink != null) {
-                return;
-            }
-            ImageFormat f = ImageFormats.writable(top.formatName());
-            TargetImage target = f.openForUpdate(r.file(), TargetRequest.of(r.compress()));
-            if (target.clusterSize() == 0) {
-                throw new ImageException("Error while writing to COW image: Operation not supported");
-            }
-            clusterSize = target.clusterSize();
-            channel = NamedChannel.open(r.file(), StandardOpenOption.READ, StandardOpenOption.WRITE);
-            sink = target.start(channel, r.file(), top.virtualSize());
-            cluster = ByteBuffer.allocate(clusterSize);
-            if (r.compress()) {
-                compressor = target.newCompressor(notices);
-                payload = ByteBuffer.allocate(clusterSize);
-            }
-        }
-
-        /** Gives cluster {@code index} its content through the old backing file. */
-        private void write(long index, DiskImage oldBacking, long oldSize) throws IOException {
-            long start = index * clusterSize;
-            if (start >= oldSize) {
-                sink.writeZero(index);
-                return;
-            }
-            int visible = (int) Math.min(clusterSize, Math.min(oldSize, top.virtualSize()) - start);
-            cluster.clear();
-            cluster.limit(visible);
-            oldBacking.read(start, cluster);
-            cluster.limit(clusterSize);
-            while (cluster.hasRemaining()) {
-                cluster.put((byte) 0);
-            }
-            cluster.flip();
-            if (compressor != null) {
-                payload.clear();
-                int n = compressor.compress(cluster.duplicate(), payload);
-                if (n > 0) {
-                    sink.writeCompressed(index, payload.duplicate().position(0).limit(n));
-                    return;
-                }
-            }
-            sink.writePlain(index, cluster);
-        }
-
-        void finish() throws IOException {
-            if (sink != null) {
-                sink.finish();
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            try (FileChannel c = channel; ClusterSink s = sink) {
-                if (compressor != null) {
-                    compressor.close();
-                }
-            }
-        }
     }
 }

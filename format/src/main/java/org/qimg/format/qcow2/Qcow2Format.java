@@ -59,6 +59,11 @@ public final class Qcow2Format implements ImageFormat {
     }
 
     @Override
+    public TargetImage openOverlayForUpdate(Path existing, boolean compressed) throws IOException {
+        return Qcow2Targets.openOverlay(existing, compressed);
+    }
+
+    @Override
     public void resize(Path path, org.qimg.format.ResizeRequest request) throws IOException {
         org.qimg.format.qcow2.update.Qcow2Resizer.resize(path, request);
     }

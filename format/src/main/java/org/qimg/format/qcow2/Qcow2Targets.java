@@ -17,6 +17,7 @@ import org.qimg.format.codec.CompressionType;
 import org.qimg.format.codec.Compressors;
 import org.qimg.format.io.NamedChannel;
 import org.qimg.format.qcow2.layout.Qcow2Header;
+import org.qimg.format.qcow2.update.Qcow2OverlayWriter;
 import org.qimg.format.qcow2.update.Qcow2Updater;
 import org.qimg.format.qcow2.write.Qcow2CreateOptions;
 import org.qimg.format.qcow2.write.Qcow2Writer;
@@ -75,7 +76,19 @@ final class Qcow2Targets {
             throw new ImageException("Could not open '" + dst + "': No such file or directory");
         }
         return new InPlaceTarget(h.clusterSize(), h.compressionType(), request.compressed(),
-                request.backingFile() != null);
+                request.backingFile() != null, false);
+    }
+
+    /** The image {@code dst} for qemu-img rebase's writes ({@link Qcow2OverlayWriter}). */
+    static TargetImage openOverlay(Path dst, boolean compressed) throws IOException {
+        ImageFormats.requireUpdatable(dst, "qcow2");
+        Qcow2Header h;
+        try (FileChannel ch = NamedChannel.open(dst, StandardOpenOption.READ)) {
+            h = Qcow2Header.read(ch, dst);
+        } catch (NoSuchFileException e) {
+            throw new ImageException("Could not open '" + dst + "': No such file or directory");
+        }
+        return new InPlaceTarget(h.clusterSize(), h.compressionType(), compressed, false, true);
     }
 
     /** What both kinds of qcow2 target share: the codec comes from the image's own options. */
@@ -141,10 +154,13 @@ final class Qcow2Targets {
 
     private static final class InPlaceTarget extends Base {
         private final boolean topOnly;
+        private final boolean overlay;
 
-        InPlaceTarget(int clusterSize, CompressionType codec, boolean compressed, boolean topOnly) {
+        InPlaceTarget(int clusterSize, CompressionType codec, boolean compressed, boolean topOnly,
+                      boolean overlay) {
             super(clusterSize, codec, Compressors.defaultLevel(codec), compressed);
             this.topOnly = topOnly;
+            this.overlay = overlay;
         }
 
         /** True with {@code -n -B}: qemu-img then treats the target as backed, whatever its header says. */
@@ -155,6 +171,9 @@ final class Qcow2Targets {
 
         @Override
         public ClusterSink start(FileChannel channel, Path pathForErrors, long virtualSize) throws IOException {
+            if (overlay) {
+                return Qcow2OverlayWriter.open(channel, pathForErrors);
+            }
             return Qcow2Updater.open(channel, pathForErrors, virtualSize, compressed);
         }
     }

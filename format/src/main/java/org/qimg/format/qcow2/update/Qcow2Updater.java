@@ -72,7 +72,7 @@ public final class Qcow2Updater implements ClusterSink {
     private final List<Integer> dirtyL1 = new ArrayList<>();
     private final List<long[]> pendingFree = new ArrayList<>();
     private int batch;
-    private long freeByte;
+    private final CompressedSpace compressedSpace;
     private final ByteBuffer zeros;
     /** The external data file (its channel null without one). */
     private final DataFileChannel data;
@@ -104,6 +104,7 @@ public final class Qcow2Updater implements ClusterSink {
             l1[i] = buf.getLong();
         }
         refs = new UpdaterRefcounts(ch, file, h);
+        compressedSpace = new CompressedSpace(refs, clusterBits);
     }
 
     /**
@@ -367,7 +368,7 @@ public final class Qcow2Updater implements ClusterSink {
         }
         long e = entry(index);
         ownTable(index);
-        long off = allocBytes(len);
+        long off = compressedSpace.allocate(len);
         write(payload.duplicate(), off);
         releaseLater(e);
         setEntry(index, Entries.compressedEntry(off, len, clusterBits));
@@ -436,31 +437,6 @@ public final class Qcow2Updater implements ClusterSink {
             setEntry(index, ZERO);
         }
         step();
-    }
-
-    /** QEMU's byte allocator for compressed payloads: back to back, continuing into the next cluster only
-     *  when that is the next free one; every host cluster the payload touches gets +1. */
-    private long allocBytes(int len) throws IOException {
-        long off = freeByte;
-        if (off != 0 && refs.atMax(off >>> clusterBits)) {
-            off = 0;
-        }
-        long room = off == 0 ? 0 : clusterSize - (off & (clusterSize - 1));
-        if (off == 0 || room < len) {
-            long c = refs.reserve();
-            long next = ((off + clusterSize - 1) >>> clusterBits);
-            if (off == 0 || next != c) {
-                off = c << clusterBits;
-            }
-        }
-        for (long c = off >>> clusterBits; c <= (off + len - 1) >>> clusterBits; c++) {
-            refs.add(c, 1);
-        }
-        freeByte = off + len;
-        if ((freeByte & (clusterSize - 1)) == 0) {
-            freeByte = 0;
-        }
-        return off;
     }
 
     /** Queues the release of what an L2 entry owned, done once the new entry is on disk. */

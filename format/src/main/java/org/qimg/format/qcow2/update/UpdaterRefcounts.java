@@ -20,7 +20,8 @@ import org.qimg.format.qcow2.layout.RefcountCodec;
 /**
  * The refcounts of an existing qcow2 image opened for writing by {@link Qcow2Updater}. Refcounts are kept
  * exact on disk at all times: every change is written through at once (entry bytes only), so the image
- * never needs the dirty bit. Allocation follows QEMU's rules: the first cluster whose refcount is 0 is taken
+ * never needs the dirty bit (a writer that orders its own flushes may hold changes back: {@link #deferWrites()}).
+ * Allocation follows QEMU's rules: the first cluster whose refcount is 0 is taken
  * (clusters past the refcount table's reach count as free); a missing refcount block is placed at that
  * first free cluster and describes itself; when the refcount table is too short it is rebuilt larger past
  * the end of the file, together with the refcount blocks that the new area itself needs, and the header is
@@ -43,6 +44,22 @@ final class UpdaterRefcounts {
     /** Refcount blocks changed since {@link #writeChangedBlocksWhole}. */
     private final java.util.Set<Long> changed = new java.util.TreeSet<>();
     private long cursor;
+    private java.util.TreeMap<Long, int[]> deferred;
+    private FileAction beforeGrow;
+
+    /** Something to do with the file, e.g. write out what a caller still holds in memory. */
+    interface FileAction {
+        void run() throws IOException;
+    }
+
+    /**
+     * {@code action} runs before the refcount table grows (which places the new table past the end of the
+     * file): a writer that holds data of allocated clusters in memory writes it there, so that the file's end
+     * lies past every allocated cluster.
+     */
+    void beforeGrow(FileAction action) {
+        this.beforeGrow = action;
+    }
 
     /**
      * A corruption met the way QEMU meets it, worded as QEMU's {@code qcow2_signal_corruption} event; {@link
@@ -173,8 +190,15 @@ final class UpdaterRefcounts {
         int idx = (int) (cluster & ((1L << blockBits) - 1));
         RefcountCodec.set(blk, idx, order, value);
         int at = RefcountCodec.byteOffset(idx, order);
-        Positional.writeFully(ch, ByteBuffer.wrap(blk, at, RefcountCodec.byteLength(order)), table[(int) b] + at);
         changed.add(b);
+        int len = RefcountCodec.byteLength(order);
+        if (deferred != null) {
+            int[] range = deferred.computeIfAbsent(b, k -> new int[] {at, at + len});
+            range[0] = Math.min(range[0], at);
+            range[1] = Math.max(range[1], at + len);
+            return;
+        }
+        Positional.writeFully(ch, ByteBuffer.wrap(blk, at, len), table[(int) b] + at);
     }
 
     /**
@@ -189,6 +213,32 @@ final class UpdaterRefcounts {
             }
         }
         changed.clear();
+    }
+
+    /**
+     * From now on, refcount changes stay in memory until {@link #writeDeferred()} (one write per changed block
+     * instead of one per change); the caller writes them before anything that relies on them reaches the disk.
+     */
+    void deferWrites() {
+        if (deferred == null) {
+            deferred = new java.util.TreeMap<>();
+        }
+    }
+
+    /** Writes the refcount changes held back by {@link #deferWrites()}: the changed range of each block. */
+    void writeDeferred() throws IOException {
+        if (deferred == null) {
+            return;
+        }
+        for (Map.Entry<Long, int[]> e : deferred.entrySet()) {
+            int[] r = e.getValue();
+            if (!blocks.containsKey(e.getKey())) {
+                continue; // the block was dropped from the table
+            }
+            Positional.writeFully(ch, ByteBuffer.wrap(blocks.get(e.getKey()), r[0], r[1] - r[0]),
+                    table[(int) (long) e.getKey()] + r[0]);
+        }
+        deferred.clear();
     }
 
     private byte[] block(long b) throws IOException {
@@ -260,6 +310,9 @@ final class UpdaterRefcounts {
      * points to the new table, then the old table's clusters are freed.
      */
     private void growTable(long needed) throws IOException {
+        if (beforeGrow != null) {
+            beforeGrow.run(); // the new table goes past the end of the file: everything allocated must be there
+        }
         long start = (ch.size() + clusterSize - 1) >>> clusterBits;
         int perCluster = clusterSize / 8;
         long entries = Math.max(needed + 1, table.length + 1);
@@ -317,6 +370,7 @@ final class UpdaterRefcounts {
      */
     private void install(long[] grown, long newTableOffset, long tableClusters, Map<Long, byte[]> created)
             throws IOException {
+        writeDeferred();
         for (Map.Entry<Long, byte[]> e : created.entrySet()) {
             Positional.writeFully(ch, ByteBuffer.wrap(e.getValue()), grown[(int) (long) e.getKey()]);
         }
@@ -479,6 +533,7 @@ final class UpdaterRefcounts {
             return placeBlockFor(nb); // QEMU gives up this attempt (-EAGAIN) once that block is in place
         }
         Positional.writeFully(ch, ByteBuffer.wrap(blk), nb << clusterBits);
+        writeDeferred();
         ch.force(false);
         blocks.put(b, blk);
         table[(int) b] = nb << clusterBits;
