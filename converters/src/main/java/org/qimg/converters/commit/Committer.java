@@ -19,8 +19,6 @@ import org.qimg.format.ImageFormat;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.ResizeRequest;
-import org.qimg.format.TargetImage;
-import org.qimg.format.TargetRequest;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
@@ -97,9 +95,10 @@ public final class Committer {
             topSize = top.virtualSize();
             topFormat = top.formatName();
         }
-        ImageFormat baseFmt = ImageFormats.writable(baseFormat);
+        ImageFormat baseFmt = ImageFormats.byName(baseFormat);
         if (baseSize < topSize) {
-            baseFmt.resize(basePath, new ResizeRequest(topSize, ResizeRequest.Preallocation.OFF, false, false));
+            ImageFormats.writable(baseFormat).resize(basePath,
+                    new ResizeRequest(topSize, ResizeRequest.Preallocation.OFF, false, false));
         }
         DiskImage opened2 = ImageFormats.open(r.file(), r.format(), read);
         try (DiskImage top = opened2; ImageLock lock = ImageLock.acquire(r.file(), writeLock(topFormat))) {
@@ -200,17 +199,18 @@ public final class Committer {
             return;
         }
         Path path = base.path();
-        TargetImage target = baseFmt.openForUpdate(path, TargetRequest.of(false));
         done = 0;
-        try (ImageLock lock = ImageLock.acquire(path, writeLock(base.formatName()));
-             FileChannel ch = NamedChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (ImageLock lock = ImageLock.acquire(path, writeLock(base.formatName()))) {
             // a window at a time, so that the ranges held stay few; windows end on cluster boundaries
-            if (target.clusterSize() == 0) {
-                for (long w = 0; w < size; w += WINDOW) {
-                    copyRaw(top, dirtyRanges(top, baseDepth, w, Math.min(size, w + WINDOW)), ch, total);
+            if ("raw".equals(base.formatName())) {
+                try (FileChannel ch = NamedChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    for (long w = 0; w < size; w += WINDOW) {
+                        copyRaw(top, dirtyRanges(top, baseDepth, w, Math.min(size, w + WINDOW)), ch, total);
+                    }
+                    ch.force(false);
                 }
             } else {
-                try (ClusterSink sink = target.start(ch, path, base.virtualSize())) {
+                try (ClusterSink sink = baseFmt.openGuestWriter(path)) {
                     for (long w = 0; w < size; w += WINDOW) {
                         List<long[]> dirty = dirtyRanges(top, baseDepth, w, Math.min(size, w + WINDOW));
                         if (!dirty.isEmpty()) {
@@ -220,7 +220,6 @@ public final class Committer {
                     sink.finish();
                 }
             }
-            ch.force(false);
         }
     }
 
