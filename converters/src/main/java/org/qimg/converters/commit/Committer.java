@@ -51,14 +51,20 @@ public final class Committer {
      * @param format {@code -f}, or null to probe
      * @param base   {@code -b}, or null for the image's backing file
      * @param drop   {@code -d}: leave the image as it is after the commit
+     * @param rate   {@code -r}: the most bytes of data copied per second ({@link RateLimit}), 0 for no limit
      */
-    public record Request(Path file, String format, String base, boolean drop) {
+    public record Request(Path file, String format, String base, boolean drop, long rate) {
+        /** A request without rate limit. */
+        public Request(Path file, String format, String base, boolean drop) {
+            this(file, format, base, drop, 0);
+        }
     }
 
     private final ProgressListener progress;
     private final Runnable opened;
     /** Bytes of dirty ranges committed so far. */
     private long done;
+    private RateLimit limit = new RateLimit(0);
 
     /**
      * @param progress told of the bytes committed
@@ -72,6 +78,7 @@ public final class Committer {
 
     /** Commits as {@code r} says. */
     public void commit(Request r) throws IOException {
+        limit = new RateLimit(r.rate());
         // images are read with every permission shared: the write locks are this process's own
         OpenOptions read = OpenOptions.DEFAULT.forceShare(true);
         Path basePath;
@@ -236,6 +243,7 @@ public final class Committer {
                 }
                 off += n;
                 done += n;
+                limit.account(n);
                 progress.progress(done, total);
             }
         }
@@ -286,6 +294,7 @@ public final class Committer {
                 sink.writeZeroUnmap(index);
             } else {
                 sink.writePlain(index, cluster.duplicate());
+                limit.account(cs);
             }
             progress.progress(done, total);
             // ranges that end in this cluster are done; one that goes on continues in the next cluster
