@@ -64,6 +64,10 @@ public final class Committer {
     private final Runnable opened;
     /** Bytes of image data read at a time for whole clusters. */
     static final int RUN = 1 << 20;
+    /** Threads and chunks in flight of the {@link ReadAhead} (QEMU's job: up to 16 requests of 1 MiB). */
+    static final int READ_THREADS = 4;
+    static final int READ_DEPTH = 16;
+    private ReadAhead ahead;
     /** The buffer of {@link #wholeClusters}. */
     private ByteBuffer run;
     /** Bytes of dirty ranges committed so far. */
@@ -221,14 +225,21 @@ public final class Committer {
                     ch.force(false);
                 }
             } else {
-                try (ClusterSink sink = baseFmt.openGuestWriter(path)) {
+                try (ClusterSink sink = baseFmt.openGuestWriter(path);
+                     ReadAhead ahead = new ReadAhead(top, READ_THREADS, READ_DEPTH,
+                             Math.max(RUN, sink.clusterSize()))) {
+                    this.ahead = ahead;
                     for (long w = 0; w < size; w += WINDOW) {
                         List<long[]> dirty = dirtyRanges(top, baseDepth, w, Math.min(size, w + WINDOW));
                         if (!dirty.isEmpty()) {
+                            ahead.plan(dirty, sink.clusterSize(), base.virtualSize());
                             copyClusters(top, base, dirty, sink, total);
+                            ahead.drop();
                         }
                     }
                     sink.finish();
+                } finally {
+                    this.ahead = null;
                 }
             }
         }
@@ -342,12 +353,19 @@ public final class Committer {
         }
         for (long k = 0; k < n; ) {
             int m = (int) Math.min(per, n - k);
-            run.clear().limit(m * cs);
-            top.read((index + k) * cs, run);
+            ByteBuffer b = ahead == null ? null : ahead.take((index + k) * cs, m * cs);
+            if (b == null) {
+                b = run;
+                b.clear().limit(m * cs);
+                top.read((index + k) * cs, b);
+            }
             for (int c = 0; c < m; c++) {
-                sink.writePlain(index + k + c, run.duplicate().clear().position(c * cs).limit((c + 1) * cs));
+                sink.writePlain(index + k + c, b.duplicate().clear().position(c * cs).limit((c + 1) * cs));
                 limit.account(cs);
                 done += cs;
+            }
+            if (b != run) {
+                ahead.give(b);
             }
             progress.progress(done, total);
             k += m;
