@@ -225,7 +225,7 @@ public final class Committer {
                     ch.force(false);
                 }
             } else {
-                try (ClusterSink sink = baseFmt.openGuestWriter(path);
+                try (ClusterSink sink = guestWriter(baseFmt, path);
                      ReadAhead ahead = new ReadAhead(top, READ_THREADS, READ_DEPTH,
                              Math.max(RUN, sink.clusterSize()))) {
                     this.ahead = ahead;
@@ -242,6 +242,19 @@ public final class Committer {
                     this.ahead = null;
                 }
             }
+        }
+    }
+
+    /** The base opened for guest writes; a format qimg cannot write in place is named in the message. */
+    private static ClusterSink guestWriter(ImageFormat format, Path path) throws IOException {
+        try {
+            return format.openGuestWriter(path);
+        } catch (UnsupportedFeatureException e) {
+            if (!"Operation not supported".equals(e.getMessage())) {
+                throw e;
+            }
+            throw new UnsupportedFeatureException(path + ": qimg does not write into existing " + format.name()
+                    + " images (qemu-img commit does); convert the chain into a new image instead");
         }
     }
 

@@ -82,8 +82,9 @@ public final class Qcow2GuestWriter implements ClusterSink {
     /** Data file ranges given up, punched at the next flush. */
     private final List<long[]> dataPunches = new ArrayList<>();
     private final ByteBuffer zeros;
-    /** Cluster writes to consecutive host offsets, gathered into one write of up to {@link #STAGE} bytes. */
-    private final ByteBuffer staged = ByteBuffer.allocateDirect(STAGE);
+    /** Cluster writes to consecutive host offsets, gathered into one write of up to {@link #STAGE} bytes (or one
+     *  cluster). */
+    private final ByteBuffer staged;
     private FileChannel stagedChannel;
     private long stagedAt;
 
@@ -98,6 +99,7 @@ public final class Qcow2GuestWriter implements ClusterSink {
         this.clusterSize = h.clusterSize();
         this.perTable = clusterSize / Entries.l2EntryBytes(ext);
         this.zeros = ByteBuffer.allocateDirect(clusterSize);
+        this.staged = ByteBuffer.allocateDirect(Math.max(STAGE, clusterSize));
         ByteBuffer buf = ByteBuffer.allocate(h.l1Size() * Entries.ENTRY_BYTES);
         Positional.readFully(ch, buf, h.l1TableOffset(), file);
         buf.flip();
@@ -394,7 +396,7 @@ public final class Qcow2GuestWriter implements ClusterSink {
                 }
             }
             pendingFree.clear();
-            if (System.getenv("QIMG_NOPUNCH") == null) HostFiles.punchHoles(file, holes.toArray(new long[0][]));
+            HostFiles.punchHoles(file, holes.toArray(new long[0][]));
         }
         if (!dataPunches.isEmpty()) {
             if (!h.dataFileRaw()) {
