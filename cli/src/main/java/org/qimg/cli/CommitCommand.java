@@ -12,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code qimg commit [-q] [-f FMT] [-t CACHE] [-b BASE] [-r RATE] [-d] [-p] FILENAME}, as qemu-img 7.2's commit:
  * options read as its getopt string {@code ":f:ht:b:dpqr:"} reads them, its messages and exit codes. The rate
- * limit is checked as qemu-img checks it and not applied. {@code -p} prints qemu-img's 0% and 100% lines and
+ * limit ({@code -r}, bytes per second) is checked as qemu-img checks it and applied as its job applies it. {@code -p} prints qemu-img's 0% and 100% lines and
  * the fraction of the committed bytes in between (qemu-img's lines in between depend on its job's timing).
  */
 final class CommitCommand implements Callable<Integer> {
@@ -27,8 +27,8 @@ final class CommitCommand implements Callable<Integer> {
                                 "-d: leave the image's data in it (default: empty it afterwards)",
                                 "-f FMT: the image's format (default: probe)",
                                 "-p: progress; -q: quiet",
-                                "-t CACHE: cache mode (checked, then ignored); -r RATE: rate limit (checked,"
-                                        + " not applied)");
+                                "-t CACHE: cache mode (checked, then ignored); -r RATE: rate limit in bytes"
+                                        + " per second for the copy");
         return c.spec;
     }
 
@@ -43,6 +43,7 @@ final class CommitCommand implements Callable<Integer> {
         boolean drop = false;
         boolean progress = false;
         boolean quiet = false;
+        long rate = 0;
         for (QemuGetopt.Opt o : g.options()) {
             switch (o.key()) {
                 case "h" -> {
@@ -58,7 +59,7 @@ final class CommitCommand implements Callable<Integer> {
                 case "d" -> drop = true;
                 case "p" -> progress = true;
                 case "q" -> quiet = true;
-                case "r" -> rate(o.arg());
+                case "r" -> rate = rate(o.arg());
                 case "object" -> throw new ExitCodeException(1, "qimg does not support --object");
                 case "image-opts" -> throw new ExitCodeException(1, "qimg does not support --image-opts");
                 default -> throw new IllegalStateException(o.key());
@@ -76,7 +77,7 @@ final class CommitCommand implements Callable<Integer> {
                 : ProgressMode.NONE;
         try (Progress p = new Progress(mode, out, System.out, "committing", 1.0f, Progress.FRACTION)) {
             try {
-                new Committer(p, p::begin).commit(new Committer.Request(file, fmt, base, drop));
+                new Committer(p, p::begin).commit(new Committer.Request(file, fmt, base, drop, rate));
             } catch (IOException e) {
                 throw new ExitCodeException(1, ErrorHandler.message(e), ErrorHandler.hint(e));
             }
@@ -88,8 +89,8 @@ final class CommitCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** qemu-img's {@code cvtnum("rate limit", ...)}: a size from 0 to 2^63 - 1. */
-    private static void rate(String value) {
+    /** qemu-img's {@code cvtnum("rate limit", ...)}: a size from 0 to 2^63 - 1, in bytes per second. */
+    private static long rate(String value) {
         long n = QemuOptionSyntax.parseSize(value);
         if (n == QemuOptionSyntax.SIZE_OUT_OF_RANGE) {
             throw new ExitCodeException(1, "Invalid rate limit specified. Must be between 0 and "
@@ -99,5 +100,6 @@ final class CommitCommand implements Callable<Integer> {
             throw new ExitCodeException(1, "Invalid rate limit specified. You may use k, M, G, T, P or E suffixes"
                     + " for\nkilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
         }
+        return n;
     }
 }

@@ -140,6 +140,21 @@ public interface ImageFormat {
     }
 
     /**
+     * Opens the existing image {@code image} for guest writes in place, made as QEMU's driver for the format
+     * makes them (what {@code qemu-img commit} writes into its base): whole clusters of
+     * {@link ClusterSink#clusterSize()} bytes in increasing order, zero clusters through
+     * {@link ClusterSink#writeZeroUnmap}. Unlike {@link #openForUpdate}, images with internal snapshots or other
+     * features QEMU can write are accepted. The sink opens the files it needs and closes them on
+     * {@link ClusterSink#close()}; the caller holds the image's lock.
+     *
+     * @throws UnsupportedFeatureException "Operation not supported" for a format without clusters (raw: the
+     *                                     caller writes the bytes itself) or one qimg cannot write
+     */
+    default ClusterSink openGuestWriter(Path image) throws IOException {
+        throw new UnsupportedFeatureException("Operation not supported");
+    }
+
+    /**
      * Makes every guest cluster of the existing image {@code image} read from its backing file again, as QEMU's
      * {@code bdrv_make_empty} (what {@code qemu-img commit} does to the committed overlay).
      *

@@ -19,8 +19,6 @@ import org.qimg.format.ImageFormat;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.ResizeRequest;
-import org.qimg.format.TargetImage;
-import org.qimg.format.TargetRequest;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
@@ -53,14 +51,28 @@ public final class Committer {
      * @param format {@code -f}, or null to probe
      * @param base   {@code -b}, or null for the image's backing file
      * @param drop   {@code -d}: leave the image as it is after the commit
+     * @param rate   {@code -r}: the most bytes of data copied per second ({@link RateLimit}), 0 for no limit
      */
-    public record Request(Path file, String format, String base, boolean drop) {
+    public record Request(Path file, String format, String base, boolean drop, long rate) {
+        /** A request without rate limit. */
+        public Request(Path file, String format, String base, boolean drop) {
+            this(file, format, base, drop, 0);
+        }
     }
 
     private final ProgressListener progress;
     private final Runnable opened;
+    /** Bytes of image data read at a time for whole clusters. */
+    static final int RUN = 1 << 20;
+    /** Threads and chunks in flight of the {@link ReadAhead} (QEMU's job: up to 16 requests of 1 MiB). */
+    static final int READ_THREADS = 4;
+    static final int READ_DEPTH = 16;
+    private ReadAhead ahead;
+    /** The buffer of {@link #wholeClusters}. */
+    private ByteBuffer run;
     /** Bytes of dirty ranges committed so far. */
     private long done;
+    private RateLimit limit = new RateLimit(0);
 
     /**
      * @param progress told of the bytes committed
@@ -74,6 +86,7 @@ public final class Committer {
 
     /** Commits as {@code r} says. */
     public void commit(Request r) throws IOException {
+        limit = new RateLimit(r.rate());
         // images are read with every permission shared: the write locks are this process's own
         OpenOptions read = OpenOptions.DEFAULT.forceShare(true);
         Path basePath;
@@ -97,9 +110,10 @@ public final class Committer {
             topSize = top.virtualSize();
             topFormat = top.formatName();
         }
-        ImageFormat baseFmt = ImageFormats.writable(baseFormat);
+        ImageFormat baseFmt = ImageFormats.byName(baseFormat);
         if (baseSize < topSize) {
-            baseFmt.resize(basePath, new ResizeRequest(topSize, ResizeRequest.Preallocation.OFF, false, false));
+            ImageFormats.writable(baseFormat).resize(basePath,
+                    new ResizeRequest(topSize, ResizeRequest.Preallocation.OFF, false, false));
         }
         DiskImage opened2 = ImageFormats.open(r.file(), r.format(), read);
         try (DiskImage top = opened2; ImageLock lock = ImageLock.acquire(r.file(), writeLock(topFormat))) {
@@ -200,27 +214,47 @@ public final class Committer {
             return;
         }
         Path path = base.path();
-        TargetImage target = baseFmt.openForUpdate(path, TargetRequest.of(false));
         done = 0;
-        try (ImageLock lock = ImageLock.acquire(path, writeLock(base.formatName()));
-             FileChannel ch = NamedChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (ImageLock lock = ImageLock.acquire(path, writeLock(base.formatName()))) {
             // a window at a time, so that the ranges held stay few; windows end on cluster boundaries
-            if (target.clusterSize() == 0) {
-                for (long w = 0; w < size; w += WINDOW) {
-                    copyRaw(top, dirtyRanges(top, baseDepth, w, Math.min(size, w + WINDOW)), ch, total);
+            if ("raw".equals(base.formatName())) {
+                try (FileChannel ch = NamedChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    for (long w = 0; w < size; w += WINDOW) {
+                        copyRaw(top, dirtyRanges(top, baseDepth, w, Math.min(size, w + WINDOW)), ch, total);
+                    }
+                    ch.force(false);
                 }
             } else {
-                try (ClusterSink sink = target.start(ch, path, base.virtualSize())) {
+                try (ClusterSink sink = guestWriter(baseFmt, path);
+                     ReadAhead ahead = new ReadAhead(top, READ_THREADS, READ_DEPTH,
+                             Math.max(RUN, sink.clusterSize()))) {
+                    this.ahead = ahead;
                     for (long w = 0; w < size; w += WINDOW) {
                         List<long[]> dirty = dirtyRanges(top, baseDepth, w, Math.min(size, w + WINDOW));
                         if (!dirty.isEmpty()) {
+                            ahead.plan(dirty, sink.clusterSize(), base.virtualSize());
                             copyClusters(top, base, dirty, sink, total);
+                            ahead.drop();
                         }
                     }
                     sink.finish();
+                } finally {
+                    this.ahead = null;
                 }
             }
-            ch.force(false);
+        }
+    }
+
+    /** The base opened for guest writes; a format qimg cannot write in place is named in the message. */
+    private static ClusterSink guestWriter(ImageFormat format, Path path) throws IOException {
+        try {
+            return format.openGuestWriter(path);
+        } catch (UnsupportedFeatureException e) {
+            if (!"Operation not supported".equals(e.getMessage())) {
+                throw e;
+            }
+            throw new UnsupportedFeatureException(path + ": qimg does not write into existing " + format.name()
+                    + " images (qemu-img commit does); convert the chain into a new image instead");
         }
     }
 
@@ -237,6 +271,7 @@ public final class Committer {
                 }
                 off += n;
                 done += n;
+                limit.account(n);
                 progress.progress(done, total);
             }
         }
@@ -250,13 +285,32 @@ public final class Committer {
     private void copyClusters(DiskImage top, DiskImage base, List<long[]> dirty, ClusterSink sink, long total)
             throws IOException {
         int cs = sink.clusterSize();
-        ByteBuffer cluster = ByteBuffer.allocate(cs);
+        ByteBuffer cluster = ByteBuffer.allocateDirect(cs);
         long baseSize = base.virtualSize();
         int i = 0;
         while (i < dirty.size()) {
             long index = dirty.get(i)[0] / cs;
             long start = index * cs;
             long end = Math.min(start + cs, baseSize);
+            long[] d = dirty.get(i);
+            if (d[0] == start && d[1] >= start + cs && start + cs <= baseSize) {
+                // whole clusters of one range: zeros by metadata need no read; data is read a run at a time
+                long n = (Math.min(d[1], baseSize) - start) / cs;
+                if (d[2] == 1) {
+                    for (long k = 0; k < n; k++) {
+                        sink.writeZeroUnmap(index + k);
+                        done += cs;
+                        progress.progress(done, total);
+                    }
+                } else {
+                    wholeClusters(top, sink, index, n, total);
+                }
+                d[0] = start + n * cs;
+                if (d[0] >= d[1]) {
+                    i++;
+                }
+                continue;
+            }
             cluster.clear();
             boolean whole = dirty.get(i)[0] <= start && dirty.get(i)[1] >= end;
             if (!whole) {
@@ -287,6 +341,7 @@ public final class Committer {
                 sink.writeZeroUnmap(index);
             } else {
                 sink.writePlain(index, cluster.duplicate());
+                limit.account(cs);
             }
             progress.progress(done, total);
             // ranges that end in this cluster are done; one that goes on continues in the next cluster
@@ -299,12 +354,39 @@ public final class Committer {
         }
     }
 
-    private static boolean allZero(ByteBuffer b) {
-        for (int k = 0; k < b.limit(); k++) {
-            if (b.get(k) != 0) {
-                return false;
-            }
+    /**
+     * Copies the {@code n} whole clusters from {@code index}, all of them data in the image: read
+     * {@link #RUN} bytes at a time (as QEMU's job copies up to 1 MiB per request), written a cluster at a time.
+     */
+    private void wholeClusters(DiskImage top, ClusterSink sink, long index, long n, long total) throws IOException {
+        int cs = sink.clusterSize();
+        int per = Math.max(1, RUN / cs);
+        if (run == null || run.capacity() < per * cs) {
+            run = ByteBuffer.allocateDirect(per * cs);
         }
-        return true;
+        for (long k = 0; k < n; ) {
+            int m = (int) Math.min(per, n - k);
+            ByteBuffer b = ahead == null ? null : ahead.take((index + k) * cs, m * cs);
+            if (b == null) {
+                b = run;
+                b.clear().limit(m * cs);
+                top.read((index + k) * cs, b);
+            }
+            for (int c = 0; c < m; c++) {
+                sink.writePlain(index + k + c, b.duplicate().clear().position(c * cs).limit((c + 1) * cs));
+                limit.account(cs);
+                done += cs;
+            }
+            if (b != run) {
+                ahead.give(b);
+            }
+            progress.progress(done, total);
+            k += m;
+        }
+    }
+
+    private static boolean allZero(ByteBuffer b) {
+        ByteBuffer zeros = ByteBuffer.allocate(b.limit());
+        return b.duplicate().clear().mismatch(zeros) < 0;
     }
 }

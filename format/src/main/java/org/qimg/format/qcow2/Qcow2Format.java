@@ -144,6 +144,11 @@ public final class Qcow2Format implements ImageFormat {
     }
 
     @Override
+    public org.qimg.format.ClusterSink openGuestWriter(Path image) throws IOException {
+        return org.qimg.format.qcow2.update.Qcow2GuestWriter.open(image);
+    }
+
+    @Override
     public void makeEmpty(Path image, boolean forceShare) throws IOException {
         org.qimg.format.qcow2.update.Qcow2Emptier.makeEmpty(image, forceShare);
     }

@@ -27,7 +27,9 @@ import org.qimg.format.qcow2.layout.RefcountCodec;
  *   cluster 3, the refcount block counts those clusters once, the dirty bit is cleared and the file is cut
  *   after the L1 table;</li>
  *   <li>any other image has every guest cluster discarded (its L2 entry set to 0, its clusters freed and
- *   punched out of the file), as QEMU's fallback does.</li>
+ *   punched out of the file), as QEMU's fallback does; with an external data file
+ *   ({@link Qcow2DataFileDiscard}) the data clusters, which have no refcounts, are punched out of the data
+ *   file.</li>
  * </ul>
  *
  * <p>Persistent bitmaps are left as they are: QEMU also marks the discarded ranges dirty in its enabled
@@ -46,9 +48,6 @@ public final class Qcow2Emptier {
             Qcow2Header h = Qcow2Header.read(ch, path);
             String f = path.toString();
             Qcow2Updater.requireClean(h, f);
-            if (h.hasExternalDataFile()) {
-                throw new UnsupportedFeatureException(f + ": qimg does not empty images with an external data file");
-            }
             if (h.cryptMethod() != 0) {
                 throw new UnsupportedFeatureException(f + ": image is encrypted");
             }
@@ -56,8 +55,11 @@ public final class Qcow2Emptier {
             long l1Clusters = ((long) h.l1Size() * Entries.ENTRY_BYTES + cs - 1) / cs;
             long blockEntries = (long) cs * 8 >>> h.refcountOrder();
             boolean bitmaps = h.extensions().bitmaps() != null;
-            if (h.version() >= 3 && h.nbSnapshots() == 0 && !bitmaps && 3 + l1Clusters <= blockEntries) {
+            if (h.version() >= 3 && h.nbSnapshots() == 0 && !bitmaps && 3 + l1Clusters <= blockEntries
+                    && !h.hasExternalDataFile()) {
                 completely(ch, raf, h, (int) l1Clusters);
+            } else if (h.hasExternalDataFile()) {
+                Qcow2DataFileDiscard.discardAll(ch, path, h);
             } else {
                 Qcow2Resizer.discardAll(ch, path, h);
             }
