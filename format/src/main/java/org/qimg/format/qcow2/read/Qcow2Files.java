@@ -90,6 +90,8 @@ final class Qcow2Files {
                 throw new ImageException(f + ": could not open backing file: invalid name", e);
             } catch (FileOpenException | UnsupportedFormatException e) {
                 throw cannotOpen(f, e);
+            } catch (BackingOpenException e) {
+                throw e.above(f);
             } catch (ImageException e) {
                 if (e.getClass() != ImageException.class && !(e instanceof FileAccessException)) {
                     throw e;
@@ -131,13 +133,14 @@ final class Qcow2Files {
             throw backingLockFailure(f, bpath, h, below, e);
         } catch (FileOpenException | UnsupportedFormatException e) {
             throw cannotOpen(f, e);
+        } catch (BackingOpenException e) {
+            throw e.above(f);
         }
     }
 
     /** qemu-img's words for a backing file the file driver cannot open: both names, the overlay's first. */
     private static ImageException backingMissing(String overlay, ImageException e) {
-        return new ImageException("Could not open '" + overlay + "': Could not open backing file: " + e.getMessage(),
-                e);
+        return new BackingOpenException(overlay, e.getMessage(), e);
     }
 
     /** A plain open failure (a directory, a FIFO, no permission, a format qimg does not read): say who asked. */
