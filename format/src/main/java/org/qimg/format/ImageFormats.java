@@ -140,9 +140,16 @@ public final class ImageFormats {
         try {
             a = Files.readAttributes(path, BasicFileAttributes.class);
         } catch (IOException | SecurityException e) {
-            throw new ImageException(open + "No such file or directory");
+            // qemu-img's open names the file, then the file driver's (a read-write open)
+            throw new ImageException(open + open + "No such file or directory");
         }
-        if (a.isRegularFile() || a.isDirectory()) {
+        if (a.isDirectory()) {
+            throw new ImageException(open + open + "Is a directory");
+        }
+        if (!Files.isReadable(path) || !Files.isWritable(path)) {
+            throw new ImageException(open + open + "Permission denied");
+        }
+        if (a.isRegularFile()) {
             return;
         }
         String kind = fileKind(path);

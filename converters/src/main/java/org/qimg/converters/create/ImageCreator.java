@@ -213,10 +213,11 @@ public final class ImageCreator {
             return;
         }
         boolean exists = Files.exists(file) && !Files.isDirectory(file);
+        if (exists && !Files.isWritable(file)) {
+            throw new ImageException("Could not create '" + file + "': Permission denied");
+        }
         ImageLock held = exists ? lockExisting(file) : null;
-        try (ImageLock lock = held; FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE,
-                StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (ImageLock lock = held; FileChannel ch = createChannel(file)) {
             if (plan.target() != null) {
                 try (ClusterSink sink = plan.target().start(ch, file, plan.size())) {
                     sink.finish();
@@ -279,6 +280,19 @@ public final class ImageCreator {
                 }
                 device.finish(true);
             }
+        }
+    }
+
+    /** Creates (or empties) {@code file}; a failure in QEMU's words ("Could not create 'F': Is a directory"). */
+    private static FileChannel createChannel(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (java.nio.file.FileSystemException e) {
+            String why = e instanceof java.nio.file.AccessDeniedException ? "Permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "No such file or directory"
+                    : e.getReason() != null ? e.getReason() : e.getMessage();
+            throw new ImageException("Could not create '" + file + "': " + why, e);
         }
     }
 
