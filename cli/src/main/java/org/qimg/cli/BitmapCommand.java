@@ -166,6 +166,7 @@ final class BitmapCommand implements Callable<Integer> {
         }
         var err = spec.commandLine().getErr();
         String shown = fileName;
+        fileName = org.qimg.format.spec.SpecOpener.fileForWriting(fileName);
         try {
             BitmapEditor.run(new BitmapEditor.Request(Path.of(fileName), fmt, operands.get(1), actions, granularity,
                     srcFile == null ? null : Path.of(srcFile), srcFmt), probed -> {

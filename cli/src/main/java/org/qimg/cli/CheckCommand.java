@@ -63,15 +63,10 @@ final class CheckCommand implements Callable<Integer> {
             case "human" -> false;
             default -> throw new ExitCodeException(1, "--output must be used with human or json as argument.");
         };
-        SpecOpener.Located located = SpecOpener.locate(name, format);
+        // a missing, unreadable or directory file: qemu-img's words, naming it twice (its open, the file driver)
+        SpecOpener.Located located = SpecOpener.locate(name, format, false);
         Path file = located.file();
         format = located.format();
-        if (!Files.exists(file)) {
-            String missing = "Could not open '" + file + "': No such file or directory";
-            throw new ExitCodeException(1, SpecOpener.isSpec(name) ? "Could not open '" + given + "': " + missing
-                    : missing);
-        }
-        ImageFormats.requireReadableFile(file);
         ImageFormat fmt = format == null ? ImageFormats.probe(file) : ImageFormats.byName(format);
         if (fmt instanceof ForeignFormat foreign) {
             // recognised but not read by qimg: say so rather than "does not support checks"

@@ -71,7 +71,7 @@ final class CommitCommand implements Callable<Integer> {
         if (!QemuGetopt.validCache(cache)) {
             throw new ExitCodeException(1, "Invalid cache option: " + cache);
         }
-        Path file = Path.of(g.operands().get(0));
+        Path file = Path.of(org.qimg.format.spec.SpecOpener.fileForWriting(g.operands().get(0)));
         PrintWriter out = spec.commandLine().getOut();
         ProgressMode mode = progress && !quiet ? (ProgressMode.terminal(false) ? ProgressMode.BAR : ProgressMode.PLAIN)
                 : ProgressMode.NONE;

@@ -126,6 +126,21 @@ final class ConvertCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The file the target name names: {@code file:NAME} is NAME; a name with any other protocol fails as
+     * qemu-img's does (only opening an existing target names it).
+     */
+    static String localTarget(String dst, boolean existing) throws ImageException {
+        if (dst.equals("-")) {
+            return dst;
+        }
+        try {
+            return org.qimg.format.spec.FileNames.localFile(dst);
+        } catch (ImageException e) {
+            throw existing ? new ImageException("Could not open '" + dst + "': " + e.getMessage(), e) : e;
+        }
+    }
+
     private int convert(ParseResult args, Progress progressOut, List<String> srcs, String dst) throws Exception {
         String sourceFormat = args.matchedOptionValue("-f", null);
         String targetFormat = args.matchedOptionValue("-O", "raw");
@@ -137,6 +152,7 @@ final class ConvertCommand implements Callable<Integer> {
         String backing = args.matchedOptionValue("-B", null);
         String backingFormat = args.matchedOptionValue("-F", null);
         boolean noCreate = args.matchedOptionValue("-n", false);
+        dst = localTarget(dst, noCreate);
         boolean targetIsZero = args.matchedOptionValue("--target-is-zero", false);
         String cache = args.matchedOptionValue("-t", null);
         String sourceCache = args.matchedOptionValue("-T", null);

@@ -115,6 +115,8 @@ final class DdCommand implements Callable<Integer> {
             in = ImageOptions.imageName(true, false, in);
             inFormat = null;
         }
+        // of=file:NAME is NAME; another protocol is refused as qemu-img refuses it
+        out = org.qimg.format.spec.FileNames.localFile(out);
         ImageDd.dd(Path.of(in), inFormat, force, outFormat, Path.of(out), new ImageDd.Operands(bs, count, skip),
                 m -> {
                     err.println("qimg: " + m);

@@ -74,7 +74,7 @@ final class RebaseCommand implements Callable<Integer> {
         if (!unsafe && backing == null) {
             throw new ExitCodeException(1, "Must specify backing file (-b) or use unsafe mode (-u)", QemuGetopt.TRY);
         }
-        Path file = Path.of(g.operands().get(0));
+        Path file = Path.of(org.qimg.format.spec.SpecOpener.fileForWriting(g.operands().get(0)));
         PrintWriter out = spec.commandLine().getOut();
         ProgressMode mode = progress && !quiet ? (ProgressMode.terminal(false) ? ProgressMode.BAR : ProgressMode.PLAIN)
                 : ProgressMode.NONE;

@@ -100,12 +100,15 @@ final class SnapshotCommand implements Callable<Integer> {
         var located = org.qimg.format.spec.SpecOpener.locate(opened, null);
         Path file = located.file();
         final char a = action;
+        // QEMU's warning names the file the protocol opened: file:NAME as NAME (./ before a colon)
+        String warned = org.qimg.format.spec.FileNames.hasProtocol(fileName) && fileName.startsWith("file:")
+                ? file.toString() : fileName;
         ImageFormat f = SnapshotCommands.writableFormat(file, located.format(), probed -> {
             if (probed.equals("raw")) {
-                err.print(ResizeCommand.rawProbeWarning(fileName));
+                err.print(ResizeCommand.rawProbeWarning(warned));
                 if (a == 'a') {
                     // QEMU opens the file again to try the snapshot on it, and warns again
-                    err.print(ResizeCommand.rawProbeWarning(fileName));
+                    err.print(ResizeCommand.rawProbeWarning(warned));
                 }
                 err.flush();
             }

@@ -68,7 +68,7 @@ public final class ImageFormats {
      * name; qimg also looks at its last 512 bytes for trailers QEMU ignores. An empty file is raw.
      */
     public static ImageFormat probe(Path path) throws IOException {
-        requireReadableFile(path);
+        requireReadable(path);
         return probe(ProbeBytes.read(path));
     }
 
@@ -97,23 +97,35 @@ public final class ImageFormats {
 
     /**
      * Fails with qemu-img's wording ("Could not open 'F': ...") unless {@code path} names an existing file
-     * that is not a directory, so that the error names the file instead of echoing a bare OS message.
+     * that is not a directory, so that the error names the file instead of echoing a bare OS message. The file
+     * driver's words when it opens read-write; {@link #requireReadable} has those of a read-only open.
      */
     public static void requireReadableFile(Path path) throws ImageException {
         if (!Files.exists(path)) {
-            throw new ImageException("Could not open '" + path + "': No such file or directory");
+            throw new FileAccessException("Could not open '" + path + "': No such file or directory");
         }
         if (Files.isDirectory(path)) {
-            throw new ImageException("Could not open '" + path + "': Is a directory");
+            throw new FileAccessException("Could not open '" + path + "': Is a directory");
         }
         if (!Files.isReadable(path)) {
-            throw new ImageException("Could not open '" + path + "': Permission denied");
+            throw new FileAccessException("Could not open '" + path + "': Permission denied");
         }
         String special = specialFileKind(path);
         if (special != null) {
             // opening a FIFO for reading blocks until a writer appears: refuse instead of hanging
             throw new ImageException("Could not open '" + path + "': is a " + special + ", not a disk image file");
         }
+    }
+
+    /**
+     * As {@link #requireReadableFile}, in the words of QEMU's read-only open, which names a directory as not a
+     * regular file rather than failing to open it.
+     */
+    public static void requireReadable(Path path) throws ImageException {
+        if (Files.isDirectory(path)) {
+            throw new FileAccessException("'file' driver requires '" + path + "' to be a regular file");
+        }
+        requireReadableFile(path);
     }
 
     /**
@@ -128,9 +140,16 @@ public final class ImageFormats {
         try {
             a = Files.readAttributes(path, BasicFileAttributes.class);
         } catch (IOException | SecurityException e) {
-            throw new ImageException(open + "No such file or directory");
+            // qemu-img's open names the file, then the file driver's (a read-write open)
+            throw new ImageException(open + open + "No such file or directory");
         }
-        if (a.isRegularFile() || a.isDirectory()) {
+        if (a.isDirectory()) {
+            throw new ImageException(open + open + "Is a directory");
+        }
+        if (!Files.isReadable(path) || !Files.isWritable(path)) {
+            throw new ImageException(open + open + "Permission denied");
+        }
+        if (a.isRegularFile()) {
             return;
         }
         String kind = fileKind(path);
@@ -205,6 +224,23 @@ public final class ImageFormats {
             // json:{...}, file:NAME or an --image-opts option string: the image the options describe
             return SpecOpener.open(path.toString(), format, options);
         }
+        try {
+            return openFile(path, format, options);
+        } catch (FileAccessException e) {
+            // qemu-img's open names the image, then the file driver the file: "Could not open 'F': Could not ..."
+            throw e.named(path.toString());
+        }
+    }
+
+    /**
+     * Opens a file an image or a command's option refers to (a backing file) as QEMU's block layer does: as
+     * {@link #open(Path, String, OpenOptions)}, but a file that cannot be opened fails in the file driver's
+     * words alone ({@link FileAccessException}), which the caller puts in its own.
+     */
+    public static DiskImage openReferenced(Path path, String format, OpenOptions options) throws IOException {
+        if (SpecOpener.isSpec(path.toString())) {
+            return SpecOpener.openReferenced(path.toString(), format, options);
+        }
         return openFile(path, format, options);
     }
 
@@ -214,7 +250,7 @@ public final class ImageFormats {
         if (member.isPresent()) {
             return Containers.openMember(member.get(), format, options);
         }
-        requireReadableFile(path);
+        requireReadable(path);
         ImageFormat f = format == null ? probe(path) : byName(format);
         boolean probedContainer = f instanceof ForeignFormat ff && ff.signature().kind() != Signature.Kind.IMAGE;
         boolean namedInner = format != null && !(f instanceof RawFormat) && !(f instanceof ForeignFormat);

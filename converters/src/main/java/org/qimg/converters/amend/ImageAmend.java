@@ -36,6 +36,8 @@ public final class ImageAmend {
     public static String formatOf(Path path, String format, Consumer<String> probed, boolean dataFileGiven)
             throws IOException {
         String name;
+        // qemu-img opens it read-write: its words for a missing file or a directory
+        org.qimg.format.spec.SpecOpener.fileForWriting(path.toString());
         OpenOptions how = dataFileGiven ? OpenOptions.DEFAULT.metadataOnly() : OpenOptions.DEFAULT;
         try (DiskImage image = ImageFormats.open(path, format, how)) {
             name = image.formatName();

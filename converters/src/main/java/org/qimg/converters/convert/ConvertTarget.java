@@ -64,12 +64,9 @@ public final class ConvertTarget {
         if (n.backingFile() == null || n.backingFormat() == null) {
             return;
         }
-        Path backing = Path.of(n.backingFile());
-        Path dir = destination.getParent();
-        if (!backing.isAbsolute() && dir != null) {
-            backing = dir.resolve(backing);
-        }
-        try (DiskImage img = ImageFormats.open(backing, n.backingFormat(), OpenOptions.DEFAULT.metadataOnly())) {
+        Path backing = Path.of(org.qimg.format.spec.FileNames.combine(destination.toString(), n.backingFile()));
+        try (DiskImage img = ImageFormats.openReferenced(backing, n.backingFormat(),
+                OpenOptions.DEFAULT.metadataOnly())) {
             img.virtualSize();
         } catch (ImageException e) {
             if ("qcow2".equals(n.backingFormat()) && !probesAs(backing, "qcow2")) {

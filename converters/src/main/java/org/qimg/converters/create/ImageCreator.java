@@ -12,6 +12,7 @@ import org.qimg.format.DiskImage;
 import org.qimg.format.ImageException;
 import org.qimg.format.ClusterSink;
 import org.qimg.format.ImageFormats;
+import org.qimg.format.spec.FileNames;
 import org.qimg.format.NewImage;
 import org.qimg.format.TargetImage;
 import org.qimg.format.TargetRequest;
@@ -73,6 +74,7 @@ public final class ImageCreator {
     public static Plan plan(Path file, String format, String optionString, String backingFile, String backingFormat,
             Long size, boolean unsafe) throws IOException {
         String opts = optionString == null ? "" : optionString;
+        FileNames.requireFileProtocol(file.toString());
         switch (format) {
             case "raw" -> {
                 RawCreate raw = RawCreate.parse(opts, size);
@@ -118,7 +120,7 @@ public final class ImageCreator {
                         // as qemu-img: the backing file is opened (probed) first, then the missing format refused
                         String detected;
                         try {
-                            detected = ImageFormats.probe(resolve(file, back)).name();
+                            detected = ImageFormats.probe(local(resolve(file, back))).name();
                         } catch (ImageException e) {
                             throw new CreateHintException(file + ": " + e.getMessage(), "Could not open backing"
                                     + " image.\n", e);
@@ -194,57 +196,59 @@ public final class ImageCreator {
      */
     @SuppressWarnings("try") // locks are held for the block, not used in it
     public static void create(Plan plan) throws IOException {
+        Path file = local(plan.file());
         if (plan.refused() != null) {
-            if (plan.raw() != null && plan.raw().refusedAfterCreating() && !DeviceOutput.isSpecial(plan.file())) {
+            if (plan.raw() != null && plan.raw().refusedAfterCreating() && !DeviceOutput.isSpecial(file)) {
                 // QEMU's file driver has created (or emptied) the file when it refuses the mode
-                try (ImageLock lock = Files.exists(plan.file()) ? lockExisting(plan.file()) : null;
-                     FileChannel ch = FileChannel.open(plan.file(), StandardOpenOption.CREATE,
+                try (ImageLock lock = Files.exists(file) ? lockExisting(file) : null;
+                     FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
                              StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                     ch.size();
                 }
             }
             throw plan.refused();
         }
-        if (DeviceOutput.isSpecial(plan.file())) {
+        if (DeviceOutput.isSpecial(file)) {
             createOnDevice(plan);
             return;
         }
-        boolean exists = Files.exists(plan.file()) && !Files.isDirectory(plan.file());
-        ImageLock held = exists ? lockExisting(plan.file()) : null;
-        try (ImageLock lock = held; FileChannel ch = FileChannel.open(plan.file(), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE,
-                StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING)) {
+        boolean exists = Files.exists(file) && !Files.isDirectory(file);
+        if (exists && !Files.isWritable(file)) {
+            throw new ImageException("Could not create '" + file + "': Permission denied");
+        }
+        ImageLock held = exists ? lockExisting(file) : null;
+        try (ImageLock lock = held; FileChannel ch = createChannel(file)) {
             if (plan.target() != null) {
-                try (ClusterSink sink = plan.target().start(ch, plan.file(), plan.size())) {
+                try (ClusterSink sink = plan.target().start(ch, file, plan.size())) {
                     sink.finish();
                 } catch (ImageLimitException e) {
                     // as for qcow2: remove the (already truncated) file rather than leave an empty one
-                    Files.deleteIfExists(plan.file());
+                    Files.deleteIfExists(file);
                     throw e;
                 }
                 ch.force(true);
                 return;
             }
             if (plan.format().equals("raw")) {
-                plan.raw().write(ch, plan.file());
+                plan.raw().write(ch, file);
                 return;
             }
             Qcow2Writer w;
             try {
-                w = Qcow2DataFile.start(ch, plan.file(), plan.qcow2(), true);
+                w = Qcow2DataFile.start(ch, file, plan.qcow2(), true);
             } catch (ImageLimitException e) {
                 if (plan.qcow2().dataFile() != null) {
-                    Files.deleteIfExists(plan.file());
+                    Files.deleteIfExists(file);
                     throw e;
                 }
                 // QEMU's EFBIG (L1 table over 32 MiB), worded as qemu-img create words it; like qemu-img, remove
                 // the file (already truncated) rather than leave an empty one
-                java.nio.file.Files.deleteIfExists(plan.file());
+                java.nio.file.Files.deleteIfExists(file);
                 throw new ImageLimitException("The image size is too large for file format 'qcow2' (try using a larger"
                         + " cluster size)");
             } catch (ImageException e) {
                 // the external data file could not be made: as qemu-img, no image file is left either
-                Files.deleteIfExists(plan.file());
+                Files.deleteIfExists(file);
                 throw e;
             }
             try (Qcow2Writer written = w) {
@@ -262,11 +266,12 @@ public final class ImageCreator {
      */
     @SuppressWarnings("try") // locks are held for the block, not used in it
     private static void createOnDevice(Plan plan) throws IOException {
+        Path file = local(plan.file());
         long size = plan.format().equals("raw") ? (plan.size() + 511) / 512 * 512 : 0;
-        try (DeviceOutput device = DeviceOutput.openForCreate(plan.file(), plan.format(), size)) {
-            try (ImageLock held = lockExisting(plan.file())) {
+        try (DeviceOutput device = DeviceOutput.openForCreate(file, plan.format(), size)) {
+            try (ImageLock held = lockExisting(file)) {
                 if (plan.format().equals("qcow2")) {
-                    try (Qcow2Writer w = Qcow2DataFile.start(device.channel(), plan.file(), plan.qcow2())) {
+                    try (Qcow2Writer w = Qcow2DataFile.start(device.channel(), file, plan.qcow2())) {
                         w.finish();
                     }
                 } else if (device.blockDevice()) {
@@ -275,6 +280,19 @@ public final class ImageCreator {
                 }
                 device.finish(true);
             }
+        }
+    }
+
+    /** Creates (or empties) {@code file}; a failure in QEMU's words ("Could not create 'F': Is a directory"). */
+    private static FileChannel createChannel(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (java.nio.file.FileSystemException e) {
+            String why = e instanceof java.nio.file.AccessDeniedException ? "Permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "No such file or directory"
+                    : e.getReason() != null ? e.getReason() : e.getMessage();
+            throw new ImageException("Could not create '" + file + "': " + why, e);
         }
     }
 
@@ -287,20 +305,24 @@ public final class ImageCreator {
         }
     }
 
-    /** The backing file's path as QEMU combines it: relative names against the new image's directory as given. */
+    /**
+     * The backing file's name as QEMU combines it: a relative name against the new image's directory as given
+     * (a name with a protocol, {@code file:NAME} among them, as it is).
+     */
     private static Path resolve(Path file, String backing) {
-        Path p = Path.of(backing);
-        if (!p.isAbsolute()) {
-            Path parent = file.getParent();
-            p = parent == null ? p : parent.resolve(p);
-        }
-        return p;
+        return Path.of(FileNames.combine(file.toString(), backing));
+    }
+
+    /** The file a name given to create names: without its {@code file:} prefix. */
+    private static Path local(Path name) throws ImageException {
+        return Path.of(FileNames.localFile(name.toString()));
     }
 
     private static long backingSize(Path file, String backing, String format) throws IOException {
         Path p = resolve(file, backing);
         // only the size is needed: as qemu-img create, leave the backing file's data file unopened
-        try (DiskImage img = ImageFormats.open(p, format, org.qimg.format.OpenOptions.DEFAULT.metadataOnly())) {
+        try (DiskImage img = ImageFormats.openReferenced(p, format,
+                org.qimg.format.OpenOptions.DEFAULT.metadataOnly())) {
             return img.virtualSize();
         } catch (ImageException e) {
             throw new CreateHintException(file + ": " + e.getMessage(), "Could not open backing image.\n", e);

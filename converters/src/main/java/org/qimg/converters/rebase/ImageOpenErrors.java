@@ -33,7 +33,8 @@ public final class ImageOpenErrors {
             return new ImageException(prefix + "Could not open backing file: Could not open '" + b.group(2) + "': "
                     + b.group(3), e);
         }
-        if (m.startsWith(prefix)) {
+        if (m.startsWith(prefix) && !m.startsWith(prefix + "Could not open ")) {
+            // (the open names the file and the failure already when it reads "Could not open 'F': Could not ...")
             return new ImageException(prefix + m, e);
         }
         return e;

@@ -139,7 +139,7 @@ public final class Rebaser {
             Path resolved = resolve(r.file(), r.backing());
             OpenOptions o = OpenOptions.DEFAULT.forceShare(r.forceShare());
             try {
-                newBacking = ImageFormats.open(resolved, r.backingFormat(), o);
+                newBacking = ImageFormats.openReferenced(resolved, r.backingFormat(), o);
             } catch (IOException e) {
                 throw new ImageException("Could not open new backing file '" + r.backing() + "': "
                         + e.getMessage(), e);
@@ -157,7 +157,7 @@ public final class Rebaser {
     static Path resolve(Path image, String name) {
         Path n = Path.of(name);
         Path dir = image.getParent();
-        return n.isAbsolute() || dir == null ? n : dir.resolve(n);
+        return n.isAbsolute() || dir == null || org.qimg.format.spec.FileNames.hasProtocol(name) ? n : dir.resolve(n);
     }
 
     private void walk(DiskImage top, DiskImage oldBacking, DiskImage newBacking, DifferenceWriter w)

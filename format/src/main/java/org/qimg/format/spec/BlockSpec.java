@@ -31,9 +31,12 @@ public record BlockSpec(String text, String driver, Path file, long offset, long
     private static final Set<String> FILE = Set.of("filename", "aio", "aio-max-batch", "locking", "pr-manager",
             "x-check-cache-dropped", "drop-cache");
 
-    /** True when {@code name} is a {@code json:} or {@code file:} name rather than a plain file name. */
+    /**
+     * True when {@code name} is a {@code json:} name or starts with a protocol ({@code file:}, or one qimg
+     * refuses) rather than a plain file name.
+     */
     public static boolean isSpecName(String name) {
-        return name.startsWith(OptionStrings.JSON_PREFIX) || name.startsWith("file:");
+        return name.startsWith(OptionStrings.JSON_PREFIX) || FileNames.hasProtocol(name);
     }
 
     /**
@@ -41,10 +44,11 @@ public record BlockSpec(String text, String driver, Path file, long offset, long
      * given, is the driver.
      */
     public static BlockSpec ofName(String name, String format) throws ImageException {
-        if (name.startsWith("file:")) {
+        if (!name.startsWith(OptionStrings.JSON_PREFIX)) {
+            FileNames.requireFileProtocol(name);
             Map<String, Object> file = new LinkedHashMap<>();
             file.put("driver", "file");
-            file.put("filename", name.substring(5));
+            file.put("filename", FileNames.afterFilePrefix(name));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("file", file);
             return of(name, m, format);

@@ -3,6 +3,7 @@ package org.qimg.format.spec;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.qimg.format.DiskImage;
+import org.qimg.format.FileAccessException;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.OpenOptions;
@@ -22,9 +23,21 @@ public final class SpecOpener {
     private SpecOpener() {
     }
 
-    /** True when {@code name} names an image by options ({@code json:}, {@code file:} or image-opts). */
+    /**
+     * True when {@code name} names an image by options ({@code json:}, image-opts) or with a protocol
+     * ({@code file:}, or one qimg refuses); qimg's own {@code tar:ARCHIVE::MEMBER} names are file names.
+     */
     public static boolean isSpec(String name) {
-        return name.startsWith(IMAGE_OPTS_PREFIX) || BlockSpec.isSpecName(name);
+        return name.startsWith(IMAGE_OPTS_PREFIX) || BlockSpec.isSpecName(name)
+                && !isMember(name);
+    }
+
+    private static boolean isMember(String name) {
+        try {
+            return org.qimg.format.container.Containers.memberSpec(Path.of(name)).isPresent();
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
     }
 
     /** The name as the user wrote it: an image-opts option string without qimg's prefix. */
@@ -53,17 +66,53 @@ public final class SpecOpener {
      * names the options, then the file).
      */
     public static Located locate(String name, String format) throws ImageException {
+        return locate(name, format, true);
+    }
+
+    /**
+     * As {@link #locate(String, String)}; {@code write} chooses the words for a directory: a read-write open
+     * fails to open it, a read-only one says it is not a regular file.
+     */
+    public static Located locate(String name, String format, boolean write) throws ImageException {
         if (!isSpec(name)) {
-            return new Located(Path.of(name), format, false);
+            Path p = Path.of(name);
+            if (!org.qimg.format.container.Containers.memberSpec(p).isPresent()) {
+                require(p, write, name);
+            }
+            return new Located(p, format, false);
         }
         BlockSpec spec = parse(name, format);
+        require(spec.file(), write, name);
+        return new Located(spec.file(), "file".equals(spec.driver()) || spec.windowed() ? "raw" : spec.driver(),
+                spec.windowed());
+    }
+
+    /**
+     * The file {@code name} names for a command that works on the file itself: {@code file:NAME} is NAME; a name
+     * with another protocol is refused in qemu-img's words ({@code Could not open 'NAME': Unknown protocol
+     * 'P'}); a plain name, a {@code json:} or image-opts string and a tar member name are kept as they are.
+     */
+    public static String fileOf(String name) throws ImageException {
+        if (!isSpec(name) || name.startsWith(IMAGE_OPTS_PREFIX) || name.startsWith(OptionStrings.JSON_PREFIX)) {
+            return name;
+        }
         try {
-            ImageFormats.requireReadableFile(spec.file());
+            return FileNames.localFile(name);
         } catch (ImageException e) {
             throw cannotOpen(name, e);
         }
-        return new Located(spec.file(), "file".equals(spec.driver()) || spec.windowed() ? "raw" : spec.driver(),
-                spec.windowed());
+    }
+
+    /**
+     * As {@link #fileOf}, for a command that opens the image read-write (rebase, commit, bitmap, amend): a
+     * plain file that is missing, unreadable or a directory fails in qemu-img's words, which name it twice.
+     */
+    public static String fileForWriting(String name) throws ImageException {
+        String file = fileOf(name);
+        if (!isSpec(file) && !isMember(file)) {
+            require(Path.of(file), true, name);
+        }
+        return file;
     }
 
     /**
@@ -75,7 +124,26 @@ public final class SpecOpener {
 
     /** Opens the image {@code name} stands for. */
     public static DiskImage open(String name, String format, OpenOptions options) throws IOException {
-        BlockSpec spec = parse(name, format);
+        return open(name, format, options, true);
+    }
+
+    /**
+     * Opens the image {@code name} stands for as a file an image refers to (a backing file): the failure in the
+     * block layer's words, without qemu-img's {@code Could not open 'NAME': } before them.
+     */
+    public static DiskImage openReferenced(String name, String format, OpenOptions options) throws IOException {
+        return open(name, format, options, false);
+    }
+
+    private static DiskImage open(String name, String format, OpenOptions options, boolean named)
+            throws IOException {
+        BlockSpec spec;
+        try {
+            spec = name.startsWith(IMAGE_OPTS_PREFIX) ? BlockSpec.ofOptions(given(name))
+                    : BlockSpec.ofName(name, format);
+        } catch (ImageException e) {
+            throw named ? cannotOpen(name, e) : e;
+        }
         try {
             if (spec.dataFile() != null) {
                 options = options.withDataFile(spec.dataFile());
@@ -89,7 +157,7 @@ public final class SpecOpener {
             }
             return window(spec, ImageFormats.openFile(spec.file(), "raw", options));
         } catch (ImageException e) {
-            if (e.getClass() != ImageException.class) {
+            if (!named || e.getClass() != ImageException.class && !(e instanceof FileAccessException)) {
                 throw e;
             }
             throw cannotOpen(name, e);
@@ -118,6 +186,18 @@ public final class SpecOpener {
         }
         // without a size, the rest of the file in whole sectors (as QEMU's total_sectors), zeros past its end
         return new WindowImage(raw, "raw", offset, spec.size() >= 0 ? spec.size() : (real - offset + 511) & ~511L);
+    }
+
+    private static void require(Path file, boolean write, String name) throws ImageException {
+        try {
+            if (write) {
+                ImageFormats.requireReadableFile(file);
+            } else {
+                ImageFormats.requireReadable(file);
+            }
+        } catch (ImageException e) {
+            throw cannotOpen(name, e);
+        }
     }
 
     private static ImageException cannotOpen(String name, ImageException e) {

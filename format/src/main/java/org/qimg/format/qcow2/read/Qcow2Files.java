@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.DiskImage;
+import org.qimg.format.FileAccessException;
 import org.qimg.format.FileOpenException;
 import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormats;
@@ -19,6 +20,7 @@ import org.qimg.format.io.LockPerms;
 import org.qimg.format.io.NamedChannel;
 import org.qimg.format.qcow2.layout.HeaderLayout;
 import org.qimg.format.qcow2.layout.Qcow2Header;
+import org.qimg.format.spec.FileNames;
 
 /**
  * The files a qcow2 image needs besides its own, opened as QEMU opens them: the external data file (only a
@@ -51,7 +53,10 @@ final class Qcow2Files {
         }
     }
 
-    /** A file name from a header, relative to the directory of {@code image} unless absolute. */
+    /**
+     * A file name from a header, relative to the directory of {@code image} unless absolute or a name with a
+     * protocol ({@code file:NAME} is relative to the working directory, as in QEMU).
+     */
     static Path resolveBeside(Path image, String name) throws ImageException {
         Path n;
         try {
@@ -61,7 +66,7 @@ final class Qcow2Files {
                     + "valid path: " + e.getReason());
         }
         Path dir = image.getParent();
-        return n.isAbsolute() || dir == null ? n : dir.resolve(n);
+        return n.isAbsolute() || dir == null || FileNames.hasProtocol(name) ? n : dir.resolve(n);
     }
 
     /** True when a backing file name is a {@code json:} object of block options rather than a file name. */
@@ -75,25 +80,29 @@ final class Qcow2Files {
             throw new ImageLimitException(f + ": backing chain is deeper than " + OpenOptions.MAX_CHAIN_DEPTH
                     + " images (backing file '" + h.backingFile() + "')");
         }
-        if (isJsonName(h.backingFile())) {
-            // options, not a file name: their file names are the user's (relative to the working directory)
+        if (isJsonName(h.backingFile()) || FileNames.hasProtocol(h.backingFile())) {
+            // options or a protocol, not a file name beside the image: their file names are the user's (relative
+            // to the working directory)
             try {
-                return ImageFormats.open(Path.of(h.backingFile()), h.extensions().backingFormat(),
+                return ImageFormats.openReferenced(Path.of(h.backingFile()), h.extensions().backingFormat(),
                         options.below(path.toRealPath()));
             } catch (java.nio.file.InvalidPathException e) {
                 throw new ImageException(f + ": could not open backing file: invalid name", e);
             } catch (FileOpenException | UnsupportedFormatException e) {
                 throw cannotOpen(f, e);
+            } catch (BackingOpenException e) {
+                throw e.above(f);
             } catch (ImageException e) {
-                if (e.getClass() != ImageException.class) {
+                if (e.getClass() != ImageException.class && !(e instanceof FileAccessException)) {
                     throw e;
                 }
-                throw new ImageException("Could not open backing file: " + e.getMessage(), e);
+                throw backingMissing(f, e);
             }
         }
         Path bpath = resolveBeside(path, h.backingFile());
         if (!Files.exists(bpath)) {
-            throw new ImageException(f + ": could not open backing file '" + bpath + "': No such file or directory");
+            throw backingMissing(f, new FileAccessException("Could not open '" + bpath
+                    + "': No such file or directory"));
         }
         Path self = path.toRealPath();
         Path real = bpath.toRealPath();
@@ -106,9 +115,9 @@ final class Qcow2Files {
         String format = h.extensions().backingFormat();
         try {
             // the checks ImageFormats.open starts with, made first so that their failures are known as such
-            ImageFormats.requireReadableFile(bpath);
+            ImageFormats.requireReadable(bpath);
         } catch (ImageException e) {
-            throw cannotOpen(f, e);
+            throw e instanceof FileAccessException ? backingMissing(f, e) : cannotOpen(f, e);
         }
         if (format != null) {
             try {
@@ -119,12 +128,19 @@ final class Qcow2Files {
             }
         }
         try {
-            return ImageFormats.open(bpath, format, below);
+            return ImageFormats.openReferenced(bpath, format, below);
         } catch (ImageLockException e) {
             throw backingLockFailure(f, bpath, h, below, e);
         } catch (FileOpenException | UnsupportedFormatException e) {
             throw cannotOpen(f, e);
+        } catch (BackingOpenException e) {
+            throw e.above(f);
         }
+    }
+
+    /** qemu-img's words for a backing file the file driver cannot open: both names, the overlay's first. */
+    private static ImageException backingMissing(String overlay, ImageException e) {
+        return new BackingOpenException(overlay, e.getMessage(), e);
     }
 
     /** A plain open failure (a directory, a FIFO, no permission, a format qimg does not read): say who asked. */

@@ -337,6 +337,9 @@ public final class Qcow2CreateOptions {
          */
         public String describe() {
             List<String> parts = new ArrayList<>();
+            if (given.containsKey("encryption")) {
+                parts.add("encryption=" + given.get("encryption"));
+            }
             parts.add("cluster_size=" + given.getOrDefault("cluster_size", Integer.toString(DEFAULT_CLUSTER_SIZE)));
             parts.add("extended_l2=" + given.getOrDefault("extended_l2", "off"));
             if (given.containsKey("preallocation")) {
@@ -431,7 +434,19 @@ public final class Qcow2CreateOptions {
                     dataFileRaw = QemuOptionSyntax.parseBool(key, value);
                     value = dataFileRaw ? "on" : "off";
                 }
-                case "encryption", "encrypt.format", "encrypt.cipher-alg",
+                case "encryption" -> {
+                    // encryption=off asks for what qimg writes anyway: an image that is not encrypted. QEMU maps
+                    // "on" to encrypt.format=aes and drops "off"; another spelling becomes a format it refuses
+                    pending.remove(key);
+                    if (QemuOptionSyntax.parseBool(key, value)) {
+                        throw new UnsupportedFeatureException("qcow2 option '" + key + "' is not supported by qimg");
+                    }
+                    if (!value.equals("off")) {
+                        pending.put(key, new ImageException("Parameter 'format' does not accept value '" + value
+                                + "'"));
+                    }
+                }
+                case "encrypt.format", "encrypt.cipher-alg",
                         "encrypt.cipher-mode", "encrypt.hash-alg", "encrypt.iter-time", "encrypt.ivgen-alg",
                         "encrypt.ivgen-hash-alg", "encrypt.key-secret" -> throw new UnsupportedFeatureException(
                         "qcow2 option '" + key + "' is not supported by qimg");
@@ -443,7 +458,7 @@ public final class Qcow2CreateOptions {
 
         /** Validates the combination, with qemu-img 7.2's messages, in the order qemu-img checks them. */
         public Qcow2CreateOptions build() throws ImageException {
-            for (String key : List.of("compat", "preallocation", "compression_type")) {
+            for (String key : List.of("compat", "preallocation", "compression_type", "encryption")) {
                 if (pending.containsKey(key)) {
                     throw pending.get(key);
                 }
