@@ -7,7 +7,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.qimg.format.CorruptImageException;
 import org.qimg.format.DirtyBitmap;
 import org.qimg.format.ImageException;
 import org.qimg.format.PersistentBitmaps;
@@ -22,7 +21,6 @@ import org.qimg.format.qcow2.layout.BitmapEntryHead;
 import org.qimg.format.qcow2.layout.BitmapRules;
 import org.qimg.format.qcow2.layout.HeaderLayout;
 import org.qimg.format.qcow2.layout.Qcow2Header;
-import org.qimg.format.raw.HostFiles;
 
 /**
  * The persistent dirty bitmaps of a qcow2 image, changed as QEMU 7.2 changes them under {@code qemu-img
@@ -38,6 +36,8 @@ import org.qimg.format.raw.HostFiles;
  * </ol>
  * Bits are never held whole in memory: a bitmap's content is its stored clusters plus the bitmaps merged into
  * it, computed one cluster at a time when stored ({@link BitmapMerge}).
+ * <p>This class owns the open (loading, amend's hold and resume) and the bitmap operations; the directory on
+ * disk and the writes of steps 2 and 3 are {@link BitmapStore}'s.
  */
 public final class Qcow2Bitmaps implements PersistentBitmaps {
     static final LockPerms PERMS = new LockPerms(LockPerms.CONSISTENT_READ | LockPerms.WRITE, LockPerms.ALL);
@@ -51,15 +51,10 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
     private final boolean write;
     private final int clusterSize;
     private final long size;
-    private UpdaterRefcounts refs;
-    private long autoclear;
-    /** The directory as on disk now. */
-    private List<Entry> disk = List.of();
-    private long dirOffset;
-    private long dirSize;
+    /** The directory on disk and its writes. */
+    private final BitmapStore dir;
     /** The bitmaps as QEMU holds them, newest first. */
     private final List<LoadedBitmap> mem = new ArrayList<>();
-    private final List<long[]> freedData = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
     /** The reader's checks of the image, run under this object's locks. */
@@ -94,11 +89,12 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         this.h = Qcow2Header.read(ch, file);
         this.clusterSize = h.clusterSize();
         this.size = h.virtualSize() & ~511L;
-        this.autoclear = h.autoclearFeatures();
+        UpdaterRefcounts refs = null;
         if (write) {
             refuse();
             refs = shared != null ? shared : new UpdaterRefcounts(ch, file, h);
         }
+        this.dir = new BitmapStore(ch, file, h, size, refs);
         if (held == null) {
             load();
         } else {
@@ -121,7 +117,7 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
                     own.add(m.name);
                 }
             }
-            return new Held(b.disk, b.dirOffset, b.dirSize, own);
+            return new Held(b.dir.disk, b.dir.dirOffset, b.dir.dirSize, own);
         } finally {
             lock.close();
         }
@@ -145,14 +141,14 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
 
     /** {@link #load} for the bitmaps an amend held: the directory as it left it, its own ones consistent. */
     private void resume() throws IOException {
-        autoclear &= HeaderLayout.AUTOCLEAR_KNOWN;
+        dir.autoclear &= HeaderLayout.AUTOCLEAR_KNOWN;
         if (h.version() < 3) {
-            autoclear = 0; // qcow2_downgrade cleared them
+            dir.autoclear = 0; // qcow2_downgrade cleared them
         }
-        disk = held.disk();
-        dirOffset = held.dirOffset();
-        dirSize = held.dirSize();
-        for (Entry e : disk) {
+        dir.disk = held.disk();
+        dir.dirOffset = held.dirOffset();
+        dir.dirSize = held.dirSize();
+        for (Entry e : dir.disk) {
             boolean own = held.own().contains(e.name());
             // the bits as they were at the open; a shrunk or grown image reads them to its new size
             StoredBitmap s = own ? StoredBitmap.of(ch, file, clusterSize, e.tableOffset(), e.tableSize(),
@@ -208,12 +204,12 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
     private void load() throws IOException {
         var ext = h.extensions().bitmaps();
         if (ext != null) {
-            dirOffset = ext.directoryOffset();
-            dirSize = ext.directorySize();
-            ByteBuffer d = ByteBuffer.allocate((int) dirSize);
-            Positional.readFully(ch, d, dirOffset, file);
-            disk = BitmapDirectoryCodec.parse(d, ext.count(), file.toString(), dirOffset);
-            for (Entry e : disk) {
+            dir.dirOffset = ext.directoryOffset();
+            dir.dirSize = ext.directorySize();
+            ByteBuffer d = ByteBuffer.allocate((int) dir.dirSize);
+            Positional.readFully(ch, d, dir.dirOffset, file);
+            dir.disk = BitmapDirectoryCodec.parse(d, ext.count(), file.toString(), dir.dirOffset);
+            for (Entry e : dir.disk) {
                 StoredBitmap s = e.inUse() ? null : StoredBitmap.of(ch, file, clusterSize, e.tableOffset(),
                         e.tableSize(), BitmapRules.bitsNeeded(size, e.granularityBits()));
                 mem.add(0, new LoadedBitmap(e.name(), e.granularityBits(), e.auto(), e.inUse(), s, size));
@@ -232,29 +228,30 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         if (!write) {
             return;
         }
-        boolean unknownAutoclear = (autoclear & ~HeaderLayout.AUTOCLEAR_KNOWN) != 0;
+        boolean unknownAutoclear = (dir.autoclear & ~HeaderLayout.AUTOCLEAR_KNOWN) != 0;
         if (unknownAutoclear || stale) {
             // qcow2_do_open drops unknown autoclear bits and a bitmaps extension QEMU must ignore
-            autoclear &= HeaderLayout.AUTOCLEAR_KNOWN;
+            dir.autoclear &= HeaderLayout.AUTOCLEAR_KNOWN;
             if (ext == null) {
-                header.write(ch, file, autoclear, 0, 0, 0);
+                header.write(ch, file, dir.autoclear, 0, 0, 0);
             }
         }
         boolean mark = false;
         List<Entry> marked = new ArrayList<>();
-        for (Entry e : disk) {
+        for (Entry e : dir.disk) {
             mark |= !e.inUse();
             marked.add(e.withFlags(e.flags() | BitmapEntryHead.FLAG_IN_USE));
         }
-        if (mark && BitmapDirectoryCodec.size(marked) == dirSize) {
+        if (mark && BitmapDirectoryCodec.size(marked) == dir.dirSize) {
             // update_ext_header_and_dir_in_place
-            header.write(ch, file, autoclear & ~HeaderLayout.AUTOCLEAR_BITMAPS, disk.size(), dirSize, dirOffset);
-            Positional.writeFully(ch, BitmapDirectoryCodec.encode(marked), dirOffset);
+            header.write(ch, file, dir.autoclear & ~HeaderLayout.AUTOCLEAR_BITMAPS, dir.disk.size(), dir.dirSize,
+                    dir.dirOffset);
+            Positional.writeFully(ch, BitmapDirectoryCodec.encode(marked), dir.dirOffset);
             ch.force(false);
-            header.write(ch, file, autoclear, disk.size(), dirSize, dirOffset);
-            disk = marked;
+            header.write(ch, file, dir.autoclear, dir.disk.size(), dir.dirSize, dir.dirOffset);
+            dir.disk = marked;
         } else if (ext != null && unknownAutoclear) {
-            header.write(ch, file, autoclear, disk.size(), dirSize, dirOffset);
+            header.write(ch, file, dir.autoclear, dir.disk.size(), dir.dirSize, dir.dirOffset);
         }
     }
 
@@ -325,12 +322,12 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
     public void remove(String name) throws IOException {
         LoadedBitmap m = lookup(name);
         requireWrite();
-        for (int i = 0; i < disk.size(); i++) {
-            if (disk.get(i).name().equals(name)) {
-                List<Entry> rest = new ArrayList<>(disk);
+        for (int i = 0; i < dir.disk.size(); i++) {
+            if (dir.disk.get(i).name().equals(name)) {
+                List<Entry> rest = new ArrayList<>(dir.disk);
                 Entry gone = rest.remove(i);
-                updateDirectory(rest);
-                freeClusters(gone);
+                dir.updateDirectory(rest);
+                dir.freeClusters(gone);
                 break;
             }
         }
@@ -385,78 +382,12 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
         }
     }
 
-    /** update_ext_header_and_dir: the directory of {@code list} in new clusters, the header, the old freed. */
-    private void updateDirectory(List<Entry> list) throws IOException {
-        long newOffset = 0;
-        long newSize = 0;
-        if (!list.isEmpty()) {
-            if (list.size() > HeaderLayout.MAX_BITMAPS) {
-                throw new ImageException("Failed to update bitmap extension: Invalid argument");
-            }
-            ByteBuffer d = BitmapDirectoryCodec.encode(list);
-            newSize = d.remaining();
-            if (newSize > HeaderLayout.MAX_BITMAP_DIRECTORY) {
-                throw new ImageException("Failed to update bitmap extension: Invalid argument");
-            }
-            newOffset = refs.allocateRun(clusters(newSize));
-            Positional.writeFully(ch, d, newOffset);
-            ch.force(false);
-            autoclear |= HeaderLayout.AUTOCLEAR_BITMAPS;
-        } else {
-            autoclear &= ~HeaderLayout.AUTOCLEAR_BITMAPS;
-        }
-        HeaderRewrite.read(ch, file, clusterSize, h.version()).write(ch, file, autoclear, list.size(), newSize,
-                newOffset);
-        if (dirSize > 0) {
-            refs.free(dirOffset, clusters((dirOffset & (clusterSize - 1)) + dirSize));
-        }
-        disk = list;
-        dirOffset = newOffset;
-        dirSize = newSize;
-    }
-
-    /**
-     * free_bitmap_clusters: the data clusters (discarded when free), then the table's clusters. As in QEMU, a
-     * table that cannot be read, or a cluster whose refcount is already 0, is left alone (at worst a leak
-     * that {@code check -r} repairs), not an error.
-     */
-    private void freeClusters(Entry e) throws IOException {
-        long[] t;
-        try {
-            t = StoredBitmap.readTable(ch, file, clusterSize, e.tableOffset(), e.tableSize());
-        } catch (CorruptImageException bad) {
-            return;
-        }
-        for (long entry : t) {
-            long off = entry & BitmapRules.TABLE_OFFSET_MASK;
-            if (off != 0) {
-                freeQuietly(off, 1);
-                freedData.add(new long[] {off, clusterSize});
-            }
-        }
-        freeQuietly(e.tableOffset(), clusters(8 * e.tableSize()));
-        punch();
-    }
-
-    private void freeQuietly(long offset, long n) throws IOException {
-        for (long i = 0; i < n; i++) {
-            long c = offset / clusterSize + i;
-            if (refs.covered(c) && refs.get(c) > 0) {
-                refs.add(c, -1);
-            }
-        }
-    }
-
-    private long clusters(long bytes) {
-        return (bytes + clusterSize - 1) / clusterSize;
-    }
-
     /** qcow2_store_persistent_dirty_bitmaps, then the image is released. */
     @Override
     public void close() throws IOException {
         try {
             if (write) {
-                store();
+                dir.store(mem);
             }
         } finally {
             if (raf != null) {
@@ -467,116 +398,5 @@ public final class Qcow2Bitmaps implements PersistentBitmaps {
                 }
             }
         }
-    }
-
-    private void store() throws IOException {
-        List<Entry> list = new ArrayList<>(disk);
-        List<Entry> drop = new ArrayList<>();
-        boolean need = false;
-        for (LoadedBitmap m : mem) {
-            if (m.inconsistent) {
-                continue;
-            }
-            need = true;
-            int i = indexOf(list, m.name);
-            long flags = m.enabled ? BitmapEntryHead.FLAG_AUTO : 0;
-            Entry e = new Entry(0, 0, flags, m.granularityBits, m.name);
-            if (i < 0) {
-                list.add(e);
-            } else {
-                drop.add(list.get(i));
-                list.set(i, e);
-            }
-        }
-        if (!need) {
-            return;
-        }
-        for (int i = 0; i < list.size(); i++) {
-            Entry e = list.get(i);
-            LoadedBitmap m = memNamed(e.name());
-            if (m == null || m.inconsistent) {
-                continue;
-            }
-            list.set(i, storeBitmap(m, e));
-            if (m.stored != null) {
-                m.stored.release();
-            }
-        }
-        ch.force(false);
-        updateDirectory(list);
-        for (Entry e : drop) {
-            freeClusters(e);
-        }
-        ch.force(false);
-    }
-
-    /** store_bitmap: every cluster of bits with a bit set in a new cluster, then the table. */
-    private Entry storeBitmap(LoadedBitmap m, Entry e) throws IOException {
-        long entries = BitmapRules.tableEntriesNeeded(size, m.granularityBits, clusterSize);
-        if (entries > BitmapRules.MAX_TABLE_ENTRIES || entries * clusterSize > BitmapRules.MAX_PHYS_BYTES) {
-            throw new ImageException("Bitmap '" + m.name + "' is too big");
-        }
-        long[] table = new long[(int) entries];
-        byte[] buf = new byte[clusterSize];
-        for (int k = 0; k < table.length; k++) {
-            if (m.read((long) k * clusterSize, buf, 0, clusterSize) && nonZero(buf)) {
-                long off = refs.allocateRun(1);
-                Positional.writeFully(ch, ByteBuffer.wrap(buf), off);
-                table[k] = off;
-            }
-        }
-        long at = refs.allocateRun(clusters(8 * entries));
-        ByteBuffer t = ByteBuffer.allocate((int) (8 * entries));
-        for (long v : table) {
-            t.putLong(v);
-        }
-        t.flip();
-        Positional.writeFully(ch, t, at);
-        return e.withTable(at, entries);
-    }
-
-    private static boolean nonZero(byte[] b) {
-        for (byte x : b) {
-            if (x != 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private LoadedBitmap memNamed(String name) {
-        for (LoadedBitmap m : mem) {
-            if (m.name.equals(name)) {
-                return m;
-            }
-        }
-        return null;
-    }
-
-    private static int indexOf(List<Entry> list, String name) {
-        for (int i = 0; i < list.size(); i++) {
-            if (list.get(i).name().equals(name)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * QEMU's discard of freed bitmap data clusters, done as soon as they are freed (before anything can
-     * reuse them): those whose refcount dropped to 0 are punched out of the file.
-     */
-    private void punch() throws IOException {
-        ch.force(false);
-        List<long[]> out = new ArrayList<>();
-        for (long[] r : freedData) {
-            if (refs.get(r[0] / clusterSize) == 0) {
-                out.add(r);
-            }
-        }
-        if (!out.isEmpty()) {
-            HostFiles.punchHoles(file, out.toArray(new long[0][]));
-        }
-        freedData.clear();
     }
 }

@@ -10,10 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.qimg.format.ClusterSink;
 import org.qimg.format.CorruptImageException;
 import org.qimg.format.ImageException;
@@ -50,6 +47,9 @@ import org.qimg.format.qcow2.layout.Qcow2Header;
  * a mix of old and new data.
  *
  * <p>Not thread-safe; calls must come in increasing guest cluster order from one thread.
+ *
+ * <p>This class owns the refusals, the per-cluster decisions and the write ordering; the L1/L2 tables belong
+ * to {@link UpdaterL2Tables}, the refcounts to {@link UpdaterRefcounts}.
  */
 public final class Qcow2Updater implements ClusterSink {
     private static final int BATCH_CLUSTERS = 4096;
@@ -62,14 +62,12 @@ public final class Qcow2Updater implements ClusterSink {
     private final int l2Bits;
     private final boolean v3;
     private final boolean backing;
-    private final long[] l1;
     private final UpdaterRefcounts refs;
     private final long sourceSize;
     private final long tailIndex;
     private final int tailBytes;
-    private final Map<Integer, long[]> l2 = new HashMap<>();
-    private final TreeMap<Integer, Boolean> dirtyL2 = new TreeMap<>();
-    private final List<Integer> dirtyL1 = new ArrayList<>();
+    /** The L1/L2 mapping. */
+    private final UpdaterL2Tables tables;
     private final List<long[]> pendingFree = new ArrayList<>();
     private int batch;
     private final CompressedSpace compressedSpace;
@@ -95,15 +93,8 @@ public final class Qcow2Updater implements ClusterSink {
         this.tailIndex = tail ? sourceSize >>> clusterBits : -1;
         this.tailBytes = (int) partial;
         this.zeros = ByteBuffer.allocateDirect(clusterSize);
-        int n = h.l1Size();
-        ByteBuffer buf = ByteBuffer.allocate(n * 8);
-        Positional.readFully(ch, buf, h.l1TableOffset(), file);
-        buf.flip();
-        l1 = new long[n];
-        for (int i = 0; i < n; i++) {
-            l1[i] = buf.getLong();
-        }
         refs = new UpdaterRefcounts(ch, file, h);
+        tables = new UpdaterL2Tables(ch, file, h, data.channel() != null, refs, zeros);
         compressedSpace = new CompressedSpace(refs, clusterBits);
     }
 
@@ -182,12 +173,12 @@ public final class Qcow2Updater implements ClusterSink {
         long l2Entries = 1L << l2Bits;
         String f = file.toString();
         for (long i = 0; i * l2Entries < clusters; i++) {
-            long e = l1[(int) i];
+            long e = tables.l1Entry((int) i);
             long off = e & OFFSET_MASK;
             if (off == 0) {
                 continue;
             }
-            long[] t = table((int) i, false);
+            long[] t = tables.table((int) i, false);
             if ((e & COPIED) == 0 || refs.get(off >>> clusterBits) != 1) {
                 throw new UnsupportedFeatureException(f + ": L2 table at offset " + off + " is shared (refcount "
                         + refs.get(off >>> clusterBits) + "); qimg only writes into tables it owns alone");
@@ -206,10 +197,10 @@ public final class Qcow2Updater implements ClusterSink {
                             + "); qimg does not write into shared clusters");
                 }
             }
-            l2.remove((int) i);
+            tables.forget((int) i);
         }
         if (tailIndex >= 0) {
-            long e = entry(tailIndex);
+            long e = tables.entry(tailIndex);
             boolean readsZero = (e & COMPRESSED) == 0 && ((v3 && (e & ZERO) != 0) || (e == 0 && !backing));
             boolean plain = (e & COMPRESSED) == 0 && (e & OFFSET_MASK) != 0 && (e & ZERO) == 0;
             if (!readsZero && (compressed || !plain)) {
@@ -249,72 +240,6 @@ public final class Qcow2Updater implements ClusterSink {
         return backing ? "cluster read from the backing file" : "unallocated cluster";
     }
 
-    private long[] table(int l1Index, boolean create) throws IOException {
-        long[] t = l2.get(l1Index);
-        if (t != null) {
-            return t;
-        }
-        long e = l1[l1Index];
-        long off = e & OFFSET_MASK;
-        String f = file.toString();
-        if (off == 0) {
-            if (!create) {
-                return null;
-            }
-            off = refs.allocate();
-            Positional.writeFully(ch, zeros.clear(), off);
-            l1[l1Index] = off | COPIED;
-            dirtyL1.add(l1Index);
-            t = new long[1 << l2Bits];
-            l2.put(l1Index, t);
-            return t;
-        }
-        if ((off & (clusterSize - 1)) != 0 || off > ch.size() - clusterSize) {
-            throw new CorruptImageException(f, h.l1TableOffset() + 8L * l1Index, "L1 entry " + l1Index
-                    + " must point to a cluster-aligned L2 table inside the file, found 0x" + Long.toHexString(e));
-        }
-        ByteBuffer buf = ByteBuffer.allocate(clusterSize);
-        Positional.readFully(ch, buf, off, file);
-        buf.flip();
-        t = new long[1 << l2Bits];
-        long fileLength = ch.size();
-        for (int j = 0; j < t.length; j++) {
-            long v = buf.getLong();
-            if ((v & COMPRESSED) == 0) {
-                long host = v & OFFSET_MASK;
-                boolean reserved = (v & ~(OFFSET_MASK | COPIED | ZERO)) != 0;
-                boolean outside = data.channel() == null && host != 0 && host > fileLength - clusterSize;
-                if (reserved || (host & (clusterSize - 1)) != 0 || outside
-                        || (!v3 && (v & ZERO) != 0)) {
-                    throw new CorruptImageException(f, off + 8L * j, "L2 entry must be a cluster-aligned offset "
-                            + "inside the file with valid flags, found 0x" + Long.toHexString(v));
-                }
-            } else if ((v & COPIED) != 0) {
-                throw new CorruptImageException(f, off + 8L * j, "compressed L2 entry has the COPIED flag set: 0x"
-                        + Long.toHexString(v));
-            }
-            t[j] = v;
-        }
-        l2.put(l1Index, t);
-        return t;
-    }
-
-    private long entry(long index) throws IOException {
-        long[] t = table((int) (index >>> l2Bits), false);
-        return t == null ? 0 : t[(int) (index & ((1L << l2Bits) - 1))];
-    }
-
-    /** Allocates the L2 table of guest cluster {@code index} if it has none, before its data, as QEMU does. */
-    private void ownTable(long index) throws IOException {
-        table((int) (index >>> l2Bits), true);
-    }
-
-    private void setEntry(long index, long value) throws IOException {
-        int l1Index = (int) (index >>> l2Bits);
-        table(l1Index, true)[(int) (index & ((1L << l2Bits) - 1))] = value;
-        dirtyL2.put(l1Index, Boolean.TRUE);
-    }
-
     private void checkIndex(long index) {
         if (index < 0 || index >= (sourceSize + clusterSize - 1) >>> clusterBits) {
             throw new IllegalArgumentException("guest cluster " + index + " outside the source range");
@@ -327,7 +252,7 @@ public final class Qcow2Updater implements ClusterSink {
         if (data.remaining() != clusterSize) {
             throw new IllegalArgumentException("need " + clusterSize + " bytes, got " + data.remaining());
         }
-        long e = entry(index);
+        long e = tables.entry(index);
         long host = e & OFFSET_MASK;
         if (this.data.channel() != null) {
             // a data file maps every cluster to its own guest offset
@@ -337,8 +262,8 @@ public final class Qcow2Updater implements ClusterSink {
             }
             Positional.writeFully(this.data.channel(), d, index << clusterBits);
             if (e != ((index << clusterBits) | COPIED)) {
-                ownTable(index);
-                setEntry(index, (index << clusterBits) | COPIED);
+                tables.ownTable(index);
+                tables.setEntry(index, (index << clusterBits) | COPIED);
             }
         } else if ((e & COMPRESSED) == 0 && host != 0) {
             ByteBuffer d = data.duplicate();
@@ -347,14 +272,14 @@ public final class Qcow2Updater implements ClusterSink {
             }
             write(d, host);
             if (e != (host | COPIED)) {
-                setEntry(index, host | COPIED);
+                tables.setEntry(index, host | COPIED);
             }
         } else {
-            ownTable(index);
+            tables.ownTable(index);
             long off = refs.allocate();
             write(data.duplicate(), off);
             releaseLater(e);
-            setEntry(index, off | COPIED);
+            tables.setEntry(index, off | COPIED);
         }
         step();
     }
@@ -366,55 +291,55 @@ public final class Qcow2Updater implements ClusterSink {
         if (len <= 0 || len > clusterSize) {
             throw new IllegalArgumentException("compressed payload of " + len + " bytes");
         }
-        long e = entry(index);
-        ownTable(index);
+        long e = tables.entry(index);
+        tables.ownTable(index);
         long off = compressedSpace.allocate(len);
         write(payload.duplicate(), off);
         releaseLater(e);
-        setEntry(index, Entries.compressedEntry(off, len, clusterBits));
+        tables.setEntry(index, Entries.compressedEntry(off, len, clusterBits));
         step();
     }
 
     /** Makes one guest cluster read as zeros. */
     public void writeZero(long index) throws IOException {
         checkIndex(index);
-        long e = entry(index);
+        long e = tables.entry(index);
         long host = e & OFFSET_MASK;
         boolean compressed = (e & COMPRESSED) != 0;
         if (v3) {
             if (compressed) {
                 releaseLater(e);
-                setEntry(index, ZERO);
+                tables.setEntry(index, ZERO);
             } else if ((e & ZERO) == 0) {
                 if (index == tailIndex && data.channel() != null
                         && Entries.type(e, false, true) == Entries.Type.NORMAL) {
                     Positional.writeFully(data.channel(), zeros.clear().limit(tailBytes), index << clusterBits);
                 } else if (data.channel() != null && index != tailIndex) {
                     releaseLater(e, index); // QEMU unmaps a data file's zeroed clusters
-                    setEntry(index, ZERO);
+                    tables.setEntry(index, ZERO);
                 } else if (index == tailIndex && host != 0) {
                     write(zeros.clear().limit(tailBytes), host);
                 } else if (index != tailIndex || backing) {
-                    setEntry(index, e | ZERO);
+                    tables.setEntry(index, e | ZERO);
                 }
             }
         } else if (compressed) {
             if (backing) {
-                ownTable(index);
+                tables.ownTable(index);
                 long off = refs.allocate();
                 write(zeros.clear(), off);
-                setEntry(index, off | COPIED);
+                tables.setEntry(index, off | COPIED);
             } else {
-                setEntry(index, 0);
+                tables.setEntry(index, 0);
             }
             releaseLater(e);
         } else if (host != 0) {
             write(zeros.clear().limit(index == tailIndex ? tailBytes : clusterSize), host);
         } else if (backing) {
-            ownTable(index);
+            tables.ownTable(index);
             long off = refs.allocate();
             write(zeros.clear(), off);
-            setEntry(index, off | COPIED);
+            tables.setEntry(index, off | COPIED);
         }
         step();
     }
@@ -431,10 +356,10 @@ public final class Qcow2Updater implements ClusterSink {
             writeZero(index);
             return;
         }
-        long e = entry(index);
+        long e = tables.entry(index);
         if (e != ZERO) {
             releaseLater(e, index);
-            setEntry(index, ZERO);
+            tables.setEntry(index, ZERO);
         }
         step();
     }
@@ -473,28 +398,11 @@ public final class Qcow2Updater implements ClusterSink {
     /** Data and refcounts, then L2 tables, then L1 entries, then releases, each after a flush. */
     private void flushMetadata() throws IOException {
         batch = 0;
-        if (dirtyL2.isEmpty() && dirtyL1.isEmpty() && pendingFree.isEmpty() && dataHoles.isEmpty()) {
+        if (tables.clean() && pendingFree.isEmpty() && dataHoles.isEmpty()) {
             return;
         }
         ch.force(false);
-        ByteBuffer buf = ByteBuffer.allocate(clusterSize);
-        for (int i : dirtyL2.keySet()) {
-            buf.clear();
-            for (long v : l2.get(i)) {
-                buf.putLong(v);
-            }
-            buf.flip();
-            write(buf, l1[i] & OFFSET_MASK);
-        }
-        dirtyL2.clear();
-        l2.clear();
-        if (!dirtyL1.isEmpty()) {
-            ch.force(false);
-            for (int i : dirtyL1) {
-                write(ByteBuffer.allocate(8).putLong(0, l1[i]), h.l1TableOffset() + 8L * i);
-            }
-            dirtyL1.clear();
-        }
+        tables.writeTables();
         if (!dataHoles.isEmpty()) {
             org.qimg.format.raw.HostFiles.punchHoles(data.path(), dataHoles.toArray(new long[0][]));
             dataHoles.clear();
