@@ -128,11 +128,20 @@ final class ConvertCommand implements Callable<Integer> {
 
     /**
      * The file the target name names: {@code file:NAME} is NAME; a name with any other protocol fails as
-     * qemu-img's does (only opening an existing target names it).
+     * qemu-img's does (only opening an existing target names it); an existing target may be {@code json:} block
+     * options naming a file.
      */
     static String localTarget(String dst, boolean existing) throws ImageException {
         if (dst.equals("-")) {
             return dst;
+        }
+        if (existing && dst.startsWith("json:")) {
+            // an existing target given as block options: its file (QEMU's words for a driver qimg lacks)
+            org.qimg.format.spec.SpecOpener.Located at = org.qimg.format.spec.SpecOpener.locate(dst, null, true);
+            if (at.window()) {
+                throw new ImageException("Could not open '" + dst + "': qimg does not write through offset/size windows");
+            }
+            return at.file().toString();
         }
         try {
             return org.qimg.format.spec.FileNames.localFile(dst);

@@ -19,7 +19,7 @@ import org.qimg.tests.support.Scratch;
 /**
  * Images named by block options, against qemu-img 7.2: {@code --image-opts} option strings, {@code json:} and
  * {@code file:} file names, for every command that takes them (info, map, check, compare, convert, measure, dd,
- * snapshot, resize), the drivers qimg has (qcow2, raw with offset/size, the file protocol) and QEMU's refusals.
+ * snapshot, resize, and convert -n's existing target), the drivers qimg has (qcow2, raw with offset/size, the file protocol) and QEMU's refusals.
  * Each command is run by both tools on the same images (read-only commands) or on copies (commands that
  * write): the same stdout, stderr and exit code, "D/" standing for the scratch directory.
  */
@@ -162,6 +162,8 @@ class ImageOptsOracleTest {
                 {"resize", "-f", "qcow2", "--image-opts", "driver=qcow2,file.filename=IMG", "+1M"},
                 {"resize", "--image-opts", "driver=qcow2,file.filename=D/nope", "2M"},
                 {"check", "-r", "all", "--image-opts", "driver=qcow2,file.filename=IMG"},
+                {"convert", "-n", "-f", "raw", "-O", "qcow2", "D/r.raw",
+                        "json:{\"driver\":\"qcow2\",\"file\":{\"driver\":\"file\",\"filename\":\"IMG\"}}"},
         };
         Path q = dir.resolve("w-qemu.qcow2");
         Path m = dir.resolve("w-qimg.qcow2");
