@@ -21,9 +21,12 @@ import org.qimg.format.io.LockPerms;
  * @param forceShare  {@code -U}: share every permission with other processes (the whole chain)
  * @param dataFile    the external data file named by options ({@code --image-opts data-file.filename=}),
  *                    used instead of the one the image's header names; null for the header's
+ * @param backingFile the backing file named by options ({@code --image-opts backing.file.filename=}), used
+ *                    instead of the name in the image's header (this layer only; the header's backing format
+ *                    still applies); null for the header's
  */
 public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes, boolean guestData, LockPerms lock,
-                          boolean forceShare, Path dataFile) {
+                          boolean forceShare, Path dataFile, Path backingFile) {
     public static final int MAX_CHAIN_DEPTH = 64;
     public static final long DEFAULT_CACHE_BYTES = 32L << 20;
     public static final OpenOptions DEFAULT = new OpenOptions(true, List.of(), DEFAULT_CACHE_BYTES);
@@ -36,7 +39,7 @@ public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes
     /** Options with the data file the image's header names. */
     public OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes, boolean guestData, LockPerms lock,
             boolean forceShare) {
-        this(openBacking, chain, cacheBytes, guestData, lock, forceShare, null);
+        this(openBacking, chain, cacheBytes, guestData, lock, forceShare, null, null);
     }
 
     /** Options that read guest data, asking to read and sharing what readers share. */
@@ -45,27 +48,32 @@ public record OpenOptions(boolean openBacking, List<Path> chain, long cacheBytes
     }
 
     public OpenOptions withoutBacking() {
-        return new OpenOptions(false, chain, cacheBytes, guestData, lock, forceShare, dataFile);
+        return new OpenOptions(false, chain, cacheBytes, guestData, lock, forceShare, dataFile, backingFile);
     }
 
     /** Options for reading only metadata, as {@code qemu-img info} does: no guest data files are opened. */
     public OpenOptions metadataOnly() {
-        return new OpenOptions(openBacking, chain, cacheBytes, false, lock, forceShare, dataFile);
+        return new OpenOptions(openBacking, chain, cacheBytes, false, lock, forceShare, dataFile, backingFile);
     }
 
     /** The same options asking {@code perms} of this layer. */
     public OpenOptions withLock(LockPerms perms) {
-        return new OpenOptions(openBacking, chain, cacheBytes, guestData, perms, forceShare, dataFile);
+        return new OpenOptions(openBacking, chain, cacheBytes, guestData, perms, forceShare, dataFile, backingFile);
     }
 
     /** With {@code force} ({@code -U}): share every permission with other processes. */
     public OpenOptions forceShare(boolean force) {
-        return new OpenOptions(openBacking, chain, cacheBytes, guestData, lock, force, dataFile);
+        return new OpenOptions(openBacking, chain, cacheBytes, guestData, lock, force, dataFile, backingFile);
     }
 
     /** The same options with the external data file {@code file} (null: the one the header names). */
     public OpenOptions withDataFile(Path file) {
-        return new OpenOptions(openBacking, chain, cacheBytes, guestData, lock, forceShare, file);
+        return new OpenOptions(openBacking, chain, cacheBytes, guestData, lock, forceShare, file, backingFile);
+    }
+
+    /** The same options with the backing file {@code file} in place of the header's (null: the header's). */
+    public OpenOptions withBackingFile(Path file) {
+        return new OpenOptions(openBacking, chain, cacheBytes, guestData, lock, forceShare, dataFile, file);
     }
 
     /** Options for opening the backing file of the image at {@code overlay}. */

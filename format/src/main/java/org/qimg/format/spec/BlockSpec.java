@@ -104,7 +104,12 @@ public record BlockSpec(String text, String driver, Path file, long offset, long
             dataFile(top.remove("data-file"));
         }
         Object backing = top.remove("backing");
-        if (backing instanceof Map<?, ?> b && !b.isEmpty()) {
+        if ((driver == null || driver.equals("qcow2")) && backing instanceof Map<?, ?> b && b.size() == 1
+                && b.get("file") instanceof Map<?, ?>) {
+            backingFile(backing);
+        } else if (backing != null && driver != null && !driver.equals("qcow2") && !driver.equals("file")) {
+            throw new ImageException("Driver doesn't support backing files");
+        } else if (backing instanceof Map<?, ?> b && !b.isEmpty()) {
             throw new ImageException("Block format '" + driver + "' does not support the option 'backing."
                     + b.keySet().iterator().next() + "'");
         }
@@ -139,6 +144,29 @@ public record BlockSpec(String text, String driver, Path file, long offset, long
             throw new ImageException("Unknown driver '" + d + "'");
         }
         return protocol(fm);
+    }
+
+    /**
+     * qcow2's {@code backing} child given as {@code backing.file.*}: the file protocol's options of a backing file
+     * used in place of the header's name (the header's backing format still applies); null when not given.
+     */
+    private static Path backingFile(Object child) throws ImageException {
+        if (!(child instanceof Map<?, ?> m) || !(m.get("file") instanceof Map<?, ?> f)) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> fm = new LinkedHashMap<>((Map<String, Object>) f);
+        String d = string(fm, "driver", "file");
+        fm.remove("driver");
+        if (!d.equals("file")) {
+            throw new ImageException("Unknown driver '" + d + "'");
+        }
+        return protocol(fm);
+    }
+
+    /** The backing file the options name ({@code backing.file.filename}), or null. */
+    public Path backingFile() throws ImageException {
+        return backingFile(options.get("backing"));
     }
 
     /** The external data file the options name ({@code data-file.filename}), or null. */

@@ -148,6 +148,9 @@ public final class SpecOpener {
             if (spec.dataFile() != null) {
                 options = options.withDataFile(spec.dataFile());
             }
+            if (spec.backingFile() != null) {
+                options = options.withBackingFile(spec.backingFile());
+            }
             if ("file".equals(spec.driver())) {
                 DiskImage raw = ImageFormats.openFile(spec.file(), "raw", options);
                 return new WindowImage(raw, "file", 0, raw.virtualSize());
@@ -157,6 +160,12 @@ public final class SpecOpener {
             }
             return window(spec, ImageFormats.openFile(spec.file(), "raw", options));
         } catch (ImageException e) {
+            String own = "Could not open '" + spec.file() + "': Could not open backing file: ";
+            if (named && e.getMessage() != null && e.getMessage().startsWith(own)) {
+                // the backing file failed: qemu-img names the image as the user gave it, the options
+                throw new ImageException("Could not open '" + given(name) + "': Could not open backing file: "
+                        + e.getMessage().substring(own.length()), e);
+            }
             if (!named || e.getClass() != ImageException.class && !(e instanceof FileAccessException)) {
                 throw e;
             }

@@ -46,6 +46,12 @@ class ImageOptsOracleTest {
 
     static Stream<String> readOnly() {
         return Stream.of(
+                // a backing file given by options in place of the header's (iotest 244), its format probed
+                "compare --image-opts driver=raw,file.filename=D/r.raw file.filename=D/ov.qcow2,backing.file.filename=D/r.raw",
+                "compare --image-opts driver=qcow2,file.filename=D/a.qcow2 driver=qcow2,file.filename=D/ov.qcow2,backing.file.filename=D/r.raw",
+                "compare --image-opts driver=raw,file.filename=D/r.raw driver=raw,file.filename=D/ov.qcow2,backing.file.filename=D/r.raw",
+                "compare --image-opts driver=qcow2,file.filename=D/a.qcow2 file.filename=D/ov.qcow2,backing.file.filename=D/a.qcow2",
+                "compare --image-opts driver=qcow2,file.filename=D/v2.qcow2 file.filename=D/ov.qcow2,backing.file.filename=D/a.qcow2",
                 // info over every accepted spelling and QEMU's refusals
                 "info --image-opts driver=qcow2,file.filename=D/a.qcow2",
                 "info --output=json --image-opts driver=qcow2,file.filename=D/a.qcow2",

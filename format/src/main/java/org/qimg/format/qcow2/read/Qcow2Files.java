@@ -80,11 +80,12 @@ final class Qcow2Files {
             throw new ImageLimitException(f + ": backing chain is deeper than " + OpenOptions.MAX_CHAIN_DEPTH
                     + " images (backing file '" + h.backingFile() + "')");
         }
-        if (isJsonName(h.backingFile()) || FileNames.hasProtocol(h.backingFile())) {
-            // options or a protocol, not a file name beside the image: their file names are the user's (relative
-            // to the working directory)
+        String name = options.backingFile() != null ? options.backingFile().toString() : h.backingFile();
+        if (options.backingFile() != null || isJsonName(name) || FileNames.hasProtocol(name)) {
+            // options (backing.file.filename given on the command line, or a json: name) or a protocol, not a
+            // file name beside the image: their file names are the user's (relative to the working directory)
             try {
-                return ImageFormats.openReferenced(Path.of(h.backingFile()), h.extensions().backingFormat(),
+                return ImageFormats.openReferenced(Path.of(name), h.extensions().backingFormat(),
                         options.below(path.toRealPath()));
             } catch (java.nio.file.InvalidPathException e) {
                 throw new ImageException(f + ": could not open backing file: invalid name", e);
@@ -145,6 +146,10 @@ final class Qcow2Files {
 
     /** A plain open failure (a directory, a FIFO, no permission, a format qimg does not read): say who asked. */
     private static ImageException cannotOpen(String overlay, ImageException e) {
+        if (e instanceof FileOpenException fo && fo.getCause() instanceof CorruptImageException) {
+            // the backing file's format driver refused it (QEMU's open rules): qemu-img gives the reason alone
+            return new BackingOpenException(overlay, fo.reason(), e);
+        }
         return new ImageException(overlay + ": could not open backing file: " + e.getMessage(), e);
     }
 

@@ -165,7 +165,7 @@ public final class Qcow2Image implements DiskImage {
                     data = null;
                 }
             }
-            if (h.backingFile() != null && options.openBacking()) {
+            if ((h.backingFile() != null || options.backingFile() != null) && options.openBacking()) {
                 backing = Qcow2Files.openBacking(path, h, options);
             }
             L2Cache cache = new L2Cache(options.cacheBytes(), h.clusterSize());
