@@ -96,7 +96,7 @@ final class OverlayTables {
                 pendingFree.add(new long[] {off, clusterSize});
             }
         }
-        return (int) (index & ((1L << l2Bits) - 1)) * slotsPerEntry;
+        return slot(index);
     }
 
     /**
@@ -119,6 +119,24 @@ final class OverlayTables {
     /** The loaded table of guest cluster {@code index} (after {@link #writableSlot}). */
     long[] table(long index) {
         return loaded.get(l1Index(index));
+    }
+
+    /**
+     * The table of guest cluster {@code index} as it is, without making it writable: null when it has none;
+     * the cluster's entry is at {@link #slot(long)}. Changes to it need {@link #writableSlot} first.
+     */
+    long[] peek(long index) throws IOException {
+        int i = l1Index(index);
+        if ((l1[i] & OFFSET_MASK) == 0) {
+            return loaded.get(i);
+        }
+        load(i);
+        return loaded.get(i);
+    }
+
+    /** The slot of guest cluster {@code index}'s entry in its table. */
+    int slot(long index) {
+        return (int) (index & ((1L << l2Bits) - 1)) * slotsPerEntry;
     }
 
     /** The table of guest cluster {@code index} has changed. */
