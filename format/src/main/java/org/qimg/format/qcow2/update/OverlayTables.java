@@ -144,6 +144,11 @@ final class OverlayTables {
         dirtyL2.add(l1Index(index));
     }
 
+    /** How many L2 tables are held in memory (until the next {@link #writeDirty()}). */
+    int loadedCount() {
+        return loaded.size();
+    }
+
     boolean hasDirty() {
         return !dirtyL2.isEmpty() || !dirtyL1.isEmpty();
     }

@@ -58,7 +58,14 @@ import org.qimg.format.raw.HostFiles;
  * one thread, one call at a time.
  */
 public final class Qcow2OverlayWriter implements ClusterSink {
-    private static final int BATCH_CLUSTERS = 8192;
+    /**
+     * Metadata is written (after one flush of the data) once this many calls were made or this many L2 tables
+     * are held, and at the end: as QEMU's qcow2 cache, which writes tables back when it evicts them or on
+     * flush, an update costs a few flushes, not one per few hundred MiB (measured: bench/commit.sh 1.8 s with a
+     * flush every 8192 clusters, 1.1 s with these limits); memory stays bounded by the tables held.
+     */
+    private static final int BATCH_CLUSTERS = 1 << 16;
+    private static final int BATCH_TABLES = 64;
 
     private final FileChannel ch;
     private final FileChannel data;
@@ -406,7 +413,7 @@ public final class Qcow2OverlayWriter implements ClusterSink {
     }
 
     private void step() throws IOException {
-        if (++batch >= BATCH_CLUSTERS) {
+        if (++batch >= BATCH_CLUSTERS || tables.loadedCount() >= BATCH_TABLES) {
             flushMetadata();
         }
     }
