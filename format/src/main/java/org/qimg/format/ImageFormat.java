@@ -60,13 +60,21 @@ public interface ImageFormat {
     }
 
     /**
-     * Opens the existing image {@code existing} for the write requests {@code qemu-img rebase} makes in safe mode:
-     * as {@link #openForUpdate}, but its sink writes guest data as QEMU's format driver does on any image QEMU
-     * writes (qcow2: internal snapshots, extended L2, an external data file). By default
-     * {@link #openForUpdate} without options.
+     * Opens the existing image {@code existing} for guest writes in place, made as QEMU's driver for the format
+     * makes them: what {@code qemu-img rebase} in safe mode writes into its overlay (one write request per sink
+     * call, subcluster masks, compressed clusters with {@code compressed}) and {@code qemu-img commit} into its
+     * base (whole clusters, zero clusters through {@link ClusterSink#writeZeroUnmap}, whose freed storage is
+     * discarded). Unlike {@link #openForUpdate}, images with internal snapshots, extended L2 entries or an
+     * external data file are accepted (qcow2). Nothing is written here; {@link TargetImage#start} opens the
+     * sink on the caller's read-write channel of {@code existing} (the caller closes it after the sink); the
+     * sink opens and closes any other file it needs (an external data file). The caller holds the image's lock.
+     *
+     * @throws UnsupportedFeatureException "Operation not supported" for a format qimg has no such writer for
+     *                                     (callers that can do with {@link #openForUpdate}'s sink fall back to
+     *                                     it, as rebase does; commit refuses)
      */
-    default TargetImage openOverlayForUpdate(Path existing, boolean compressed) throws IOException {
-        return openForUpdate(existing, TargetRequest.of(compressed));
+    default TargetImage openForGuestWrites(Path existing, boolean compressed) throws IOException {
+        throw new UnsupportedFeatureException("Operation not supported");
     }
 
     /**
@@ -136,21 +144,6 @@ public interface ImageFormat {
      */
     default void setBackingFile(Path image, String backingName, String backingFormat, boolean forceShare)
             throws IOException {
-        throw new UnsupportedFeatureException("Operation not supported");
-    }
-
-    /**
-     * Opens the existing image {@code image} for guest writes in place, made as QEMU's driver for the format
-     * makes them (what {@code qemu-img commit} writes into its base): whole clusters of
-     * {@link ClusterSink#clusterSize()} bytes in increasing order, zero clusters through
-     * {@link ClusterSink#writeZeroUnmap}. Unlike {@link #openForUpdate}, images with internal snapshots or other
-     * features QEMU can write are accepted. The sink opens the files it needs and closes them on
-     * {@link ClusterSink#close()}; the caller holds the image's lock.
-     *
-     * @throws UnsupportedFeatureException "Operation not supported" for a format without clusters (raw: the
-     *                                     caller writes the bytes itself) or one qimg cannot write
-     */
-    default ClusterSink openGuestWriter(Path image) throws IOException {
         throw new UnsupportedFeatureException("Operation not supported");
     }
 

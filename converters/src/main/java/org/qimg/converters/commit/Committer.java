@@ -19,6 +19,7 @@ import org.qimg.format.ImageFormat;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.OpenOptions;
 import org.qimg.format.ResizeRequest;
+import org.qimg.format.TargetImage;
 import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.io.ImageLock;
 import org.qimg.format.io.LockPerms;
@@ -225,7 +226,9 @@ public final class Committer {
                     ch.force(false);
                 }
             } else {
-                try (ClusterSink sink = guestWriter(baseFmt, path);
+                TargetImage target = guestTarget(baseFmt, path);
+                try (FileChannel ch = NamedChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                     ClusterSink sink = target.start(ch, path, base.virtualSize());
                      ReadAhead ahead = new ReadAhead(top, READ_THREADS, READ_DEPTH,
                              Math.max(RUN, sink.clusterSize()))) {
                     this.ahead = ahead;
@@ -246,9 +249,9 @@ public final class Committer {
     }
 
     /** The base opened for guest writes; a format qimg cannot write in place is named in the message. */
-    private static ClusterSink guestWriter(ImageFormat format, Path path) throws IOException {
+    private static TargetImage guestTarget(ImageFormat format, Path path) throws IOException {
         try {
-            return format.openGuestWriter(path);
+            return format.openForGuestWrites(path, false);
         } catch (UnsupportedFeatureException e) {
             if (!"Operation not supported".equals(e.getMessage())) {
                 throw e;

@@ -12,6 +12,8 @@ import org.qimg.format.ImageException;
 import org.qimg.format.ImageFormat;
 import org.qimg.format.ImageFormats;
 import org.qimg.format.TargetImage;
+import org.qimg.format.TargetRequest;
+import org.qimg.format.UnsupportedFeatureException;
 import org.qimg.format.codec.ClusterCompressor;
 import org.qimg.format.io.NamedChannel;
 
@@ -89,7 +91,16 @@ final class DifferenceWriter implements AutoCloseable {
             return;
         }
         ImageFormat f = ImageFormats.writable(top.formatName());
-        TargetImage target = f.openOverlayForUpdate(r.file(), r.compress());
+        TargetImage target;
+        try {
+            target = f.openForGuestWrites(r.file(), r.compress());
+        } catch (UnsupportedFeatureException e) {
+            if (!"Operation not supported".equals(e.getMessage())) {
+                throw e;
+            }
+            // no driver-like writer for this format: its convert -n updater
+            target = f.openForUpdate(r.file(), TargetRequest.of(r.compress()));
+        }
         if (target.clusterSize() == 0) {
             throw new ImageException("Error while writing to COW image: Operation not supported");
         }

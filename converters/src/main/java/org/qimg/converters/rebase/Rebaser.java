@@ -29,7 +29,7 @@ import org.qimg.format.io.LockPerms;
  *   file, or without one, it reads zeros), and each run of differing sectors is written into the image as
  *   qemu-img writes it ({@link DifferenceWriter}): the old content, or zeros when the run lies past the end of
  *   the old backing file; with {@code -c} whole clusters, compressed. The image's guest content never changes;
- *   the format's overlay writer ({@link org.qimg.format.ImageFormat#openOverlayForUpdate}) allocates what
+ *   the format's guest writer ({@link org.qimg.format.ImageFormat#openForGuestWrites}) allocates what
  *   QEMU's driver allocates (snapshots, extended L2 subclusters, an external data file);</li>
  *   <li>the header is pointed at the new backing file
  *   ({@link org.qimg.format.ImageFormat#setBackingFile}); with {@code -b ""} the reference is removed. A new name without a format is refused here, as QEMU's

@@ -59,8 +59,8 @@ public final class Qcow2Format implements ImageFormat {
     }
 
     @Override
-    public TargetImage openOverlayForUpdate(Path existing, boolean compressed) throws IOException {
-        return Qcow2Targets.openOverlay(existing, compressed);
+    public TargetImage openForGuestWrites(Path existing, boolean compressed) throws IOException {
+        return Qcow2Targets.openForGuestWrites(existing, compressed);
     }
 
     @Override
@@ -141,11 +141,6 @@ public final class Qcow2Format implements ImageFormat {
         boolean none = backingName == null || backingName.isEmpty();
         org.qimg.format.qcow2.update.Qcow2BackingChanger.change(image, none ? null : backingName,
                 none ? null : backingFormat, forceShare);
-    }
-
-    @Override
-    public org.qimg.format.ClusterSink openGuestWriter(Path image) throws IOException {
-        return org.qimg.format.qcow2.update.Qcow2GuestWriter.open(image);
     }
 
     @Override

@@ -79,8 +79,8 @@ final class Qcow2Targets {
                 request.backingFile() != null, false);
     }
 
-    /** The image {@code dst} for qemu-img rebase's writes ({@link Qcow2OverlayWriter}). */
-    static TargetImage openOverlay(Path dst, boolean compressed) throws IOException {
+    /** The image {@code dst} for the guest writes of qemu-img rebase and commit ({@link Qcow2OverlayWriter}). */
+    static TargetImage openForGuestWrites(Path dst, boolean compressed) throws IOException {
         ImageFormats.requireUpdatable(dst, "qcow2");
         Qcow2Header h;
         try (FileChannel ch = NamedChannel.open(dst, StandardOpenOption.READ)) {

@@ -96,7 +96,7 @@ final class OverlayTables {
                 pendingFree.add(new long[] {off, clusterSize});
             }
         }
-        return (int) (index & ((1L << l2Bits) - 1)) * slotsPerEntry;
+        return slot(index);
     }
 
     /**
@@ -121,9 +121,32 @@ final class OverlayTables {
         return loaded.get(l1Index(index));
     }
 
+    /**
+     * The table of guest cluster {@code index} as it is, without making it writable: null when it has none;
+     * the cluster's entry is at {@link #slot(long)}. Changes to it need {@link #writableSlot} first.
+     */
+    long[] peek(long index) throws IOException {
+        int i = l1Index(index);
+        if ((l1[i] & OFFSET_MASK) == 0) {
+            return loaded.get(i);
+        }
+        load(i);
+        return loaded.get(i);
+    }
+
+    /** The slot of guest cluster {@code index}'s entry in its table. */
+    int slot(long index) {
+        return (int) (index & ((1L << l2Bits) - 1)) * slotsPerEntry;
+    }
+
     /** The table of guest cluster {@code index} has changed. */
     void dirty(long index) {
         dirtyL2.add(l1Index(index));
+    }
+
+    /** How many L2 tables are held in memory (until the next {@link #writeDirty()}). */
+    int loadedCount() {
+        return loaded.size();
     }
 
     boolean hasDirty() {
