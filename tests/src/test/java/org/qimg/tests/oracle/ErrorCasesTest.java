@@ -31,10 +31,8 @@ class ErrorCasesTest {
 
     static {
         CASES.put("missing file", q -> "does-not-exist.qcow2");
-        // qemu-img 7.2 itself reads past EOF as zeros and reports these as valid images; qimg must not
-        // (its L1 table, refcount table and data clusters are all beyond the end of the file).
-        CASES.put("truncated to the 112-byte header", q -> truncated(q, "trunc-header.qcow2", 112));
-        CASES.put("truncated to the header cluster", q -> truncated(q, "trunc-cluster0.qcow2", 65536));
+        // A qcow2 truncated after its header is no longer here: its tables past the end of the file read as
+        // zeros, as QEMU reads them (QemuOpenRulesTest compares such images with qemu-img's reading).
         CASES.put("unknown incompatible feature bit", ErrorCasesTest::unknownIncompatibleBit);
         // iter-time is lowered because qemu's PBKDF calibration fails on this kind of machine at the
         // default 2000 ms ("Unable to get accurate CPU usage"); the header is the same either way.
@@ -52,7 +50,6 @@ class ErrorCasesTest {
         }
         l.add(Arguments.of("missing file", List.of("map", "--output=json")));
         l.add(Arguments.of("unknown incompatible feature bit", List.of("info", "--output=json")));
-        l.add(Arguments.of("truncated to the header cluster", List.of("map", "--output=json")));
         return l.stream();
     }
 
@@ -104,21 +101,6 @@ class ErrorCasesTest {
             args.add(out);
         }
         return Qimg.subprocess(dir, args.toArray(String[]::new));
-    }
-
-    /** A v3 image (64 KiB clusters) with data, cut to its first {@code length} bytes. */
-    private static synchronized String truncated(Qemu q, String name, long length) {
-        Path p = q.workDir().resolve(name);
-        if (!Files.exists(p)) {
-            q.img("create", "-q", "-f", "qcow2", p.toString(), "4M");
-            q.io(p, "qcow2", "write -P 0x5a 0 1M");
-            try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-                f.setLength(length);
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }
-        return name;
     }
 
     /**
